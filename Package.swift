@@ -1,0 +1,85 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Vitals target shares (the ones Hummingbird turns on).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Vitals",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vitals", targets: ["vitals"]),
+        .executable(name: "data-gen", targets: ["data-gen"]),
+        .library(name: "VitalsColumnar", targets: ["VitalsColumnar"]),
+        .library(name: "VitalsStore", targets: ["VitalsStore"]),
+        .library(name: "DataGenKit", targets: ["DataGenKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libzstd from the OS (apt: libzstd-dev), for segment compression.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        // Typed column buffers, dictionaries, CSV bytes, zstd segments, kernels.
+        .target(
+            name: "VitalsColumnar",
+            dependencies: ["CZstd"],
+            swiftSettings: strictSettings
+        ),
+        // The one SQLite file: schema, ingest transactions, segments, loading.
+        .target(
+            name: "VitalsStore",
+            dependencies: [
+                "VitalsColumnar",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "vitals",
+            dependencies: [
+                "VitalsStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The synthetic agency generator: a library (tested) and a thin executable.
+        .target(
+            name: "DataGenKit",
+            path: "data-gen/Sources/DataGenKit",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "data-gen",
+            dependencies: [
+                "DataGenKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "data-gen/Sources/data-gen",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VitalsColumnarTests",
+            dependencies: ["VitalsColumnar"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VitalsStoreTests",
+            dependencies: ["VitalsStore", "DataGenKit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DataGenTests",
+            dependencies: ["DataGenKit"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,164 @@
+/// A dictionary from byte strings (identifiers as they appear in a CSV file) to
+/// dense `UInt32` codes `0, 1, 2, …` in first-seen order.
+///
+/// Look-ups take the bytes directly, so a parser can encode a field without
+/// building a `String`. Keys live in one contiguous arena; the hash table is an
+/// open-addressing array of codes.
+public struct ByteStringDictionary: Sendable {
+    /// All keys, back to back.
+    @usableFromInline var arena: [UInt8] = []
+    /// `keyStarts[c] ..< keyStarts[c + 1]` is the arena range of code `c`.
+    @usableFromInline var keyStarts: [Int] = [0]
+    /// The hash of each code's key, to skip byte compares and to rehash cheaply.
+    @usableFromInline var keyHashes: [UInt64] = []
+    /// Open-addressing slots holding `code + 1`; 0 marks an empty slot.
+    @usableFromInline var slots: [UInt32] = Array(repeating: 0, count: 16)
+
+    public init() {}
+
+    /// Creates a dictionary holding `keys` with codes in their order.
+    /// - Precondition: the keys are distinct.
+    public init<S: Sequence>(keys: S) where S.Element == String {
+        for key in keys {
+            var key = key
+            let (_, inserted) = key.withUTF8 { insert(UnsafeRawBufferPointer($0)) }
+            precondition(inserted, "duplicate key \(key) in ByteStringDictionary(keys:)")
+        }
+    }
+
+    /// The number of distinct keys.
+    public var count: Int { keyHashes.count }
+
+    /// The code of `key`, or `nil` when it was never inserted.
+    @inlinable
+    public func code(of key: UnsafeRawBufferPointer) -> UInt32? {
+        let hash = Self.hash(key)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { return nil }
+            let code = Int(entry - 1)
+            if keyHashes[code] == hash && keyEquals(code, key) { return UInt32(code) }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The code of `key` (a Swift string), or `nil`.
+    public func code(of key: String) -> UInt32? {
+        var key = key
+        return key.withUTF8 { code(of: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Inserts `key` if absent.
+    /// - Returns: its code, and whether it was new.
+    @discardableResult
+    public mutating func insert(_ key: UnsafeRawBufferPointer) -> (code: UInt32, inserted: Bool) {
+        let hash = Self.hash(key)
+        var mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { break }
+            let code = Int(entry - 1)
+            if keyHashes[code] == hash && keyEquals(code, key) { return (UInt32(code), false) }
+            slot = (slot + 1) & mask
+        }
+        let code = keyHashes.count
+        precondition(code < Int(UInt32.max) - 1, "ByteStringDictionary is full")
+        arena.append(contentsOf: key)
+        keyStarts.append(arena.count)
+        keyHashes.append(hash)
+        if (code + 1) * 4 > slots.count * 3 {
+            grow()
+            mask = slots.count - 1
+            slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+        }
+        slots[slot] = UInt32(code + 1)
+        return (UInt32(code), true)
+    }
+
+    /// Inserts a Swift string key if absent and returns its code.
+    @discardableResult
+    public mutating func insert(_ key: String) -> UInt32 {
+        var key = key
+        return key.withUTF8 { insert(UnsafeRawBufferPointer($0)).code }
+    }
+
+    /// The key of `code` as a string.
+    public func key(_ code: UInt32) -> String {
+        let range = keyStarts[Int(code)] ..< keyStarts[Int(code) + 1]
+        return String(decoding: arena[range], as: UTF8.self)
+    }
+
+    /// All keys in code order.
+    public var keys: [String] { (0 ..< count).map { key(UInt32($0)) } }
+
+    @usableFromInline
+    func keyEquals(_ code: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        let start = keyStarts[code]
+        let length = keyStarts[code + 1] - start
+        guard length == key.count else { return false }
+        if length == 0 { return true }
+        return arena.withUnsafeBytes { bytes in
+            memcmpBytes(bytes.baseAddress! + start, key.baseAddress!, length)
+        }
+    }
+
+    private mutating func grow() {
+        let newCount = slots.count * 2
+        var newSlots = [UInt32](repeating: 0, count: newCount)
+        let mask = newCount - 1
+        for code in 0 ..< keyHashes.count {
+            var slot = Int(truncatingIfNeeded: keyHashes[code]) & mask
+            while newSlots[slot] != 0 { slot = (slot + 1) & mask }
+            newSlots[slot] = UInt32(code + 1)
+        }
+        slots = newSlots
+    }
+
+    /// FNV-1a over 8-byte words, finished with a 64-bit mixer.
+    @inlinable
+    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(key.count)
+        var i = 0
+        let n = key.count
+        while i + 8 <= n {
+            let word = key.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = (h ^ word) &* 0x0000_0100_0000_01b3
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n {
+            tail |= UInt64(key[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0x0000_0100_0000_01b3
+        h ^= h >> 33
+        h = h &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h = h &* 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        return h
+    }
+}
+
+@usableFromInline
+func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+    var i = 0
+    while i + 8 <= count {
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+            return false
+        }
+        i += 8
+    }
+    while i < count {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i += 1
+    }
+    return true
+}

@@ -1,0 +1,138 @@
+/// A column of fixed-width integers encoded for storage: an optional delta
+/// transform, an optional byte shuffle (byte `k` of every value together, so
+/// the zero high bytes of small values form long runs), then one zstd frame.
+///
+/// Layout: `"VCS1"`, value width (1 byte), encoding (1 byte), 2 reserved bytes,
+/// value count (UInt64, little endian), then the zstd frame.
+public enum ColumnSegment {
+    /// Transforms applied before compression.
+    public struct Encoding: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// Store `v[i] &- v[i-1]` (for sorted or slowly varying columns).
+        public static let delta = Encoding(rawValue: 1)
+        /// Transpose bytes so each byte position is contiguous.
+        public static let shuffle = Encoding(rawValue: 2)
+    }
+
+    static let magic: [UInt8] = Array("VCS1".utf8)
+    static let headerSize = 16
+
+    /// Encodes `values` into a segment blob.
+    /// - Complexity: O(n), one temporary copy of the column.
+    public static func encode<T: FixedWidthInteger>(
+        _ values: [T], encoding: Encoding = [.shuffle], level: Int32 = ZstdCodec.defaultLevel
+    ) throws(ZstdError) -> [UInt8] {
+        let width = MemoryLayout<T>.size
+        let count = values.count
+        var transformed = [UInt8](repeating: 0, count: count * width)
+        values.withUnsafeBufferPointer { source in
+            transformed.withUnsafeMutableBytes { out in
+                transform(source, into: out, encoding: encoding)
+            }
+        }
+        let frame = try ZstdCodec.compress(transformed, level: level)
+        var blob = magic
+        blob.append(UInt8(width))
+        blob.append(encoding.rawValue)
+        blob.append(contentsOf: [0, 0])
+        withUnsafeBytes(of: UInt64(count).littleEndian) { blob.append(contentsOf: $0) }
+        blob.append(contentsOf: frame)
+        return blob
+    }
+
+    /// Decodes a segment blob written by ``encode(_:encoding:level:)``.
+    /// - Throws: `ColumnarError.corruptSegment` when the blob does not match `T`
+    ///   or is damaged.
+    public static func decode<T: FixedWidthInteger>(_ blob: UnsafeRawBufferPointer, as type: T.Type = T.self) throws(ColumnarError) -> [T] {
+        let width = MemoryLayout<T>.size
+        guard blob.count >= headerSize, Array(blob[0 ..< 4]) == magic else {
+            throw .corruptSegment("bad segment header")
+        }
+        guard Int(blob[4]) == width else {
+            throw .corruptSegment("segment holds \(blob[4])-byte values, expected \(width)")
+        }
+        let encoding = Encoding(rawValue: blob[5])
+        let count = Int(UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        let frame = UnsafeRawBufferPointer(rebasing: blob[headerSize...])
+        let size: Int
+        do { size = try ZstdCodec.contentSize(of: frame) } catch { throw .corruptSegment(error.description) }
+        guard size == count * width else {
+            throw .corruptSegment("segment frame holds \(size) bytes, expected \(count * width)")
+        }
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        defer { raw.deallocate() }
+        do {
+            try ZstdCodec.decompress(frame, into: UnsafeMutableRawBufferPointer(rebasing: raw[0 ..< size]))
+        } catch {
+            throw .corruptSegment(error.description)
+        }
+        return [T](unsafeUninitializedCapacity: count) { out, initialized in
+            untransform(UnsafeRawBufferPointer(raw), count: count, encoding: encoding, into: out)
+            initialized = count
+        }
+    }
+
+    /// Decodes from an array of bytes.
+    public static func decode<T: FixedWidthInteger>(_ blob: [UInt8], as type: T.Type = T.self) throws(ColumnarError) -> [T] {
+        let result: Result<[T], ColumnarError> = blob.withUnsafeBytes { bytes in
+            do throws(ColumnarError) { return .success(try decode(bytes, as: T.self)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    static func transform<T: FixedWidthInteger>(_ source: UnsafeBufferPointer<T>, into out: UnsafeMutableRawBufferPointer, encoding: Encoding) {
+        let width = MemoryLayout<T>.size
+        let n = source.count
+        guard n > 0 else { return }
+        let shuffle = encoding.contains(.shuffle)
+        let delta = encoding.contains(.delta)
+        var previous: T = 0
+        for i in 0 ..< n {
+            let v = source[i]
+            let stored = delta ? v &- previous : v
+            previous = v
+            let le = stored.littleEndian
+            withUnsafeBytes(of: le) { bytes in
+                if shuffle {
+                    for b in 0 ..< width { out[b * n + i] = bytes[b] }
+                } else {
+                    for b in 0 ..< width { out[i * width + b] = bytes[b] }
+                }
+            }
+        }
+    }
+
+    static func untransform<T: FixedWidthInteger>(_ raw: UnsafeRawBufferPointer, count n: Int, encoding: Encoding, into out: UnsafeMutableBufferPointer<T>) {
+        let width = MemoryLayout<T>.size
+        let shuffle = encoding.contains(.shuffle)
+        let delta = encoding.contains(.delta)
+        var previous: T = 0
+        for i in 0 ..< n {
+            var le: T = 0
+            withUnsafeMutableBytes(of: &le) { bytes in
+                if shuffle {
+                    for b in 0 ..< width { bytes[b] = raw[b * n + i] }
+                } else {
+                    for b in 0 ..< width { bytes[b] = raw[i * width + b] }
+                }
+            }
+            let stored = T(littleEndian: le)
+            let v = delta ? previous &+ stored : stored
+            out[i] = v
+            previous = v
+        }
+    }
+}
+
+/// Errors of the columnar layer.
+public enum ColumnarError: Error, CustomStringConvertible, Sendable {
+    /// A stored segment cannot be decoded.
+    case corruptSegment(String)
+
+    public var description: String {
+        switch self {
+        case .corruptSegment(let why): "corrupt column segment: \(why)"
+        }
+    }
+}

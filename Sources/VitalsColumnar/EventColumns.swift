@@ -1,0 +1,80 @@
+/// Events in struct-of-arrays form, partitioned by a dense `UInt32` key and
+/// sorted by time within each partition.
+///
+/// In Vitals a partition is an account, the actor a user, the item a feature
+/// and the quantity a use count; this layer knows none of that. Rows of
+/// partition `p` are `offsets[p] ..< offsets[p + 1]`; within a partition rows
+/// are ordered by timestamp, ties in arrival order. Columns without items
+/// (logins) keep `items` and `quantities` empty.
+public struct EventColumns: Sendable, Equatable {
+    /// `partitionCount + 1` row offsets.
+    public var offsets: [Int]
+    /// Epoch seconds, UTC.
+    public var timestamps: [Int64]
+    public var actors: [UInt32]
+    public var items: [UInt32]
+    public var quantities: [UInt32]
+    /// Whether the kind carries `items` and `quantities`.
+    public let hasItems: Bool
+
+    public init(offsets: [Int], timestamps: [Int64], actors: [UInt32], items: [UInt32], quantities: [UInt32], hasItems: Bool) {
+        precondition(offsets.last == timestamps.count && actors.count == timestamps.count, "column lengths disagree")
+        precondition(!hasItems || (items.count == timestamps.count && quantities.count == timestamps.count), "item columns disagree")
+        self.offsets = offsets
+        self.timestamps = timestamps
+        self.actors = actors
+        self.items = items
+        self.quantities = quantities
+        self.hasItems = hasItems
+    }
+
+    /// No events over `partitionCount` partitions.
+    public static func empty(partitionCount: Int, hasItems: Bool) -> EventColumns {
+        EventColumns(offsets: Array(repeating: 0, count: partitionCount + 1), timestamps: [], actors: [],
+                     items: [], quantities: [], hasItems: hasItems)
+    }
+
+    /// Number of rows.
+    public var count: Int { timestamps.count }
+    /// Number of partitions.
+    public var partitionCount: Int { offsets.count - 1 }
+
+    /// The rows of `partition`.
+    @inlinable
+    public func rows(of partition: Int) -> Range<Int> { offsets[partition] ..< offsets[partition + 1] }
+
+    /// Adds empty partitions up to `partitionCount` (keys created after these
+    /// events were stored).
+    public mutating func extendPartitions(to partitionCount: Int) {
+        let last = offsets.last ?? 0
+        while offsets.count < partitionCount + 1 { offsets.append(last) }
+    }
+
+    /// Bytes the columns take in memory (the "raw column bytes").
+    public var rawByteCount: Int {
+        offsets.count * MemoryLayout<UInt32>.size + count * (8 + 4 + (hasItems ? 8 : 0))
+    }
+
+    /// Merges batches stored by separate ingests into one table, as if their
+    /// rows had arrived in one ingest in batch order.
+    /// - Complexity: O(n) when batches do not interleave in time within a
+    ///   partition, O(n log n) at worst.
+    public static func merge(_ batches: [EventColumns], partitionCount: Int, hasItems: Bool) -> EventColumns {
+        if batches.isEmpty { return .empty(partitionCount: partitionCount, hasItems: hasItems) }
+        if batches.count == 1 {
+            var single = batches[0]
+            single.extendPartitions(to: partitionCount)
+            return single
+        }
+        var builder = EventColumnsBuilder(hasItems: hasItems, reservingCapacity: batches.reduce(0) { $0 + $1.count })
+        for batch in batches {
+            for partition in 0 ..< batch.partitionCount {
+                for row in batch.rows(of: partition) {
+                    builder.append(partition: UInt32(partition), timestamp: batch.timestamps[row], actor: batch.actors[row],
+                                   item: hasItems ? batch.items[row] : 0, quantity: hasItems ? batch.quantities[row] : 0)
+                }
+            }
+        }
+        return builder.build(partitionCount: partitionCount)
+    }
+}

@@ -1,0 +1,56 @@
+import CZstd
+
+/// A failure of libzstd, with its own error name.
+public struct ZstdError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// zstd compression of byte buffers (libzstd from the OS).
+public enum ZstdCodec {
+    /// The default level: fast to write, small enough for segments.
+    public static let defaultLevel: Int32 = 3
+
+    /// Compresses `source` into one zstd frame (which records the content size).
+    public static func compress(_ source: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws(ZstdError) -> [UInt8] {
+        let bound = ZSTD_compressBound(source.count)
+        var output = [UInt8](repeating: 0, count: bound)
+        let written = output.withUnsafeMutableBytes { out in
+            ZSTD_compress(out.baseAddress, bound, source.baseAddress, source.count, level)
+        }
+        if ZSTD_isError(written) != 0 {
+            throw ZstdError(description: "zstd compress: \(String(cString: ZSTD_getErrorName(written)))")
+        }
+        output.removeLast(bound - written)
+        return output
+    }
+
+    /// Compresses a byte array into one zstd frame.
+    public static func compress(_ source: [UInt8], level: Int32 = defaultLevel) throws(ZstdError) -> [UInt8] {
+        let result: Result<[UInt8], ZstdError> = source.withUnsafeBytes { bytes in
+            do throws(ZstdError) { return .success(try compress(bytes, level: level)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// The decompressed size recorded in a frame's header.
+    public static func contentSize(of frame: UnsafeRawBufferPointer) throws(ZstdError) -> Int {
+        let size = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+        // ZSTD_CONTENTSIZE_UNKNOWN / _ERROR are the top two values of UInt64.
+        guard size < UInt64.max - 1 else {
+            throw ZstdError(description: "zstd frame has no readable content size")
+        }
+        return Int(size)
+    }
+
+    /// Decompresses one frame into `destination`, which must have exactly the
+    /// frame's content size.
+    public static func decompress(_ frame: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws(ZstdError) {
+        let written = ZSTD_decompress(destination.baseAddress, destination.count, frame.baseAddress, frame.count)
+        if ZSTD_isError(written) != 0 {
+            throw ZstdError(description: "zstd decompress: \(String(cString: ZSTD_getErrorName(written)))")
+        }
+        guard written == destination.count else {
+            throw ZstdError(description: "zstd decompress: expected \(destination.count) bytes, got \(written)")
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import VitalsColumnar
+
+/// The two kinds of events the store keeps in columnar form.
+public enum EventKind: String, Sendable, CaseIterable {
+    case login
+    case featureUsage = "feature_usage"
+
+    /// Whether the kind has a feature (item) and a count (quantity) column.
+    var hasItems: Bool { self == .featureUsage }
+}
+
+/// One batch of events encoded for the `event_segments` table.
+struct EncodedBatch: Sendable {
+    var kind: EventKind
+    var rowCount: Int
+    var partitionCount: Int
+    var minTs: Int64?
+    var maxTs: Int64?
+    var rawBytes: Int
+    var storedBytes: Int
+    var segments: [EncodedSegment]
+}
+
+/// One piece of one column: up to ``EventBatchCodec/pieceRows`` values.
+struct EncodedSegment: Sendable {
+    var column: String
+    var piece: Int
+    var bytes: [UInt8]
+}
+
+/// Encodes ``EventColumns`` into column segments and back. Columns are split
+/// into pieces so SQLite blobs stay small and both cores compress.
+enum EventBatchCodec {
+    static let pieceRows = 1 << 20
+
+    private enum Job: Sendable {
+        case offsets
+        case column(name: String, piece: Int)
+    }
+
+    static func encode(_ columns: EventColumns, kind: EventKind) throws(StoreError) -> EncodedBatch {
+        let n = columns.count
+        let pieceCount = max(1, (n + pieceRows - 1) / pieceRows)
+        var names = ["ts", "user"]
+        if kind.hasItems { names += ["feature", "count"] }
+        var jobs: [Job] = [.offsets]
+        for name in names { for piece in 0 ..< pieceCount { jobs.append(.column(name: name, piece: piece)) } }
+
+        let jobList = jobs
+        let results = parallelMap(jobList.count) { index -> Result<EncodedSegment, ZstdError> in
+            do throws(ZstdError) {
+                switch jobList[index] {
+                case .offsets:
+                    let offsets = columns.offsets.map { Int64($0) }
+                    return .success(EncodedSegment(column: "offsets", piece: 0,
+                                                   bytes: try ColumnSegment.encode(offsets, encoding: [.delta, .shuffle])))
+                case let .column(name, piece):
+                    let range = piece * pieceRows ..< min(n, (piece + 1) * pieceRows)
+                    let bytes: [UInt8]
+                    switch name {
+                    case "ts": bytes = try ColumnSegment.encode(Array(columns.timestamps[range]), encoding: [.delta, .shuffle])
+                    case "user": bytes = try ColumnSegment.encode(Array(columns.actors[range]))
+                    case "feature": bytes = try ColumnSegment.encode(Array(columns.items[range]))
+                    default: bytes = try ColumnSegment.encode(Array(columns.quantities[range]))
+                    }
+                    return .success(EncodedSegment(column: name, piece: piece, bytes: bytes))
+                }
+            } catch {
+                return .failure(error)
+            }
+        }
+        var segments: [EncodedSegment] = []
+        for result in results {
+            switch result {
+            case .success(let segment): segments.append(segment)
+            case .failure(let error): throw .database(error.description)
+            }
+        }
+        return EncodedBatch(kind: kind, rowCount: n, partitionCount: columns.partitionCount,
+                            minTs: columns.timestamps.min(), maxTs: columns.timestamps.max(),
+                            rawBytes: columns.rawByteCount, storedBytes: segments.reduce(0) { $0 + $1.bytes.count },
+                            segments: segments)
+    }
+
+    /// Rebuilds a batch from its segments (pieces in any order).
+    static func decode(_ segments: [EncodedSegment], kind: EventKind, rowCount: Int, partitionCount: Int) throws(StoreError) -> EventColumns {
+        func pieces(_ name: String) -> [EncodedSegment] {
+            segments.filter { $0.column == name }.sorted { $0.piece < $1.piece }
+        }
+        func column<T: FixedWidthInteger & Sendable>(_ name: String, as type: T.Type) throws(StoreError) -> [T] {
+            let parts = pieces(name)
+            let decoded = parallelMap(parts.count) { index -> Result<[T], ColumnarError> in
+                do throws(ColumnarError) { return .success(try ColumnSegment.decode(parts[index].bytes, as: T.self)) } catch { return .failure(error) }
+            }
+            var arrays: [[T]] = []
+            for result in decoded {
+                switch result {
+                case .success(let array): arrays.append(array)
+                case .failure(let error): throw .corrupt("\(kind.rawValue) column \(name): \(error)")
+                }
+            }
+            let values = arrays.count == 1 ? arrays[0] : Array(arrays.joined())
+            guard values.count == (name == "offsets" ? partitionCount + 1 : rowCount) else {
+                throw .corrupt("\(kind.rawValue) column \(name) has \(values.count) values, expected \(rowCount)")
+            }
+            return values
+        }
+        let offsets = try column("offsets", as: Int64.self).map { Int($0) }
+        guard offsets.last == rowCount else { throw .corrupt("\(kind.rawValue) offsets do not end at the row count") }
+        let items = kind.hasItems ? try column("feature", as: UInt32.self) : []
+        let quantities = kind.hasItems ? try column("count", as: UInt32.self) : []
+        return EventColumns(offsets: offsets, timestamps: try column("ts", as: Int64.self), actors: try column("user", as: UInt32.self),
+                            items: items, quantities: quantities, hasItems: kind.hasItems)
+    }
+}

@@ -1,0 +1,38 @@
+import VitalsColumnar
+
+/// The hot path of ingest: login and feature-usage rows straight from CSV
+/// bytes into column builders, with ids looked up by their bytes.
+enum EventParsing {
+    static func parse(_ reader: CSVReader, kind: EventKind, accounts: ByteStringDictionary, users: ByteStringDictionary,
+                      features: inout ByteStringDictionary) throws(StoreError) -> EventColumns {
+        let tsColumn = try Ingestor.required(reader, "ts")
+        let accountColumn = try Ingestor.required(reader, "account_id")
+        let userColumn = try Ingestor.required(reader, "user_id")
+        let featureColumn = kind.hasItems ? try Ingestor.required(reader, "feature") : 0
+        let countColumn = kind.hasItems ? try Ingestor.required(reader, "count") : 0
+        var builder = EventColumnsBuilder(hasItems: kind.hasItems)
+        while try Ingestor.next(reader) {
+            guard let ts = CivilTime.parseTimestamp(reader.field(tsColumn)) else {
+                throw reader.bad("bad timestamp \(reader.quoted(tsColumn)) in column ts (expected RFC 3339 like 2026-11-20T13:45:07Z, or epoch seconds)")
+            }
+            guard let account = accounts.code(of: reader.field(accountColumn)) else {
+                throw reader.bad("unknown account_id \(reader.quoted(accountColumn)) (not in accounts.csv nor in the store)")
+            }
+            guard let user = users.code(of: reader.field(userColumn)) else {
+                throw reader.bad("unknown user_id \(reader.quoted(userColumn)) (not in users.csv nor in the store)")
+            }
+            if kind.hasItems {
+                let name = reader.field(featureColumn)
+                if name.count == 0 { throw reader.bad("empty feature") }
+                let feature = features.code(of: name) ?? features.insert(name).code
+                guard let count = CSVReader.parseInteger(reader.field(countColumn)), count >= 1, count <= Int64(UInt32.max) else {
+                    throw reader.bad("count must be an integer ≥ 1, got \(reader.quoted(countColumn))")
+                }
+                builder.append(partition: account, timestamp: ts, actor: user, item: feature, quantity: UInt32(count))
+            } else {
+                builder.append(partition: account, timestamp: ts, actor: user)
+            }
+        }
+        return builder.build(partitionCount: accounts.count)
+    }
+}

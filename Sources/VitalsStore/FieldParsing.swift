@@ -1,0 +1,96 @@
+import VitalsColumnar
+
+/// Typed readers for the fields of the data contract. Each throws a
+/// `file:line` error that quotes the bad value.
+extension CSVReader {
+    func bad(_ message: String) -> StoreError {
+        .badInput(file: fileName, line: line, message: message)
+    }
+
+    /// The field's text, shortened for an error message.
+    func quoted(_ index: Int) -> String {
+        let text = string(index)
+        return "\"" + (text.count > 60 ? text.prefix(57) + "..." : text) + "\""
+    }
+
+    /// A non-empty identifier.
+    func identifier(_ index: Int, column: String) throws(StoreError) -> String {
+        let text = string(index)
+        if text.isEmpty { throw bad("empty \(column)") }
+        return text
+    }
+
+    /// Epoch seconds from RFC 3339 or integer seconds.
+    func timestamp(_ index: Int, column: String) throws(StoreError) -> Int64 {
+        if let ts = CivilTime.parseTimestamp(field(index)) { return ts }
+        throw bad("bad timestamp \(quoted(index)) in column \(column) (expected RFC 3339 like 2026-11-20T13:45:07Z, or epoch seconds)")
+    }
+
+    /// Epoch seconds, or `nil` for an empty field.
+    func optionalTimestamp(_ index: Int?, column: String) throws(StoreError) -> Int64? {
+        guard let index, field(index).count > 0 else { return nil }
+        return try timestamp(index, column: column)
+    }
+
+    /// A `YYYY-MM-DD` day number.
+    func date(_ index: Int, column: String) throws(StoreError) -> Int {
+        if let day = CivilTime.parseDate(field(index)) { return day }
+        throw bad("bad date \(quoted(index)) in column \(column) (expected YYYY-MM-DD)")
+    }
+
+    /// A day number, or `nil` for an empty field.
+    func optionalDate(_ index: Int?, column: String) throws(StoreError) -> Int? {
+        guard let index, field(index).count > 0 else { return nil }
+        return try date(index, column: column)
+    }
+
+    /// A decimal integer (optionally negative).
+    func integer(_ index: Int, column: String) throws(StoreError) -> Int64 {
+        if let value = Self.parseInteger(field(index)) { return value }
+        throw bad("\(column) must be an integer, got \(quoted(index))")
+    }
+
+    /// An integer, or `nil` for an empty field.
+    func optionalInteger(_ index: Int?, column: String) throws(StoreError) -> Int64? {
+        guard let index, field(index).count > 0 else { return nil }
+        return try integer(index, column: column)
+    }
+
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, any case); `fallback` when empty or absent.
+    func boolean(_ index: Int?, column: String, fallback: Bool) throws(StoreError) -> Bool {
+        guard let index else { return fallback }
+        switch string(index).lowercased() {
+        case "": return fallback
+        case "true", "1", "yes", "t", "y": return true
+        case "false", "0", "no", "f", "n": return false
+        default: throw bad("\(column) must be true or false, got \(quoted(index))")
+        }
+    }
+
+    /// Text, or `fallback` when the column is absent.
+    func text(_ index: Int?, fallback: String = "") -> String {
+        guard let index else { return fallback }
+        return string(index)
+    }
+
+    @inlinable
+    static func parseInteger(_ b: UnsafeRawBufferPointer) -> Int64? {
+        let n = b.count
+        guard n > 0, n <= 19 else { return nil }
+        var i = 0
+        var negative = false
+        if b[0] == UInt8(ascii: "-") {
+            negative = true
+            i = 1
+            guard n > 1 else { return nil }
+        }
+        var value: Int64 = 0
+        while i < n {
+            let d = b[i] &- 48
+            guard d < 10 else { return nil }
+            value = value &* 10 &+ Int64(d)
+            i += 1
+        }
+        return negative ? -value : value
+    }
+}

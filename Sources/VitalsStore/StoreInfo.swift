@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+
+/// What a store holds, read from its tables without loading the events.
+public struct StoreInfo: Sendable, Equatable {
+    public struct EventSummary: Sendable, Equatable {
+        public var rows: Int = 0
+        public var batches: Int = 0
+        public var minTs: Int64?
+        public var maxTs: Int64?
+        public var rawBytes: Int = 0
+        public var storedBytes: Int = 0
+    }
+
+    public var agencies = 0
+    public var accounts = 0
+    public var trackedAccounts = 0
+    public var users = 0
+    public var keyUsers = 0
+    public var features = 0
+    public var workflows = 0
+    public var logins = EventSummary()
+    public var featureUsage = EventSummary()
+    public var mrrChanges = 0
+    public var payments = 0
+    public var feedback = 0
+    public var ingests = 0
+    /// The store file plus its WAL, in bytes.
+    public var bytesOnDisk = 0
+}
+
+extension Store {
+    /// Counts what the store holds.
+    public func info() throws(StoreError) -> StoreInfo {
+        var info = try read { db in
+            var info = StoreInfo()
+            func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
+            info.agencies = try count("SELECT COUNT(*) FROM agencies")
+            info.accounts = try count("SELECT COUNT(*) FROM accounts")
+            info.trackedAccounts = try count("SELECT COUNT(*) FROM accounts WHERE tracked")
+            info.users = try count("SELECT COUNT(*) FROM users")
+            info.keyUsers = try count("SELECT COUNT(*) FROM users WHERE key_user")
+            info.features = try count("SELECT COUNT(*) FROM features")
+            info.workflows = try count("SELECT COUNT(*) FROM workflows")
+            info.mrrChanges = try count("SELECT COUNT(*) FROM mrr_changes")
+            info.payments = try count("SELECT COUNT(*) FROM payments")
+            info.feedback = try count("SELECT COUNT(*) FROM feedback")
+            info.ingests = try count("SELECT COUNT(*) FROM ingests")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT kind, SUM(row_count), COUNT(*), MIN(min_ts), MAX(max_ts), SUM(raw_bytes), SUM(stored_bytes)
+                FROM event_batches GROUP BY kind
+                """)
+            for row in rows {
+                let summary = StoreInfo.EventSummary(rows: row[1], batches: row[2], minTs: row[3], maxTs: row[4],
+                                                     rawBytes: row[5], storedBytes: row[6])
+                if (row[0] as String) == EventKind.login.rawValue { info.logins = summary } else { info.featureUsage = summary }
+            }
+            return info
+        }
+        for suffix in ["", "-wal"] {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix)
+            info.bytesOnDisk += (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        }
+        return info
+    }
+}

@@ -1,0 +1,103 @@
+import GRDB
+
+/// The store's schema, as GRDB migrations (append new ones; never edit a shipped one).
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-core") { db in
+            try db.execute(sql: """
+                CREATE TABLE agencies (
+                    agency_key INTEGER PRIMARY KEY,
+                    agency_id TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL
+                );
+                CREATE TABLE accounts (
+                    account_key INTEGER PRIMARY KEY,
+                    account_id TEXT NOT NULL UNIQUE,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    name TEXT NOT NULL,
+                    plan TEXT NOT NULL,
+                    seats INTEGER,
+                    created_at INTEGER,
+                    renewal_day INTEGER,
+                    owner_email TEXT NOT NULL,
+                    tracked INTEGER NOT NULL,
+                    priority TEXT NOT NULL
+                );
+                CREATE INDEX accounts_by_agency ON accounts(agency_key);
+                CREATE TABLE users (
+                    user_key INTEGER PRIMARY KEY,
+                    user_id TEXT NOT NULL UNIQUE,
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    email TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_at INTEGER,
+                    key_user INTEGER NOT NULL
+                );
+                CREATE INDEX users_by_account ON users(account_key);
+                CREATE TABLE features (
+                    feature_key INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE
+                );
+                CREATE TABLE workflows (
+                    workflow_key INTEGER PRIMARY KEY,
+                    workflow_id TEXT NOT NULL UNIQUE,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    name TEXT NOT NULL,
+                    webhook_url TEXT
+                );
+                -- Ingest order (seq) decides between two MRR rows of one day.
+                CREATE TABLE mrr_changes (
+                    seq INTEGER PRIMARY KEY,
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    day INTEGER NOT NULL,
+                    mrr_cents INTEGER NOT NULL
+                );
+                CREATE TABLE payments (
+                    seq INTEGER PRIMARY KEY,
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    ts INTEGER NOT NULL,
+                    invoice_id TEXT NOT NULL,
+                    amount_cents INTEGER NOT NULL,
+                    status TEXT NOT NULL
+                );
+                CREATE TABLE feedback (
+                    seq INTEGER PRIMARY KEY,
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    user_key INTEGER REFERENCES users(user_key),
+                    ts INTEGER NOT NULL,
+                    score INTEGER NOT NULL,
+                    comment TEXT NOT NULL
+                );
+                CREATE TABLE ingests (
+                    ingest_id INTEGER PRIMARY KEY,
+                    finished_at INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    rows_json TEXT NOT NULL
+                );
+                -- One batch of events per kind per ingest; its columns are
+                -- zstd segments split into pieces of at most 2^20 rows.
+                CREATE TABLE event_batches (
+                    batch_id INTEGER PRIMARY KEY,
+                    ingest_id INTEGER NOT NULL REFERENCES ingests(ingest_id),
+                    kind TEXT NOT NULL,
+                    row_count INTEGER NOT NULL,
+                    partition_count INTEGER NOT NULL,
+                    min_ts INTEGER,
+                    max_ts INTEGER,
+                    raw_bytes INTEGER NOT NULL,
+                    stored_bytes INTEGER NOT NULL
+                );
+                CREATE TABLE event_segments (
+                    batch_id INTEGER NOT NULL REFERENCES event_batches(batch_id),
+                    column_name TEXT NOT NULL,
+                    piece INTEGER NOT NULL,
+                    bytes BLOB NOT NULL,
+                    PRIMARY KEY (batch_id, column_name, piece)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}
