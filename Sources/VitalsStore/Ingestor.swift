@@ -21,7 +21,7 @@ public enum Ingestor {
             throw .badDirectory("\(directory): no such directory")
         }
         let entities = Store.exists(at: storePath)
-            ? try Store.open(at: storePath).read { try StoreEntities($0) }
+            ? try Store.open(at: storePath, readOnly: true).read { try StoreEntities($0) }
             : StoreEntities()
 
         var plan = try parse(directory: directory, entities: entities)
@@ -34,6 +34,7 @@ public enum Ingestor {
 
         let store = try Store.open(at: storePath, create: true)
         try store.write { db in try write(plan, batches: batches, source: directory, to: db) }
+        try store.checkpoint()
 
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let eventRows = batches.reduce(0) { $0 + $1.rowCount }

@@ -15,7 +15,7 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let info: StoreInfo
         do {
-            info = try Store.open(at: storeOptions.store).info()
+            info = try Store.open(at: storeOptions.store, readOnly: true).info()
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure

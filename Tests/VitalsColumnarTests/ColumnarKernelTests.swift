@@ -1,0 +1,91 @@
+import Testing
+@testable import VitalsColumnar
+
+@Suite struct ByteStringDictionaryTests {
+    @Test func assignsDenseCodesInFirstSeenOrderAndSurvivesGrowth() {
+        var dictionary = ByteStringDictionary()
+        for i in 0 ..< 5000 { #expect(dictionary.insert("acc_\(i)") == UInt32(i)) }
+        #expect(dictionary.insert("acc_17") == 17)
+        #expect(dictionary.count == 5000)
+        #expect(dictionary.code(of: "acc_4999") == 4999)
+        #expect(dictionary.code(of: "acc_5000") == nil)
+        #expect(dictionary.code(of: "") == nil)
+        #expect(dictionary.key(1234) == "acc_1234")
+        let rebuilt = ByteStringDictionary(keys: dictionary.keys)
+        #expect(rebuilt.code(of: "acc_321") == 321)
+    }
+}
+
+@Suite struct ColumnSegmentTests {
+    @Test func roundTripsEveryEncoding() throws {
+        var rng = SystemRandomNumberGenerator()
+        let timestamps = (0 ..< 10_000).map { Int64($0 * 37) + Int64.random(in: -5 ... 5, using: &rng) }
+        let small = (0 ..< 10_000).map { _ in UInt32.random(in: 0 ..< 300, using: &rng) }
+        for encoding: ColumnSegment.Encoding in [[], [.delta], [.shuffle], [.delta, .shuffle]] {
+            #expect(try ColumnSegment.decode(ColumnSegment.encode(timestamps, encoding: encoding), as: Int64.self) == timestamps)
+            #expect(try ColumnSegment.decode(ColumnSegment.encode(small, encoding: encoding), as: UInt32.self) == small)
+        }
+        #expect(try ColumnSegment.decode(ColumnSegment.encode([Int64](), encoding: [.delta]), as: Int64.self) == [])
+        #expect(try ColumnSegment.decode(ColumnSegment.encode([Int64.min, Int64.max, 0]), as: Int64.self) == [Int64.min, Int64.max, 0])
+    }
+
+    @Test func sortedTimestampsCompressWell() throws {
+        let timestamps = (0 ..< 100_000).map { Int64(1_780_000_000 + $0 * 13) }
+        let blob = try ColumnSegment.encode(timestamps, encoding: [.delta, .shuffle])
+        #expect(blob.count < timestamps.count * 8 / 50)
+    }
+
+    @Test func rejectsAWrongTypeOrDamage() throws {
+        let blob = try ColumnSegment.encode([UInt32](repeating: 7, count: 100))
+        #expect(throws: ColumnarError.self) { try ColumnSegment.decode(blob, as: Int64.self) }
+        var damaged = blob
+        damaged.removeLast(3)
+        #expect(throws: ColumnarError.self) { try ColumnSegment.decode(damaged, as: UInt32.self) }
+    }
+}
+
+@Suite struct EventColumnsTests {
+    /// Rows as tuples (partition, ts, actor, item, quantity) in the builder's order.
+    typealias Row = (partition: UInt32, ts: Int64, actor: UInt32, item: UInt32, quantity: UInt32)
+
+    func build(_ rows: [Row], partitions: Int) -> EventColumns {
+        var builder = EventColumnsBuilder(hasItems: true)
+        for r in rows { builder.append(partition: r.partition, timestamp: r.ts, actor: r.actor, item: r.item, quantity: r.quantity) }
+        return builder.build(partitionCount: partitions)
+    }
+
+    func randomRows(_ count: Int, seed: UInt64) -> [Row] {
+        var state = seed
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        return (0 ..< count).map { _ in
+            (UInt32(next() % 13), Int64(next() % 50), UInt32(next() % 9), UInt32(next() % 4), UInt32(next() % 5 + 1))
+        }
+    }
+
+    @Test func sortsByPartitionThenTimeThenArrival() {
+        let rows = randomRows(2000, seed: 1)
+        let columns = build(rows, partitions: 15)
+        let expected = rows.enumerated().sorted {
+            ($0.element.partition, $0.element.ts, $0.offset) < ($1.element.partition, $1.element.ts, $1.offset)
+        }.map(\.element)
+        #expect(columns.count == rows.count)
+        #expect(columns.partitionCount == 15)
+        #expect(columns.rows(of: 13).isEmpty && columns.rows(of: 14).isEmpty)
+        for (i, row) in expected.enumerated() {
+            #expect(columns.timestamps[i] == row.ts && columns.actors[i] == row.actor)
+            #expect(columns.items[i] == row.item && columns.quantities[i] == row.quantity)
+            #expect(columns.rows(of: Int(row.partition)).contains(i))
+        }
+    }
+
+    @Test func mergingBatchesEqualsOneBuildOfAllRows() {
+        let rows = randomRows(3000, seed: 2)
+        let whole = build(rows, partitions: 13)
+        let parts = [build(Array(rows[0 ..< 1000]), partitions: 13), build(Array(rows[1000 ..< 1700]), partitions: 11 + 2),
+                     build(Array(rows[1700...]), partitions: 13)]
+        #expect(EventColumns.merge(parts, partitionCount: 13, hasItems: true) == whole)
+        var extended = whole
+        extended.extendPartitions(to: 20)
+        #expect(EventColumns.merge([whole], partitionCount: 20, hasItems: true) == extended)
+    }
+}
