@@ -8,61 +8,65 @@ import Darwin
 ///
 /// It reads the file in large chunks and hands out each row's fields as
 /// `UnsafeRawBufferPointer`s into its own buffer, valid until the next call to
-/// ``next()``; no `String` is built per field. Quoted fields (with `""` escapes
-/// and embedded newlines) are supported; their unescaped bytes are produced on
-/// demand. Rows must have as many fields as the header. Empty lines are
-/// skipped. Bytes are checked to be UTF-8.
+/// ``next()`` or ``field(_:)``; no `String` is built per field. Quoted fields
+/// (with `""` escapes and embedded newlines) are supported; their unescaped
+/// bytes are produced on demand. Rows must have as many fields as the header.
+/// Empty lines are skipped. Bytes are checked to be UTF-8.
 public final class CSVReader {
     /// The name used in error messages (usually the file's path).
     public let fileName: String
     /// The header's field names, in file order.
-    public private(set) var header: [String] = []
-    /// 1-based line where the current row starts.
-    public private(set) var line: Int = 0
-    /// Number of data rows returned so far.
-    public private(set) var rowsRead: Int = 0
-
-    private let fd: Int32
-    private var buffer: UnsafeMutableRawBufferPointer
-    /// Valid bytes are `buffer[start ..< end]`.
-    private var start = 0
-    private var end = 0
-    private var atEOF = false
-    /// The physical line number of `buffer[start]`.
-    private var lineAtStart = 1
-    /// Field bounds of the current row: starts and ends as buffer offsets.
-    private var fieldStarts: [Int] = []
-    private var fieldEnds: [Int] = []
-    /// Whether each field was quoted (its bytes then need unescaping).
-    private var fieldQuoted: [Bool] = []
-    private var scratch: [UInt8] = []
-    private var expectedFields = 0
+    public let header: [String]
+    /// The file's size in bytes when opened (for capacity estimates).
+    public let fileSize: Int
+    /// All mutable parsing state lives in one struct behind a pointer the
+    /// reader owns: the hot path then pays no dynamic exclusivity checks.
+    private let state: UnsafeMutablePointer<CSVScanState>
 
     /// Opens `path` and reads its header row.
     /// - Throws: `CSVError` when the file cannot be read, is empty, or the
     ///   header is malformed.
     public init(path: String, displayName: String? = nil, chunkSize: Int = 1 << 20) throws(CSVError) {
-        fileName = displayName ?? path
-        fd = open(path, O_RDONLY)
-        buffer = .allocate(byteCount: max(chunkSize, 64), alignment: 16)
+        let fileName = displayName ?? path
+        self.fileName = fileName
+        let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
-            buffer.deallocate()
-            throw CSVError(file: displayName ?? path, line: 0, message: "cannot open file: \(String(cString: strerror(errno)))")
+            throw CSVError(file: fileName, line: 0, message: "cannot open file: \(String(cString: strerror(errno)))")
         }
-        guard try next(header: true) else {
+        var status = stat()
+        fileSize = fstat(fd, &status) == 0 ? Int(status.st_size) : 0
+        var state = CSVScanState(fd: fd, fileName: fileName, chunkSize: chunkSize)
+        let found: Bool
+        do throws(CSVError) {
+            found = try state.nextRow(checkFieldCount: false)
+        } catch {
+            state.release()
+            throw error
+        }
+        guard found else {
+            state.release()
             throw CSVError(file: fileName, line: 1, message: "empty file: a header row is required")
         }
-        header = (0 ..< fieldStarts.count).map { String(decoding: field($0), as: UTF8.self) }
-        expectedFields = header.count
-        if let dup = Dictionary(grouping: header, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-            throw CSVError(file: fileName, line: 1, message: "column \"\(dup)\" appears twice in the header")
+        let header = (0 ..< state.fieldCount).map { String(decoding: state.field($0), as: UTF8.self) }
+        state.expectedFields = header.count
+        self.header = header
+        self.state = .allocate(capacity: 1)
+        self.state.initialize(to: state)
+        if let duplicate = Dictionary(grouping: header, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw CSVError(file: fileName, line: 1, message: "column \"\(duplicate)\" appears twice in the header")
         }
     }
 
     deinit {
-        if fd >= 0 { close(fd) }
-        buffer.deallocate()
+        state.pointee.release()
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
+
+    /// 1-based line where the current row starts.
+    public var line: Int { state.pointee.line }
+    /// Number of data rows returned so far.
+    public var rowsRead: Int { state.pointee.rowsRead }
 
     /// The header index of `column`, or `nil`.
     public func columnIndex(_ column: String) -> Int? { header.firstIndex(of: column) }
@@ -79,27 +83,14 @@ public final class CSVReader {
     /// Advances to the next data row.
     /// - Returns: `false` at the end of the file.
     public func next() throws(CSVError) -> Bool {
-        let found = try next(header: false)
-        if found { rowsRead += 1 }
+        let found = try state.pointee.nextRow(checkFieldCount: true)
+        if found { state.pointee.rowsRead += 1 }
         return found
     }
 
     /// The bytes of field `index` of the current row, unescaped.
-    /// Valid until the next call to ``next()``.
-    public func field(_ index: Int) -> UnsafeRawBufferPointer {
-        let s = fieldStarts[index], e = fieldEnds[index]
-        let raw = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[s ..< e])
-        guard fieldQuoted[index] else { return raw }
-        // Quoted: drop `""` escapes into the scratch buffer.
-        scratch.removeAll(keepingCapacity: true)
-        var i = 0
-        while i < raw.count {
-            let b = raw[i]
-            scratch.append(b)
-            i += (b == UInt8(ascii: "\"")) ? 2 : 1
-        }
-        return scratch.withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) }
-    }
+    /// Valid until the next call to ``next()`` or ``field(_:)``.
+    public func field(_ index: Int) -> UnsafeRawBufferPointer { state.pointee.field(index) }
 
     /// Field `index` as a `String` (for entity columns, not for hot paths).
     public func string(_ index: Int) -> String {
@@ -109,6 +100,81 @@ public final class CSVReader {
     /// An error located at the current row.
     public func error(_ message: String) -> CSVError {
         CSVError(file: fileName, line: line, message: message)
+    }
+}
+
+/// The scanning state and logic of ``CSVReader``.
+struct CSVScanState {
+    let fd: Int32
+    let fileName: String
+    var buffer: UnsafeMutableRawBufferPointer
+    /// Valid bytes are `buffer[start ..< end]`.
+    var start = 0
+    var end = 0
+    var atEOF = false
+    /// The physical line number of `buffer[start]`.
+    var lineAtStart = 1
+    /// 1-based line where the current row starts.
+    var line = 0
+    var rowsRead = 0
+    var expectedFields = 0
+    /// Bounds of the current row's fields, as buffer offsets.
+    var fields: UnsafeMutablePointer<FieldBounds>
+    var fieldCapacity = 64
+    var fieldCount = 0
+    var scratch: [UInt8] = []
+
+    struct FieldBounds {
+        var start: Int
+        var end: Int
+        /// A quoted field's bytes need unescaping.
+        var quoted: Bool
+    }
+
+    init(fd: Int32, fileName: String, chunkSize: Int) {
+        self.fd = fd
+        self.fileName = fileName
+        buffer = .allocate(byteCount: max(chunkSize, 64), alignment: 16)
+        fields = .allocate(capacity: fieldCapacity)
+    }
+
+    func release() {
+        close(fd)
+        buffer.deallocate()
+        fields.deallocate()
+    }
+
+    /// Records one field of the current row.
+    @inline(__always)
+    mutating func appendField(_ start: Int, _ end: Int, quoted: Bool) {
+        if fieldCount == fieldCapacity { growFields() }
+        fields[fieldCount] = FieldBounds(start: start, end: end, quoted: quoted)
+        fieldCount += 1
+    }
+
+    @inline(never)
+    mutating func growFields() {
+        let bigger = UnsafeMutablePointer<FieldBounds>.allocate(capacity: fieldCapacity * 2)
+        bigger.moveInitialize(from: fields, count: fieldCount)
+        fields.deallocate()
+        fields = bigger
+        fieldCapacity *= 2
+    }
+
+    mutating func field(_ index: Int) -> UnsafeRawBufferPointer {
+        precondition(index < fieldCount, "field index out of range")
+        let bounds = fields[index]
+        let raw = UnsafeRawBufferPointer(start: buffer.baseAddress! + bounds.start, count: bounds.end - bounds.start)
+        guard bounds.quoted else { return raw }
+        // Quoted: drop `""` escapes into the scratch buffer.
+        scratch.removeAll(keepingCapacity: true)
+        var i = 0
+        while i < raw.count {
+            let b = raw[i]
+            scratch.append(b)
+            i += (b == UInt8(ascii: "\"")) ? 2 : 1
+        }
+        return scratch.withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) }
     }
 
     // MARK: - Parsing
@@ -124,7 +190,7 @@ public final class CSVReader {
         case blankLine(next: Int)
     }
 
-    private func next(header: Bool) throws(CSVError) -> Bool {
+    mutating func nextRow(checkFieldCount: Bool) throws(CSVError) -> Bool {
         while true {
             if start == end {
                 if atEOF { return false }
@@ -136,9 +202,9 @@ public final class CSVReader {
                 line = lineAtStart
                 lineAtStart += lines
                 start = next
-                if !header && fieldStarts.count != expectedFields {
+                if checkFieldCount && fieldCount != expectedFields {
                     throw CSVError(file: fileName, line: line,
-                                   message: "expected \(expectedFields) fields (\(self.header.joined(separator: ","))), found \(fieldStarts.count)")
+                                   message: "expected \(expectedFields) fields, found \(fieldCount)")
                 }
                 return true
             case let .blankLine(next):
@@ -155,10 +221,8 @@ public final class CSVReader {
     }
 
     /// Scans one row starting at `start`, recording its fields.
-    private func scanRow() throws(CSVError) -> Scan {
-        fieldStarts.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
-        fieldQuoted.removeAll(keepingCapacity: true)
+    private mutating func scanRow() throws(CSVError) -> Scan {
+        fieldCount = 0
         let base = UnsafeRawPointer(buffer.baseAddress!)
         let end = self.end
         var i = start
@@ -195,9 +259,7 @@ public final class CSVReader {
                     j += 1
                 }
                 if !closed { return .needMoreBytes }
-                fieldStarts.append(fieldStart)
-                fieldEnds.append(j)
-                fieldQuoted.append(true)
+                appendField(fieldStart, j, quoted: true)
                 i = j + 1
                 // After the closing quote: a separator or the row's end.
                 if i >= end {
@@ -219,7 +281,7 @@ public final class CSVReader {
                     }
                 }
                 throw CSVError(file: fileName, line: lineAtStart + lines - 1,
-                               message: "unexpected character after a closing quote (field \(fieldStarts.count))")
+                               message: "unexpected character after a closing quote (field \(fieldCount))")
             }
             // Unquoted field: up to a comma, a line end or the buffer's end.
             let fieldStart = i
@@ -228,7 +290,7 @@ public final class CSVReader {
                 if b == Self.comma || b == Self.lf { break }
                 if b == Self.quote {
                     throw CSVError(file: fileName, line: lineAtStart + lines - 1,
-                                   message: "a quote inside an unquoted field (field \(fieldStarts.count + 1)); quote the whole field and double the quote")
+                                   message: "a quote inside an unquoted field (field \(fieldCount + 1)); quote the whole field and double the quote")
                 }
                 highBits |= b
                 i += 1
@@ -239,9 +301,7 @@ public final class CSVReader {
             if atLineEnd && fieldEnd > fieldStart && base.load(fromByteOffset: fieldEnd - 1, as: UInt8.self) == Self.cr {
                 fieldEnd -= 1
             }
-            fieldStarts.append(fieldStart)
-            fieldEnds.append(fieldEnd)
-            fieldQuoted.append(false)
+            appendField(fieldStart, fieldEnd, quoted: false)
             if atLineEnd {
                 try checkUTF8(highBits, lines: lines)
                 return .row(next: min(i + 1, end), lines: lines)
@@ -253,8 +313,8 @@ public final class CSVReader {
     /// Validates the row's bytes as UTF-8 when any byte had its high bit set.
     private func checkUTF8(_ highBits: UInt8, lines: Int) throws(CSVError) {
         guard highBits & 0x80 != 0 else { return }
-        for index in 0 ..< fieldStarts.count {
-            let bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[fieldStarts[index] ..< fieldEnds[index]])
+        for index in 0 ..< fieldCount {
+            let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress! + fields[index].start, count: fields[index].end - fields[index].start)
             if !isValidUTF8(bytes) {
                 throw CSVError(file: fileName, line: lineAtStart,
                                message: "field \(index + 1) is not valid UTF-8")
@@ -263,7 +323,7 @@ public final class CSVReader {
     }
 
     /// Moves unread bytes to the front of the buffer and reads more.
-    private func refill() throws(CSVError) {
+    private mutating func refill() throws(CSVError) {
         if start > 0 {
             let unread = end - start
             if unread > 0 {

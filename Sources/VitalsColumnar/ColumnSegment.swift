@@ -15,11 +15,12 @@ public enum ColumnSegment {
         public static let shuffle = Encoding(rawValue: 2)
     }
 
-    static let magic: [UInt8] = Array("VCS1".utf8)
-    static let headerSize = 16
+    @usableFromInline static let magic: [UInt8] = Array("VCS1".utf8)
+    @usableFromInline static let headerSize = 16
 
     /// Encodes `values` into a segment blob.
     /// - Complexity: O(n), one temporary copy of the column.
+    @inlinable
     public static func encode<T: FixedWidthInteger>(
         _ values: [T], encoding: Encoding = [.shuffle], level: Int32 = ZstdCodec.defaultLevel
     ) throws(ZstdError) -> [UInt8] {
@@ -44,6 +45,7 @@ public enum ColumnSegment {
     /// Decodes a segment blob written by ``encode(_:encoding:level:)``.
     /// - Throws: `ColumnarError.corruptSegment` when the blob does not match `T`
     ///   or is damaged.
+    @inlinable
     public static func decode<T: FixedWidthInteger>(_ blob: UnsafeRawBufferPointer, as type: T.Type = T.self) throws(ColumnarError) -> [T] {
         let width = MemoryLayout<T>.size
         guard blob.count >= headerSize, Array(blob[0 ..< 4]) == magic else {
@@ -74,6 +76,7 @@ public enum ColumnSegment {
     }
 
     /// Decodes from an array of bytes.
+    @inlinable
     public static func decode<T: FixedWidthInteger>(_ blob: [UInt8], as type: T.Type = T.self) throws(ColumnarError) -> [T] {
         let result: Result<[T], ColumnarError> = blob.withUnsafeBytes { bytes in
             do throws(ColumnarError) { return .success(try decode(bytes, as: T.self)) } catch { return .failure(error) }
@@ -81,46 +84,63 @@ public enum ColumnSegment {
         return try result.get()
     }
 
+    @inlinable
     static func transform<T: FixedWidthInteger>(_ source: UnsafeBufferPointer<T>, into out: UnsafeMutableRawBufferPointer, encoding: Encoding) {
-        let width = MemoryLayout<T>.size
         let n = source.count
         guard n > 0 else { return }
-        let shuffle = encoding.contains(.shuffle)
-        let delta = encoding.contains(.delta)
-        var previous: T = 0
-        for i in 0 ..< n {
-            let v = source[i]
-            let stored = delta ? v &- previous : v
-            previous = v
-            let le = stored.littleEndian
-            withUnsafeBytes(of: le) { bytes in
-                if shuffle {
-                    for b in 0 ..< width { out[b * n + i] = bytes[b] }
-                } else {
-                    for b in 0 ..< width { out[i * width + b] = bytes[b] }
-                }
+        guard encoding.contains(.delta) else {
+            store(source, into: out, shuffle: encoding.contains(.shuffle))
+            return
+        }
+        let deltas = [T](unsafeUninitializedCapacity: n) { buffer, count in
+            var previous: T = 0
+            for i in 0 ..< n {
+                buffer[i] = source[i] &- previous
+                previous = source[i]
             }
+            count = n
+        }
+        deltas.withUnsafeBufferPointer { store($0, into: out, shuffle: encoding.contains(.shuffle)) }
+    }
+
+    /// Writes values little-endian, or byte-shuffled: byte `b` of value `i` at `b * n + i`.
+    @inlinable
+    static func store<T: FixedWidthInteger>(_ values: UnsafeBufferPointer<T>, into out: UnsafeMutableRawBufferPointer, shuffle: Bool) {
+        let width = MemoryLayout<T>.size
+        let n = values.count
+        if shuffle {
+            let bytes = out.bindMemory(to: UInt8.self)
+            for b in 0 ..< width {
+                let shift = T(truncatingIfNeeded: 8 * b)
+                let row = UnsafeMutableBufferPointer(rebasing: bytes[b * n ..< (b + 1) * n])
+                for i in 0 ..< n { row[i] = UInt8(truncatingIfNeeded: values[i] >> shift) }
+            }
+        } else {
+            for i in 0 ..< n { out.storeBytes(of: values[i].littleEndian, toByteOffset: i * width, as: T.self) }
         }
     }
 
+    @inlinable
     static func untransform<T: FixedWidthInteger>(_ raw: UnsafeRawBufferPointer, count n: Int, encoding: Encoding, into out: UnsafeMutableBufferPointer<T>) {
         let width = MemoryLayout<T>.size
-        let shuffle = encoding.contains(.shuffle)
-        let delta = encoding.contains(.delta)
-        var previous: T = 0
-        for i in 0 ..< n {
-            var le: T = 0
-            withUnsafeMutableBytes(of: &le) { bytes in
-                if shuffle {
-                    for b in 0 ..< width { bytes[b] = raw[b * n + i] }
-                } else {
-                    for b in 0 ..< width { bytes[b] = raw[i * width + b] }
-                }
+        guard n > 0 else { return }
+        if encoding.contains(.shuffle) {
+            let bytes = raw.bindMemory(to: UInt8.self)
+            for i in 0 ..< n { out[i] = 0 }
+            for b in 0 ..< width {
+                let shift = T(truncatingIfNeeded: 8 * b)
+                let row = UnsafeBufferPointer(rebasing: bytes[b * n ..< (b + 1) * n])
+                for i in 0 ..< n { out[i] |= T(truncatingIfNeeded: row[i]) << shift }
             }
-            let stored = T(littleEndian: le)
-            let v = delta ? previous &+ stored : stored
-            out[i] = v
-            previous = v
+        } else {
+            for i in 0 ..< n { out[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: i * width, as: T.self)) }
+        }
+        if encoding.contains(.delta) {
+            var previous: T = 0
+            for i in 0 ..< n {
+                previous = previous &+ out[i]
+                out[i] = previous
+            }
         }
     }
 }

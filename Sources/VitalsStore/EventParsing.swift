@@ -10,7 +10,10 @@ enum EventParsing {
         let userColumn = try Ingestor.required(reader, "user_id")
         let featureColumn = kind.hasItems ? try Ingestor.required(reader, "feature") : 0
         let countColumn = kind.hasItems ? try Ingestor.required(reader, "count") : 0
-        var builder = EventColumnsBuilder(hasItems: kind.hasItems)
+        // Reserve for the most rows the file can hold (rows of real files are
+        // far longer than 16 bytes); pages never written cost no memory, and
+        // the columns never have to be copied while they grow.
+        var builder = EventColumnsBuilder(hasItems: kind.hasItems, reservingCapacity: reader.fileSize / 16)
         while try Ingestor.next(reader) {
             guard let ts = CivilTime.parseTimestamp(reader.field(tsColumn)) else {
                 throw reader.bad("bad timestamp \(reader.quoted(tsColumn)) in column ts (expected RFC 3339 like 2026-11-20T13:45:07Z, or epoch seconds)")

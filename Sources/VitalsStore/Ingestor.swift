@@ -24,17 +24,25 @@ public enum Ingestor {
             ? try Store.open(at: storePath, readOnly: true).read { try StoreEntities($0) }
             : StoreEntities()
 
+        let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
+        func mark(_ what: String) {
+            if trace { FileHandle.standardError.write(Data("\(what): \(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9) s\n".utf8)) }
+        }
         var plan = try parse(directory: directory, entities: entities)
+        mark("parsed")
         let batches = try [plan.logins.map { ($0, EventKind.login) }, plan.featureUsage.map { ($0, EventKind.featureUsage) }]
             .compactMap { $0 }
             .filter { $0.0.count > 0 }
             .map { (columns, kind) throws(StoreError) in try EventBatchCodec.encode(columns, kind: kind) }
         plan.logins = nil
         plan.featureUsage = nil
+        mark("encoded")
 
         let store = try Store.open(at: storePath, create: true)
         try store.write { db in try write(plan, batches: batches, source: directory, to: db) }
+        mark("written")
         try store.checkpoint()
+        mark("checkpointed")
 
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let eventRows = batches.reduce(0) { $0 + $1.rowCount }
@@ -58,7 +66,7 @@ public enum Ingestor {
         }
         func open(_ name: String) throws(StoreError) -> CSVReader? {
             guard let path = path(name) else { return nil }
-            do { return try CSVReader(path: path) } catch { throw .badInput(file: error.file, line: error.line, message: error.message) }
+            return try openReader(path)
         }
         func run(_ name: String, _ body: (CSVReader) throws(StoreError) -> Void) throws(StoreError) {
             guard let reader = try open(name) else { return }
@@ -70,16 +78,35 @@ public enum Ingestor {
         try run("accounts.csv") { reader throws(StoreError) in try parseAccounts(reader, into: &plan, createAgencies: !hasAgencyFile) }
         try run("users.csv") { reader throws(StoreError) in try parseUsers(reader, into: &plan) }
         try run("workflows.csv") { reader throws(StoreError) in try parseWorkflows(reader, into: &plan) }
-        try run("logins.csv") { reader throws(StoreError) in
-            plan.logins = try EventParsing.parse(reader, kind: .login, accounts: plan.entities.accountKeys,
-                                                 users: plan.entities.userKeys, features: &plan.entities.featureKeys)
+        // The two event files are parsed at once, one core each.
+        let accounts = plan.entities.accountKeys, users = plan.entities.userKeys
+        let knownFeatures = plan.entities.featureKeys
+        let eventFiles: [(name: String, kind: EventKind, path: String?)] = [
+            ("logins.csv", .login, path("logins.csv")), ("feature_usage.csv", .featureUsage, path("feature_usage.csv")),
+        ]
+        let parsed = parallelMap(eventFiles.count) { index -> Result<ParsedEvents?, StoreError> in
+            let file = eventFiles[index]
+            guard let path = file.path else { return .success(nil) }
+            do throws(StoreError) {
+                let reader = try openReader(path)
+                var features = knownFeatures
+                let columns = try EventParsing.parse(reader, kind: file.kind, accounts: accounts, users: users, features: &features)
+                return .success(ParsedEvents(columns: columns, features: features, rows: reader.rowsRead))
+            } catch {
+                return .failure(error)
+            }
         }
-        let knownFeatures = plan.entities.featureKeys.count
-        try run("feature_usage.csv") { reader throws(StoreError) in
-            plan.featureUsage = try EventParsing.parse(reader, kind: .featureUsage, accounts: plan.entities.accountKeys,
-                                                       users: plan.entities.userKeys, features: &plan.entities.featureKeys)
+        for (file, result) in zip(eventFiles, parsed) {
+            guard let events = try result.get() else { continue }
+            plan.rowsByFile.append((file.name, events.rows))
+            if file.kind == EventKind.login {
+                plan.logins = events.columns
+            } else {
+                plan.featureUsage = events.columns
+                plan.entities.featureKeys = events.features
+            }
         }
-        plan.newFeatures = (knownFeatures ..< plan.entities.featureKeys.count).map { plan.entities.featureKeys.key(UInt32($0)) }
+        plan.newFeatures = (knownFeatures.count ..< plan.entities.featureKeys.count).map { plan.entities.featureKeys.key(UInt32($0)) }
         plan.entities.features += plan.newFeatures
         try run("mrr.csv") { reader throws(StoreError) in try parseMRR(reader, into: &plan) }
         try run("payments.csv") { reader throws(StoreError) in try parsePayments(reader, into: &plan) }
@@ -242,6 +269,17 @@ public enum Ingestor {
 
     // MARK: - Helpers
 
+    /// One event file's columns, with the feature dictionary it grew.
+    struct ParsedEvents: Sendable {
+        var columns: EventColumns
+        var features: ByteStringDictionary
+        var rows: Int
+    }
+
+    static func openReader(_ path: String) throws(StoreError) -> CSVReader {
+        do { return try CSVReader(path: path) } catch { throw .badInput(file: error.file, line: error.line, message: error.message) }
+    }
+
     static func next(_ reader: CSVReader) throws(StoreError) -> Bool {
         do { return try reader.next() } catch { throw .badInput(file: error.file, line: error.line, message: error.message) }
     }
@@ -270,14 +308,17 @@ public enum Ingestor {
     // MARK: - Writing
 
     static func write(_ plan: IngestPlan, batches: [EncodedBatch], source: String, to db: Database) throws {
-        let current = try StoreEntities(db)
-        guard IngestPlan.counts(current) == plan.baseCounts else {
+        let current = try ["agencies", "accounts", "users", "workflows", "features"].map { table in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
+        }
+        guard current == plan.baseCounts else {
             throw StoreError.concurrentWrite("the store was changed by another writer while this ingest was parsing; nothing was written, run it again")
         }
-        for record in plan.changedAgencies { try record.upsert(db) }
-        for record in plan.changedAccounts { try record.upsert(db) }
-        for record in plan.changedUsers { try record.upsert(db) }
-        for record in plan.changedWorkflows { try record.upsert(db) }
+        // Keys below the stored count exist already: update those, insert the rest.
+        for record in plan.changedAgencies { try record.key < plan.baseCounts[0] ? record.update(db) : record.insert(db) }
+        for record in plan.changedAccounts { try record.key < plan.baseCounts[1] ? record.update(db) : record.insert(db) }
+        for record in plan.changedUsers { try record.key < plan.baseCounts[2] ? record.update(db) : record.insert(db) }
+        for record in plan.changedWorkflows { try record.key < plan.baseCounts[3] ? record.update(db) : record.insert(db) }
         let featureInsert = try db.makeStatement(sql: "INSERT INTO features (feature_key, name) VALUES (?, ?)")
         for (offset, name) in plan.newFeatures.enumerated() {
             try featureInsert.execute(arguments: [plan.baseCounts[4] + offset, name])

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Ingest benchmark: builds release binaries, generates EVENTS events (default
+# 10 million), times `vitals ingest` against DuckDB's read_csv on the same files.
+#   Benchmarks/run-ingest.sh [EVENTS] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EVENTS=${1:-10000000}
+RUNS=${2:-3}
+python3 -c "import duckdb" 2>/dev/null || pip install --quiet duckdb
+swift build -c release --product vitals >&2
+swift build -c release --product data-gen >&2
+BIN=$(swift build -c release --show-bin-path)
+python3 Benchmarks/ingest_bench.py --bin "$BIN" --events "$EVENTS" --runs "$RUNS"

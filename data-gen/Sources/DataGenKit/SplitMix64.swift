@@ -1,0 +1,18 @@
+/// SplitMix64 (Steele, Lea, Flood): a tiny generator used to seed
+/// ``Xoshiro256StarStar`` and to derive independent streams from one seed.
+struct SplitMix64 {
+    var state: UInt64
+
+    init(state: UInt64) {
+        self.state = state
+    }
+
+    /// The next 64 random bits.
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job end to end on the embedded default store: generate a small
+# agency dataset, ingest it into one SQLite file, print what the store holds.
+#   scripts/demo.sh [OUT_DIR]        (default data/demo, store data/demo.db)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+OUT=${1:-data/demo}
+swift build -c release --product data-gen
+swift build -c release --product vitals
+BIN=$(swift build -c release --show-bin-path)
+rm -rf "$OUT" "$OUT.db" "$OUT.db-wal" "$OUT.db-shm"
+"$BIN/data-gen" --agencies 3 --accounts-per-agency 200 --users-per-account 12 --days 180 \
+    --events 2000000 --seed 7 --as-of 2026-11-20 --out "$OUT"
+"$BIN/vitals" ingest "$OUT" --store "$OUT.db"
+"$BIN/vitals" info --store "$OUT.db"
