@@ -54,6 +54,7 @@ let package = Package(
         // The synthetic agency generator: a library (tested) and a thin executable.
         .target(
             name: "DataGenKit",
+            dependencies: ["VitalsColumnar"],
             path: "data-gen/Sources/DataGenKit",
             swiftSettings: strictSettings
         ),

@@ -35,8 +35,24 @@ public enum CivilTime {
         Int(seconds >= 0 ? seconds / secondsPerDay : (seconds - secondsPerDay + 1) / secondsPerDay)
     }
 
+    /// Day of the week of a day number, 0 = Monday … 6 = Sunday.
+    public static func weekday(ofDay day: Int) -> Int {
+        ((day + 3) % 7 + 7) % 7
+    }
+
+    /// The same day of the month `months` later (or earlier), clamped to the
+    /// month's end: Jan 31 + 1 month = Feb 28/29.
+    public static func adding(months: Int, toDay day: Int) -> Int {
+        let (y, m, d) = date(fromDays: day)
+        let total = y * 12 + (m - 1) + months
+        let year = total >= 0 ? total / 12 : (total - 11) / 12
+        let month = total - year * 12 + 1
+        return days(year: year, month: month, day: min(d, daysInMonth(year: year, month: month)))
+    }
+
+    /// The number of days in a month.
     @inlinable
-    static func daysInMonth(year: Int, month: Int) -> Int {
+    public static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
         case 4, 6, 9, 11: return 30

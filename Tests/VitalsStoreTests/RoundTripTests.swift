@@ -1,0 +1,169 @@
+import DataGenKit
+import Foundation
+import Testing
+import VitalsColumnar
+@testable import VitalsStore
+
+/// Counts data rows with the RFC 4180 reader (for files with quoted fields).
+enum CSVRowCounter {
+    static func count(_ path: String) throws -> Int {
+        let reader = try CSVReader(path: path)
+        while try reader.next() {}
+        return reader.rowsRead
+    }
+}
+
+/// Generated CSVs → ingest → load must give back exactly the rows of the files.
+@Suite struct RoundTripTests {
+    /// A small generated dataset in a new directory.
+    static func generate(seed: UInt64 = 11) throws -> String {
+        let directory = makeTemporaryDirectory().appendingPathComponent("data").path
+        _ = try generateDataset(DataGenConfig(agencies: 2, accountsPerAgency: 15, usersPerAccount: 6, days: 60,
+                                              events: 40_000, seed: seed, asOf: DataGenConfig.date(fromDay: "2026-11-20")!,
+                                              outputDirectory: directory))
+        return directory
+    }
+
+    /// The data rows of a CSV without quoted fields, split on commas.
+    static func rows(_ directory: String, _ file: String) throws -> (header: [String], rows: [[String]]) {
+        let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+        #expect(!text.contains("\""), "\(file) is expected to have no quoted fields")
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        return (lines[0], Array(lines.dropFirst()))
+    }
+
+    struct Event: Hashable, Comparable {
+        var ts: Int64, user: String, feature: String, count: Int
+        static func < (a: Event, b: Event) -> Bool { (a.ts, a.user, a.feature, a.count) < (b.ts, b.user, b.feature, b.count) }
+    }
+
+    /// Events per account id, read straight from the CSV text.
+    static func csvEvents(_ directory: String, _ file: String) throws -> [String: [Event]] {
+        let (header, rows) = try rows(directory, file)
+        let ts = header.firstIndex(of: "ts")!, account = header.firstIndex(of: "account_id")!, user = header.firstIndex(of: "user_id")!
+        let feature = header.firstIndex(of: "feature"), count = header.firstIndex(of: "count")
+        var events: [String: [Event]] = [:]
+        for row in rows {
+            var text = row[ts]
+            let seconds = text.withUTF8 { CivilTime.parseTimestamp(UnsafeRawBufferPointer($0))! }
+            events[row[account], default: []].append(Event(ts: seconds, user: row[user], feature: feature.map { row[$0] } ?? "",
+                                                            count: count.map { Int(row[$0])! } ?? 0))
+        }
+        return events
+    }
+
+    /// Events per account id, read from the loaded columns.
+    static func loadedEvents(_ dataset: Dataset, _ columns: EventColumns) -> [String: [Event]] {
+        var events: [String: [Event]] = [:]
+        for account in 0 ..< dataset.accounts.count {
+            for row in columns.rows(of: account) {
+                events[dataset.accounts[account].accountID, default: []].append(Event(
+                    ts: columns.timestamps[row], user: dataset.users[Int(columns.actors[row])].userID,
+                    feature: columns.hasItems ? dataset.features[Int(columns.items[row])] : "",
+                    count: columns.hasItems ? Int(columns.quantities[row]) : 0))
+            }
+        }
+        return events
+    }
+
+    @Test func ingestThenLoadGivesBackTheCSVRows() throws {
+        let data = try Self.generate()
+        let store = makeTemporaryDirectory().appendingPathComponent("vitals.db").path
+        _ = try Ingestor.ingest(directory: data, into: store)
+        let dataset = try Store.open(at: store, readOnly: true).loadDataset()
+
+        for (file, columns) in [("logins.csv", dataset.logins), ("feature_usage.csv", dataset.featureUsage)] {
+            let expected = try Self.csvEvents(data, file)
+            let loaded = Self.loadedEvents(dataset, columns)
+            #expect(columns.count == expected.values.reduce(0) { $0 + $1.count }, "\(file) row count")
+            #expect(Set(loaded.keys) == Set(expected.keys), "\(file) accounts with events")
+            for (account, events) in expected {
+                let got = loaded[account] ?? []
+                #expect(got.sorted() == events.sorted(), "\(file) rows of \(account)")
+                // Stored order: by time within the account.
+                #expect(zip(got, got.dropFirst()).allSatisfy { $0.ts <= $1.ts }, "\(file) time order of \(account)")
+                #expect(got.reduce(0) { $0 + $1.count } == events.reduce(0) { $0 + $1.count }, "\(file) use sum of \(account)")
+            }
+        }
+        // Distinct users per day, the shape wau/mau/dau build on.
+        func usersPerDay(_ events: [String: [Event]]) -> [Int: Int] {
+            var sets: [Int: Set<String>] = [:]
+            for event in events.values.joined() { sets[CivilTime.day(ofSeconds: event.ts), default: []].insert(event.user) }
+            return sets.mapValues(\.count)
+        }
+        #expect(usersPerDay(Self.loadedEvents(dataset, dataset.logins)) == usersPerDay(try Self.csvEvents(data, "logins.csv")))
+
+        // Entities and logs.
+        let accounts = try CSVReader(path: data + "/accounts.csv")
+        var tracked: [String: Bool] = [:]
+        while try accounts.next() { tracked[accounts.string(0)] = accounts.string(accounts.columnIndex("tracked")!) == "true" }
+        #expect(dataset.accounts.count == tracked.count)
+        #expect(dataset.accounts.allSatisfy { tracked[$0.accountID] == $0.tracked })
+        let users = try Self.rows(data, "users.csv")
+        #expect(dataset.users.count == users.rows.count)
+        #expect(dataset.users.filter(\.keyUser).count == users.rows.filter { $0[users.header.firstIndex(of: "key_user")!] == "true" }.count)
+        let mrr = try Self.rows(data, "mrr.csv")
+        #expect(dataset.mrrChanges.count == mrr.rows.count)
+        #expect(dataset.mrrChanges.reduce(0) { $0 + $1.mrrCents } == mrr.rows.reduce(0) { $0 + Int64($1[2])! })
+        let payments = try Self.rows(data, "payments.csv")
+        #expect(dataset.payments.count == payments.rows.count)
+        #expect(dataset.payments.filter { $0.status == .failed }.count == payments.rows.filter { $0[4] == "failed" }.count)
+        #expect(dataset.feedback.count == (try CSVRowCounter.count(data + "/feedback.csv")))
+        #expect(dataset.workflows.count == (try CSVRowCounter.count(data + "/workflows.csv")))
+    }
+
+    /// Writes the header and the rows `range` of each file in `files` into `directory`.
+    static func writeSlice(from data: String, to directory: String, files: [String], half: Int) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for file in files {
+            let lines = try String(contentsOfFile: data + "/" + file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let body = lines.dropFirst().filter { !$0.isEmpty }
+            let cut = body.count / 2
+            let part = half == 0 ? body.prefix(cut) : body.dropFirst(cut)
+            try ([lines[0]] + part).joined(separator: "\n").appending("\n").write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
+        }
+    }
+
+    @Test func twoIncrementalHalvesEqualOneIngestOfTheWhole() throws {
+        let data = try Self.generate(seed: 5)
+        let whole = makeTemporaryDirectory().appendingPathComponent("whole.db").path
+        _ = try Ingestor.ingest(directory: data, into: whole)
+
+        let logs = ["logins.csv", "feature_usage.csv", "mrr.csv", "payments.csv", "feedback.csv"]
+        let first = makeTemporaryDirectory().path, second = makeTemporaryDirectory().path
+        for file in ["agencies.csv", "accounts.csv", "users.csv", "workflows.csv"] {
+            try FileManager.default.copyItem(atPath: data + "/" + file, toPath: first + "/" + file)
+        }
+        try Self.writeSlice(from: data, to: first, files: logs, half: 0)
+        try Self.writeSlice(from: data, to: second, files: logs, half: 1)
+        let halves = makeTemporaryDirectory().appendingPathComponent("halves.db").path
+        _ = try Ingestor.ingest(directory: first, into: halves)
+        _ = try Ingestor.ingest(directory: second, into: halves)
+
+        let a = try Store.open(at: whole, readOnly: true).loadDataset()
+        let b = try Store.open(at: halves, readOnly: true).loadDataset()
+        #expect(try Store.open(at: halves, readOnly: true).info().logins.batches == 2)
+        #expect(a.logins == b.logins)
+        #expect(a.featureUsage == b.featureUsage)
+        #expect(a.features == b.features)
+        #expect(a.accounts == b.accounts && a.users == b.users && a.agencies == b.agencies && a.workflows == b.workflows)
+        #expect(a.mrrChanges == b.mrrChanges && a.payments == b.payments && a.feedback == b.feedback)
+    }
+
+    @Test func reingestingEntitiesUpdatesThemInPlace() throws {
+        let store = makeTemporaryDirectory().appendingPathComponent("vitals.db").path
+        _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: store)
+        let update = writeDataset([
+            "accounts.csv": "account_id,agency_id,priority,seats\nacc_1,ag_1,low,9\nacc_3,ag_1,,\n",
+            "users.csv": "user_id,account_id,key_user\nu2,acc_1,true\nu4,acc_3,false\n",
+        ])
+        _ = try Ingestor.ingest(directory: update, into: store)
+        let dataset = try Store.open(at: store, readOnly: true).loadDataset()
+        let one = try #require(dataset.accountKey("acc_1").map { dataset.accounts[$0] })
+        #expect(one.priority == .low && one.seats == 9)
+        #expect(one.name == "One" && one.plan == "pro" && one.renewalDay == CivilTime.parseDate("2026-12-01"))  // columns not given keep their values
+        #expect(dataset.accounts.count == 3 && dataset.accounts[2].accountID == "acc_3" && dataset.accounts[2].tracked)
+        #expect(dataset.users.first { $0.userID == "u2" }?.keyUser == true)
+        #expect(dataset.logins.count == 3 && dataset.logins.partitionCount == 3)
+    }
+}
