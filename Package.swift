@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "data-gen", targets: ["data-gen"]),
         .library(name: "VitalsColumnar", targets: ["VitalsColumnar"]),
         .library(name: "VitalsStore", targets: ["VitalsStore"]),
+        .library(name: "VitalsAnalytics", targets: ["VitalsAnalytics"]),
         .library(name: "DataGenKit", targets: ["DataGenKit"]),
     ],
     dependencies: [
@@ -41,6 +42,12 @@ let package = Package(
                 "VitalsColumnar",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // DESIGN.md's metrics, scores and the churn model over a loaded dataset.
+        .target(
+            name: "VitalsAnalytics",
+            dependencies: ["VitalsStore", "VitalsColumnar"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -75,6 +82,11 @@ let package = Package(
         .testTarget(
             name: "VitalsStoreTests",
             dependencies: ["VitalsStore", "DataGenKit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VitalsAnalyticsTests",
+            dependencies: ["VitalsAnalytics", "VitalsStore", "VitalsColumnar", "DataGenKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,116 @@
+import VitalsColumnar
+import VitalsStore
+
+/// The raw per-account numbers that health, risk signals and the churn model
+/// are computed from, all as of `T`.
+public struct AccountFacts: Sendable, Equatable {
+    public var account: Int
+    /// users(a): every users.csv row of the account.
+    public var users: Int
+    public var dau: Int
+    public var wau: Int
+    public var mau: Int
+    /// The day of the account's latest login at or before T (any time).
+    public var lastLoginDay: Int?
+    /// Uses (sum of counts) in the last 7 days and the 7 before.
+    public var uses7: Int
+    public var usesPrevious7: Int
+    /// Uses in the trend window (default 14 days) and the same length before.
+    public var usesTrend: Int
+    public var usesTrendPrevious: Int
+    /// Uses in the last 30 days.
+    public var uses30: Int
+    /// Distinct features used in the breadth window (default 30 days).
+    public var features: Int
+    /// Failed payments in the payment window (default 30 days).
+    public var failedPayments: Int
+    /// Latest NPS score in the sentiment window (the lower on a tie), if any.
+    public var latestNPS: Int?
+    /// Days until the renewal date (negative when past), nil when empty.
+    public var daysToRenewal: Int?
+    public var seats: Int?
+    /// MRR(a, T) in cents.
+    public var mrrCents: Int64
+    public var keyUsers: Int
+    /// Key users with no login in the last 14 days (never included).
+    public var inactiveKeyUsers: Int
+
+    /// Days since the account's latest login, nil when never.
+    public func daysSinceLogin(asOf: AsOf) -> Int? { lastLoginDay.map { asOf.day - $0 } }
+}
+
+extension Analytics {
+    /// Facts of one account.
+    public func facts(of account: Int) -> AccountFacts {
+        var users = DistinctCounter(keyCount: dataset.users.count)
+        var features = DistinctCounter(keyCount: dataset.features.count)
+        return facts(of: account, users: &users, features: &features)
+    }
+
+    /// Facts of one account, reusing the distinct counters of a batch.
+    func facts(of account: Int, users userCounter: inout DistinctCounter, features featureCounter: inout DistinctCounter) -> AccountFacts {
+        let logins = dataset.logins, usage = dataset.featureUsage
+        let windows = config.windows
+        func loginRows(_ window: (from: Int64, to: Int64)) -> Range<Int> { logins.rows(of: account, from: window.from, to: window.to) }
+        func uses(_ window: (from: Int64, to: Int64)) -> Int { usage.quantitySum(usage.rows(of: account, from: window.from, to: window.to)) }
+
+        let upToT = loginRows((Int64.min, asOf.end))
+        let lastLogin = logins.lastTimestamp(upToT).map { CivilTime.day(ofSeconds: $0) }
+        let breadthRows = usage.rows(of: account, from: asOf.start(lastDays: windows.breadthDays), to: asOf.end)
+
+        let paymentWindow = asOf.last(windows.paymentDays)
+        var failed = 0
+        for row in index.paymentRows(of: account) {
+            let payment = dataset.payments[row]
+            if payment.status == .failed && payment.ts >= paymentWindow.from && payment.ts < paymentWindow.to { failed += 1 }
+        }
+
+        let record = dataset.accounts[account]
+        let keyUsers = index.usersOfAccount[account].filter { dataset.users[$0].keyUser }
+        let activeSince = asOf.start(lastDays: 14)
+        return AccountFacts(
+            account: account,
+            users: index.usersOfAccount[account].count,
+            dau: userCounter.count(logins.actors, rows: loginRows(asOf.last(1))),
+            wau: userCounter.count(logins.actors, rows: loginRows(asOf.last(7))),
+            mau: userCounter.count(logins.actors, rows: loginRows(asOf.last(30))),
+            lastLoginDay: lastLogin,
+            uses7: uses(asOf.last(7)), usesPrevious7: uses(asOf.before(7)),
+            usesTrend: uses(asOf.last(windows.trendDays)), usesTrendPrevious: uses(asOf.before(windows.trendDays)),
+            uses30: uses(asOf.last(30)),
+            features: featureCounter.count(usage.items, rows: breadthRows),
+            failedPayments: failed,
+            latestNPS: latestNPS(of: account),
+            daysToRenewal: record.renewalDay.map { $0 - asOf.day },
+            seats: record.seats,
+            mrrCents: mrr(of: account, on: asOf.day),
+            keyUsers: keyUsers.count,
+            inactiveKeyUsers: keyUsers.filter { lastLoginOfUser[$0] < activeSince }.count)
+    }
+
+    /// The latest NPS score of `account` in the sentiment window: the latest
+    /// row by time, the lower score on a tie.
+    public func latestNPS(of account: Int) -> Int? {
+        let window = asOf.last(config.windows.sentimentDays)
+        var best: (ts: Int64, score: Int)?
+        for row in index.feedbackRows(of: account) {
+            let response = dataset.feedback[row]
+            guard response.ts >= window.from && response.ts < window.to else { continue }
+            if let current = best, current.ts > response.ts || (current.ts == response.ts && current.score <= response.score) { continue }
+            best = (response.ts, response.score)
+        }
+        return best?.score
+    }
+
+    /// MRR(a, d): the `mrr_cents` of the account's latest row dated on or
+    /// before `day` (of two rows on one date, the one ingested last); 0 if none.
+    public func mrr(of account: Int, on day: Int) -> Int64 {
+        var value: Int64 = 0
+        for row in index.mrrRows(of: account) {
+            let change = dataset.mrrChanges[row]
+            if change.day > day { break }
+            value = change.mrrCents
+        }
+        return value
+    }
+}

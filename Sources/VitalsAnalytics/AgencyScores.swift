@@ -1,0 +1,88 @@
+import VitalsStore
+import VitalsColumnar
+
+/// One tracked account's score as of T: facts, health, risk signals.
+public struct AccountScore: Sendable, Equatable {
+    public var account: Int
+    public var facts: AccountFacts
+    public var health: HealthScore
+    public var signals: [RiskSignalHit]
+}
+
+/// Everything per-account that an agency's metrics need, computed in one
+/// pass over its tracked accounts: the scores, the features each account
+/// used in the adoption window, and the agency's feature universe.
+public struct AgencyScores: Sendable {
+    public var agency: Int
+    /// Tracked accounts, in key order, with their scores.
+    public var scores: [AccountScore]
+    /// Feature keys each account used in the adoption window (parallel to `scores`).
+    public var recentFeatures: [[UInt32]]
+    /// Per feature key: tracked accounts that used it in the adoption window.
+    public var adoptionCounts: [Int]
+    /// Per feature key: whether any tracked account used it at any time up to T.
+    public var everUsed: [Bool]
+    /// Distinct features used by any tracked account in the breadth window.
+    public var breadthDenominator: Int
+
+    /// adoption(f): accounts that used f in the adoption window / tracked accounts.
+    public func adoption(ofFeature feature: Int) -> Double {
+        scores.isEmpty ? 0 : Double(adoptionCounts[feature]) / Double(scores.count)
+    }
+
+    /// The score of a tracked account, if it is one of this agency's.
+    public func score(of account: Int) -> AccountScore? {
+        var low = 0, high = scores.count
+        while low < high {
+            let mid = (low + high) / 2
+            if scores[mid].account < account { low = mid + 1 } else { high = mid }
+        }
+        return low < scores.count && scores[low].account == account ? scores[low] : nil
+    }
+}
+
+extension Analytics {
+    /// Scores every tracked account of `agency`.
+    public func agencyScores(_ agency: Int) -> AgencyScores {
+        let accounts = index.trackedAccounts[agency]
+        let usage = dataset.featureUsage
+        let featureCount = dataset.features.count
+        var userCounter = DistinctCounter(keyCount: dataset.users.count)
+        var featureCounter = DistinctCounter(keyCount: featureCount)
+
+        let windows = config.windows
+        let adoptionFrom = asOf.start(lastDays: windows.adoptionDays)
+        let breadthFrom = asOf.start(lastDays: windows.breadthDays)
+        var adoptionCounts = Array(repeating: 0, count: featureCount)
+        var inBreadth = Array(repeating: false, count: featureCount)
+        var everUsed = Array(repeating: false, count: featureCount)
+        var recentFeatures: [[UInt32]] = []
+        var facts: [AccountFacts] = []
+        recentFeatures.reserveCapacity(accounts.count)
+        facts.reserveCapacity(accounts.count)
+
+        for account in accounts {
+            facts.append(self.facts(of: account, users: &userCounter, features: &featureCounter))
+            let recent = featureCounter.values(usage.items, rows: usage.rows(of: account, from: adoptionFrom, to: asOf.end))
+            for feature in recent { adoptionCounts[Int(feature)] += 1 }
+            recentFeatures.append(recent)
+            let breadth = breadthFrom == adoptionFrom
+                ? recent
+                : featureCounter.values(usage.items, rows: usage.rows(of: account, from: breadthFrom, to: asOf.end))
+            for feature in breadth { inBreadth[Int(feature)] = true }
+            for feature in featureCounter.values(usage.items, rows: usage.rows(of: account, from: .min, to: asOf.end)) {
+                everUsed[Int(feature)] = true
+            }
+        }
+        let denominator = inBreadth.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let scores = facts.map { facts in
+            AccountScore(
+                account: facts.account,
+                facts: facts,
+                health: HealthScore(components: HealthComponents(facts: facts, agencyFeatures: denominator, asOf: asOf, config: config), config: config),
+                signals: RiskSignalHit.evaluate(facts, asOf: asOf))
+        }
+        return AgencyScores(agency: agency, scores: scores, recentFeatures: recentFeatures,
+                            adoptionCounts: adoptionCounts, everUsed: everUsed, breadthDenominator: denominator)
+    }
+}

@@ -1,0 +1,110 @@
+import VitalsColumnar
+import VitalsStore
+
+/// Errors of the analytics layer.
+public enum AnalyticsError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The store has no events to take a default as-of day from.
+    case noData
+    /// An id that does not exist (or is not visible to this agency).
+    case unknownAccount(String)
+    case unknownAgency(String)
+    case unknownUser(String)
+    case invalidArgument(name: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .noData: "the store holds no events or logs: ingest a dataset first"
+        case let .unknownAccount(id): "unknown account \(id)"
+        case let .unknownAgency(id): "unknown agency \(id)"
+        case let .unknownUser(id): "unknown user \(id)"
+        case let .invalidArgument(name, message): "invalid \(name): \(message)"
+        }
+    }
+}
+
+/// The metrics of DESIGN.md over one loaded dataset as of one day `T`.
+/// Pure and deterministic: the same dataset, day and config give the same
+/// numbers. Everything after `T` is ignored.
+public struct Analytics: Sendable {
+    public let dataset: Dataset
+    public let index: DatasetIndex
+    public let asOf: AsOf
+    public let config: ScoringConfig
+    /// Latest login timestamp of each user at or before T; `Int64.min` = never.
+    let lastLoginOfUser: [Int64]
+
+    /// - Parameter asOf: `T`; default: the latest event day in the dataset.
+    public init(dataset: Dataset, index: DatasetIndex? = nil, asOf: AsOf? = nil, config: ScoringConfig = .standard) throws(AnalyticsError) {
+        guard let day = asOf ?? Self.latestDay(of: dataset) else { throw .noData }
+        self.dataset = dataset
+        self.index = index ?? DatasetIndex(dataset)
+        self.asOf = day
+        self.config = config
+        lastLoginOfUser = Self.lastLogins(dataset.logins, userCount: dataset.users.count, before: day.end)
+    }
+
+    /// The latest day of any login or feature use (else of any log row).
+    public static func latestDay(of dataset: Dataset) -> AsOf? {
+        var latest: Int64?
+        for columns in [dataset.logins, dataset.featureUsage] {
+            for account in 0 ..< columns.partitionCount {
+                if let ts = columns.lastTimestamp(columns.rows(of: account)) { latest = max(latest ?? ts, ts) }
+            }
+        }
+        if latest == nil {
+            let days = dataset.mrrChanges.map(\.day) + dataset.payments.map { CivilTime.day(ofSeconds: $0.ts) }
+                + dataset.feedback.map { CivilTime.day(ofSeconds: $0.ts) }
+            return days.max().map(AsOf.init(day:))
+        }
+        return latest.map { AsOf(day: CivilTime.day(ofSeconds: $0)) }
+    }
+
+    static func lastLogins(_ logins: EventColumns, userCount: Int, before end: Int64) -> [Int64] {
+        var last = [Int64](repeating: .min, count: userCount)
+        logins.timestamps.withUnsafeBufferPointer { ts in
+            logins.actors.withUnsafeBufferPointer { actors in
+                last.withUnsafeMutableBufferPointer { last in
+                    for i in 0 ..< ts.count where ts[i] < end {
+                        let user = Int(actors[i])
+                        if ts[i] > last[user] { last[user] = ts[i] }
+                    }
+                }
+            }
+        }
+        return last
+    }
+
+    // MARK: - Look-ups
+
+    /// The key of an agency id.
+    public func agency(_ id: String) throws(AnalyticsError) -> Int {
+        guard let key = dataset.agencyKey(id) else { throw .unknownAgency(id) }
+        return key
+    }
+
+    /// The key of a tracked account of `agency`; an account of another agency
+    /// or an untracked one answers exactly as an unknown id.
+    public func trackedAccount(_ id: String, agency: Int) throws(AnalyticsError) -> Int {
+        guard let key = dataset.accountKey(id), dataset.accounts[key].agencyKey == agency, dataset.accounts[key].tracked else {
+            throw .unknownAccount(id)
+        }
+        return key
+    }
+
+    /// The key of a user of a tracked account of `agency`.
+    public func user(_ id: String, agency: Int) throws(AnalyticsError) -> Int {
+        guard let key = dataset.userKey(id) else { throw .unknownUser(id) }
+        let account = dataset.accounts[dataset.users[key].accountKey]
+        guard account.agencyKey == agency, account.tracked else { throw .unknownUser(id) }
+        return key
+    }
+
+    /// The latest login day of `user` at or before T, or nil when never.
+    public func lastLoginDay(user: Int) -> Int? {
+        let ts = lastLoginOfUser[user]
+        return ts == .min ? nil : CivilTime.day(ofSeconds: ts)
+    }
+
+    /// `T − last_login(u)`, or nil when never.
+    public func daysSinceLogin(user: Int) -> Int? { lastLoginDay(user: user).map { asOf.day - $0 } }
+}

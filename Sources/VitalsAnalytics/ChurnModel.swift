@@ -1,0 +1,186 @@
+import VitalsStore
+import VitalsColumnar
+
+/// A feature pushing an account's churn risk up, with its contribution to
+/// the log-odds.
+public struct ChurnDriver: Sendable, Equatable, Codable {
+    public var name: String
+    public var contribution: Double
+}
+
+/// Logistic regression on standardized ``ChurnFeatures``, fitted on the
+/// store's own history: as-of days at least 90 days in the past, whose
+/// 90-day outcome (MRR goes to 0) the store already knows.
+public struct ChurnModel: Sendable, Equatable, Codable {
+    public var names: [String]
+    public var means: [Double]
+    public var deviations: [Double]
+    public var intercept: Double
+    public var coefficients: [Double]
+    /// How the model came about: "fitted" on history, or the "heuristic"
+    /// fallback when the history has too few churners to learn from.
+    public var kind: String
+    /// The past as-of days the model was fitted on (`YYYY-MM-DD`).
+    public var trainingDays: [String]
+    public var trainingSamples: Int
+    public var trainingChurners: Int
+
+    /// The probability of churn within 90 days.
+    public func risk(_ features: ChurnFeatures) -> Double {
+        1 / (1 + exp(-logit(features)))
+    }
+
+    func logit(_ features: ChurnFeatures) -> Double {
+        var z = intercept
+        for j in coefficients.indices { z += coefficients[j] * standardized(features.values[j], j) }
+        return z
+    }
+
+    func standardized(_ value: Double, _ j: Int) -> Double { (value - means[j]) / deviations[j] }
+
+    /// The features that push this account's risk above the average
+    /// account's, largest first.
+    public func drivers(_ features: ChurnFeatures, limit: Int = 5) -> [ChurnDriver] {
+        var drivers: [ChurnDriver] = []
+        for j in coefficients.indices {
+            let contribution = coefficients[j] * standardized(features.values[j], j)
+            if contribution > 0.05 { drivers.append(ChurnDriver(name: names[j], contribution: (contribution * 1000).rounded() / 1000)) }
+        }
+        drivers.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.name < $1.name }
+        return Array(drivers.prefix(limit))
+    }
+
+    /// Used when the store's history holds too few known outcomes: weights
+    /// chosen by hand on the raw (unstandardized) features.
+    public static let heuristic: ChurnModel = {
+        var coefficients = [Double](repeating: 0, count: ChurnFeatures.names.count)
+        let weights: [String: Double] = [
+            "health_gap": 3, "no_login_14d": 0.8, "usage_drop": 0.6, "failed_payment": 0.4, "detractor": 0.5,
+            "renewal_soon": 0.5, "champion_inactive": 0.6, "logins_vs_own_history": -0.9,
+            "usage_vs_own_history": -0.9, "mrr_vs_90_days_ago": -0.8,
+        ]
+        for (j, name) in ChurnFeatures.names.enumerated() { coefficients[j] = weights[name] ?? 0 }
+        let count = ChurnFeatures.names.count
+        return ChurnModel(names: ChurnFeatures.names, means: .init(repeating: 0, count: count),
+                          deviations: .init(repeating: 1, count: count), intercept: -4, coefficients: coefficients,
+                          kind: "heuristic", trainingDays: [], trainingSamples: 0, trainingChurners: 0)
+    }()
+}
+
+extension ChurnModel {
+    /// Fewest churners in the history for a fitted model.
+    public static let minimumChurners = 10
+
+    /// Fits the model on the history of `analytics.dataset` before
+    /// `analytics.asOf`: as-of days T − 90, T − 97, … as long as the
+    /// account's own-history baseline lies inside the data, at most `maxDays`
+    /// of them. Falls back to ``heuristic`` when too few churners are known.
+    public static func fit(history analytics: Analytics, maxDays: Int = 8, l2: Double = 1.0) -> ChurnModel {
+        guard let firstDay = Analytics.firstDay(of: analytics.dataset) else { return .heuristic }
+        var rows: [[Double]] = [], labels: [Double] = [], days: [String] = []
+        var day = analytics.asOf.day - 90
+        while days.count < maxDays && day - ChurnFeatures.historyDays + 1 >= firstDay {
+            guard let past = try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: day), config: analytics.config) else { break }
+            for agency in analytics.dataset.agencies.indices {
+                let scores = past.agencyScores(agency)
+                let features = past.churnFeatures(scores)
+                for (score, inputs) in zip(scores.scores, features) where score.facts.mrrCents > 0 {
+                    rows.append(inputs.values)
+                    labels.append(past.churns(score.account) ? 1 : 0)
+                }
+            }
+            days.append(past.asOf.description)
+            day -= 7
+        }
+        let churners = Int(labels.reduce(0, +))
+        guard churners >= minimumChurners, rows.count - churners >= minimumChurners else { return .heuristic }
+        return fitLogistic(rows: rows, labels: labels, l2: l2, trainingDays: days)
+    }
+
+    /// L2-regularized logistic regression by Newton's method on standardized columns.
+    static func fitLogistic(rows: [[Double]], labels: [Double], l2: Double, trainingDays: [String]) -> ChurnModel {
+        let n = rows.count, k = ChurnFeatures.names.count
+        var means = [Double](repeating: 0, count: k), deviations = means
+        for row in rows { for j in 0 ..< k { means[j] += row[j] } }
+        for j in 0 ..< k { means[j] /= Double(n) }
+        for row in rows { for j in 0 ..< k { deviations[j] += (row[j] - means[j]) * (row[j] - means[j]) } }
+        for j in 0 ..< k { deviations[j] = max(sqrt(deviations[j] / Double(n)), 1e-9) }
+        // Design matrix with a leading 1 for the intercept.
+        let x = rows.map { row in [1.0] + (0 ..< k).map { (row[$0] - means[$0]) / deviations[$0] } }
+        var beta = [Double](repeating: 0, count: k + 1)
+        for _ in 0 ..< 30 {
+            var gradient = [Double](repeating: 0, count: k + 1)
+            var hessian = [[Double]](repeating: gradient, count: k + 1)
+            for i in 0 ..< n {
+                var z = 0.0
+                for j in 0 ... k { z += beta[j] * x[i][j] }
+                let p = 1 / (1 + exp(-z)), w = max(p * (1 - p), 1e-12)
+                for j in 0 ... k {
+                    gradient[j] += (labels[i] - p) * x[i][j]
+                    for l in j ... k { hessian[j][l] += w * x[i][j] * x[i][l] }
+                }
+            }
+            for j in 0 ... k {
+                for l in 0 ..< j { hessian[j][l] = hessian[l][j] }
+                if j > 0 {
+                    gradient[j] -= l2 * beta[j]
+                    hessian[j][j] += l2
+                }
+            }
+            guard let step = solve(hessian, gradient) else { break }
+            var largest = 0.0
+            for j in 0 ... k {
+                beta[j] += step[j]
+                largest = max(largest, abs(step[j]))
+            }
+            if largest < 1e-8 { break }
+        }
+        return ChurnModel(names: ChurnFeatures.names, means: means, deviations: deviations, intercept: beta[0],
+                          coefficients: Array(beta.dropFirst()), kind: "fitted", trainingDays: trainingDays,
+                          trainingSamples: n, trainingChurners: Int(labels.reduce(0, +)))
+    }
+
+    /// Solves `a · x = b` by Gaussian elimination with partial pivoting.
+    static func solve(_ a: [[Double]], _ b: [Double]) -> [Double]? {
+        var m = a, v = b
+        let n = v.count
+        for col in 0 ..< n {
+            guard let pivot = (col ..< n).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }), abs(m[pivot][col]) > 1e-12 else { return nil }
+            m.swapAt(col, pivot)
+            v.swapAt(col, pivot)
+            for row in col + 1 ..< n {
+                let factor = m[row][col] / m[col][col]
+                if factor == 0 { continue }
+                for c in col ..< n { m[row][c] -= factor * m[col][c] }
+                v[row] -= factor * v[col]
+            }
+        }
+        var x = [Double](repeating: 0, count: n)
+        for row in stride(from: n - 1, through: 0, by: -1) {
+            var sum = v[row]
+            for c in row + 1 ..< n { sum -= m[row][c] * x[c] }
+            x[row] = sum / m[row][row]
+        }
+        return x
+    }
+}
+
+extension Analytics {
+    /// The earliest day of any login or feature use.
+    public static func firstDay(of dataset: Dataset) -> Int? {
+        var first: Int64?
+        for columns in [dataset.logins, dataset.featureUsage] {
+            for account in 0 ..< columns.partitionCount {
+                let rows = columns.rows(of: account)
+                if !rows.isEmpty { first = min(first ?? columns.timestamps[rows.lowerBound], columns.timestamps[rows.lowerBound]) }
+            }
+        }
+        return first.map { CivilTime.day(ofSeconds: $0) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,70 @@
+import VitalsStore
+import VitalsColumnar
+
+/// A user without a login in the requested window.
+public struct InactiveUser: Sendable, Equatable, Codable {
+    public var userID: String
+    public var accountID: String
+    public var email: String
+    public var keyUser: Bool
+    /// Latest login day at or before T; nil when never.
+    public var lastLogin: String?
+    public var daysSinceLogin: Int?
+}
+
+/// Logins of one day.
+public struct LoginDay: Sendable, Equatable, Codable {
+    public var date: String
+    public var logins: Int
+    /// Distinct users with a login that day.
+    public var users: Int
+}
+
+extension Analytics {
+    /// Users of the agency's tracked accounts (or of one account) with no
+    /// login in the last `days` days, never-logged-in included: never first,
+    /// then days since login descending, ties by user_id.
+    public func inactiveUsers(agency: Int, account: Int? = nil, days: Int = 30) -> [InactiveUser] {
+        let since = asOf.start(lastDays: days)
+        var result: [InactiveUser] = []
+        for a in account.map({ [$0] }) ?? index.trackedAccounts[agency] {
+            for user in index.usersOfAccount[a] where lastLoginOfUser[user] < since {
+                let record = dataset.users[user]
+                let day = lastLoginDay(user: user)
+                result.append(InactiveUser(userID: record.userID, accountID: dataset.accounts[a].accountID, email: record.email,
+                                           keyUser: record.keyUser, lastLogin: day.map(CivilTime.formatDate(days:)),
+                                           daysSinceLogin: day.map { asOf.day - $0 }))
+            }
+        }
+        result.sort { a, b in
+            switch (a.daysSinceLogin, b.daysSinceLogin) {
+            case (nil, nil): return a.userID < b.userID
+            case (nil, _): return true
+            case (_, nil): return false
+            case let (x?, y?): return x != y ? x > y : a.userID < b.userID
+            }
+        }
+        return result
+    }
+
+    /// Daily login counts over the last `days` days (oldest first, every day
+    /// present) of one account, optionally only of one of its users.
+    public func loginActivity(account: Int, user: Int? = nil, days: Int = 30) -> [LoginDay] {
+        let logins = dataset.logins
+        let window = asOf.last(days)
+        let first = asOf.day - days + 1
+        var counts = [Int](repeating: 0, count: days)
+        var users = [Set<UInt32>](repeating: [], count: days)
+        let rows = logins.rows(of: account, from: window.from, to: window.to)
+        logins.timestamps.withUnsafeBufferPointer { ts in
+            logins.actors.withUnsafeBufferPointer { actors in
+                for i in rows where user == nil || Int(actors[i]) == user! {
+                    let slot = CivilTime.day(ofSeconds: ts[i]) - first
+                    counts[slot] += 1
+                    users[slot].insert(actors[i])
+                }
+            }
+        }
+        return (0 ..< days).map { LoginDay(date: CivilTime.formatDate(days: first + $0), logins: counts[$0], users: users[$0].count) }
+    }
+}

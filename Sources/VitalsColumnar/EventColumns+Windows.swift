@@ -1,0 +1,111 @@
+/// Time-window scans over one partition's rows. Rows of a partition are
+/// time-sorted, so a window is found by two binary searches and the scans are
+/// tight loops over contiguous fixed-width columns.
+extension EventColumns {
+    /// The rows of `partition` with `lower <= timestamp < upper`.
+    @inlinable
+    public func rows(of partition: Int, from lower: Int64, to upper: Int64) -> Range<Int> {
+        let all = rows(of: partition)
+        return timestamps.withUnsafeBufferPointer { ts in
+            Self.firstIndex(ts, in: all, notBelow: lower) ..< Self.firstIndex(ts, in: all, notBelow: upper)
+        }
+    }
+
+    /// The first index in `range` whose timestamp is `>= value` (or `range.upperBound`).
+    @inlinable
+    static func firstIndex(_ ts: UnsafeBufferPointer<Int64>, in range: Range<Int>, notBelow value: Int64) -> Int {
+        var low = range.lowerBound, high = range.upperBound
+        while low < high {
+            let mid = (low + high) >> 1
+            if ts[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// The sum of `quantities` over `rows` (the use count of a window).
+    @inlinable
+    public func quantitySum(_ rows: Range<Int>) -> Int {
+        quantities.withUnsafeBufferPointer { q in
+            var sum = 0
+            for i in rows { sum &+= Int(q[i]) }
+            return sum
+        }
+    }
+
+    /// The latest timestamp in `rows`, or nil when empty.
+    @inlinable
+    public func lastTimestamp(_ rows: Range<Int>) -> Int64? {
+        rows.isEmpty ? nil : timestamps[rows.upperBound - 1]
+    }
+}
+
+/// Counts distinct `UInt32` keys (actors, items) in column slices without
+/// allocating per call: one generation stamp per key, bumped per count.
+public struct DistinctCounter: Sendable {
+    @usableFromInline var stamps: [UInt32]
+    @usableFromInline var generation: UInt32 = 0
+
+    /// A counter for keys below `keyCount`.
+    public init(keyCount: Int) {
+        stamps = Array(repeating: 0, count: keyCount)
+    }
+
+    /// The number of distinct values of `column[rows]`.
+    /// - Precondition: every value is below the counter's key count.
+    @inlinable
+    public mutating func count(_ column: [UInt32], rows: Range<Int>) -> Int {
+        nextGeneration()
+        let generation = self.generation
+        return column.withUnsafeBufferPointer { keys in
+            stamps.withUnsafeMutableBufferPointer { stamps in
+                var distinct = 0
+                for i in rows {
+                    let key = Int(keys[i])
+                    if stamps[key] != generation {
+                        stamps[key] = generation
+                        distinct += 1
+                    }
+                }
+                return distinct
+            }
+        }
+    }
+
+    /// The distinct values of `column[rows]`, in first-seen order.
+    public mutating func values(_ column: [UInt32], rows: Range<Int>) -> [UInt32] {
+        nextGeneration()
+        var found: [UInt32] = []
+        for i in rows {
+            let key = column[i]
+            if stamps[Int(key)] != generation {
+                stamps[Int(key)] = generation
+                found.append(key)
+            }
+        }
+        return found
+    }
+
+    @usableFromInline
+    mutating func nextGeneration() {
+        if generation == UInt32.max {
+            for i in stamps.indices { stamps[i] = 0 }
+            generation = 0
+        }
+        generation += 1
+    }
+}
+
+extension EventColumns {
+    /// Adds each row's quantity to `totals[item]` over `rows`.
+    /// - Precondition: every item of `rows` is below `totals.count`.
+    @inlinable
+    public func addQuantities(byItem totals: inout [Int], rows: Range<Int>) {
+        items.withUnsafeBufferPointer { items in
+            quantities.withUnsafeBufferPointer { q in
+                totals.withUnsafeMutableBufferPointer { totals in
+                    for i in rows { totals[Int(items[i])] &+= Int(q[i]) }
+                }
+            }
+        }
+    }
+}
