@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "VitalsColumnar", targets: ["VitalsColumnar"]),
         .library(name: "VitalsStore", targets: ["VitalsStore"]),
         .library(name: "VitalsAnalytics", targets: ["VitalsAnalytics"]),
+        .library(name: "VitalsTools", targets: ["VitalsTools"]),
         .library(name: "DataGenKit", targets: ["DataGenKit"]),
     ],
     dependencies: [
@@ -50,10 +51,18 @@ let package = Package(
             dependencies: ["VitalsStore", "VitalsColumnar"],
             swiftSettings: strictSettings
         ),
+        // The read tools (`vitals query` and the MCP server) and `vitals score`'s materializer.
+        .target(
+            name: "VitalsTools",
+            dependencies: ["VitalsAnalytics", "VitalsStore", "VitalsColumnar"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "vitals",
             dependencies: [
                 "VitalsStore",
+                "VitalsAnalytics",
+                "VitalsTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -86,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsAnalyticsTests",
-            dependencies: ["VitalsAnalytics", "VitalsStore", "VitalsColumnar", "DataGenKit"],
+            dependencies: ["VitalsAnalytics", "VitalsTools", "VitalsStore", "VitalsColumnar", "DataGenKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -11,6 +11,17 @@ public struct ScoringConfig: Sendable, Equatable, Codable {
         public var payments = 0.10
         public var sentiment = 0.10
         public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: LenientKeys.self)
+            try c.refuseUnknown(["activity", "recency", "breadth", "trend", "payments", "sentiment"], in: "weights")
+            activity = try c.value("activity", activity)
+            recency = try c.value("recency", recency)
+            breadth = try c.value("breadth", breadth)
+            trend = try c.value("trend", trend)
+            payments = try c.value("payments", payments)
+            sentiment = try c.value("sentiment", sentiment)
+        }
     }
 
     /// Band thresholds on the rounded score.
@@ -20,6 +31,13 @@ public struct ScoringConfig: Sendable, Equatable, Codable {
         /// Watch at or above this score (and below healthy); At Risk below.
         public var watch = 40.0
         public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: LenientKeys.self)
+            try c.refuseUnknown(["healthy", "watch"], in: "bands")
+            healthy = try c.value("healthy", healthy)
+            watch = try c.value("watch", watch)
+        }
     }
 
     /// Window lengths in days.
@@ -37,6 +55,22 @@ public struct ScoringConfig: Sendable, Equatable, Codable {
         /// Feature adoption looks back this many days.
         public var adoptionDays = 30
         public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case recencyDays = "recency_days", breadthDays = "breadth_days", trendDays = "trend_days"
+            case paymentDays = "payment_days", sentimentDays = "sentiment_days", adoptionDays = "adoption_days"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: LenientKeys.self)
+            try c.refuseUnknown(["recency_days", "breadth_days", "trend_days", "payment_days", "sentiment_days", "adoption_days"], in: "windows")
+            recencyDays = try c.value("recency_days", recencyDays)
+            breadthDays = try c.value("breadth_days", breadthDays)
+            trendDays = try c.value("trend_days", trendDays)
+            paymentDays = try c.value("payment_days", paymentDays)
+            sentimentDays = try c.value("sentiment_days", sentimentDays)
+            adoptionDays = try c.value("adoption_days", adoptionDays)
+        }
     }
 
     public var weights = Weights()
@@ -46,6 +80,19 @@ public struct ScoringConfig: Sendable, Equatable, Codable {
     public var coreAdoption = 0.5
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case weights, bands, windows, coreAdoption = "core_adoption"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: LenientKeys.self)
+        try c.refuseUnknown(["weights", "bands", "windows", "core_adoption"], in: "the config")
+        weights = try c.value("weights", weights)
+        bands = try c.value("bands", bands)
+        windows = try c.value("windows", windows)
+        coreAdoption = try c.value("core_adoption", coreAdoption)
+    }
 
     /// DESIGN.md's configuration.
     public static let standard = ScoringConfig()

@@ -98,6 +98,44 @@ enum StoreSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-scores") { db in
+            try db.execute(sql: """
+                -- One row per materialized as-of day: when, with which config and churn model.
+                CREATE TABLE score_runs (
+                    as_of_day INTEGER PRIMARY KEY,
+                    computed_at INTEGER NOT NULL,
+                    config_json TEXT NOT NULL,
+                    model_json TEXT NOT NULL
+                );
+                -- Every tracked account's score on every materialized day (the health history).
+                CREATE TABLE account_scores (
+                    as_of_day INTEGER NOT NULL REFERENCES score_runs(as_of_day) ON DELETE CASCADE,
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    health REAL NOT NULL,
+                    band TEXT NOT NULL,
+                    activity REAL NOT NULL,
+                    recency REAL NOT NULL,
+                    breadth REAL NOT NULL,
+                    trend REAL NOT NULL,
+                    payments REAL NOT NULL,
+                    sentiment REAL NOT NULL,
+                    churn_risk REAL NOT NULL,
+                    signals TEXT NOT NULL,
+                    detail_json TEXT NOT NULL,
+                    PRIMARY KEY (as_of_day, account_key)
+                ) WITHOUT ROWID;
+                CREATE INDEX account_scores_by_account ON account_scores(account_key, as_of_day);
+                -- Agency-wide tool results for the default arguments, as JSON.
+                CREATE TABLE agency_results (
+                    as_of_day INTEGER NOT NULL REFERENCES score_runs(as_of_day) ON DELETE CASCADE,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    tool TEXT NOT NULL,
+                    result_json TEXT NOT NULL,
+                    PRIMARY KEY (as_of_day, agency_key, tool)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -1,11 +1,11 @@
 import ArgumentParser
 
-/// The `vitals` command: ingest, inspect (and later score, query, serve).
+/// The `vitals` command: ingest, inspect, score, query, evaluate (and later serve).
 @main
 struct Vitals: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitals",
         abstract: "Customer-success analytics for agencies: ingest events, score accounts, answer questions.",
-        subcommands: [IngestCommand.self, InfoCommand.self]
+        subcommands: [IngestCommand.self, InfoCommand.self, ScoreCommand.self, QueryCommand.self, EvalCommand.self]
     )
 }

@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+
+/// One account's materialized score (plain values: the store does not know
+/// the analytics types).
+public struct MaterializedScore: Sendable, Equatable {
+    public var accountKey: Int
+    public var agencyKey: Int
+    public var health: Double
+    public var band: String
+    /// activity, recency, breadth, trend, payments, sentiment.
+    public var components: [Double]
+    public var churnRisk: Double
+    /// Fired signal names in DESIGN.md's order.
+    public var signals: [String]
+    /// Evidence, drivers and facts as JSON.
+    public var detailJSON: String
+
+    public init(accountKey: Int, agencyKey: Int, health: Double, band: String, components: [Double],
+                churnRisk: Double, signals: [String], detailJSON: String) {
+        self.accountKey = accountKey
+        self.agencyKey = agencyKey
+        self.health = health
+        self.band = band
+        self.components = components
+        self.churnRisk = churnRisk
+        self.signals = signals
+        self.detailJSON = detailJSON
+    }
+}
+
+/// Everything `vitals score` materializes for one as-of day.
+public struct MaterializedDay: Sendable {
+    public var asOfDay: Int
+    public var configJSON: String
+    public var modelJSON: String
+    public var scores: [MaterializedScore]
+    /// (agency key, tool name, result JSON) for the tools' default arguments.
+    public var agencyResults: [(agencyKey: Int, tool: String, json: String)]
+
+    public init(asOfDay: Int, configJSON: String, modelJSON: String, scores: [MaterializedScore],
+                agencyResults: [(agencyKey: Int, tool: String, json: String)]) {
+        self.asOfDay = asOfDay
+        self.configJSON = configJSON
+        self.modelJSON = modelJSON
+        self.scores = scores
+        self.agencyResults = agencyResults
+    }
+}
+
+/// A materialized as-of day's run.
+public struct ScoreRun: Sendable, Equatable {
+    public var asOfDay: Int
+    public var computedAt: Int64
+    public var configJSON: String
+    public var modelJSON: String
+}
+
+extension Store {
+    /// Writes the results of `days` in one transaction, replacing whatever
+    /// was materialized for those days before.
+    public func writeScores(_ days: [MaterializedDay], computedAt: Int64 = Int64(Date().timeIntervalSince1970)) throws(StoreError) {
+        try write { db in
+            for day in days {
+                try db.execute(sql: "DELETE FROM account_scores WHERE as_of_day = ?", arguments: [day.asOfDay])
+                try db.execute(sql: "DELETE FROM agency_results WHERE as_of_day = ?", arguments: [day.asOfDay])
+                try db.execute(sql: "DELETE FROM score_runs WHERE as_of_day = ?", arguments: [day.asOfDay])
+                try db.execute(sql: "INSERT INTO score_runs (as_of_day, computed_at, config_json, model_json) VALUES (?, ?, ?, ?)",
+                               arguments: [day.asOfDay, computedAt, day.configJSON, day.modelJSON])
+                let insertScore = try db.makeStatement(sql: """
+                    INSERT INTO account_scores (as_of_day, account_key, agency_key, health, band, activity, recency, breadth,
+                        trend, payments, sentiment, churn_risk, signals, detail_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for score in day.scores {
+                    let c = score.components
+                    try insertScore.execute(arguments: [
+                        day.asOfDay, score.accountKey, score.agencyKey, score.health, score.band, c[0], c[1], c[2], c[3], c[4], c[5],
+                        score.churnRisk, score.signals.joined(separator: ";"), score.detailJSON,
+                    ])
+                }
+                let insertResult = try db.makeStatement(sql: "INSERT INTO agency_results (as_of_day, agency_key, tool, result_json) VALUES (?, ?, ?, ?)")
+                for result in day.agencyResults {
+                    try insertResult.execute(arguments: [day.asOfDay, result.agencyKey, result.tool, result.json])
+                }
+            }
+        }
+    }
+
+    /// The materialized runs, oldest first.
+    public func scoreRuns() throws(StoreError) -> [ScoreRun] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT as_of_day, computed_at, config_json, model_json FROM score_runs ORDER BY as_of_day").map {
+                ScoreRun(asOfDay: $0[0], computedAt: $0[1], configJSON: $0[2], modelJSON: $0[3])
+            }
+        }
+    }
+
+    /// The materialized scores of a day, optionally of one agency, by account key.
+    public func materializedScores(asOfDay: Int, agencyKey: Int? = nil) throws(StoreError) -> [MaterializedScore] {
+        try read { db in
+            var sql = """
+                SELECT account_key, agency_key, health, band, activity, recency, breadth, trend, payments, sentiment,
+                       churn_risk, signals, detail_json FROM account_scores WHERE as_of_day = ?
+                """
+            var arguments: StatementArguments = [asOfDay]
+            if let agencyKey {
+                sql += " AND agency_key = ?"
+                arguments += [agencyKey]
+            }
+            sql += " ORDER BY account_key"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.score(_:))
+        }
+    }
+
+    /// One account's materialized score on a day.
+    public func materializedScore(asOfDay: Int, accountKey: Int) throws(StoreError) -> MaterializedScore? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT account_key, agency_key, health, band, activity, recency, breadth, trend, payments, sentiment,
+                       churn_risk, signals, detail_json FROM account_scores WHERE as_of_day = ? AND account_key = ?
+                """, arguments: [asOfDay, accountKey]).map(Self.score(_:))
+        }
+    }
+
+    /// An account's health over every materialized day up to `throughDay`, oldest first.
+    public func healthHistory(accountKey: Int, throughDay: Int) throws(StoreError) -> [(day: Int, health: Double, band: String, churnRisk: Double)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT as_of_day, health, band, churn_risk FROM account_scores
+                WHERE account_key = ? AND as_of_day <= ? ORDER BY as_of_day
+                """, arguments: [accountKey, throughDay]).map { ($0[0], $0[1], $0[2], $0[3]) }
+        }
+    }
+
+    /// A materialized agency-wide tool result (JSON), if any.
+    public func agencyResult(asOfDay: Int, agencyKey: Int, tool: String) throws(StoreError) -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT result_json FROM agency_results WHERE as_of_day = ? AND agency_key = ? AND tool = ?",
+                                arguments: [asOfDay, agencyKey, tool])
+        }
+    }
+
+    private static func score(_ row: Row) -> MaterializedScore {
+        let signals: String = row[11]
+        return MaterializedScore(accountKey: row[0], agencyKey: row[1], health: row[2], band: row[3],
+                                 components: [row[4], row[5], row[6], row[7], row[8], row[9]], churnRisk: row[10],
+                                 signals: signals.isEmpty ? [] : signals.split(separator: ";").map(String.init), detailJSON: row[12])
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsStore
+
+/// An account in a list: who it is, and its score in one line.
+struct AccountSummary: Encodable {
+    var accountID: String
+    var name: String
+    var plan: String
+    var priority: String
+    var ownerEmail: String
+    var renewalDate: String?
+    var mrrCents: Int64
+    var health: Double
+    var band: HealthBand
+    var churnRisk: Double
+    var signals: [String]
+
+    init(_ risk: AccountRisk, _ record: AccountRecord) {
+        accountID = record.accountID
+        name = record.name
+        plan = record.plan
+        priority = record.priority.rawValue
+        ownerEmail = record.ownerEmail
+        renewalDate = record.renewalDay.map(CivilTime.formatDate(days:))
+        mrrCents = risk.mrrCents
+        health = risk.health
+        band = risk.band
+        churnRisk = risk.churnRisk
+        signals = risk.signals.map(\.signal.rawValue)
+    }
+}
+
+/// A user in a list.
+struct UserSummary: Encodable {
+    var userID: String
+    var accountID: String
+    var email: String
+    var name: String
+    var role: String
+    var keyUser: Bool
+    var lastLogin: String?
+    var daysSinceLogin: Int?
+
+    init(_ user: Int, _ analytics: Analytics) {
+        let record = analytics.dataset.users[user]
+        userID = record.userID
+        accountID = analytics.dataset.accounts[record.accountKey].accountID
+        email = record.email
+        name = record.name
+        role = record.role
+        keyUser = record.keyUser
+        lastLogin = analytics.lastLoginDay(user: user).map(CivilTime.formatDate(days:))
+        daysSinceLogin = analytics.daysSinceLogin(user: user)
+    }
+}
+
+extension ToolContext {
+    /// An account's risk as of `day`: materialized when allowed and present.
+    func risk(of account: Int, agency: Int, asOf day: AsOf) -> (AccountRisk, materialized: Bool)? {
+        if isMaterialized(day), let stored = try? store.materializedScore(asOfDay: day.day, accountKey: account),
+           let risk = try? JSONDecoder().decode(AccountRisk.self, from: Data(stored.detailJSON.utf8)) {
+            return (risk, true)
+        }
+        return scored(agency: agency, asOf: day).risk(of: account).map { ($0, false) }
+    }
+
+    /// Every tracked account of the agency with its risk, by account key.
+    func summaries(agency: Int, asOf day: AsOf) -> [(AccountSummary, AccountRisk)] {
+        scored(agency: agency, asOf: day).risks.map { (AccountSummary($0, dataset.accounts[$0.accountKey]), $0) }
+    }
+}

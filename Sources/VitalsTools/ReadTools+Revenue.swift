@@ -1,0 +1,71 @@
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsStore
+
+/// A feedback response in a list.
+struct FeedbackItem: Encodable {
+    var accountID: String
+    var userID: String?
+    var ts: String
+    var score: Int
+    /// promoter (9–10), passive (7–8), detractor (0–6).
+    var category: String
+    var comment: String
+}
+
+extension ReadTools {
+    static let revenue: [ReadTool] = [
+        ReadTool(name: "get_revenue_summary", title: "Revenue summary",
+                 summary: "MRR today, NRR, GRR, revenue and logo churn over the last `days` days (default 365), and the MRR movements (new, reactivation, expansion, contraction, churn) of the last 12 months.",
+                 arguments: ["days"], isList: false, materializedDefaults: ["days": .int(365)]) { context, call throws(ToolError) in
+            let days = try call.days(default: 365, max: 3650)
+            let analytics = context.analytics(call.asOf)
+            let mrr = context.index.trackedAccounts[call.agency].reduce(Int64(0)) { $0 + analytics.mrr(of: $1, on: call.asOf.day) }
+            return .object([
+                "mrr_cents": .int(Int(mrr)),
+                "retention": JSONValue.encoding(analytics.retention(agency: call.agency, from: call.asOf.day - days)),
+                "monthly_movements": JSONValue.encoding(analytics.monthlyMovements(agency: call.agency)),
+            ])
+        },
+        ReadTool(name: "list_upsell_candidates", title: "Upsell candidates",
+                 summary: "Healthy accounts near their seat limit (users/seats ≥ 0.8) or growing fast (trend ≥ 0.75), by MRR × health.",
+                 arguments: [], isList: true, materializedDefaults: [:]) { context, call throws(ToolError) in
+            let scored = context.scored(agency: call.agency, asOf: call.asOf)
+            return list(context.analytics(call.asOf).upsellCandidates(scored.scores))
+        },
+    ]
+
+    static let feedback: [ReadTool] = [
+        ReadTool(name: "list_feedback_responses", title: "Feedback responses",
+                 summary: "NPS responses of the last `days` days (default 90), newest first, optionally of one account.",
+                 arguments: ["days", "account_id"], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
+            let days = try call.days(default: 90, max: 3650)
+            let window = call.asOf.last(days)
+            let accounts = try call.account(context).map { [$0] } ?? context.index.trackedAccounts[call.agency]
+            var rows: [FeedbackResponse] = []
+            for account in accounts {
+                let range = context.index.feedbackOffsets[account] ..< context.index.feedbackOffsets[account + 1]
+                rows += context.dataset.feedback[range].filter { $0.ts >= window.from && $0.ts < window.to }
+            }
+            rows.sort { $0.ts != $1.ts ? $0.ts > $1.ts : $0.accountKey < $1.accountKey }
+            let items = rows.map {
+                FeedbackItem(accountID: context.dataset.accounts[$0.accountKey].accountID,
+                             userID: $0.userKey.map { context.dataset.users[$0].userID },
+                             ts: CivilTime.formatTimestamp(seconds: $0.ts), score: $0.score,
+                             category: $0.score >= 9 ? "promoter" : $0.score >= 7 ? "passive" : "detractor", comment: $0.comment)
+            }
+            return list(items, ["days": .int(days)])
+        },
+    ]
+
+    static let actions: [ReadTool] = [
+        ReadTool(name: "list_workflows", title: "Workflows",
+                 summary: "The agency's workflows that trigger_workflow can start.",
+                 arguments: [], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
+            let items: [JSONValue] = context.dataset.workflows.filter { $0.agencyKey == call.agency }.sorted { $0.workflowID < $1.workflowID }.map {
+                .object(["workflow_id": .string($0.workflowID), "name": .string($0.name), "has_webhook": .bool($0.webhookURL != nil)])
+            }
+            return .object(["items": .array(items)])
+        },
+    ]
+}

@@ -1,0 +1,81 @@
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsStore
+
+/// An at-risk account: its summary, the signals' evidence and the churn drivers.
+struct AtRiskAccount: Encodable {
+    var account: AccountSummary
+    var signals: [RiskSignalHit]
+    var drivers: [ChurnDriver]
+}
+
+extension ReadTools {
+    static let defaultRiskBands: JSONValue = .array([.string(HealthBand.atRisk.rawValue), .string(HealthBand.watch.rawValue)])
+
+    static let risk: [ReadTool] = [
+        ReadTool(name: "list_accounts_at_risk", title: "Accounts at risk",
+                 summary: "Accounts most likely to churn in the next 90 days, highest churn risk first, each with its signals' evidence and the drivers of its risk. Default bands: At Risk and Watch.",
+                 arguments: ["bands"], isList: true, materializedDefaults: ["bands": defaultRiskBands]) { context, call throws(ToolError) in
+            let bands = try call.arguments.bands() ?? [.atRisk, .watch]
+            let items = context.summaries(agency: call.agency, asOf: call.asOf)
+                .filter { bands.contains($0.1.band) }
+                .sorted { a, b in
+                    if a.1.churnRisk != b.1.churnRisk { return a.1.churnRisk > b.1.churnRisk }
+                    if a.1.health != b.1.health { return a.1.health < b.1.health }
+                    return a.0.accountID < b.0.accountID
+                }
+                .map { AtRiskAccount(account: $0.0, signals: $0.1.signals, drivers: $0.1.drivers) }
+            return list(items, ["bands": .array(HealthBand.allCases.filter(bands.contains).map { .string($0.rawValue) })])
+        },
+        ReadTool(name: "list_inactive_users", title: "Inactive users",
+                 summary: "Users with no login in the last `days` days (default 30), never-logged-in first, then longest silent. Optionally one account.",
+                 arguments: ["days", "account_id"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
+            let days = try call.days(default: 30)
+            let items = context.analytics(call.asOf).inactiveUsers(agency: call.agency, account: try call.account(context), days: days)
+            return list(items, ["days": .int(days)])
+        },
+        ReadTool(name: "list_failed_payments", title: "Failed payments",
+                 summary: "Failed payments in the last `days` days (default 30), newest first, each marked recovered when a later payment of the same invoice succeeded.",
+                 arguments: ["days", "account_id"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
+            let days = try call.days(default: 30)
+            let items = context.analytics(call.asOf).failedPayments(agency: call.agency, account: try call.account(context), days: days)
+            return list(items, ["days": .int(days), "unrecovered": .int(items.filter { !$0.recovered }.count)])
+        },
+        ReadTool(name: "list_upcoming_renewals", title: "Upcoming renewals",
+                 summary: "Accounts renewing in the next `days` days (default 30), soonest first, with MRR and health; filter by min_mrr_cents and bands.",
+                 arguments: ["days", "min_mrr_cents", "bands"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
+            let days = try call.days(default: 30)
+            let minimum = try call.arguments.values["min_mrr_cents"].map { _ throws(ToolError) in
+                Int64(try call.arguments.int("min_mrr_cents", default: 0, range: 0...Int(Int32.max) * 1000, example: "50000"))
+            }
+            let scored = context.scored(agency: call.agency, asOf: call.asOf)
+            let items = context.analytics(call.asOf).upcomingRenewals(scored.scores, days: days, minMRRCents: minimum, bands: try call.arguments.bands())
+            return list(items, ["days": .int(days)])
+        },
+    ]
+
+    static let login: [ReadTool] = [
+        ReadTool(name: "get_login_activity", title: "Login activity",
+                 summary: "Logins per day (and distinct users per day) of one account, or of one of its users, over the last `days` days (default 30).",
+                 arguments: ["account_id", "user_id", "days"], isList: false, materializedDefaults: nil) { context, call throws(ToolError) in
+            let account = try call.requiredAccount(context)
+            let days = try call.days(default: 30)
+            var user: Int?
+            if let id = try call.arguments.string("user_id", example: "usr_000123") {
+                let key = try call.user(id, context)
+                guard context.dataset.users[key].accountKey == account else {
+                    throw ToolError("user \(id) is not a user of account \(context.dataset.accounts[account].accountID) — call search_users with this account_id")
+                }
+                user = key
+            }
+            let daily = context.analytics(call.asOf).loginActivity(account: account, user: user, days: days)
+            return .object([
+                "account_id": .string(context.dataset.accounts[account].accountID),
+                "user_id": user.map { .string(context.dataset.users[$0].userID) } ?? .null,
+                "days": .int(days),
+                "total_logins": .int(daily.reduce(0) { $0 + $1.logins }),
+                "daily": JSONValue.encoding(daily),
+            ])
+        },
+    ]
+}

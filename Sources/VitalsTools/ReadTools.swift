@@ -1,0 +1,74 @@
+import Foundation
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsStore
+
+/// The read tools of DESIGN.md's MCP surface: the one code path that
+/// `vitals query`, `vitals score` (materializing) and the MCP server call.
+public enum ReadTools {
+    /// Every read tool, in GoCSM's catalogue order.
+    public static let all: [ReadTool] = discovery + risk + adoption + login + revenue + feedback + actions
+
+    public static func named(_ name: String) -> ReadTool? { all.first { $0.name == name } }
+
+    /// Runs tool `name` for `agencyID` with JSON `arguments`, and returns its
+    /// structured result: the page asked for, with `total`, `has_more` and
+    /// `next_cursor` on lists, `source` saying whether it was read from the
+    /// materialized results or computed from the columns.
+    public static func call(_ name: String, agencyID: String, arguments json: JSONValue?, context: ToolContext) throws(ToolError) -> JSONValue {
+        guard let tool = named(name) else {
+            throw ToolError("unknown tool \(name); the read tools are: \(all.map(\.name).joined(separator: ", "))")
+        }
+        guard let agency = context.dataset.agencyKey(agencyID) else { throw ToolError("unknown agency \(agencyID)") }
+        let arguments = try ToolArguments(json, allowed: tool.allowedArguments)
+        let asOf = try arguments.asOf() ?? context.defaultAsOf
+        let call = ToolCall(agency: agency, agencyID: agencyID, arguments: arguments, asOf: asOf)
+        let page = tool.isList ? try arguments.page() : (0, 0)
+
+        var source = "computed"
+        var result: JSONValue?
+        if tool.matchesDefaults(call), context.isMaterialized(asOf),
+           let text = try? context.store.agencyResult(asOfDay: asOf.day, agencyKey: agency, tool: name),
+           let stored = try? JSONValue.parse(text) {
+            result = stored
+            source = "materialized"
+        }
+        if result == nil {
+            result = try tool.handler(context, call)
+            if case .object(let object)? = result, object["source"] == .string("materialized") {
+                source = "materialized"
+            }
+        }
+        guard case var .object(object)? = result else { return result ?? .null }
+        object["agency_id"] = .string(agencyID)
+        object["as_of"] = .string(asOf.description)
+        object["source"] = .string(source)
+        if tool.isList, case let .array(items)? = object["items"] {
+            let (offset, limit) = page
+            let start = min(offset, items.count), end = min(start + limit, items.count)
+            object["items"] = .array(Array(items[start ..< end]))
+            object["total"] = .int(items.count)
+            object["returned"] = .int(end - start)
+            object["has_more"] = .bool(end < items.count)
+            object["next_cursor"] = end < items.count ? .string(Cursor.make(offset: end)) : .null
+        }
+        return .object(object)
+    }
+
+    /// The full result of a tool for its materialized defaults (what
+    /// `vitals score` stores).
+    static func materializedResult(_ tool: ReadTool, agency: Int, agencyID: String, asOf: AsOf, context: ToolContext) throws(ToolError) -> JSONValue {
+        var defaults: [String: JSONValue] = [:]
+        for (name, value) in tool.materializedDefaults ?? [:] { defaults[name] = value }
+        let call = ToolCall(agency: agency, agencyID: agencyID,
+                            arguments: try ToolArguments(.object(defaults), allowed: tool.allowedArguments), asOf: asOf)
+        return try tool.handler(context, call)
+    }
+
+    /// A list result: `items` plus extra top-level fields.
+    static func list(_ items: some Encodable, _ extra: [String: JSONValue] = [:]) -> JSONValue {
+        var object = extra
+        object["items"] = JSONValue.encoding(items)
+        return .object(object)
+    }
+}

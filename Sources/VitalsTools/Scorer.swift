@@ -1,0 +1,82 @@
+import Foundation
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsStore
+
+/// `vitals score`: computes every tracked account's score and the default
+/// results of the agency-wide tools for each as-of day, ready to be
+/// materialized in one transaction.
+public struct Scorer {
+    public let context: ToolContext
+
+    /// - Parameter context: should not use materialized results
+    ///   (`useMaterialized: false`), so that a re-run recomputes everything.
+    public init(context: ToolContext) {
+        self.context = context
+    }
+
+    /// The materialized form of one as-of day.
+    public func score(_ day: AsOf) throws(ToolError) -> MaterializedDay {
+        let model = context.model(day)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var scores: [MaterializedScore] = []
+        var results: [(agencyKey: Int, tool: String, json: String)] = []
+        for agency in context.dataset.agencies.indices {
+            for risk in context.scored(agency: agency, asOf: day).risks {
+                let c = risk.components
+                scores.append(MaterializedScore(
+                    accountKey: risk.accountKey, agencyKey: agency, health: risk.health, band: risk.band.rawValue,
+                    components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
+                    churnRisk: risk.churnRisk, signals: risk.signals.map(\.signal.rawValue),
+                    detailJSON: String(decoding: try! encoder.encode(risk), as: UTF8.self)))
+            }
+            let agencyID = context.dataset.agencies[agency].agencyID
+            for tool in ReadTools.all where tool.materializedDefaults != nil {
+                let result = try ReadTools.materializedResult(tool, agency: agency, agencyID: agencyID, asOf: day, context: context)
+                results.append((agency, tool.name, result.text()))
+            }
+        }
+        return MaterializedDay(asOfDay: day.day,
+                               configJSON: String(decoding: try! encoder.encode(context.config), as: UTF8.self),
+                               modelJSON: String(decoding: try! encoder.encode(model), as: UTF8.self),
+                               scores: scores, agencyResults: results)
+    }
+
+    /// The scores CSV header: exactly these columns.
+    public static let csvHeader = "agency_id,account_id,as_of,health,band,activity,recency,breadth,trend,payments,sentiment,churn_risk,signals"
+
+    /// CSV rows of a materialized day: health with one decimal, components
+    /// and churn risk with four, signals `;`-joined in DESIGN.md's order.
+    public func csvRows(_ day: MaterializedDay) -> [String] {
+        let date = CivilTime.formatDate(days: day.asOfDay)
+        return day.scores.map { score in
+            let fields = [
+                context.dataset.agencies[score.agencyKey].agencyID,
+                context.dataset.accounts[score.accountKey].accountID,
+                date,
+                Self.fixed(score.health, 1),
+                score.band,
+            ] + score.components.map { Self.fixed($0, 4) } + [Self.fixed(score.churnRisk, 4), score.signals.joined(separator: ";")]
+            return fields.map(Self.csvField).joined(separator: ",")
+        }
+    }
+
+    /// `value` with exactly `decimals` decimals (halves away from zero).
+    public static func fixed(_ value: Double, _ decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0 ..< decimals { scale *= 10 }
+        let scaled = (value * scale).rounded(.toNearestOrAwayFromZero)
+        let negative = scaled < 0
+        let digits = String(Int64(abs(scaled)))
+        let padded = String(repeating: "0", count: max(0, decimals + 1 - digits.count)) + digits
+        let cut = padded.index(padded.endIndex, offsetBy: -decimals)
+        return (negative ? "-" : "") + padded[..<cut] + (decimals > 0 ? "." + padded[cut...] : "")
+    }
+
+    /// RFC 4180 quoting when needed.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsStore
+import VitalsTools
+
+/// `vitals score`: the nightly batch.
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score every tracked account of every agency and materialize the results keyed by as-of day.",
+        discussion: """
+            One as-of day (--as-of, default the latest event day) or a backfill (--from/--to, every day). \
+            All days are written in one transaction; re-running a day replaces it. --out writes the scores as CSV.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var scoring: ScoringOptions
+    @Option(name: .customLong("as-of"), help: "The as-of day T (YYYY-MM-DD).") var asOf: String?
+    @Option(name: .long, help: "First day of a backfill (YYYY-MM-DD).") var from: String?
+    @Option(name: .long, help: "Last day of a backfill (YYYY-MM-DD).") var to: String?
+    @Option(name: .long, help: "Also write the scores to this CSV file.") var out: String?
+
+    func run() throws {
+        let config = try scoring.load()
+        var days: [AsOf] = []
+        if let single = try parseDay(asOf, option: "--as-of") {
+            guard from == nil && to == nil else {
+                printError("error: give either --as-of or --from/--to, not both")
+                throw ExitCode.validationFailure
+            }
+            days = [single]
+        }
+        let first = try parseDay(from, option: "--from"), last = try parseDay(to, option: "--to")
+        if (first == nil) != (last == nil) {
+            printError("error: --from and --to go together")
+            throw ExitCode.validationFailure
+        }
+        if let first, let last {
+            guard first <= last, last.day - first.day < 3660 else {
+                printError("error: --from must not be after --to (and the range at most 10 years)")
+                throw ExitCode.validationFailure
+            }
+            days = (first.day ... last.day).map(AsOf.init(day:))
+        }
+        do {
+            let store = try Store.open(at: storeOptions.store)
+            let started = Date()
+            let context = try ToolContext(store: store, config: config, useMaterialized: false)
+            if days.isEmpty { days = [context.defaultAsOf] }
+            let scorer = Scorer(context: context)
+            var results: [MaterializedDay] = []
+            for (n, day) in days.enumerated() {
+                results.append(try scorer.score(day))
+                if days.count > 1 || ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil {
+                    printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+                }
+            }
+            try store.writeScores(results)
+            try store.checkpoint()
+            if let out {
+                var lines = [Scorer.csvHeader]
+                for day in results { lines += scorer.csvRows(day) }
+                try (lines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8)
+            }
+            let accounts = results.reduce(0) { $0 + $1.scores.count }
+            let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(results.last!.modelJSON.utf8))
+            printError("scored \(formatCount(accounts)) account-days over \(days.count) day(s) (\(days.first!) .. \(days.last!)) in "
+                + String(format: "%.2f", Date().timeIntervalSince(started)) + " s; churn model: \(model?.kind ?? "?")"
+                + (model.map { $0.kind == "fitted" ? " on \($0.trainingSamples) samples, \($0.trainingChurners) churners" : "" } ?? ""))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}

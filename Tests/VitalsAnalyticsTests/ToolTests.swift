@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsStore
+@testable import VitalsTools
+
+/// `vitals score` materializes; `vitals query` reads the materialized
+/// results for default arguments and computes from the columns otherwise.
+/// Both paths must give the same answers.
+@Suite(.serialized) struct ToolTests {
+    /// Scores the generated store as of its latest day (once per test; re-running replaces).
+    static func scoredStore() throws -> (Store, MaterializedDay) {
+        let store = try Store.open(at: GeneratedStore.path)
+        let context = try ToolContext(store: store, useMaterialized: false)
+        let day = try Scorer(context: context).score(context.defaultAsOf)
+        try store.writeScores([day])
+        return (store, day)
+    }
+
+    static func withoutSource(_ value: JSONValue) -> JSONValue {
+        guard case var .object(object) = value else { return value }
+        object["source"] = nil
+        return .object(object)
+    }
+
+    @Test func materializedAndComputedPathsAgree() throws {
+        let (store, _) = try Self.scoredStore()
+        let materialized = try ToolContext(store: store, useMaterialized: true)
+        let computed = try ToolContext(store: store, useMaterialized: false)
+        for agencyID in ["ag_001", "ag_002"] {
+            for tool in ReadTools.all where tool.materializedDefaults != nil {
+                // Default arguments: served from the materialized results.
+                let fromStore = try ReadTools.call(tool.name, agencyID: agencyID, arguments: nil, context: materialized)
+                #expect(fromStore["source"] == .string("materialized"), "\(tool.name)")
+                // The same arguments given explicitly, computed from the columns.
+                var explicit = tool.materializedDefaults!
+                if tool.isList { explicit["limit"] = .int(50) }
+                let fromColumns = try ReadTools.call(tool.name, agencyID: agencyID, arguments: .object(explicit), context: computed)
+                #expect(fromColumns["source"] == .string("computed"), "\(tool.name)")
+                #expect(Self.withoutSource(fromStore) == Self.withoutSource(fromColumns), "\(tool.name) of \(agencyID)")
+            }
+        }
+        // An account-level tool: the materialized score row against the columns.
+        let accounts = try ReadTools.call("list_tracked_accounts", agencyID: "ag_001", arguments: .object(["limit": .int(200)]), context: computed)
+        guard case let .array(items)? = accounts["items"] else { Issue.record("no items"); return }
+        for item in items.prefix(10) {
+            let args = JSONValue.object(["account_id": item["account_id"]!])
+            let fromStore = try ReadTools.call("get_account", agencyID: "ag_001", arguments: args, context: materialized)
+            #expect(fromStore["source"] == .string("materialized"))
+            let fromColumns = try ReadTools.call("get_account", agencyID: "ag_001", arguments: args, context: computed)
+            #expect(Self.withoutSource(fromStore) == Self.withoutSource(fromColumns))
+            guard case let .array(trend)? = fromStore["health_trend"] else { Issue.record("no health trend"); continue }
+            #expect(trend.count == 1)
+        }
+    }
+
+    @Test func nonDefaultArgumentsAreComputed() throws {
+        let (store, _) = try Self.scoredStore()
+        let context = try ToolContext(store: store, useMaterialized: true)
+        let result = try ReadTools.call("list_inactive_users", agencyID: "ag_001", arguments: .object(["days": .int(45)]), context: context)
+        #expect(result["source"] == .string("computed"))
+        #expect(result["days"] == .int(45))
+    }
+
+    @Test func rescoringADayReplacesIt() throws {
+        let (store, day) = try Self.scoredStore()
+        _ = try Self.scoredStore()
+        let rows = try store.materializedScores(asOfDay: day.asOfDay)
+        #expect(rows.count == day.scores.count)
+        #expect(try store.scoreRuns().filter { $0.asOfDay == day.asOfDay }.count == 1)
+    }
+
+    @Test func paginationWalksToTheEndWithoutRepeats() throws {
+        let (store, _) = try Self.scoredStore()
+        let context = try ToolContext(store: store)
+        var seen: [JSONValue] = []
+        var cursor: JSONValue = .null
+        var total = 0
+        repeat {
+            var args: [String: JSONValue] = ["limit": .int(7)]
+            if cursor != .null { args["cursor"] = cursor }
+            let page = try ReadTools.call("list_tracked_accounts", agencyID: "ag_002", arguments: .object(args), context: context)
+            guard case let .array(items)? = page["items"], case let .int(count)? = page["total"] else { Issue.record("bad page"); return }
+            total = count
+            seen += items.map { $0["account_id"]! }
+            cursor = page["next_cursor"] ?? .null
+            #expect(page["has_more"] == .bool(cursor != .null))
+        } while cursor != .null
+        #expect(seen.count == total)
+        #expect(Set(seen.map { $0.text() }).count == total)
+        #expect(total == context.index.trackedAccounts[context.dataset.agencyKey("ag_002")!].count)
+    }
+
+    @Test func errorsSayWhatToDoNext() throws {
+        let context = try ToolContext(store: try Store.open(at: GeneratedStore.path, readOnly: true))
+        // An account of the other agency answers exactly as an unknown id.
+        let other = context.dataset.accounts.first { context.dataset.agencies[$0.agencyKey].agencyID == "ag_002" && $0.tracked }!.accountID
+        for id in [other, "acc_nope"] {
+            #expect(throws: ToolError("account \(id) is not tracked by this agency — call search_accounts to find the account_id")) {
+                try ReadTools.call("get_account", agencyID: "ag_001", arguments: .object(["account_id": .string(id)]), context: context)
+            }
+        }
+        #expect(throws: ToolError("invalid days: must be between 1 and 366, got 0 (example: 30)")) {
+            try ReadTools.call("list_inactive_users", agencyID: "ag_001", arguments: .object(["days": .int(0)]), context: context)
+        }
+        #expect(throws: ToolError("invalid direction: expected up, down or both (example: down)")) {
+            try ReadTools.call("list_feature_metric_movers", agencyID: "ag_001", arguments: .object(["direction": .string("sideways")]), context: context)
+        }
+        #expect(throws: ToolError("missing required argument account_id (example: acc_00042)")) {
+            try ReadTools.call("get_login_activity", agencyID: "ag_001", arguments: nil, context: context)
+        }
+        #expect(throws: ToolError("unknown argument limit; this tool takes: as_of")) {
+            try ReadTools.call("get_agency_overview", agencyID: "ag_001", arguments: .object(["limit": .int(5)]), context: context)
+        }
+        #expect(throws: ToolError("invalid limit: must be between 1 and 200, got 500 (example: 50)")) {
+            try ReadTools.call("list_tracked_accounts", agencyID: "ag_001", arguments: .object(["limit": .int(500)]), context: context)
+        }
+    }
+
+    @Test func scoresCSVHasTheContractColumnsAndFormats() throws {
+        // The fixture store with its scores, through the real Scorer.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in AgencyFixture.files { try Data(text.utf8).write(to: directory.appendingPathComponent(name)) }
+        let path = directory.appendingPathComponent("s.db").path
+        _ = try Ingestor.ingest(directory: directory.path, into: path)
+        let context = try ToolContext(store: try Store.open(at: path), useMaterialized: false)
+        let scorer = Scorer(context: context)
+        let rows = scorer.csvRows(try scorer.score(AgencyFixture.asOf))
+        #expect(Scorer.csvHeader == "agency_id,account_id,as_of,health,band,activity,recency,breadth,trend,payments,sentiment,churn_risk,signals")
+        let alpha = try #require(rows.first { $0.hasPrefix("ag_1,acc_a,") })
+        let fields = alpha.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        #expect(fields.count == 13)
+        #expect(Array(fields[0 ..< 11]) == ["ag_1", "acc_a", "2026-11-20", "76.0", "Healthy", "0.5000", "1.0000", "1.0000", "1.0000", "0.5000", "0.6000"])
+        #expect(fields[11].wholeMatch(of: /0\.\d{4}|1\.0000/) != nil)
+        #expect(fields[12] == "failed_payment;detractor;renewal_soon")
+        let bravo = try #require(rows.first { $0.hasPrefix("ag_1,acc_b,") })
+        #expect(bravo.hasSuffix(",no_login_14d;low_seat_use;champion_inactive"))
+        #expect(bravo.contains(",22.5,At Risk,0.0000,0.0000,0.0000,0.5000,1.0000,0.5000,"))
+        // Untracked acc_c is not scored; ag_2's acc_f is.
+        #expect(!rows.contains { $0.contains(",acc_c,") })
+        #expect(rows.count == 5)
+    }
+
+    @Test func fixedDecimals() {
+        #expect(Scorer.fixed(76, 1) == "76.0")
+        #expect(Scorer.fixed(0.46153846, 4) == "0.4615")
+        #expect(Scorer.fixed(0.00005, 4) == "0.0001")
+        #expect(Scorer.fixed(1, 4) == "1.0000")
+        #expect(Scorer.fixed(0, 4) == "0.0000")
+    }
+}
