@@ -20,5 +20,16 @@ let package = Package(
             path: "Benchmarks/ColumnarKernels",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "QueryLatency",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "VitalsAnalytics", package: "Vitals"),
+                .product(name: "VitalsStore", package: "Vitals"),
+                .product(name: "VitalsTools", package: "Vitals"),
+            ],
+            path: "Benchmarks/QueryLatency",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -77,21 +77,29 @@ extension ChurnModel {
     /// of them. Falls back to ``heuristic`` when too few churners are known.
     public static func fit(history analytics: Analytics, maxDays: Int = 8, l2: Double = 1.0) -> ChurnModel {
         guard let firstDay = Analytics.firstDay(of: analytics.dataset) else { return .heuristic }
-        var rows: [[Double]] = [], labels: [Double] = [], days: [String] = []
+        var pastDays: [Int] = []
         var day = analytics.asOf.day - 90
-        while days.count < maxDays && day - ChurnFeatures.historyDays + 1 >= firstDay {
-            guard let past = try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: day), config: analytics.config) else { break }
+        while pastDays.count < maxDays && day - ChurnFeatures.historyDays + 1 >= firstDay {
+            pastDays.append(day)
+            day -= 7
+        }
+        let trainingDays = pastDays
+        // Each past day is independent: build their samples on all cores.
+        let samples = parallelMap(trainingDays.count) { index -> (rows: [[Double]], labels: [Double]) in
+            guard let past = try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: trainingDays[index]),
+                                            config: analytics.config) else { return ([], []) }
+            var rows: [[Double]] = [], labels: [Double] = []
             for agency in analytics.dataset.agencies.indices {
                 let scores = past.agencyScores(agency)
-                let features = past.churnFeatures(scores)
-                for (score, inputs) in zip(scores.scores, features) where score.facts.mrrCents > 0 {
+                for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
                     rows.append(inputs.values)
                     labels.append(past.churns(score.account) ? 1 : 0)
                 }
             }
-            days.append(past.asOf.description)
-            day -= 7
+            return (rows, labels)
         }
+        let rows = samples.flatMap(\.rows), labels = samples.flatMap(\.labels)
+        let days = trainingDays.map { CivilTime.formatDate(days: $0) }
         let churners = Int(labels.reduce(0, +))
         guard churners >= minimumChurners, rows.count - churners >= minimumChurners else { return .heuristic }
         return fitLogistic(rows: rows, labels: labels, l2: l2, trainingDays: days)
@@ -105,31 +113,40 @@ extension ChurnModel {
         for j in 0 ..< k { means[j] /= Double(n) }
         for row in rows { for j in 0 ..< k { deviations[j] += (row[j] - means[j]) * (row[j] - means[j]) } }
         for j in 0 ..< k { deviations[j] = max(sqrt(deviations[j] / Double(n)), 1e-9) }
-        // Design matrix with a leading 1 for the intercept.
-        let x = rows.map { row in [1.0] + (0 ..< k).map { (row[$0] - means[$0]) / deviations[$0] } }
-        var beta = [Double](repeating: 0, count: k + 1)
-        for _ in 0 ..< 30 {
-            var gradient = [Double](repeating: 0, count: k + 1)
-            var hessian = [[Double]](repeating: gradient, count: k + 1)
-            for i in 0 ..< n {
-                var z = 0.0
-                for j in 0 ... k { z += beta[j] * x[i][j] }
-                let p = 1 / (1 + exp(-z)), w = max(p * (1 - p), 1e-12)
-                for j in 0 ... k {
-                    gradient[j] += (labels[i] - p) * x[i][j]
-                    for l in j ... k { hessian[j][l] += w * x[i][j] * x[i][l] }
+        // Row-major design matrix with a leading 1 for the intercept.
+        let width = k + 1
+        var x = [Double](repeating: 1, count: n * width)
+        for i in 0 ..< n { for j in 0 ..< k { x[i * width + j + 1] = (rows[i][j] - means[j]) / deviations[j] } }
+        var beta = [Double](repeating: 0, count: width)
+        for _ in 0 ..< 50 {
+            var gradient = [Double](repeating: 0, count: width)
+            var hessian = [Double](repeating: 0, count: width * width)
+            x.withUnsafeBufferPointer { x in
+                hessian.withUnsafeMutableBufferPointer { h in
+                    for i in 0 ..< n {
+                        let row = UnsafeBufferPointer(rebasing: x[i * width ..< (i + 1) * width])
+                        var z = 0.0
+                        for j in 0 ..< width { z += beta[j] * row[j] }
+                        let p = 1 / (1 + exp(-z)), w = max(p * (1 - p), 1e-12), residual = labels[i] - p
+                        for j in 0 ..< width {
+                            gradient[j] += residual * row[j]
+                            let wj = w * row[j]
+                            for l in j ..< width { h[j * width + l] += wj * row[l] }
+                        }
+                    }
                 }
             }
-            for j in 0 ... k {
-                for l in 0 ..< j { hessian[j][l] = hessian[l][j] }
+            var matrix = [[Double]](repeating: [], count: width)
+            for j in 0 ..< width {
+                matrix[j] = (0 ..< width).map { l in l >= j ? hessian[j * width + l] : hessian[l * width + j] }
                 if j > 0 {
                     gradient[j] -= l2 * beta[j]
-                    hessian[j][j] += l2
+                    matrix[j][j] += l2
                 }
             }
-            guard let step = solve(hessian, gradient) else { break }
+            guard let step = solve(matrix, gradient) else { break }
             var largest = 0.0
-            for j in 0 ... k {
+            for j in 0 ..< width {
                 beta[j] += step[j]
                 largest = max(largest, abs(step[j]))
             }

@@ -47,15 +47,37 @@ public enum ColumnSegment {
     ///   or is damaged.
     @inlinable
     public static func decode<T: FixedWidthInteger>(_ blob: UnsafeRawBufferPointer, as type: T.Type = T.self) throws(ColumnarError) -> [T] {
-        let width = MemoryLayout<T>.size
+        let count = try valueCount(blob, as: T.self)
+        var failure: ColumnarError?
+        let values = [T](unsafeUninitializedCapacity: count) { out, initialized in
+            do throws(ColumnarError) { try decode(blob, into: out) } catch { failure = error }
+            initialized = count
+        }
+        if let failure { throw failure }
+        return values
+    }
+
+    /// The number of `T` values a segment holds (from its header), checking
+    /// the magic and the value width.
+    @inlinable
+    public static func valueCount<T: FixedWidthInteger>(_ blob: UnsafeRawBufferPointer, as type: T.Type = T.self) throws(ColumnarError) -> Int {
         guard blob.count >= headerSize, Array(blob[0 ..< 4]) == magic else {
             throw .corruptSegment("bad segment header")
         }
-        guard Int(blob[4]) == width else {
-            throw .corruptSegment("segment holds \(blob[4])-byte values, expected \(width)")
+        guard Int(blob[4]) == MemoryLayout<T>.size else {
+            throw .corruptSegment("segment holds \(blob[4])-byte values, expected \(MemoryLayout<T>.size)")
         }
+        return Int(UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+    }
+
+    /// Decodes a segment straight into `out` (exactly ``valueCount(_:as:)``
+    /// values), so that pieces of one column land in one buffer without copies.
+    @inlinable
+    public static func decode<T: FixedWidthInteger>(_ blob: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<T>) throws(ColumnarError) {
+        let width = MemoryLayout<T>.size
+        let count = try valueCount(blob, as: T.self)
+        guard out.count == count else { throw .corruptSegment("segment holds \(count) values, expected \(out.count)") }
         let encoding = Encoding(rawValue: blob[5])
-        let count = Int(UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
         let frame = UnsafeRawBufferPointer(rebasing: blob[headerSize...])
         let size: Int
         do { size = try ZstdCodec.contentSize(of: frame) } catch { throw .corruptSegment(error.description) }
@@ -69,10 +91,7 @@ public enum ColumnSegment {
         } catch {
             throw .corruptSegment(error.description)
         }
-        return [T](unsafeUninitializedCapacity: count) { out, initialized in
-            untransform(UnsafeRawBufferPointer(raw), count: count, encoding: encoding, into: out)
-            initialized = count
-        }
+        untransform(UnsafeRawBufferPointer(raw), count: count, encoding: encoding, into: out)
     }
 
     /// Decodes from an array of bytes.

@@ -89,20 +89,37 @@ enum EventBatchCodec {
         }
         func column<T: FixedWidthInteger & Sendable>(_ name: String, as type: T.Type) throws(StoreError) -> [T] {
             let parts = pieces(name)
-            let decoded = parallelMap(parts.count) { index -> Result<[T], ColumnarError> in
-                do throws(ColumnarError) { return .success(try ColumnSegment.decode(parts[index].bytes, as: T.self)) } catch { return .failure(error) }
-            }
-            var arrays: [[T]] = []
-            for result in decoded {
-                switch result {
-                case .success(let array): arrays.append(array)
-                case .failure(let error): throw .corrupt("\(kind.rawValue) column \(name): \(error)")
+            var bounds = [0]
+            for part in parts {
+                let count = part.bytes.withUnsafeBytes { bytes -> Result<Int, ColumnarError> in
+                    do throws(ColumnarError) { return .success(try ColumnSegment.valueCount(bytes, as: T.self)) } catch { return .failure(error) }
+                }
+                switch count {
+                case let .success(count): bounds.append(bounds.last! + count)
+                case let .failure(error): throw .corrupt("\(kind.rawValue) column \(name): \(error)")
                 }
             }
-            let values = arrays.count == 1 ? arrays[0] : Array(arrays.joined())
-            guard values.count == (name == "offsets" ? partitionCount + 1 : rowCount) else {
-                throw .corrupt("\(kind.rawValue) column \(name) has \(values.count) values, expected \(rowCount)")
+            let starts = bounds
+            let total = starts.last!
+            guard total == (name == "offsets" ? partitionCount + 1 : rowCount) else {
+                throw .corrupt("\(kind.rawValue) column \(name) has \(total) values, expected \(rowCount)")
             }
+            // Every piece decodes straight into its slice of the one column buffer, on all cores.
+            var failure: ColumnarError?
+            let values = [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+                let target = SharedBuffer(buffer: buffer)
+                let errors = parallelMap(parts.count) { index -> ColumnarError? in
+                    let slice = UnsafeMutableBufferPointer(rebasing: target.buffer[starts[index] ..< starts[index + 1]])
+                    return parts[index].bytes.withUnsafeBytes { bytes -> ColumnarError? in
+                        do throws(ColumnarError) { try ColumnSegment.decode(bytes, into: slice) } catch { return error }
+                        return nil
+                    }
+                }
+                failure = errors.compactMap { $0 }.first
+                if failure != nil { buffer.initialize(repeating: 0) }
+                initialized = total
+            }
+            if let failure { throw .corrupt("\(kind.rawValue) column \(name): \(failure)") }
             return values
         }
         let offsets = try column("offsets", as: Int64.self).map { Int($0) }
@@ -112,4 +129,9 @@ enum EventBatchCodec {
         return EventColumns(offsets: offsets, timestamps: try column("ts", as: Int64.self), actors: try column("user", as: UInt32.self),
                             items: items, quantities: quantities, hasItems: kind.hasItems)
     }
+}
+
+/// A column buffer handed to decoding workers that each write a distinct slice.
+private struct SharedBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
 }

@@ -60,11 +60,17 @@ extension ToolContext {
     /// An account's risk as of `day`: materialized when allowed and present.
     func risk(of account: Int, agency: Int, asOf day: AsOf) -> (AccountRisk, materialized: Bool)? {
         if isMaterialized(day), let stored = try? store.materializedScore(asOfDay: day.day, accountKey: account),
-           let risk = try? JSONDecoder().decode(AccountRisk.self, from: Data(stored.detailJSON.utf8)) {
+           let risk = try? Self.snakeCaseDecoder.decode(AccountRisk.self, from: Data(stored.detailJSON.utf8)) {
             return (risk, true)
         }
         return scored(agency: agency, asOf: day).risk(of: account).map { ($0, false) }
     }
+
+    static let snakeCaseDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
 
     /// Every tracked account of the agency with its risk, by account key.
     func summaries(agency: Int, asOf day: AsOf) -> [(AccountSummary, AccountRisk)] {

@@ -34,24 +34,78 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses JSON text.
+    /// Parses JSON text (numbers exactly: what ``text(pretty:)`` wrote reads back equal).
     public static func parse(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try JSONValueParser.parse(Array(text.utf8))
     }
 
-    /// Any `Encodable` as a JSON value, keys in snake_case.
+    /// Any `Encodable` as a JSON value, keys in snake_case, nil as null.
     public static func encoding(_ value: some Encodable) -> JSONValue {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         // Encoding our own result types cannot fail.
-        return try! JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
+        try! JSONValueEncoder().encode(value)
     }
 
-    /// Compact or pretty JSON text, keys sorted.
+    /// Compact or pretty (two-space indent) JSON text, keys sorted.
     public func text(pretty: Bool = false) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+        var out = ""
+        write(to: &out, pretty: pretty, indent: 0)
+        return out
+    }
+
+    private func write(to out: inout String, pretty: Bool, indent: Int) {
+        func newline(_ level: Int) {
+            guard pretty else { return }
+            out.append("\n")
+            out.append(String(repeating: " ", count: 2 * level))
+        }
+        switch self {
+        case .null: out.append("null")
+        case let .bool(flag): out.append(flag ? "true" : "false")
+        case let .int(n): out.append(String(n))
+        case let .double(d): out.append(d.isFinite ? d.description : "null")
+        case let .string(text): Self.writeString(text, to: &out)
+        case let .array(items):
+            guard !items.isEmpty else { out.append("[]"); return }
+            out.append("[")
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(",") }
+                newline(indent + 1)
+                item.write(to: &out, pretty: pretty, indent: indent + 1)
+            }
+            newline(indent)
+            out.append("]")
+        case let .object(object):
+            guard !object.isEmpty else { out.append("{}"); return }
+            out.append("{")
+            for (i, key) in object.keys.sorted().enumerated() {
+                if i > 0 { out.append(",") }
+                newline(indent + 1)
+                Self.writeString(key, to: &out)
+                out.append(pretty ? ": " : ":")
+                object[key]!.write(to: &out, pretty: pretty, indent: indent + 1)
+            }
+            newline(indent)
+            out.append("}")
+        }
+    }
+
+    /// A JSON string literal (RFC 8259 escapes).
+    private static func writeString(_ text: String, to out: inout String) {
+        out.append("\"")
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out.append("\\\"")
+            case "\\": out.append("\\\\")
+            case "\n": out.append("\\n")
+            case "\r": out.append("\\r")
+            case "\t": out.append("\\t")
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out.append("\"")
     }
 
     /// Numbers compare by value: JSON does not tell 1 from 1.0, so a

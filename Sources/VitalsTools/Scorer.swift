@@ -18,23 +18,40 @@ public struct Scorer {
     /// The materialized form of one as-of day.
     public func score(_ day: AsOf) throws(ToolError) -> MaterializedDay {
         let model = context.model(day)
+        let context = self.context
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        var scores: [MaterializedScore] = []
-        var results: [(agencyKey: Int, tool: String, json: String)] = []
-        for agency in context.dataset.agencies.indices {
+        // Agencies are independent: score them on all cores.
+        let perAgency = parallelMap(context.dataset.agencies.count) { agency -> Result<([MaterializedScore], [(Int, String, String)]), ToolError> in
+            var scores: [MaterializedScore] = []
             for risk in context.scored(agency: agency, asOf: day).risks {
                 let c = risk.components
                 scores.append(MaterializedScore(
                     accountKey: risk.accountKey, agencyKey: agency, health: risk.health, band: risk.band.rawValue,
                     components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
                     churnRisk: risk.churnRisk, signals: risk.signals.map(\.signal.rawValue),
-                    detailJSON: String(decoding: try! encoder.encode(risk), as: UTF8.self)))
+                    detailJSON: JSONValue.encoding(risk).text()))
             }
             let agencyID = context.dataset.agencies[agency].agencyID
+            var results: [(Int, String, String)] = []
             for tool in ReadTools.all where tool.materializedDefaults != nil {
-                let result = try ReadTools.materializedResult(tool, agency: agency, agencyID: agencyID, asOf: day, context: context)
-                results.append((agency, tool.name, result.text()))
+                do throws(ToolError) {
+                    let result = try ReadTools.materializedResult(tool, agency: agency, agencyID: agencyID, asOf: day, context: context)
+                    results.append((agency, tool.name, result.text()))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            return .success((scores, results))
+        }
+        var scores: [MaterializedScore] = []
+        var results: [(agencyKey: Int, tool: String, json: String)] = []
+        for outcome in perAgency {
+            switch outcome {
+            case let .success((agencyScores, agencyResults)):
+                scores += agencyScores
+                results += agencyResults.map { (agencyKey: $0.0, tool: $0.1, json: $0.2) }
+            case let .failure(error): throw error
             }
         }
         return MaterializedDay(asOfDay: day.day,

@@ -48,18 +48,25 @@ struct ScoreCommand: ParsableCommand {
         do {
             let store = try Store.open(at: storeOptions.store)
             let started = Date()
+            let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
             let context = try ToolContext(store: store, config: config, useMaterialized: false)
+            if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if days.isEmpty { days = [context.defaultAsOf] }
             let scorer = Scorer(context: context)
             var results: [MaterializedDay] = []
             for (n, day) in days.enumerated() {
+                if trace {
+                    _ = context.model(day)
+                    printError("fitted the churn model for \(day), \(String(format: "%.3f", Date().timeIntervalSince(started))) s")
+                }
                 results.append(try scorer.score(day))
-                if days.count > 1 || ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil {
+                if days.count > 1 || trace {
                     printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
                 }
             }
             try store.writeScores(results)
             try store.checkpoint()
+            if trace { printError("wrote the results, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if let out {
                 var lines = [Scorer.csvHeader]
                 for day in results { lines += scorer.csvRows(day) }

@@ -1,0 +1,68 @@
+import Benchmark
+import Foundation
+import VitalsAnalytics
+import VitalsStore
+import VitalsTools
+
+// Read-tool latency on a scored store (VITALS_BENCH_STORE, default
+// out/score-10000000.db as Benchmarks/run-score.sh leaves it), agency ag_001.
+// The dataset is loaded once, as the server does; each iteration is one call.
+//   - materialized: default arguments, read from the score tables;
+//   - on the fly, account: one account's numbers computed from its column slice;
+//   - on the fly, agency: agency-wide scans with non-default arguments, and
+//     the whole agency re-scored (health, signals, churn inputs) uncached.
+
+let storePath = ProcessInfo.processInfo.environment["VITALS_BENCH_STORE"] ?? "out/score-10000000.db"
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 2_000)
+    guard let store = try? Store.open(at: storePath, readOnly: true), let context = try? ToolContext(store: store) else {
+        print("QueryLatency: no scored store at \(storePath) (run Benchmarks/run-score.sh first, or set VITALS_BENCH_STORE)")
+        return
+    }
+    let agencyID = "ag_001"
+    let agency = context.dataset.agencyKey(agencyID)!
+    let accounts = context.index.trackedAccounts[agency].map { context.dataset.accounts[$0].accountID }
+    let analytics = context.analytics(context.defaultAsOf)
+
+    func tool(_ label: String, _ name: String, _ arguments: @escaping @Sendable (Int) -> JSONValue?) {
+        Benchmark(label) { benchmark in
+            for i in benchmark.scaledIterations {
+                blackHole(try ReadTools.call(name, agencyID: agencyID, arguments: arguments(i), context: context))
+            }
+        }
+    }
+    func account(_ i: Int) -> JSONValue { .string(accounts[i % accounts.count]) }
+
+    tool("materialized: get_agency_overview", "get_agency_overview") { _ in nil }
+    tool("materialized: list_accounts_at_risk (limit 50)", "list_accounts_at_risk") { _ in nil }
+    tool("materialized: get_account", "get_account") { .object(["account_id": account($0)]) }
+
+    tool("on the fly, account: get_login_activity (45 days)", "get_login_activity") {
+        .object(["account_id": account($0), "days": .int(45)])
+    }
+    tool("on the fly, account: list_feature_metric_movers (14-day window)", "list_feature_metric_movers") {
+        .object(["account_id": account($0), "window": .int(14)])
+    }
+    tool("on the fly, account: list_inactive_users (45 days)", "list_inactive_users") {
+        .object(["account_id": account($0), "days": .int(45)])
+    }
+    Benchmark("on the fly, account: facts + health of one account") { benchmark in
+        let keys = context.index.trackedAccounts[agency]
+        for i in benchmark.scaledIterations {
+            let facts = analytics.facts(of: keys[i % keys.count])
+            blackHole(HealthScore(components: HealthComponents(facts: facts, agencyFeatures: 30, asOf: analytics.asOf, config: .standard)))
+        }
+    }
+
+    tool("on the fly, agency: list_feature_metric_movers (14-day window)", "list_feature_metric_movers") { _ in .object(["window": .int(14)]) }
+    tool("on the fly, agency: list_inactive_users (45 days)", "list_inactive_users") { _ in .object(["days": .int(45)]) }
+    tool("on the fly, agency: list_failed_payments (60 days)", "list_failed_payments") { _ in .object(["days": .int(60)]) }
+    tool("on the fly, agency: get_revenue_summary (180 days)", "get_revenue_summary") { _ in .object(["days": .int(180)]) }
+    Benchmark("on the fly, agency: re-score every account (uncached)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let scores = analytics.agencyScores(agency)
+            blackHole(analytics.churnFeatures(scores))
+        }
+    }
+}
