@@ -32,7 +32,7 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
-    func account(_ i: Int) -> JSONValue { .string(accounts[i % accounts.count]) }
+    @Sendable func account(_ i: Int) -> JSONValue { .string(accounts[i % accounts.count]) }
 
     tool("materialized: get_agency_overview", "get_agency_overview") { _ in nil }
     tool("materialized: list_accounts_at_risk (limit 50)", "list_accounts_at_risk") { _ in nil }
