@@ -51,20 +51,25 @@ extension Analytics {
     /// present) of one account, optionally only of one of its users.
     public func loginActivity(account: Int, user: Int? = nil, days: Int = 30) -> [LoginDay] {
         let logins = dataset.logins
-        let window = asOf.last(days)
         let first = asOf.day - days + 1
-        var counts = [Int](repeating: 0, count: days)
-        var users = [Set<UInt32>](repeating: [], count: days)
-        let rows = logins.rows(of: account, from: window.from, to: window.to)
-        logins.timestamps.withUnsafeBufferPointer { ts in
-            logins.actors.withUnsafeBufferPointer { actors in
-                for i in rows where user == nil || Int(actors[i]) == user! {
-                    let slot = CivilTime.day(ofSeconds: ts[i]) - first
-                    counts[slot] += 1
-                    users[slot].insert(actors[i])
+        var counter = DistinctCounter(keyCount: dataset.users.count)
+        // Rows are time-sorted within the account: each day is one contiguous slice.
+        return (0 ..< days).map { offset in
+            let day = first + offset
+            let rows = logins.rows(of: account, from: AsOf.start(ofDay: day), to: AsOf.start(ofDay: day + 1))
+            let (count, distinct): (Int, Int)
+            if let user {
+                count = logins.actors.withUnsafeBufferPointer { actors in
+                    var n = 0
+                    for i in rows where actors[i] == UInt32(user) { n += 1 }
+                    return n
                 }
+                distinct = count > 0 ? 1 : 0
+            } else {
+                count = rows.count
+                distinct = counter.count(logins.actors, rows: rows)
             }
+            return LoginDay(date: CivilTime.formatDate(days: day), logins: count, users: distinct)
         }
-        return (0 ..< days).map { LoginDay(date: CivilTime.formatDate(days: first + $0), logins: counts[$0], users: users[$0].count) }
     }
 }

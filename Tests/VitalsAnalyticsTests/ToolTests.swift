@@ -71,7 +71,7 @@ import VitalsStore
             let fromColumns = try ReadTools.call("get_account", agencyID: "ag_001", arguments: args, context: computed)
             #expect(Self.firstDifference(Self.withoutSource(fromStore), Self.withoutSource(fromColumns)) == nil)
             guard case let .array(trend)? = fromStore["health_trend"] else { Issue.record("no health trend"); continue }
-            #expect(trend.count == 1)
+            #expect(trend.last?["as_of"] == .string(materialized.defaultAsOf.description))
         }
     }
 
@@ -81,6 +81,26 @@ import VitalsStore
         let result = try ReadTools.call("list_inactive_users", agencyID: "ag_001", arguments: .object(["days": .int(45)]), context: context)
         #expect(result["source"] == .string("computed"))
         #expect(result["days"] == .int(45))
+    }
+
+    @Test func backfilledDaysMakeTheHealthTrend() throws {
+        let store = try Store.open(at: GeneratedStore.path)
+        let context = try ToolContext(store: store, useMaterialized: false)
+        let scorer = Scorer(context: context)
+        let last = context.defaultAsOf.day
+        try store.writeScores([try scorer.score(AsOf(day: last - 2)), try scorer.score(AsOf(day: last - 1)), try scorer.score(AsOf(day: last))])
+        let reader = try ToolContext(store: store)
+        let account = try ReadTools.call("list_tracked_accounts", agencyID: "ag_001", arguments: .object(["limit": .int(1)]), context: reader)
+        guard case let .array(items)? = account["items"], let id = items.first?["account_id"] else { Issue.record("no account"); return }
+        let detail = try ReadTools.call("get_account", agencyID: "ag_001", arguments: .object(["account_id": id]), context: reader)
+        guard case let .array(trend)? = detail["health_trend"] else { Issue.record("no trend"); return }
+        #expect(trend.map { $0["as_of"] } == (last - 2 ... last).map { .string(CivilTime.formatDate(days: $0)) })
+        // Asked as of an earlier day, the trend stops there.
+        let earlier = try ReadTools.call("get_account", agencyID: "ag_001",
+                                         arguments: .object(["account_id": id, "as_of": .string(CivilTime.formatDate(days: last - 1))]), context: reader)
+        guard case let .array(earlierTrend)? = earlier["health_trend"] else { Issue.record("no trend"); return }
+        #expect(earlierTrend.count == 2)
+        #expect(earlier["source"] == .string("materialized"))
     }
 
     @Test func rescoringADayReplacesIt() throws {
