@@ -9,8 +9,11 @@ public struct AccountRisk: Sendable, Equatable, Codable {
     public var band: HealthBand
     public var components: HealthComponents
     public var signals: [RiskSignalHit]
-    /// Probability of MRR going to 0 within 90 days, 4 decimals.
+    /// Probability of MRR going to 0 within 90 days, 4 decimals; 1 for an
+    /// account whose MRR is already 0 (churned: the outcome has happened).
     public var churnRisk: Double
+    /// MRR(a, T) = 0.
+    public var churned: Bool
     /// What pushes the churn risk up, largest first.
     public var drivers: [ChurnDriver]
     public var users: Int
@@ -25,8 +28,9 @@ public struct AccountRisk: Sendable, Equatable, Codable {
         band = score.health.band
         components = score.health.components
         signals = score.signals
-        self.churnRisk = (churnRisk * 10000).rounded() / 10000
-        self.drivers = drivers
+        churned = score.facts.mrrCents == 0
+        self.churnRisk = churned ? 1 : (churnRisk * 10000).rounded() / 10000
+        self.drivers = churned ? [] : drivers
         users = score.facts.users
         wau = score.facts.wau
         mau = score.facts.mau

@@ -15,6 +15,8 @@ struct AccountSummary: Encodable {
     var health: Double
     var band: HealthBand
     var churnRisk: Double
+    /// MRR is 0: a win-back, not a save.
+    var churned: Bool
     var signals: [String]
 
     init(_ risk: AccountRisk, _ record: AccountRecord) {
@@ -28,6 +30,7 @@ struct AccountSummary: Encodable {
         health = risk.health
         band = risk.band
         churnRisk = risk.churnRisk
+        churned = risk.churned
         signals = risk.signals.map(\.signal.rawValue)
     }
 }

@@ -89,6 +89,7 @@ extension ReadTools {
             let mrr = risks.reduce(Int64(0)) { $0 + $1.mrrCents }
             let healths = risks.map(\.health)
             let topRisks = context.summaries(agency: call.agency, asOf: call.asOf)
+                .filter { !$0.1.churned }
                 .sorted { $0.1.churnRisk != $1.1.churnRisk ? $0.1.churnRisk > $1.1.churnRisk : $0.0.accountID < $1.0.accountID }
                 .prefix(5).map(\.0)
             return .object([

@@ -14,11 +14,11 @@ extension ReadTools {
 
     static let risk: [ReadTool] = [
         ReadTool(name: "list_accounts_at_risk", title: "Accounts at risk",
-                 summary: "Accounts most likely to churn in the next 90 days, highest churn risk first, each with its signals' evidence and the drivers of its risk. Default bands: At Risk and Watch.",
+                 summary: "Paying accounts most likely to churn in the next 90 days, highest churn risk first, each with its signals' evidence and the drivers of its risk. Default bands: At Risk and Watch. Already churned accounts (MRR 0) are left out: list_tracked_accounts shows them.",
                  arguments: ["bands"], isList: true, materializedDefaults: ["bands": defaultRiskBands]) { context, call throws(ToolError) in
             let bands = try call.arguments.bands() ?? [.atRisk, .watch]
             let items = context.summaries(agency: call.agency, asOf: call.asOf)
-                .filter { bands.contains($0.1.band) }
+                .filter { bands.contains($0.1.band) && !$0.1.churned }
                 .sorted { a, b in
                     if a.1.churnRisk != b.1.churnRisk { return a.1.churnRisk > b.1.churnRisk }
                     if a.1.health != b.1.health { return a.1.health < b.1.health }

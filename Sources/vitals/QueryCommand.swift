@@ -43,8 +43,12 @@ struct QueryCommand: ParsableCommand {
     }
 }
 
-/// `--format table`: the items of a list as columns, other fields as `key: value`.
+/// `--format table`: the items of a list as columns (nested objects'
+/// fields inlined, lists of named things as their names), other fields as
+/// `key: value` lines.
 enum TableRenderer {
+    static let leading = ["account_id", "user_id", "feature", "invoice_id", "workflow_id", "name", "date"]
+
     static func render(_ value: JSONValue) -> String {
         guard case let .object(object) = value else { return value.text() }
         var lines: [String] = []
@@ -52,35 +56,56 @@ enum TableRenderer {
             lines.append("\(key): \(cell(object[key]!))")
         }
         if case let .array(items)? = object["items"] {
+            let rows = items.map(flatten)
             var columns: [String] = []
-            for item in items {
-                if case let .object(row) = item {
-                    for key in row.keys.sorted() where !columns.contains(key) { columns.append(key) }
-                }
+            for row in rows { for key in row.keys where !columns.contains(key) { columns.append(key) } }
+            columns.sort { a, b in
+                let ia = leading.firstIndex(of: a) ?? leading.count, ib = leading.firstIndex(of: b) ?? leading.count
+                return ia != ib ? ia < ib : a < b
             }
-            let rows = items.map { item in columns.map { item[$0].map(cell) ?? "" } }
-            let widths = columns.indices.map { c in min(40, ([columns[c].count] + rows.map { $0[c].count }).max()!) }
-            func line(_ cells: [String]) -> String {
-                cells.enumerated().map { c, text in
+            let cells = rows.map { row in columns.map { row[$0] ?? "" } }
+            let widths = columns.indices.map { c in min(48, ([columns[c].count] + cells.map { $0[c].count }).max()!) }
+            func line(_ texts: [String]) -> String {
+                texts.enumerated().map { c, text in
                     let clipped = text.count > widths[c] ? String(text.prefix(widths[c] - 1)) + "…" : text
                     return clipped.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                 }.joined(separator: "  ")
             }
             lines.append("")
             lines.append(line(columns))
-            lines += rows.map(line)
+            lines += cells.map(line)
         }
         return lines.joined(separator: "\n")
     }
 
+    /// One list item as column → text: nested objects inlined one level.
+    static func flatten(_ item: JSONValue) -> [String: String] {
+        guard case let .object(fields) = item else { return ["value": cell(item)] }
+        var row: [String: String] = [:]
+        for (key, value) in fields {
+            if case let .object(inner) = value {
+                for (innerKey, innerValue) in inner where row[innerKey] == nil { row[innerKey] = cell(innerValue) }
+            } else {
+                row[key] = cell(value)
+            }
+        }
+        return row
+    }
+
     static func cell(_ value: JSONValue) -> String {
         switch value {
-        case .null: ""
-        case let .string(text): text
-        case let .bool(flag): String(flag)
-        case let .int(n): String(n)
-        case let .double(d): String(d)
-        case .array, .object: value.text()
+        case .null: return ""
+        case let .string(text): return text
+        case let .bool(flag): return String(flag)
+        case let .int(n): return String(n)
+        case let .double(d): return String((d * 10000).rounded() / 10000)
+        case let .array(items):
+            // Lists of named things (signals, drivers) read as their names.
+            return items.map { item in
+                for key in ["signal", "name", "feature"] { if case let .string(name)? = item[key] { return name } }
+                return cell(item)
+            }.joined(separator: ";")
+        case .object: return value.text()
         }
     }
 }

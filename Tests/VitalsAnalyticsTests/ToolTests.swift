@@ -75,6 +75,26 @@ import VitalsStore
         }
     }
 
+    @Test func churnedAccountsAreCertainAndNotInTheAtRiskList() throws {
+        let (store, _) = try Self.scoredStore()
+        let context = try ToolContext(store: store)
+        let all = try ReadTools.call("list_tracked_accounts", agencyID: "ag_001", arguments: .object(["limit": .int(200)]), context: context)
+        guard case let .array(accounts)? = all["items"] else { Issue.record("no items"); return }
+        let churned = accounts.filter { $0["churned"] == .bool(true) }
+        #expect(!churned.isEmpty)  // data-gen plants historical churners
+        #expect(churned.allSatisfy { $0["churn_risk"] == .double(1) && $0["mrr_cents"] == .int(0) })
+        let risky = try ReadTools.call("list_accounts_at_risk", agencyID: "ag_001", arguments: .object(["limit": .int(200)]), context: context)
+        guard case let .array(items)? = risky["items"] else { Issue.record("no items"); return }
+        let riskyIDs = Set(items.compactMap { $0["account"]?["account_id"]?.text() })
+        #expect(!items.isEmpty)
+        #expect(churned.allSatisfy { !riskyIDs.contains($0["account_id"]!.text()) })
+        // Highest churn risk first.
+        let risks = items.compactMap { item -> Double? in
+            switch item["account"]?["churn_risk"] { case let .double(d)?: d; case let .int(n)?: Double(n); default: nil }
+        }
+        #expect(risks == risks.sorted(by: >))
+    }
+
     @Test func nonDefaultArgumentsAreComputed() throws {
         let (store, _) = try Self.scoredStore()
         let context = try ToolContext(store: store, useMaterialized: true)
