@@ -10,7 +10,7 @@ func makeTemporaryDirectory() -> URL {
 /// Writes `bytes` to a new temporary file and returns its path.
 func writeTemporaryFile(_ bytes: [UInt8], name: String = "test.csv") -> String {
     let url = makeTemporaryDirectory().appendingPathComponent(name)
-    FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
     return url.path
 }
 

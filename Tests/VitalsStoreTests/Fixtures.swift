@@ -12,7 +12,7 @@ func makeTemporaryDirectory() -> URL {
 func writeDataset(_ files: [String: String]) -> String {
     let directory = makeTemporaryDirectory()
     for (name, text) in files {
-        FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data(text.utf8))
     }
     return directory.path
 }

@@ -74,7 +74,7 @@ import Testing
         ]
         files[bad.file] = ""
         let directory = writeDataset(files)
-        FileManager.default.createFile(atPath: directory + "/" + bad.file, contents: Data(bad.contents))
+        _ = FileManager.default.createFile(atPath: directory + "/" + bad.file, contents: Data(bad.contents))
 
         let error = #expect(throws: StoreError.self) { try Ingestor.ingest(directory: directory, into: store) }
         guard case let .badInput(file, line, message)? = error else {
