@@ -17,11 +17,13 @@ let package = Package(
         .library(name: "VitalsStore", targets: ["VitalsStore"]),
         .library(name: "VitalsAnalytics", targets: ["VitalsAnalytics"]),
         .library(name: "VitalsTools", targets: ["VitalsTools"]),
+        .library(name: "VitalsMCP", targets: ["VitalsMCP"]),
         .library(name: "DataGenKit", targets: ["DataGenKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // libzstd from the OS (apt: libzstd-dev), for segment compression.
@@ -57,12 +59,23 @@ let package = Package(
             dependencies: ["VitalsAnalytics", "VitalsStore", "VitalsColumnar"],
             swiftSettings: strictSettings
         ),
+        // The MCP surface on modelcontextprotocol/swift-sdk: tool catalogue, server, transports.
+        .target(
+            name: "VitalsMCP",
+            dependencies: [
+                "VitalsTools",
+                "VitalsStore",
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "vitals",
             dependencies: [
                 "VitalsStore",
                 "VitalsAnalytics",
                 "VitalsTools",
+                "VitalsMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

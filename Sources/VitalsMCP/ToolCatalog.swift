@@ -1,0 +1,89 @@
+import MCP
+import VitalsTools
+
+/// The MCP tool definitions of the read tools: title, when to use it, an
+/// input schema whose every parameter carries a concrete example, an output
+/// schema, and annotations.
+public enum ToolCatalog {
+    /// One parameter of DESIGN.md's shared vocabulary.
+    struct Parameter {
+        var schema: [String: Value]
+        var description: String
+    }
+
+    /// The vocabulary: the same name means the same thing in every tool.
+    static let vocabulary: [String: Parameter] = [
+        "account_id": Parameter(schema: ["type": "string"],
+                                description: "The account's id, e.g. \"acc_00042\" (from list_tracked_accounts or search_accounts)."),
+        "user_id": Parameter(schema: ["type": "string"],
+                             description: "The user's id, e.g. \"usr_000123\" (from search_users or list_inactive_users)."),
+        "query": Parameter(schema: ["type": "string", "minLength": 1],
+                           description: "Free text matched against ids, names and emails, case-insensitive, e.g. \"acme\"."),
+        "days": Parameter(schema: ["type": "integer", "minimum": 1, "maximum": 3650],
+                          description: "How many days back from as_of the tool looks, e.g. 30."),
+        "window": Parameter(schema: ["type": "integer", "minimum": 1, "maximum": 183],
+                            description: "Days in each compared window (the last `window` days against the `window` days before), e.g. 7."),
+        "direction": Parameter(schema: ["type": "string", "enum": ["up", "down", "both"]],
+                               description: "Sort movers by rise (up), fall (down) or size of change (both), e.g. \"down\"."),
+        "as_of": Parameter(schema: ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],
+                           description: "The day T the answer is as of, YYYY-MM-DD, e.g. \"2026-11-20\"; default the latest event day."),
+        "limit": Parameter(schema: ["type": "integer", "minimum": 1, "maximum": 200],
+                           description: "Items per page, 1–200, e.g. 50 (the default)."),
+        "cursor": Parameter(schema: ["type": "string"],
+                            description: "The next_cursor of the previous page, unchanged, e.g. \"o1e\"; leave out for the first page."),
+        "bands": Parameter(schema: ["type": "array", "items": ["type": "string", "enum": ["Healthy", "Watch", "At Risk"]], "minItems": 1],
+                           description: "Health bands to keep, e.g. [\"At Risk\", \"Watch\"]."),
+        "min_mrr_cents": Parameter(schema: ["type": "integer", "minimum": 0],
+                                   description: "Only accounts with at least this MRR in cents, e.g. 50000 ($500)."),
+    ]
+
+    /// Arguments a tool cannot do without.
+    static let required: [String: [String]] = [
+        "search_accounts": ["query"], "get_account": ["account_id"], "search_users": ["query"],
+        "get_user": ["user_id"], "get_login_activity": ["account_id"],
+    ]
+
+    /// The tool definitions, in catalogue order.
+    public static let tools: [Tool] = ReadTools.all.map(definition)
+
+    static func definition(_ tool: ReadTool) -> Tool {
+        var properties: [String: Value] = [:]
+        for name in tool.arguments + ["as_of"] + (tool.isList ? ["limit", "cursor"] : []) {
+            let parameter = vocabulary[name]!
+            var schema = parameter.schema
+            var description = parameter.description
+            if let fallback = tool.materializedDefaults?[name] { description += " Default: \(fallback.text())." }
+            schema["description"] = .string(description)
+            properties[name] = .object(schema)
+        }
+        let input: Value = .object([
+            "type": "object",
+            "properties": .object(properties),
+            "required": .array((required[tool.name] ?? []).map { .string($0) }),
+            "additionalProperties": false,
+        ])
+        return Tool(name: tool.name, title: tool.title, description: tool.summary, inputSchema: input,
+                    annotations: .init(title: tool.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false),
+                    outputSchema: outputSchema(list: tool.isList))
+    }
+
+    /// What every result carries; lists add their page fields.
+    static func outputSchema(list: Bool) -> Value {
+        var properties: [String: Value] = [
+            "agency_id": ["type": "string", "description": "The agency the answer is scoped to."],
+            "as_of": ["type": "string", "description": "The day T of the answer."],
+            "source": ["type": "string", "enum": ["materialized", "computed"],
+                       "description": "Read from the nightly scores, or computed from the events now."],
+        ]
+        var required: [Value] = ["agency_id", "as_of", "source"]
+        if list {
+            properties["items"] = ["type": "array", "items": ["type": "object"]]
+            properties["total"] = ["type": "integer", "minimum": 0, "description": "Items in the whole list."]
+            properties["returned"] = ["type": "integer", "minimum": 0]
+            properties["has_more"] = ["type": "boolean", "description": "Whether another page follows."]
+            properties["next_cursor"] = ["type": ["string", "null"], "description": "Pass as cursor for the next page; null on the last."]
+            required += ["items", "total", "returned", "has_more", "next_cursor"]
+        }
+        return .object(["type": "object", "properties": .object(properties), "required": .array(required)])
+    }
+}
