@@ -32,6 +32,18 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        // OpenSSL's libcrypto from the OS (apt: libssl-dev): SHA-256, random, constant-time compare.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Thin Swift wrappers of the libcrypto primitives credentials need.
+        .target(
+            name: "VitalsCrypto",
+            dependencies: ["CCrypto"],
+            swiftSettings: strictSettings
+        ),
         // Typed column buffers, dictionaries, CSV bytes, zstd segments, kernels.
         .target(
             name: "VitalsColumnar",
@@ -43,6 +55,7 @@ let package = Package(
             name: "VitalsStore",
             dependencies: [
                 "VitalsColumnar",
+                "VitalsCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

@@ -1,17 +1,25 @@
 import Foundation
 import MCP
+import VitalsStore
 import VitalsTools
 
-/// The Vitals MCP server: the read tools of ``ToolCatalog`` for one agency,
-/// on modelcontextprotocol/swift-sdk.
+/// The Vitals MCP server on modelcontextprotocol/swift-sdk: the tools of
+/// ``ToolCatalog`` that a credential's scopes allow, every call scoped to
+/// the credential's agency.
 public struct VitalsMCPServer: Sendable {
     public let context: ToolContext
-    /// Every call is scoped to this agency (the credential's, once keys land).
-    public let agencyID: String
+    public let credential: Credential
 
-    public init(context: ToolContext, agencyID: String) {
+    public init(context: ToolContext, credential: Credential) {
         self.context = context
-        self.agencyID = agencyID
+        self.credential = credential
+    }
+
+    /// The tools this credential may call (tool definitions cost a model's
+    /// context: the others are not listed).
+    public var tools: [Tool] {
+        let allowed = Set(ReadTools.all.filter { credential.scopes.contains($0.scope) }.map(\.name))
+        return ToolCatalog.tools.filter { allowed.contains($0.name) }
     }
 
     static let instructions = """
@@ -26,7 +34,8 @@ public struct VitalsMCPServer: Sendable {
     public func makeServer() async -> Server {
         let server = Server(name: "vitals", version: "0.3.0", instructions: Self.instructions,
                             capabilities: .init(tools: .init(listChanged: false)))
-        await server.withMethodHandler(ListTools.self) { _ in .init(tools: ToolCatalog.tools) }
+        let tools = self.tools
+        await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
         await server.withMethodHandler(CallTool.self) { params in self.call(params.name, arguments: params.arguments) }
         return server
     }
@@ -36,7 +45,7 @@ public struct VitalsMCPServer: Sendable {
     public func call(_ name: String, arguments: [String: Value]?) -> CallTool.Result {
         let json = arguments.map { JSONValue.object($0.mapValues(JSONValue.init)) }
         do throws(ToolError) {
-            let result = try ReadTools.call(name, agencyID: agencyID, arguments: json, context: context)
+            let result = try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: context, scopes: credential.scopes)
             return CallTool.Result(content: [.text(text: result.text(), annotations: nil, _meta: nil)],
                                    structuredContent: result.mcpValue as Value?, isError: false)
         } catch {

@@ -136,6 +136,22 @@ enum StoreSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3-api-keys") { db in
+            try db.execute(sql: """
+                -- API keys (Private Integration Tokens): only a SHA-256 of each key is kept.
+                CREATE TABLE api_keys (
+                    key_id TEXT PRIMARY KEY,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    scopes TEXT NOT NULL,
+                    key_hash BLOB NOT NULL,
+                    label TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    revoked_at INTEGER
+                );
+                CREATE INDEX api_keys_by_agency ON api_keys(agency_key);
+                """)
+        }
         return migrator
     }
 }

@@ -41,6 +41,8 @@ public struct ToolCall: Sendable {
 public struct ReadTool: Sendable {
     public var name: String
     public var title: String
+    /// The scope a credential needs to call it.
+    public var scope: Scope
     /// When to use it, for people and models.
     public var summary: String
     /// Argument names besides `as_of` (and `limit`/`cursor` for lists).

@@ -15,9 +15,14 @@ public enum ReadTools {
     /// structured result: the page asked for, with `total`, `has_more` and
     /// `next_cursor` on lists, `source` saying whether it was read from the
     /// materialized results or computed from the columns.
-    public static func call(_ name: String, agencyID: String, arguments json: JSONValue?, context: ToolContext) throws(ToolError) -> JSONValue {
+    /// - Parameter scopes: the caller's scopes; nil for a trusted local caller (`vitals query`).
+    public static func call(_ name: String, agencyID: String, arguments json: JSONValue?, context: ToolContext,
+                            scopes: Set<Scope>? = nil) throws(ToolError) -> JSONValue {
         guard let tool = named(name) else {
             throw ToolError("unknown tool \(name); the read tools are: \(all.map(\.name).joined(separator: ", "))")
+        }
+        if let scopes, !scopes.contains(tool.scope) {
+            throw ToolError("missing scope \(tool.scope.rawValue): this credential was not granted it; use a key (or connection) that includes \(tool.scope.rawValue)")
         }
         guard let agency = context.dataset.agencyKey(agencyID) else { throw ToolError("unknown agency \(agencyID)") }
         let arguments = try ToolArguments(json, allowed: tool.allowedArguments)

@@ -9,36 +9,36 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the MCP tools (stdio for local clients).",
-        discussion: "Until API keys land, --agency (or VITALS_AGENCY) fixes the agency every call is scoped to."
+        discussion: """
+            The API key in VITALS_API_KEY (from `vitals token create`) fixes the agency and the scopes of every call; \
+            the tools its scopes do not allow are not listed.
+            """
     )
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var scoring: ScoringOptions
     @Flag(name: .long, help: "Speak MCP over standard input and output.") var stdio = false
-    @Option(name: .long, help: "The agency every call is scoped to, e.g. ag_001.") var agency: String?
 
     func run() async throws {
         guard stdio else {
             printError("error: choose a transport: --stdio (streamable HTTP comes with the next step)")
             throw ExitCode.validationFailure
         }
-        guard let agencyID = agency ?? ProcessInfo.processInfo.environment["VITALS_AGENCY"] else {
-            printError("error: give --agency AG (or set VITALS_AGENCY): every call is scoped to one agency")
+        guard let key = ProcessInfo.processInfo.environment["VITALS_API_KEY"], !key.isEmpty else {
+            printError("error: set VITALS_API_KEY to an API key of your agency (create one with `vitals token create --agency AG`)")
             throw ExitCode.validationFailure
         }
-        let context: ToolContext
+        let server: VitalsMCPServer
         do {
-            context = try ToolContext(store: try Store.open(at: storeOptions.store, readOnly: true), config: try scoring.load())
+            let store = try Store.open(at: storeOptions.store, readOnly: true)
+            let credential = try store.authenticate(key: key)
+            server = VitalsMCPServer(context: try ToolContext(store: store, config: try scoring.load()), credential: credential)
         } catch let error as ExitCode {
             throw error
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        guard context.dataset.agencyKey(agencyID) != nil else {
-            printError("error: unknown agency \(agencyID)")
-            throw ExitCode.failure
-        }
-        try await VitalsMCPServer(context: context, agencyID: agencyID).runStdio()
+        try await server.runStdio()
     }
 }

@@ -46,3 +46,23 @@ def query(vitals, store):
                              check=True, capture_output=True, text=True)
         return json.loads(out.stdout)
     return run
+
+
+@pytest.fixture(scope="session")
+def token(vitals, store):
+    """`vitals token create` as a function: returns the key it prints once."""
+    def create(agency="ag_001", scopes=None, expires=None):
+        args = [vitals, "token", "create", "--store", store, "--agency", agency]
+        if scopes:
+            args += ["--scopes", scopes]
+        if expires:
+            args += ["--expires", expires]
+        out = subprocess.run(args, check=True, capture_output=True, text=True)
+        return out.stdout.strip()
+    return create
+
+
+@pytest.fixture(scope="session")
+def read_key(token):
+    """A key of ag_001 with every read scope."""
+    return token()

@@ -1,5 +1,7 @@
 """The MCP server over stdio, driven by the Python `mcp` SDK's client."""
 import json
+import os
+import subprocess
 
 import jsonschema
 import pytest
@@ -20,8 +22,9 @@ def anyio_backend():
     return "asyncio"
 
 
-def server(vitals, store, agency="ag_001"):
-    return Client(StdioServerParameters(command=vitals, args=["serve", "--stdio", "--store", store, "--agency", agency]),
+def server(vitals, store, key):
+    return Client(StdioServerParameters(command=vitals, args=["serve", "--stdio", "--store", store],
+                                        env={"VITALS_API_KEY": key, "PATH": os.environ.get("PATH", "")}),
                   mode="legacy")
 
 
@@ -30,8 +33,8 @@ def structured(result):
     return result.structured_content
 
 
-async def test_tools_list_has_the_read_tools_with_valid_schemas(vitals, store):
-    async with server(vitals, store) as client:
+async def test_tools_list_has_the_read_tools_with_valid_schemas(vitals, store, read_key):
+    async with server(vitals, store, read_key) as client:
         tools = (await client.list_tools()).tools
     assert [t.name for t in tools] == READ_TOOLS
     for tool in tools:
@@ -43,7 +46,7 @@ async def test_tools_list_has_the_read_tools_with_valid_schemas(vitals, store):
             assert "e.g." in prop["description"], f"{tool.name}.{name} has no example"
 
 
-async def test_every_tool_answers_as_vitals_query_does(vitals, store, query):
+async def test_every_tool_answers_as_vitals_query_does(vitals, store, query, read_key):
     accounts = query("list_tracked_accounts", limit=200)["items"]
     paying = next(a for a in accounts if not a["churned"])
     user = query("search_users", query="usr", limit=1)["items"][0]
@@ -67,7 +70,7 @@ async def test_every_tool_answers_as_vitals_query_does(vitals, store, query):
         "list_feedback_responses": {"days": 120},
         "list_workflows": {},
     }
-    async with server(vitals, store) as client:
+    async with server(vitals, store, read_key) as client:
         schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
         for name in READ_TOOLS:
             result = await client.call_tool(name, arguments[name])
@@ -77,9 +80,9 @@ async def test_every_tool_answers_as_vitals_query_does(vitals, store, query):
             assert content == query(name, **arguments[name]), name
 
 
-async def test_pagination_walks_a_list_to_its_end(vitals, store, query):
+async def test_pagination_walks_a_list_to_its_end(vitals, store, query, read_key):
     seen, cursor = [], None
-    async with server(vitals, store) as client:
+    async with server(vitals, store, read_key) as client:
         while True:
             args = {"limit": 7} | ({"cursor": cursor} if cursor else {})
             page = structured(await client.call_tool("list_tracked_accounts", args))
@@ -91,12 +94,57 @@ async def test_pagination_walks_a_list_to_its_end(vitals, store, query):
     assert len(seen) == len(set(seen)) == page["total"] == query("list_tracked_accounts")["total"]
 
 
-async def test_errors_say_what_to_do_next(vitals, store, query):
+async def test_errors_say_what_to_do_next(vitals, store, query, read_key):
     other = query("list_tracked_accounts", agency="ag_002")["items"][0]["account_id"]
-    async with server(vitals, store) as client:
+    async with server(vitals, store, read_key) as client:
         for account in [other, "acc_nope"]:
             result = await client.call_tool("get_account", {"account_id": account})
             assert result.is_error
             assert result.content[0].text == f"account {account} is not tracked by this agency — call search_accounts to find the account_id"
         bad = await client.call_tool("list_inactive_users", {"days": 0})
         assert bad.is_error and "days" in bad.content[0].text
+
+
+async def test_a_key_without_a_scope_is_refused(vitals, store, token):
+    key = token(scopes="read:accounts")
+    async with server(vitals, store, key) as client:
+        names = [t.name for t in (await client.list_tools()).tools]
+        assert "get_revenue_summary" not in names and "search_users" not in names
+        assert "list_accounts_at_risk" in names
+        refused = await client.call_tool("get_revenue_summary", {})
+        assert refused.is_error
+        assert refused.content[0].text.startswith("missing scope read:revenue")
+
+
+async def test_a_key_of_agency_b_cannot_see_agency_a(vitals, store, query, token):
+    key_b = token(agency="ag_002")
+    account_a = query("list_tracked_accounts", agency="ag_001")["items"][0]["account_id"]
+    user_a = query("search_users", agency="ag_001", query="usr", limit=1)["items"][0]["user_id"]
+    async with server(vitals, store, key_b) as client:
+        overview = structured(await client.call_tool("get_agency_overview", {}))
+        assert overview["agency_id"] == "ag_002"
+        for tool in ["get_account", "get_login_activity", "list_feature_adoption_gaps", "list_inactive_users",
+                     "list_failed_payments", "get_feature_metrics", "list_feature_metric_movers", "list_feedback_responses"]:
+            result = await client.call_tool(tool, {"account_id": account_a})
+            assert result.is_error, tool
+            assert result.content[0].text == f"account {account_a} is not tracked by this agency — call search_accounts to find the account_id"
+        result = await client.call_tool("get_user", {"user_id": user_a})
+        assert result.is_error and result.content[0].text.startswith(f"user {user_a} is not a user of this agency")
+        listed = structured(await client.call_tool("search_accounts", {"query": account_a}))
+        assert listed["total"] == 0
+
+
+def test_bad_revoked_and_expired_keys_are_refused(vitals, store, token):
+    revoked = token()
+    key_id = revoked.split("_")[1]
+    subprocess.run([vitals, "token", "revoke", key_id, "--store", store], check=True, capture_output=True)
+    listed = subprocess.run([vitals, "token", "list", "--store", store, "--agency", "ag_001"], check=True,
+                            capture_output=True, text=True).stdout
+    assert f"{key_id}\tag_001\trevoked" in listed
+    assert revoked not in listed  # keys are never shown again
+    for key, message in [(revoked, f"API key {key_id} was revoked"), ("vk_0123456789_nope", "invalid API key"),
+                         (revoked[:-1] + ("A" if revoked[-1] != "A" else "B"), "invalid API key")]:
+        run = subprocess.run([vitals, "serve", "--stdio", "--store", store], env={"VITALS_API_KEY": key},
+                             input="", capture_output=True, text=True, timeout=30)
+        assert run.returncode != 0
+        assert message in run.stderr
