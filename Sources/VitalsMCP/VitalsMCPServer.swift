@@ -9,17 +9,32 @@ import VitalsTools
 public struct VitalsMCPServer: Sendable {
     public let context: ToolContext
     public let credential: Credential
+    /// Only these categories' tools (nil: all).
+    public let toolsets: Set<String>?
+    /// Only tools that change nothing.
+    public let readOnly: Bool
 
-    public init(context: ToolContext, credential: Credential) {
+    /// The tool categories, as GoCSM's catalogue groups them.
+    public static let allToolsets = ["discovery", "risk", "adoption", "login", "revenue", "feedback", "actions"]
+
+    public init(context: ToolContext, credential: Credential, toolsets: Set<String>? = nil, readOnly: Bool = false) {
         self.context = context
         self.credential = credential
+        self.toolsets = toolsets
+        self.readOnly = readOnly
     }
 
-    /// The tools this credential may call (tool definitions cost a model's
-    /// context: the others are not listed).
+    /// The tools served: those the credential's scopes allow, within the
+    /// chosen toolsets (tool definitions cost a model's context; some
+    /// clients cap the tool count).
+    var servedTools: [ReadTool] {
+        ReadTools.all.filter { credential.scopes.contains($0.scope) && (toolsets?.contains($0.toolset) ?? true) }
+    }
+
+    /// Their MCP definitions.
     public var tools: [Tool] {
-        let allowed = Set(ReadTools.all.filter { credential.scopes.contains($0.scope) }.map(\.name))
-        return ToolCatalog.tools.filter { allowed.contains($0.name) }
+        let served = Set(servedTools.map(\.name))
+        return ToolCatalog.tools.filter { served.contains($0.name) }
     }
 
     static let instructions = """
@@ -33,9 +48,11 @@ public struct VitalsMCPServer: Sendable {
     /// A configured `Server` with the tool handlers registered.
     public func makeServer() async -> Server {
         let server = Server(name: "vitals", version: "0.3.0", instructions: Self.instructions,
-                            capabilities: .init(tools: .init(listChanged: false)))
+                            capabilities: .init(prompts: .init(listChanged: false), tools: .init(listChanged: false)))
         let tools = self.tools
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
+        await server.withMethodHandler(ListPrompts.self) { _ in .init(prompts: VitalsPrompts.prompts) }
+        await server.withMethodHandler(GetPrompt.self) { params in try VitalsPrompts.get(params.name, arguments: params.arguments) }
         await server.withMethodHandler(CallTool.self) { params in self.call(params.name, arguments: params.arguments) }
         return server
     }
@@ -44,6 +61,11 @@ public struct VitalsMCPServer: Sendable {
     /// error (`isError`) that says what to do next.
     public func call(_ name: String, arguments: [String: Value]?) -> CallTool.Result {
         let json = arguments.map { JSONValue.object($0.mapValues(JSONValue.init)) }
+        if ReadTools.named(name) != nil, !servedTools.contains(where: { $0.name == name }),
+           credential.scopes.contains(ReadTools.named(name)!.scope) {
+            return CallTool.Result(content: [.text(text: "tool \(name) is not served here: this server was started with --toolsets "
+                + (toolsets ?? []).sorted().joined(separator: ","), annotations: nil, _meta: nil)], isError: true)
+        }
         do throws(ToolError) {
             let result = try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: context, scopes: credential.scopes)
             return CallTool.Result(content: [.text(text: result.text(), annotations: nil, _meta: nil)],

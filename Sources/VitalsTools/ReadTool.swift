@@ -43,6 +43,8 @@ public struct ReadTool: Sendable {
     public var title: String
     /// The scope a credential needs to call it.
     public var scope: Scope
+    /// GoCSM's category: discovery, risk, adoption, login, revenue, feedback, actions.
+    public var toolset: String
     /// When to use it, for people and models.
     public var summary: String
     /// Argument names besides `as_of` (and `limit`/`cursor` for lists).

@@ -4,7 +4,7 @@ import VitalsStore
 
 extension ReadTools {
     static let adoption: [ReadTool] = [
-        ReadTool(name: "get_feature_metrics", title: "Feature metrics", scope: .readAccounts,
+        ReadTool(name: "get_feature_metrics", title: "Feature metrics", scope: .readAccounts, toolset: "adoption",
                  summary: "Every feature's uses and active accounts in the last `days` days (default 30), with 30-day adoption and whether it is core (adoption ≥ 0.5). With account_id: that account's uses per feature.",
                  arguments: ["days", "account_id"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
             let days = try call.days(default: 30)
@@ -24,7 +24,7 @@ extension ReadTools {
             }
             return list(items, ["days": .int(days)])
         },
-        ReadTool(name: "list_feature_adoption_gaps", title: "Feature adoption gaps", scope: .readAccounts,
+        ReadTool(name: "list_feature_adoption_gaps", title: "Feature adoption gaps", scope: .readAccounts, toolset: "adoption",
                  summary: "With account_id: the core features (used by ≥ half the accounts in 30 days) that account did not use, most adopted first. Without: every feature by adoption, least adopted first.",
                  arguments: ["account_id"], isList: true, materializedDefaults: [:]) { context, call throws(ToolError) in
             let analytics = context.analytics(call.asOf)
@@ -35,7 +35,7 @@ extension ReadTools {
             }
             return list(analytics.adoptionByFeature(scored.scores))
         },
-        ReadTool(name: "list_feature_metric_movers", title: "Feature movers", scope: .readAccounts,
+        ReadTool(name: "list_feature_metric_movers", title: "Feature movers", scope: .readAccounts, toolset: "adoption",
                  summary: "Features whose uses moved most: the last `window` days (default 7) against the window before, agency-wide or for one account; direction up, down or both.",
                  arguments: ["window", "direction", "account_id"], isList: true,
                  materializedDefaults: ["window": .int(7), "direction": .string("both")]) { context, call throws(ToolError) in

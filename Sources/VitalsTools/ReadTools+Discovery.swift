@@ -5,7 +5,7 @@ import VitalsStore
 
 extension ReadTools {
     static let discovery: [ReadTool] = [
-        ReadTool(name: "list_tracked_accounts", title: "List tracked accounts", scope: .readAccounts,
+        ReadTool(name: "list_tracked_accounts", title: "List tracked accounts", scope: .readAccounts, toolset: "discovery",
                  summary: "All tracked accounts of the agency with health, band, churn risk and MRR. Use to browse; filter by bands.",
                  arguments: ["bands"], isList: true, materializedDefaults: [:]) { context, call throws(ToolError) in
             let bands = try call.arguments.bands()
@@ -14,7 +14,7 @@ extension ReadTools {
                 .sorted { $0.accountID < $1.accountID }
             return list(items)
         },
-        ReadTool(name: "search_accounts", title: "Search accounts", scope: .readAccounts,
+        ReadTool(name: "search_accounts", title: "Search accounts", scope: .readAccounts, toolset: "discovery",
                  summary: "Find tracked accounts by id, name or owner email (case-insensitive substring). Use to get an account_id.",
                  arguments: ["query"], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
             let query = try call.arguments.requiredString("query", example: "acme").lowercased()
@@ -23,7 +23,7 @@ extension ReadTools {
             }.sorted { $0.accountID < $1.accountID }
             return list(items, ["query": .string(query)])
         },
-        ReadTool(name: "get_account", title: "Get account", scope: .readAccounts,
+        ReadTool(name: "get_account", title: "Get account", scope: .readAccounts, toolset: "discovery",
                  summary: "One account in full: health with its six components, risk signals with evidence, churn risk with drivers, key users, and the health trend over the scored days.",
                  arguments: ["account_id"], isList: false, materializedDefaults: nil) { context, call throws(ToolError) in
             let account = try call.requiredAccount(context)
@@ -48,7 +48,7 @@ extension ReadTools {
             if materialized { object["source"] = .string("materialized") }
             return .object(object)
         },
-        ReadTool(name: "search_users", title: "Search users", scope: .readUsers,
+        ReadTool(name: "search_users", title: "Search users", scope: .readUsers, toolset: "discovery",
                  summary: "Find users of tracked accounts by id, email or name (case-insensitive substring), optionally within one account.",
                  arguments: ["query", "account_id"], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
             let query = try call.arguments.requiredString("query", example: "maria").lowercased()
@@ -66,7 +66,7 @@ extension ReadTools {
             items.sort { $0.userID < $1.userID }
             return list(items, ["query": .string(query)])
         },
-        ReadTool(name: "get_user", title: "Get user", scope: .readUsers,
+        ReadTool(name: "get_user", title: "Get user", scope: .readUsers, toolset: "discovery",
                  summary: "One user: account, role, key-user flag, last login and logins per day over the last 30 days.",
                  arguments: ["user_id"], isList: false, materializedDefaults: nil) { context, call throws(ToolError) in
             let user = try call.user(try call.arguments.requiredString("user_id", example: "usr_000123"), context)
@@ -78,7 +78,7 @@ extension ReadTools {
                 "active_days_last_30_days": .int(days.filter { $0.logins > 0 }.count),
             ])
         },
-        ReadTool(name: "get_agency_overview", title: "Agency overview", scope: .readAccounts,
+        ReadTool(name: "get_agency_overview", title: "Agency overview", scope: .readAccounts, toolset: "discovery",
                  summary: "The agency at a glance: accounts by band, MRR, NRR/GRR over the last year, at-risk accounts, failed payments and renewals in the next 30 days. Start here.",
                  arguments: [], isList: false, materializedDefaults: [:]) { context, call throws(ToolError) in
             let analytics = context.analytics(call.asOf)

@@ -15,7 +15,7 @@ struct FeedbackItem: Encodable {
 
 extension ReadTools {
     static let revenue: [ReadTool] = [
-        ReadTool(name: "get_revenue_summary", title: "Revenue summary", scope: .readRevenue,
+        ReadTool(name: "get_revenue_summary", title: "Revenue summary", scope: .readRevenue, toolset: "revenue",
                  summary: "MRR today, NRR, GRR, revenue and logo churn over the last `days` days (default 365), and the MRR movements (new, reactivation, expansion, contraction, churn) of the last 12 months.",
                  arguments: ["days"], isList: false, materializedDefaults: ["days": .int(365)]) { context, call throws(ToolError) in
             let days = try call.days(default: 365, max: 3650)
@@ -27,7 +27,7 @@ extension ReadTools {
                 "monthly_movements": JSONValue.encoding(analytics.monthlyMovements(agency: call.agency)),
             ])
         },
-        ReadTool(name: "list_upsell_candidates", title: "Upsell candidates", scope: .readRevenue,
+        ReadTool(name: "list_upsell_candidates", title: "Upsell candidates", scope: .readRevenue, toolset: "revenue",
                  summary: "Healthy accounts near their seat limit (users/seats ≥ 0.8) or growing fast (trend ≥ 0.75), by MRR × health.",
                  arguments: [], isList: true, materializedDefaults: [:]) { context, call throws(ToolError) in
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
@@ -36,7 +36,7 @@ extension ReadTools {
     ]
 
     static let feedback: [ReadTool] = [
-        ReadTool(name: "list_feedback_responses", title: "Feedback responses", scope: .readFeedback,
+        ReadTool(name: "list_feedback_responses", title: "Feedback responses", scope: .readFeedback, toolset: "feedback",
                  summary: "NPS responses of the last `days` days (default 90), newest first, optionally of one account.",
                  arguments: ["days", "account_id"], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
             let days = try call.days(default: 90, max: 3650)
@@ -59,7 +59,7 @@ extension ReadTools {
     ]
 
     static let actions: [ReadTool] = [
-        ReadTool(name: "list_workflows", title: "Workflows", scope: .readAccounts,
+        ReadTool(name: "list_workflows", title: "Workflows", scope: .readAccounts, toolset: "actions",
                  summary: "The agency's workflows that trigger_workflow can start.",
                  arguments: [], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
             let items: [JSONValue] = context.dataset.workflows.filter { $0.agencyKey == call.agency }.sorted { $0.workflowID < $1.workflowID }.map {

@@ -13,7 +13,7 @@ extension ReadTools {
     static let defaultRiskBands: JSONValue = .array([.string(HealthBand.atRisk.rawValue), .string(HealthBand.watch.rawValue)])
 
     static let risk: [ReadTool] = [
-        ReadTool(name: "list_accounts_at_risk", title: "Accounts at risk", scope: .readAccounts,
+        ReadTool(name: "list_accounts_at_risk", title: "Accounts at risk", scope: .readAccounts, toolset: "risk",
                  summary: "Paying accounts most likely to churn in the next 90 days, highest churn risk first, each with its signals' evidence and the drivers of its risk. Default bands: At Risk and Watch. Already churned accounts (MRR 0) are left out: list_tracked_accounts shows them.",
                  arguments: ["bands"], isList: true, materializedDefaults: ["bands": defaultRiskBands]) { context, call throws(ToolError) in
             let bands = try call.arguments.bands() ?? [.atRisk, .watch]
@@ -27,21 +27,21 @@ extension ReadTools {
                 .map { AtRiskAccount(account: $0.0, signals: $0.1.signals, drivers: $0.1.drivers) }
             return list(items, ["bands": .array(HealthBand.allCases.filter(bands.contains).map { .string($0.rawValue) })])
         },
-        ReadTool(name: "list_inactive_users", title: "Inactive users", scope: .readUsers,
+        ReadTool(name: "list_inactive_users", title: "Inactive users", scope: .readUsers, toolset: "risk",
                  summary: "Users with no login in the last `days` days (default 30), never-logged-in first, then longest silent. Optionally one account.",
                  arguments: ["days", "account_id"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
             let days = try call.days(default: 30)
             let items = context.analytics(call.asOf).inactiveUsers(agency: call.agency, account: try call.account(context), days: days)
             return list(items, ["days": .int(days)])
         },
-        ReadTool(name: "list_failed_payments", title: "Failed payments", scope: .readRevenue,
+        ReadTool(name: "list_failed_payments", title: "Failed payments", scope: .readRevenue, toolset: "risk",
                  summary: "Failed payments in the last `days` days (default 30), newest first, each marked recovered when a later payment of the same invoice succeeded.",
                  arguments: ["days", "account_id"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
             let days = try call.days(default: 30)
             let items = context.analytics(call.asOf).failedPayments(agency: call.agency, account: try call.account(context), days: days)
             return list(items, ["days": .int(days), "unrecovered": .int(items.filter { !$0.recovered }.count)])
         },
-        ReadTool(name: "list_upcoming_renewals", title: "Upcoming renewals", scope: .readRevenue,
+        ReadTool(name: "list_upcoming_renewals", title: "Upcoming renewals", scope: .readRevenue, toolset: "risk",
                  summary: "Accounts renewing in the next `days` days (default 30), soonest first, with MRR and health; filter by min_mrr_cents and bands.",
                  arguments: ["days", "min_mrr_cents", "bands"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
             let days = try call.days(default: 30)
@@ -55,7 +55,7 @@ extension ReadTools {
     ]
 
     static let login: [ReadTool] = [
-        ReadTool(name: "get_login_activity", title: "Login activity", scope: .readUsers,
+        ReadTool(name: "get_login_activity", title: "Login activity", scope: .readUsers, toolset: "login",
                  summary: "Logins per day (and distinct users per day) of one account, or of one of its users, over the last `days` days (default 30).",
                  arguments: ["account_id", "user_id", "days"], isList: false, materializedDefaults: nil) { context, call throws(ToolError) in
             let account = try call.requiredAccount(context)

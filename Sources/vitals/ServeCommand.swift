@@ -18,6 +18,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var scoring: ScoringOptions
     @Flag(name: .long, help: "Speak MCP over standard input and output.") var stdio = false
+    @Option(name: .long, help: "Only these tool categories, comma-separated: \(VitalsMCPServer.allToolsets.joined(separator: ","))")
+    var toolsets: String?
+    @Flag(name: .customLong("read-only"), help: "Serve no tool that changes anything.") var readOnly = false
 
     func run() async throws {
         guard stdio else {
@@ -28,11 +31,20 @@ struct ServeCommand: AsyncParsableCommand {
             printError("error: set VITALS_API_KEY to an API key of your agency (create one with `vitals token create --agency AG`)")
             throw ExitCode.validationFailure
         }
+        var chosen: Set<String>?
+        if let toolsets {
+            chosen = Set(toolsets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+            if let unknown = chosen!.first(where: { !VitalsMCPServer.allToolsets.contains($0) }) {
+                printError("error: unknown toolset \(unknown); the toolsets are \(VitalsMCPServer.allToolsets.joined(separator: ","))")
+                throw ExitCode.validationFailure
+            }
+        }
         let server: VitalsMCPServer
         do {
             let store = try Store.open(at: storeOptions.store, readOnly: true)
             let credential = try store.authenticate(key: key)
-            server = VitalsMCPServer(context: try ToolContext(store: store, config: try scoring.load()), credential: credential)
+            server = VitalsMCPServer(context: try ToolContext(store: store, config: try scoring.load()), credential: credential,
+                                     toolsets: chosen, readOnly: readOnly)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -22,8 +22,8 @@ def anyio_backend():
     return "asyncio"
 
 
-def server(vitals, store, key):
-    return Client(StdioServerParameters(command=vitals, args=["serve", "--stdio", "--store", store],
+def server(vitals, store, key, *extra):
+    return Client(StdioServerParameters(command=vitals, args=["serve", "--stdio", "--store", store, *extra],
                                         env={"VITALS_API_KEY": key, "PATH": os.environ.get("PATH", "")}),
                   mode="legacy")
 
@@ -148,3 +148,25 @@ def test_bad_revoked_and_expired_keys_are_refused(vitals, store, token):
                              input="", capture_output=True, text=True, timeout=30)
         assert run.returncode != 0
         assert message in run.stderr
+
+
+async def test_toolsets_choose_the_served_tools(vitals, store, read_key):
+    async with server(vitals, store, read_key, "--toolsets", "risk,revenue") as client:
+        names = [t.name for t in (await client.list_tools()).tools]
+        assert names == ["list_accounts_at_risk", "list_inactive_users", "list_failed_payments", "list_upcoming_renewals",
+                         "get_revenue_summary", "list_upsell_candidates"]
+        refused = await client.call_tool("get_account", {"account_id": "acc_00001"})
+        assert refused.is_error and "--toolsets" in refused.content[0].text
+
+
+async def test_prompts_are_the_starter_conversations(vitals, store, read_key):
+    async with server(vitals, store, read_key) as client:
+        prompts = (await client.list_prompts()).prompts
+        assert [p.name for p in prompts] == ["pulse_check", "outreach_prep", "adoption_coaching", "action", "safe_use_briefing"]
+        outreach = await client.get_prompt("outreach_prep", {"days": "30"})
+        text = outreach.messages[0].content.text
+        assert "next 30 days" in text and "list_upcoming_renewals" in text
+        briefing = await client.get_prompt("safe_use_briefing")
+        assert "confirmed" in briefing.messages[0].content.text
+        with pytest.raises(Exception, match="needs the argument account"):
+            await client.get_prompt("action", {"workflow": "Renewal Reminder"})
