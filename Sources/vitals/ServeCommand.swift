@@ -8,27 +8,27 @@ import VitalsTools
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the MCP tools (stdio for local clients).",
+        abstract: "Serve the MCP tools: over stdio for local clients, or streamable HTTP at /api/mcp.",
         discussion: """
-            The API key in VITALS_API_KEY (from `vitals token create`) fixes the agency and the scopes of every call; \
-            the tools its scopes do not allow are not listed.
+            A key from `vitals token create` fixes the agency and the scopes of every call (stdio: VITALS_API_KEY; \
+            HTTP: the x-api-key header of each request); the tools its scopes do not allow are not listed.
             """
     )
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var scoring: ScoringOptions
     @Flag(name: .long, help: "Speak MCP over standard input and output.") var stdio = false
+    @Option(name: .long, help: "Serve streamable HTTP on HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port, printed on stderr).")
+    var http: String?
+    @Option(name: .customLong("allowed-origin"), help: "A browser origin allowed besides loopback ones, e.g. https://app.example.com (repeatable).")
+    var allowedOrigins: [String] = []
     @Option(name: .long, help: "Only these tool categories, comma-separated: \(VitalsMCPServer.allToolsets.joined(separator: ","))")
     var toolsets: String?
     @Flag(name: .customLong("read-only"), help: "Serve no tool that changes anything.") var readOnly = false
 
     func run() async throws {
-        guard stdio else {
-            printError("error: choose a transport: --stdio (streamable HTTP comes with the next step)")
-            throw ExitCode.validationFailure
-        }
-        guard let key = ProcessInfo.processInfo.environment["VITALS_API_KEY"], !key.isEmpty else {
-            printError("error: set VITALS_API_KEY to an API key of your agency (create one with `vitals token create --agency AG`)")
+        guard stdio != (http != nil) else {
+            printError("error: choose one transport: --stdio or --http HOST:PORT")
             throw ExitCode.validationFailure
         }
         var chosen: Set<String>?
@@ -38,6 +38,14 @@ struct ServeCommand: AsyncParsableCommand {
                 printError("error: unknown toolset \(unknown); the toolsets are \(VitalsMCPServer.allToolsets.joined(separator: ","))")
                 throw ExitCode.validationFailure
             }
+        }
+        if let http {
+            try await serveHTTP(http, toolsets: chosen)
+            return
+        }
+        guard let key = ProcessInfo.processInfo.environment["VITALS_API_KEY"], !key.isEmpty else {
+            printError("error: set VITALS_API_KEY to an API key of your agency (create one with `vitals token create --agency AG`)")
+            throw ExitCode.validationFailure
         }
         let server: VitalsMCPServer
         do {
@@ -52,5 +60,30 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         try await server.runStdio()
+    }
+
+    func serveHTTP(_ address: String, toolsets: Set<String>?) async throws {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+            printError("error: --http must be HOST:PORT, e.g. 127.0.0.1:8080, got \"\(address)\"")
+            throw ExitCode.validationFailure
+        }
+        let host = String(address[..<colon])
+        let server: MCPHTTPServer
+        do {
+            let store = try Store.open(at: storeOptions.store, readOnly: true)
+            var configuration = MCPHTTPConfiguration(host: host, port: port)
+            configuration.toolsets = toolsets
+            configuration.readOnly = readOnly
+            configuration.allowedOrigins = allowedOrigins
+            server = MCPHTTPServer(store: store, context: try ToolContext(store: store, config: try scoring.load()), configuration: configuration)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        try await server.run { port in
+            printError("vitals serving MCP at http://\(host):\(port)/api/mcp")
+        }
     }
 }

@@ -3,6 +3,7 @@ the `vitals` binary that serves it. The client is the Python `mcp` SDK from
 PyPI (nobody here wrote it)."""
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -66,3 +67,20 @@ def token(vitals, store):
 def read_key(token):
     """A key of ag_001 with every read scope."""
     return token()
+
+
+@pytest.fixture(scope="session")
+def http_url(vitals, store):
+    """`vitals serve --http` on a free loopback port for the whole session."""
+    proc = subprocess.Popen([vitals, "serve", "--http", "127.0.0.1:0", "--store", store],
+                            stderr=subprocess.PIPE, text=True)
+    url = None
+    for line in proc.stderr:
+        found = re.search(r"serving MCP at (http://\S+)", line)
+        if found:
+            url = found.group(1)
+            break
+    assert url, "vitals serve --http did not start"
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)

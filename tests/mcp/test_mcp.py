@@ -1,11 +1,14 @@
-"""The MCP server over stdio, driven by the Python `mcp` SDK's client."""
+"""The MCP server over stdio and streamable HTTP, driven by the Python
+`mcp` SDK's client (pinned in tests/requirements.txt)."""
 import json
 import os
 import subprocess
 
+import httpx2
 import jsonschema
 import pytest
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 
 READ_TOOLS = [
     "list_tracked_accounts", "search_accounts", "get_account", "search_users", "get_user", "get_agency_overview",
@@ -22,6 +25,19 @@ def anyio_backend():
     return "asyncio"
 
 
+@pytest.fixture(params=["stdio", "http"])
+def transport(request):
+    return request.param
+
+
+def connect(transport, vitals, store, key, http_url=None, *extra):
+    """A client over `transport`: stdio launches `vitals serve --stdio` with the key in
+    VITALS_API_KEY; http talks to the running `vitals serve --http` with it in x-api-key."""
+    if transport == "http":
+        return Client(streamable_http_client(http_url, http_client=httpx2.AsyncClient(headers={"x-api-key": key})), mode="legacy")
+    return server(vitals, store, key, *extra)
+
+
 def server(vitals, store, key, *extra):
     return Client(StdioServerParameters(command=vitals, args=["serve", "--stdio", "--store", store, *extra],
                                         env={"VITALS_API_KEY": key, "PATH": os.environ.get("PATH", "")}),
@@ -33,8 +49,8 @@ def structured(result):
     return result.structured_content
 
 
-async def test_tools_list_has_the_read_tools_with_valid_schemas(vitals, store, read_key):
-    async with server(vitals, store, read_key) as client:
+async def test_tools_list_has_the_read_tools_with_valid_schemas(transport, vitals, store, read_key, http_url):
+    async with connect(transport, vitals, store, read_key, http_url) as client:
         tools = (await client.list_tools()).tools
     assert [t.name for t in tools] == READ_TOOLS
     for tool in tools:
@@ -46,7 +62,7 @@ async def test_tools_list_has_the_read_tools_with_valid_schemas(vitals, store, r
             assert "e.g." in prop["description"], f"{tool.name}.{name} has no example"
 
 
-async def test_every_tool_answers_as_vitals_query_does(vitals, store, query, read_key):
+async def test_every_tool_answers_as_vitals_query_does(transport, vitals, store, query, read_key, http_url):
     accounts = query("list_tracked_accounts", limit=200)["items"]
     paying = next(a for a in accounts if not a["churned"])
     user = query("search_users", query="usr", limit=1)["items"][0]
@@ -70,7 +86,7 @@ async def test_every_tool_answers_as_vitals_query_does(vitals, store, query, rea
         "list_feedback_responses": {"days": 120},
         "list_workflows": {},
     }
-    async with server(vitals, store, read_key) as client:
+    async with connect(transport, vitals, store, read_key, http_url) as client:
         schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
         for name in READ_TOOLS:
             result = await client.call_tool(name, arguments[name])
@@ -80,9 +96,9 @@ async def test_every_tool_answers_as_vitals_query_does(vitals, store, query, rea
             assert content == query(name, **arguments[name]), name
 
 
-async def test_pagination_walks_a_list_to_its_end(vitals, store, query, read_key):
+async def test_pagination_walks_a_list_to_its_end(transport, vitals, store, query, read_key, http_url):
     seen, cursor = [], None
-    async with server(vitals, store, read_key) as client:
+    async with connect(transport, vitals, store, read_key, http_url) as client:
         while True:
             args = {"limit": 7} | ({"cursor": cursor} if cursor else {})
             page = structured(await client.call_tool("list_tracked_accounts", args))
@@ -94,9 +110,9 @@ async def test_pagination_walks_a_list_to_its_end(vitals, store, query, read_key
     assert len(seen) == len(set(seen)) == page["total"] == query("list_tracked_accounts")["total"]
 
 
-async def test_errors_say_what_to_do_next(vitals, store, query, read_key):
+async def test_errors_say_what_to_do_next(transport, vitals, store, query, read_key, http_url):
     other = query("list_tracked_accounts", agency="ag_002")["items"][0]["account_id"]
-    async with server(vitals, store, read_key) as client:
+    async with connect(transport, vitals, store, read_key, http_url) as client:
         for account in [other, "acc_nope"]:
             result = await client.call_tool("get_account", {"account_id": account})
             assert result.is_error
@@ -105,9 +121,9 @@ async def test_errors_say_what_to_do_next(vitals, store, query, read_key):
         assert bad.is_error and "days" in bad.content[0].text
 
 
-async def test_a_key_without_a_scope_is_refused(vitals, store, token):
+async def test_a_key_without_a_scope_is_refused(transport, vitals, store, token, http_url):
     key = token(scopes="read:accounts")
-    async with server(vitals, store, key) as client:
+    async with connect(transport, vitals, store, key, http_url) as client:
         names = [t.name for t in (await client.list_tools()).tools]
         assert "get_revenue_summary" not in names and "search_users" not in names
         assert "list_accounts_at_risk" in names
@@ -116,11 +132,11 @@ async def test_a_key_without_a_scope_is_refused(vitals, store, token):
         assert refused.content[0].text.startswith("missing scope read:revenue")
 
 
-async def test_a_key_of_agency_b_cannot_see_agency_a(vitals, store, query, token):
+async def test_a_key_of_agency_b_cannot_see_agency_a(transport, vitals, store, query, token, http_url):
     key_b = token(agency="ag_002")
     account_a = query("list_tracked_accounts", agency="ag_001")["items"][0]["account_id"]
     user_a = query("search_users", agency="ag_001", query="usr", limit=1)["items"][0]["user_id"]
-    async with server(vitals, store, key_b) as client:
+    async with connect(transport, vitals, store, key_b, http_url) as client:
         overview = structured(await client.call_tool("get_agency_overview", {}))
         assert overview["agency_id"] == "ag_002"
         for tool in ["get_account", "get_login_activity", "list_feature_adoption_gaps", "list_inactive_users",
@@ -159,8 +175,8 @@ async def test_toolsets_choose_the_served_tools(vitals, store, read_key):
         assert refused.is_error and "--toolsets" in refused.content[0].text
 
 
-async def test_prompts_are_the_starter_conversations(vitals, store, read_key):
-    async with server(vitals, store, read_key) as client:
+async def test_prompts_are_the_starter_conversations(transport, vitals, store, read_key, http_url):
+    async with connect(transport, vitals, store, read_key, http_url) as client:
         prompts = (await client.list_prompts()).prompts
         assert [p.name for p in prompts] == ["pulse_check", "outreach_prep", "adoption_coaching", "action", "safe_use_briefing"]
         outreach = await client.get_prompt("outreach_prep", {"days": "30"})

@@ -1,0 +1,205 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MCP
+import NIOCore
+import VitalsStore
+import VitalsTools
+
+/// How `vitals serve --http` listens.
+public struct MCPHTTPConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The MCP endpoint.
+    public var endpoint = "/api/mcp"
+    /// Browser origins allowed besides the loopback ones (DNS-rebinding protection).
+    public var allowedOrigins: [String] = []
+    /// Sessions idle this long are closed.
+    public var sessionTimeout: TimeInterval = 3600
+    public var toolsets: Set<String>?
+    public var readOnly = false
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// Streamable HTTP at `/api/mcp` on Hummingbird 2: sessions with
+/// `Mcp-Session-Id` (created by an `initialize` POST, ended by DELETE, swept
+/// when idle), SSE responses, Origin/Host validation against DNS rebinding,
+/// the `MCP-Protocol-Version` header (swift-sdk's validators), and an API
+/// key in `x-api-key` on every request.
+public struct MCPHTTPServer: Sendable {
+    public let store: Store
+    public let context: ToolContext
+    public let configuration: MCPHTTPConfiguration
+    let sessions = MCPSessionTable()
+    let logger: Logger
+    /// The port actually bound (differs from the configured one when that is 0).
+    let boundPort = BoundPort()
+
+    public init(store: Store, context: ToolContext, configuration: MCPHTTPConfiguration) {
+        self.store = store
+        self.context = context
+        self.configuration = configuration
+        logger = Logger(label: "vitals.http")
+    }
+
+    /// Serves until the process is stopped.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router()
+        let endpoint = RouterPath(stringLiteral: configuration.endpoint)
+        for method in [HTTPTypes.HTTPRequest.Method.post, .get, .delete] {
+            router.on(endpoint, method: method) { request, _ in await self.handle(request) }
+        }
+        router.get("/healthz") { _, _ in "ok\n" }
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vitals"),
+            onServerRunning: { [boundPort] channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                boundPort.set(port)
+                await onListening(port)
+            },
+            logger: logger)
+        let sweeper = Task { await sweepIdleSessions() }
+        defer { sweeper.cancel() }
+        try await app.runService()
+    }
+
+    // MARK: - Requests
+
+    func handle(_ request: Request) async -> Response {
+        // Every request carries the agency's key; the session does not replace it.
+        guard let key = request.headers[HTTPField.Name("x-api-key")!], !key.isEmpty else {
+            return Self.plainError(401, "missing x-api-key header: send an API key of your agency (vitals token create)")
+        }
+        let credential: Credential
+        do {
+            credential = try store.authenticate(key: key)
+        } catch {
+            return Self.plainError(401, String(describing: error))
+        }
+        var body: Data?
+        do {
+            let buffer = try await request.body.collect(upTo: 1 << 20)
+            if buffer.readableBytes > 0 { body = Data(buffer.readableBytesView) }
+        } catch {
+            return Self.plainError(413, "request body over 1 MiB")
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
+        }
+        let mcpRequest = MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: body, path: request.uri.path)
+
+        if let sessionID = mcpRequest.header(HTTPHeaderName.sessionID) {
+            // Another key's session answers exactly as an unknown one.
+            guard let session = await sessions.touch(sessionID), session.keyID == credential.keyID else {
+                return Self.response(.error(statusCode: 404, .invalidRequest("Not Found: Session not found or expired")))
+            }
+            let response = await session.transport.handleRequest(mcpRequest)
+            if request.method == .delete, response.statusCode == 200, let ended = await sessions.remove(sessionID) {
+                await ended.transport.disconnect()
+            }
+            return Self.response(response)
+        }
+        if request.method == .post, let body, Self.isInitialize(body) {
+            return Self.response(await openSession(mcpRequest, credential: credential))
+        }
+        return Self.response(.error(statusCode: 400, .invalidRequest("Bad Request: Missing \(HTTPHeaderName.sessionID) header")))
+    }
+
+    /// Whether a POST body is an `initialize` request (it opens a session).
+    static func isInitialize(_ body: Data) -> Bool {
+        guard let message = try? JSONValue.parse(String(decoding: body, as: UTF8.self)) else { return false }
+        return message["method"] == .string("initialize") && message["id"] != nil
+    }
+
+    func openSession(_ request: MCP.HTTPRequest, credential: Credential) async -> MCP.HTTPResponse {
+        let sessionID = UUID().uuidString
+        let origins = OriginValidator.localhost(port: boundPort.value ?? configuration.port)
+        let validators: [any HTTPRequestValidator] = [
+            configuration.allowedOrigins.isEmpty ? origins
+                : OriginValidator(allowedHosts: origins.allowedHosts + configuration.allowedOrigins.map(Self.host(ofOrigin:)),
+                                  allowedOrigins: origins.allowedOrigins + configuration.allowedOrigins),
+            AcceptHeaderValidator(mode: .sseRequired),
+            ContentTypeValidator(),
+            ProtocolVersionValidator(),
+            SessionValidator(),
+        ]
+        let transport = StatefulHTTPServerTransport(
+            sessionIDGenerator: FixedSessionID(id: sessionID),
+            validationPipeline: StandardValidationPipeline(validators: validators),
+            logger: logger)
+        let vitals = VitalsMCPServer(context: context, credential: credential, toolsets: configuration.toolsets, readOnly: configuration.readOnly)
+        let server = await vitals.makeServer()
+        do {
+            try await server.start(transport: transport)
+        } catch {
+            await transport.disconnect()
+            return .error(statusCode: 500, .internalError("could not start the session: \(error)"))
+        }
+        await sessions.insert(sessionID, .init(server: server, transport: transport, keyID: credential.keyID, lastAccess: Date()))
+        let response = await transport.handleRequest(request)
+        if case .error = response, let failed = await sessions.remove(sessionID) {
+            await failed.transport.disconnect()
+        }
+        return response
+    }
+
+    func sweepIdleSessions() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(60))
+            for session in await sessions.removeIdle(longerThan: configuration.sessionTimeout) {
+                await session.transport.disconnect()
+            }
+        }
+    }
+
+    // MARK: - Conversions
+
+    /// The listening port, set once the server runs.
+    final class BoundPort: @unchecked Sendable {
+        private let lock = NSLock()
+        private var port: Int?
+        var value: Int? { lock.withLock { port } }
+        func set(_ value: Int) { lock.withLock { port = value } }
+    }
+
+    struct FixedSessionID: SessionIDGenerator {
+        let id: String
+        func generateSessionID() -> String { id }
+    }
+
+    /// `https://app.example.com:8443` → `app.example.com:8443`.
+    static func host(ofOrigin origin: String) -> String {
+        origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? origin
+    }
+
+    static func response(_ response: MCP.HTTPResponse) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        let status = HTTPResponse.Status(code: response.statusCode)
+        if case let .stream(stream, _) = response {
+            return Response(status: status, headers: fields, body: ResponseBody { writer in
+                for try await chunk in stream { try await writer.write(ByteBuffer(bytes: chunk)) }
+                try await writer.finish(nil)
+            })
+        }
+        let body = response.bodyData.map { ResponseBody(byteBuffer: ByteBuffer(bytes: $0)) } ?? ResponseBody()
+        return Response(status: status, headers: fields, body: body)
+    }
+
+    /// An error before any session exists: JSON with the reason.
+    static func plainError(_ code: Int, _ message: String) -> Response {
+        let body = JSONValue.object(["error": .string(message)]).text()
+        return Response(status: .init(code: code), headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,59 @@
+"""What only the HTTP transport has: keys on every request, sessions,
+Origin validation, the protocol-version header."""
+import httpx2
+import pytest
+
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "pytest", "version": "1"}}}
+HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+def open_session(url, key, **extra):
+    response = httpx2.post(url, json=INIT, headers=HEADERS | {"x-api-key": key} | extra, timeout=10)
+    return response
+
+
+def test_every_request_needs_a_valid_key(http_url):
+    missing = httpx2.post(http_url, json=INIT, headers=HEADERS, timeout=10)
+    assert missing.status_code == 401 and "x-api-key" in missing.json()["error"]
+    wrong = open_session(http_url, "vk_0123456789_wrong")
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid API key"
+
+
+@pytest.mark.parametrize("version", ["2025-11-25", "2025-06-18"])
+def test_sessions_open_answer_and_end(http_url, read_key, token, version):
+    init = INIT | {"params": INIT["params"] | {"protocolVersion": version}}
+    opened = httpx2.post(http_url, json=init, headers=HEADERS | {"x-api-key": read_key}, timeout=10)
+    assert opened.status_code == 200
+    assert version in opened.text
+    session = opened.headers["mcp-session-id"]
+    follow = HEADERS | {"x-api-key": read_key, "mcp-session-id": session, "mcp-protocol-version": version}
+    assert httpx2.post(http_url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=follow, timeout=10).status_code == 202
+    listed = httpx2.post(http_url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, headers=follow, timeout=10)
+    assert listed.status_code == 200 and "list_accounts_at_risk" in listed.text
+    # Another key (even of the same agency) cannot ride this session.
+    other = token()
+    hijack = httpx2.post(http_url, json={"jsonrpc": "2.0", "id": 3, "method": "tools/list"},
+                         headers=follow | {"x-api-key": other}, timeout=10)
+    assert hijack.status_code == 404
+    # An unsupported protocol version is refused.
+    bad = httpx2.post(http_url, json={"jsonrpc": "2.0", "id": 4, "method": "tools/list"},
+                      headers=follow | {"mcp-protocol-version": "1999-01-01"}, timeout=10)
+    assert bad.status_code == 400
+    # DELETE ends the session; it is gone afterwards.
+    assert httpx2.delete(http_url, headers=follow, timeout=10).status_code == 200
+    gone = httpx2.post(http_url, json={"jsonrpc": "2.0", "id": 5, "method": "tools/list"}, headers=follow, timeout=10)
+    assert gone.status_code == 404
+
+
+def test_foreign_origins_are_refused(http_url, read_key):
+    rebinding = open_session(http_url, read_key, origin="http://evil.example")
+    assert rebinding.status_code == 403
+    local = open_session(http_url, read_key, origin=http_url.rsplit("/api/mcp", 1)[0])
+    assert local.status_code == 200
+
+
+def test_requests_without_a_session_are_refused(http_url, read_key):
+    lost = httpx2.post(http_url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+                       headers=HEADERS | {"x-api-key": read_key}, timeout=10)
+    assert lost.status_code == 400
