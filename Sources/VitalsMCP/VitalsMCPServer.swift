@@ -7,7 +7,8 @@ import VitalsTools
 /// ``ToolCatalog`` that a credential's scopes allow, every call scoped to
 /// the credential's agency.
 public struct VitalsMCPServer: Sendable {
-    public let context: ToolContext
+    /// Where each call's data comes from (follows the store as it changes).
+    public let live: LiveContext
     public let credential: Credential
     /// Only these categories' tools (nil: all).
     public let toolsets: Set<String>?
@@ -17,8 +18,8 @@ public struct VitalsMCPServer: Sendable {
     /// The tool categories, as GoCSM's catalogue groups them.
     public static let allToolsets = ["discovery", "risk", "adoption", "login", "revenue", "feedback", "actions"]
 
-    public init(context: ToolContext, credential: Credential, toolsets: Set<String>? = nil, readOnly: Bool = false) {
-        self.context = context
+    public init(live: LiveContext, credential: Credential, toolsets: Set<String>? = nil, readOnly: Bool = false) {
+        self.live = live
         self.credential = credential
         self.toolsets = toolsets
         self.readOnly = readOnly
@@ -67,7 +68,7 @@ public struct VitalsMCPServer: Sendable {
                 + (toolsets ?? []).sorted().joined(separator: ","), annotations: nil, _meta: nil)], isError: true)
         }
         do throws(ToolError) {
-            let result = try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: context, scopes: credential.scopes)
+            let result = try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: live.current(), scopes: credential.scopes)
             return CallTool.Result(content: [.text(text: result.text(), annotations: nil, _meta: nil)],
                                    structuredContent: result.mcpValue as Value?, isError: false)
         } catch {

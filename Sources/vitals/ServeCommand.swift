@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let store = try Store.open(at: storeOptions.store, readOnly: true)
             let credential = try store.authenticate(key: key)
-            server = VitalsMCPServer(context: try ToolContext(store: store, config: try scoring.load()), credential: credential,
+            server = VitalsMCPServer(live: try LiveContext(store: store, config: try scoring.load()), credential: credential,
                                      toolsets: chosen, readOnly: readOnly)
         } catch let error as ExitCode {
             throw error
@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.toolsets = toolsets
             configuration.readOnly = readOnly
             configuration.allowedOrigins = allowedOrigins
-            server = MCPHTTPServer(store: store, context: try ToolContext(store: store, config: try scoring.load()), configuration: configuration)
+            server = MCPHTTPServer(store: store, live: try LiveContext(store: store, config: try scoring.load()), configuration: configuration)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -1,7 +1,12 @@
 """What only the HTTP transport has: keys on every request, sessions,
 Origin validation, the protocol-version header."""
+import asyncio
+import subprocess
+
 import httpx2
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "pytest", "version": "1"}}}
@@ -57,3 +62,22 @@ def test_requests_without_a_session_are_refused(http_url, read_key):
     lost = httpx2.post(http_url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
                        headers=HEADERS | {"x-api-key": read_key}, timeout=10)
     assert lost.status_code == 400
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_the_server_picks_up_new_scores_without_a_restart(vitals, store, http_url, read_key, query):
+    """`vitals score` beside the running server: the next calls see the new day."""
+    account = query("list_tracked_accounts", limit=1)["items"][0]["account_id"]
+    client = Client(streamable_http_client(http_url, http_client=httpx2.AsyncClient(headers={"x-api-key": read_key})), mode="legacy")
+    async with client:
+        before = (await client.call_tool("get_account", {"account_id": account})).structured_content["health_trend"]
+        subprocess.run([vitals, "score", "--store", store, "--as-of", "2026-11-13"], check=True, capture_output=True)
+        await asyncio.sleep(1.2)
+        after = (await client.call_tool("get_account", {"account_id": account})).structured_content["health_trend"]
+    assert [d["as_of"] for d in after] == sorted({d["as_of"] for d in before} | {"2026-11-13"})
+

@@ -33,16 +33,16 @@ public struct MCPHTTPConfiguration: Sendable {
 /// key in `x-api-key` on every request.
 public struct MCPHTTPServer: Sendable {
     public let store: Store
-    public let context: ToolContext
+    public let live: LiveContext
     public let configuration: MCPHTTPConfiguration
     let sessions = MCPSessionTable()
     let logger: Logger
     /// The port actually bound (differs from the configured one when that is 0).
     let boundPort = BoundPort()
 
-    public init(store: Store, context: ToolContext, configuration: MCPHTTPConfiguration) {
+    public init(store: Store, live: LiveContext, configuration: MCPHTTPConfiguration) {
         self.store = store
-        self.context = context
+        self.live = live
         self.configuration = configuration
         logger = Logger(label: "vitals.http")
     }
@@ -135,7 +135,7 @@ public struct MCPHTTPServer: Sendable {
             sessionIDGenerator: FixedSessionID(id: sessionID),
             validationPipeline: StandardValidationPipeline(validators: validators),
             logger: logger)
-        let vitals = VitalsMCPServer(context: context, credential: credential, toolsets: configuration.toolsets, readOnly: configuration.readOnly)
+        let vitals = VitalsMCPServer(live: live, credential: credential, toolsets: configuration.toolsets, readOnly: configuration.readOnly)
         let server = await vitals.makeServer()
         do {
             try await server.start(transport: transport)
