@@ -1,4 +1,5 @@
 import MCP
+import VitalsStore
 import VitalsTools
 
 /// The MCP tool definitions of the read tools: title, when to use it, an
@@ -33,6 +34,12 @@ public enum ToolCatalog {
                             description: "The next_cursor of the previous page, unchanged, e.g. \"o1e\"; leave out for the first page."),
         "bands": Parameter(schema: ["type": "array", "items": ["type": "string", "enum": ["Healthy", "Watch", "At Risk"]], "minItems": 1],
                            description: "Health bands to keep, e.g. [\"At Risk\", \"Watch\"]."),
+        "workflow_id": Parameter(schema: ["type": "string"],
+                                 description: "The workflow's id, e.g. \"wf_001_01\" (from list_workflows)."),
+        "priority": Parameter(schema: ["type": "string", "enum": ["low", "normal", "high"]],
+                              description: "The account's new priority, e.g. \"high\"."),
+        "key_user": Parameter(schema: ["type": "boolean"],
+                              description: "true to mark the user a key user (champion), false to unmark, e.g. true."),
         "min_mrr_cents": Parameter(schema: ["type": "integer", "minimum": 0],
                                    description: "Only accounts with at least this MRR in cents, e.g. 50000 ($500)."),
     ]
@@ -43,8 +50,33 @@ public enum ToolCatalog {
         "get_user": ["user_id"], "get_login_activity": ["account_id"],
     ]
 
-    /// The tool definitions, in catalogue order.
-    public static let tools: [Tool] = ReadTools.all.map(definition)
+    /// The tool definitions: the reads, then the writes.
+    public static let tools: [Tool] = ReadTools.all.map(definition) + WriteTools.all.map(definition)
+
+    /// A write tool's definition: its annotations say what it changes.
+    static func definition(_ tool: WriteTool) -> Tool {
+        var properties: [String: Value] = [:]
+        for name in tool.arguments {
+            let parameter = vocabulary[name]!
+            var schema = parameter.schema
+            schema["description"] = .string(parameter.description)
+            properties[name] = .object(schema)
+        }
+        let input: Value = .object([
+            "type": "object", "properties": .object(properties),
+            "required": .array(tool.required.map { .string($0) }), "additionalProperties": false,
+        ])
+        let output: Value = .object([
+            "type": "object",
+            "properties": ["agency_id": ["type": "string", "description": "The agency the change was made in."]],
+            "required": ["agency_id"],
+        ])
+        return Tool(name: tool.name, title: tool.title, description: "Changes data (needs \(tool.scope.rawValue)). " + tool.summary,
+                    inputSchema: input,
+                    annotations: .init(title: tool.title, readOnlyHint: false, destructiveHint: tool.destructive,
+                                       idempotentHint: tool.idempotent, openWorldHint: tool.name == "trigger_workflow" || tool.name == "request_feedback"),
+                    outputSchema: output)
+    }
 
     static func definition(_ tool: ReadTool) -> Tool {
         var properties: [String: Value] = [:]

@@ -18,23 +18,30 @@ public struct VitalsMCPServer: Sendable {
     /// The tool categories, as GoCSM's catalogue groups them.
     public static let allToolsets = ["discovery", "risk", "adoption", "login", "revenue", "feedback", "actions"]
 
-    public init(live: LiveContext, credential: Credential, toolsets: Set<String>? = nil, readOnly: Bool = false) {
+    /// Where read calls and failed calls are logged (nil: not audited).
+    public let audit: AuditLog?
+
+    public init(live: LiveContext, credential: Credential, toolsets: Set<String>? = nil, readOnly: Bool = false, audit: AuditLog? = nil) {
         self.live = live
+        self.audit = audit
         self.credential = credential
         self.toolsets = toolsets
         self.readOnly = readOnly
     }
 
-    /// The tools served: those the credential's scopes allow, within the
-    /// chosen toolsets (tool definitions cost a model's context; some
-    /// clients cap the tool count).
-    var servedTools: [ReadTool] {
-        ReadTools.all.filter { credential.scopes.contains($0.scope) && (toolsets?.contains($0.toolset) ?? true) }
+    /// The names of the tools served: those the credential's scopes allow,
+    /// within the chosen toolsets (tool definitions cost a model's context;
+    /// some clients cap the tool count), writes only when not read-only.
+    var servedNames: Set<String> {
+        let inToolsets = { (toolset: String) in toolsets?.contains(toolset) ?? true }
+        let reads = ReadTools.all.filter { credential.scopes.contains($0.scope) && inToolsets($0.toolset) }.map(\.name)
+        let writes = readOnly ? [] : WriteTools.all.filter { credential.scopes.contains($0.scope) && inToolsets($0.toolset) }.map(\.name)
+        return Set(reads + writes)
     }
 
-    /// Their MCP definitions.
+    /// Their MCP definitions, in catalogue order.
     public var tools: [Tool] {
-        let served = Set(servedTools.map(\.name))
+        let served = servedNames
         return ToolCatalog.tools.filter { served.contains($0.name) }
     }
 
@@ -59,19 +66,37 @@ public struct VitalsMCPServer: Sendable {
     }
 
     /// One tool call: structured content plus its JSON text, or a tool
-    /// error (`isError`) that says what to do next.
+    /// error (`isError`) that says what to do next. Reads are audited in
+    /// the background; writes audit themselves in their own transaction.
     public func call(_ name: String, arguments: [String: Value]?) -> CallTool.Result {
+        let started = Date()
         let json = arguments.map { JSONValue.object($0.mapValues(JSONValue.init)) }
-        if ReadTools.named(name) != nil, !servedTools.contains(where: { $0.name == name }),
-           credential.scopes.contains(ReadTools.named(name)!.scope) {
-            return CallTool.Result(content: [.text(text: "tool \(name) is not served here: this server was started with --toolsets "
-                + (toolsets ?? []).sorted().joined(separator: ","), annotations: nil, _meta: nil)], isError: true)
+        let accountID: String? = if case let .string(id)? = json?["account_id"] { id } else { nil }
+        let isWrite = WriteTools.named(name) != nil
+        var outcome = "ok"
+        defer {
+            if !(isWrite && outcome == "ok") {
+                audit?.record(AuditEntry(agencyKey: credential.agencyKey, client: credential.keyID, action: name, accountID: accountID,
+                                         outcome: outcome, durationMilliseconds: Date().timeIntervalSince(started) * 1000))
+            }
         }
         do throws(ToolError) {
-            let result = try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: live.current(), scopes: credential.scopes)
+            let known = ReadTools.named(name) != nil || isWrite
+            if known, !servedNames.contains(name) {
+                if readOnly && isWrite {
+                    throw ToolError("tool \(name) changes data and this server runs --read-only")
+                }
+                if let scope = ReadTools.named(name)?.scope ?? WriteTools.named(name)?.scope, credential.scopes.contains(scope) {
+                    throw ToolError("tool \(name) is not served here: this server was started with --toolsets " + (toolsets ?? []).sorted().joined(separator: ","))
+                }
+            }
+            let result = isWrite
+                ? try WriteTools.call(name, agencyID: credential.agencyID, client: credential.keyID, arguments: json, context: live.current(), scopes: credential.scopes)
+                : try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: live.current(), scopes: credential.scopes)
             return CallTool.Result(content: [.text(text: result.text(), annotations: nil, _meta: nil)],
                                    structuredContent: result.mcpValue as Value?, isError: false)
         } catch {
+            outcome = error.message
             return CallTool.Result(content: [.text(text: error.message, annotations: nil, _meta: nil)], isError: true)
         }
     }

@@ -152,6 +152,50 @@ enum StoreSchema {
                 CREATE INDEX api_keys_by_agency ON api_keys(agency_key);
                 """)
         }
+        migrator.registerMigration("v4-actions") { db in
+            try db.execute(sql: """
+                -- trigger_workflow runs; those with a webhook are the delivery outbox.
+                CREATE TABLE workflow_runs (
+                    run_id TEXT PRIMARY KEY,
+                    workflow_key INTEGER NOT NULL REFERENCES workflows(workflow_key),
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    user_key INTEGER REFERENCES users(user_key),
+                    requested_by TEXT NOT NULL,
+                    requested_at INTEGER NOT NULL,
+                    -- recorded (no webhook) | pending | delivered | failed
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER,
+                    last_error TEXT,
+                    delivered_at INTEGER
+                );
+                CREATE INDEX workflow_runs_due ON workflow_runs(status, next_attempt_at);
+                CREATE INDEX workflow_runs_by_agency ON workflow_runs(agency_key, requested_at);
+                -- request_feedback: a request to the account owner.
+                CREATE TABLE feedback_requests (
+                    request_id TEXT PRIMARY KEY,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    owner_email TEXT NOT NULL,
+                    requested_by TEXT NOT NULL,
+                    requested_at INTEGER NOT NULL,
+                    status TEXT NOT NULL
+                );
+                -- Every tool call and every credential event.
+                CREATE TABLE audit_log (
+                    entry_id INTEGER PRIMARY KEY,
+                    at_ms INTEGER NOT NULL,
+                    agency_key INTEGER,
+                    client TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    account_id TEXT,
+                    outcome TEXT NOT NULL,
+                    duration_ms REAL
+                );
+                CREATE INDEX audit_log_by_agency ON audit_log(agency_key, at_ms);
+                """)
+        }
         return migrator
     }
 }

@@ -60,10 +60,18 @@ extension ReadTools {
 
     static let actions: [ReadTool] = [
         ReadTool(name: "list_workflows", title: "Workflows", scope: .readAccounts, toolset: "actions",
-                 summary: "The agency's workflows that trigger_workflow can start.",
+                 summary: "The agency's workflows that trigger_workflow can start, each with its latest runs and their delivery status (recorded, pending, delivered, failed).",
                  arguments: [], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
-            let items: [JSONValue] = context.dataset.workflows.filter { $0.agencyKey == call.agency }.sorted { $0.workflowID < $1.workflowID }.map {
-                .object(["workflow_id": .string($0.workflowID), "name": .string($0.name), "has_webhook": .bool($0.webhookURL != nil)])
+            let runs = (try? context.store.workflowRuns(agencyKey: call.agency, limit: 200)) ?? []
+            let items: [JSONValue] = context.dataset.workflows.filter { $0.agencyKey == call.agency }.sorted { $0.workflowID < $1.workflowID }.map { workflow in
+                let recent = runs.filter { $0.workflowID == workflow.workflowID }.prefix(5).map { run -> JSONValue in
+                    .object(["run_id": .string(run.runID), "account_id": .string(run.accountID), "user_id": run.userID.map(JSONValue.string) ?? .null,
+                             "requested_by": .string(run.requestedBy), "requested_at": .string(CivilTime.formatTimestamp(seconds: run.requestedAt)),
+                             "status": .string(run.status), "attempts": .int(run.attempts), "last_error": run.lastError.map(JSONValue.string) ?? .null,
+                             "delivered_at": run.deliveredAt.map { .string(CivilTime.formatTimestamp(seconds: $0)) } ?? .null])
+                }
+                return .object(["workflow_id": .string(workflow.workflowID), "name": .string(workflow.name),
+                                "has_webhook": .bool(workflow.webhookURL != nil), "recent_runs": .array(Array(recent))])
             }
             return .object(["items": .array(items)])
         },

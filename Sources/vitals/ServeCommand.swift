@@ -49,10 +49,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let server: VitalsMCPServer
         do {
-            let store = try Store.open(at: storeOptions.store, readOnly: true)
+            let store = try Store.open(at: storeOptions.store)
             let credential = try store.authenticate(key: key)
+            let audit = AuditLog(store: store)
+            audit.start()
+            WebhookDeliverer.fromEnvironment(store: store).start()
             server = VitalsMCPServer(live: try LiveContext(store: store, config: try scoring.load()), credential: credential,
-                                     toolsets: chosen, readOnly: readOnly)
+                                     toolsets: chosen, readOnly: readOnly, audit: audit)
         } catch let error as ExitCode {
             throw error
         } catch {
@@ -70,7 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
         let host = String(address[..<colon])
         let server: MCPHTTPServer
         do {
-            let store = try Store.open(at: storeOptions.store, readOnly: true)
+            let store = try Store.open(at: storeOptions.store)
+            WebhookDeliverer.fromEnvironment(store: store).start()
             var configuration = MCPHTTPConfiguration(host: host, port: port)
             configuration.toolsets = toolsets
             configuration.readOnly = readOnly

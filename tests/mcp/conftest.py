@@ -73,7 +73,7 @@ def read_key(token):
 def http_url(vitals, store):
     """`vitals serve --http` on a free loopback port for the whole session."""
     proc = subprocess.Popen([vitals, "serve", "--http", "127.0.0.1:0", "--store", store],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=os.environ | {"VITALS_WEBHOOK_BACKOFF_MS": "150"})
     url = None
     for line in proc.stderr:
         found = re.search(r"serving MCP at (http://\S+)", line)
@@ -84,3 +84,9 @@ def http_url(vitals, store):
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def full_key(token):
+    """A key of ag_001 with every scope, writes included."""
+    return token(scopes="read:accounts,read:users,read:revenue,read:feedback,write:workflows,write:feedback,write:metadata")

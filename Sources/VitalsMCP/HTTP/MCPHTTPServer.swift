@@ -39,12 +39,14 @@ public struct MCPHTTPServer: Sendable {
     let logger: Logger
     /// The port actually bound (differs from the configured one when that is 0).
     let boundPort = BoundPort()
+    let audit: AuditLog
 
     public init(store: Store, live: LiveContext, configuration: MCPHTTPConfiguration) {
         self.store = store
         self.live = live
         self.configuration = configuration
         logger = Logger(label: "vitals.http")
+        audit = AuditLog(store: store)
     }
 
     /// Serves until the process is stopped.
@@ -65,7 +67,11 @@ public struct MCPHTTPServer: Sendable {
             },
             logger: logger)
         let sweeper = Task { await sweepIdleSessions() }
-        defer { sweeper.cancel() }
+        audit.start()
+        defer {
+            sweeper.cancel()
+            audit.stop()
+        }
         try await app.runService()
     }
 
@@ -135,7 +141,8 @@ public struct MCPHTTPServer: Sendable {
             sessionIDGenerator: FixedSessionID(id: sessionID),
             validationPipeline: StandardValidationPipeline(validators: validators),
             logger: logger)
-        let vitals = VitalsMCPServer(live: live, credential: credential, toolsets: configuration.toolsets, readOnly: configuration.readOnly)
+        let vitals = VitalsMCPServer(live: live, credential: credential, toolsets: configuration.toolsets, readOnly: configuration.readOnly,
+                                     audit: audit)
         let server = await vitals.makeServer()
         do {
             try await server.start(transport: transport)

@@ -1,0 +1,94 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import VitalsStore
+
+/// Delivers trigger_workflow runs to their workflow's webhook from the
+/// durable outbox (`workflow_runs` with status pending): an HTTP POST of the
+/// run as JSON with the run id as `Idempotency-Key`, at least once, retried
+/// with exponential backoff until a 2xx or `maxAttempts`. A server started
+/// after a crash picks up where the outbox stands.
+public final class WebhookDeliverer: @unchecked Sendable {
+    let store: Store
+    /// First retry delay; doubles per attempt up to `maxBackoff`.
+    let baseBackoff: Duration
+    let maxBackoff: Duration
+    let maxAttempts: Int
+    let pollInterval: Duration
+    let session: URLSession
+    private var task: Task<Void, Never>?
+
+    public init(store: Store, baseBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(300), maxAttempts: Int = 10,
+                pollInterval: Duration = .milliseconds(250)) {
+        self.store = store
+        self.baseBackoff = baseBackoff
+        self.maxBackoff = maxBackoff
+        self.maxAttempts = maxAttempts
+        self.pollInterval = pollInterval
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 10
+        session = URLSession(configuration: configuration)
+    }
+
+    /// Backoff from the environment (`VITALS_WEBHOOK_BACKOFF_MS`), for tests and impatient operators.
+    public static func fromEnvironment(store: Store) -> WebhookDeliverer {
+        let ms = ProcessInfo.processInfo.environment["VITALS_WEBHOOK_BACKOFF_MS"].flatMap(Int.init) ?? 1000
+        return WebhookDeliverer(store: store, baseBackoff: .milliseconds(max(1, ms)))
+    }
+
+    public func start() {
+        task = Task { [self] in
+            while !Task.isCancelled {
+                await deliverDue()
+                try? await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+
+    public func stop() { task?.cancel() }
+
+    /// One pass over the due deliveries.
+    func deliverDue() async {
+        let now = Self.nowMilliseconds()
+        guard let due = try? store.claimDueDeliveries(now: now), !due.isEmpty else { return }
+        for delivery in due {
+            let failure = await post(delivery)
+            if let failure {
+                let attempt = delivery.attempts + 1
+                let next: Int64? = attempt >= maxAttempts ? nil : Self.nowMilliseconds() + backoff(afterAttempt: attempt)
+                try? store.markAttemptFailed(runID: delivery.runID, error: failure, nextAttemptAt: next)
+            } else {
+                try? store.markDelivered(runID: delivery.runID, now: Int64(Date().timeIntervalSince1970))
+            }
+        }
+    }
+
+    /// The POST; nil on a 2xx, else what went wrong.
+    func post(_ delivery: DueDelivery) async -> String? {
+        guard let url = URL(string: delivery.url), url.scheme == "http" || url.scheme == "https" else {
+            return "bad webhook URL \(delivery.url)"
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(delivery.runID, forHTTPHeaderField: "Idempotency-Key")
+        request.setValue("vitals-webhook/1", forHTTPHeaderField: "User-Agent")
+        request.httpBody = try? JSONSerialization.data(withJSONObject: delivery.payload, options: [.sortedKeys])
+        do {
+            let (_, response) = try await session.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            return (200 ..< 300).contains(status) ? nil : "HTTP \(status)"
+        } catch {
+            return "\(error.localizedDescription)"
+        }
+    }
+
+    func backoff(afterAttempt attempt: Int) -> Int64 {
+        let base = baseBackoff.components.seconds * 1000 + baseBackoff.components.attoseconds / 1_000_000_000_000_000
+        let cap = maxBackoff.components.seconds * 1000
+        return min(cap, base << min(attempt - 1, 20))
+    }
+
+    static func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

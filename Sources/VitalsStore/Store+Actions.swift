@@ -1,0 +1,218 @@
+import Foundation
+import GRDB
+
+/// One audit log line: a tool call or a credential event.
+public struct AuditEntry: Sendable, Equatable {
+    public var atMilliseconds: Int64
+    public var agencyKey: Int?
+    /// Who: an API key id (later an OAuth client), or `cli`.
+    public var client: String
+    /// The tool name, or an event such as `token.revoke`.
+    public var action: String
+    public var accountID: String?
+    /// `ok`, or the error the caller got.
+    public var outcome: String
+    public var durationMilliseconds: Double?
+
+    public init(atMilliseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1000), agencyKey: Int?, client: String, action: String,
+                accountID: String? = nil, outcome: String, durationMilliseconds: Double? = nil) {
+        self.atMilliseconds = atMilliseconds
+        self.agencyKey = agencyKey
+        self.client = client
+        self.action = action
+        self.accountID = accountID
+        self.outcome = outcome
+        self.durationMilliseconds = durationMilliseconds
+    }
+}
+
+/// A trigger_workflow run as stored.
+public struct WorkflowRun: Sendable, Equatable {
+    public var runID: String
+    public var workflowID: String
+    public var accountID: String
+    public var userID: String?
+    public var requestedBy: String
+    /// Seconds since 1970.
+    public var requestedAt: Int64
+    /// recorded (no webhook), pending, delivered or failed.
+    public var status: String
+    public var attempts: Int
+    public var lastError: String?
+    public var deliveredAt: Int64?
+}
+
+/// A webhook delivery that is due: what to POST and where.
+public struct DueDelivery: Sendable, Equatable {
+    public var runID: String
+    public var url: String
+    public var attempts: Int
+    public var payload: [String: String]
+}
+
+extension Store {
+    static func insert(_ entry: AuditEntry, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO audit_log (at_ms, agency_key, client, action, account_id, outcome, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.atMilliseconds, entry.agencyKey, entry.client, entry.action, entry.accountID, entry.outcome,
+                             entry.durationMilliseconds])
+    }
+
+    /// Appends audit entries in one transaction.
+    public func appendAudit(_ entries: [AuditEntry]) throws(StoreError) {
+        guard !entries.isEmpty else { return }
+        try write { db in for entry in entries { try Self.insert(entry, db) } }
+    }
+
+    /// Audit entries of one agency (or all) since a time, oldest first.
+    public func auditEntries(agencyKey: Int? = nil, sinceMilliseconds: Int64 = 0) throws(StoreError) -> [AuditEntry] {
+        try read { db in
+            var sql = "SELECT at_ms, agency_key, client, action, account_id, outcome, duration_ms FROM audit_log WHERE at_ms >= ?"
+            var arguments: StatementArguments = [sinceMilliseconds]
+            if let agencyKey {
+                sql += " AND agency_key = ?"
+                arguments += [agencyKey]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY entry_id", arguments: arguments).map {
+                AuditEntry(atMilliseconds: $0[0], agencyKey: $0[1], client: $0[2], action: $0[3], accountID: $0[4], outcome: $0[5],
+                           durationMilliseconds: $0[6])
+            }
+        }
+    }
+
+    /// Deletes audit entries older than `cutoff` (retention); returns how many.
+    @discardableResult
+    public func purgeAudit(olderThanMilliseconds cutoff: Int64) throws(StoreError) -> Int {
+        try write { db in
+            try db.execute(sql: "DELETE FROM audit_log WHERE at_ms < ?", arguments: [cutoff])
+            return db.changesCount
+        }
+    }
+
+    /// Records a workflow run (pending delivery when the workflow has a
+    /// webhook, else just recorded) and its audit entry, in one transaction.
+    public func recordWorkflowRun(runID: String, workflowKey: Int, agencyKey: Int, accountKey: Int, userKey: Int?,
+                                  requestedBy: String, now: Int64, hasWebhook: Bool, audit: AuditEntry) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO workflow_runs (run_id, workflow_key, agency_key, account_key, user_key, requested_by, requested_at, status, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [runID, workflowKey, agencyKey, accountKey, userKey, requestedBy, now,
+                                 hasWebhook ? "pending" : "recorded", hasWebhook ? now * 1000 : nil])
+            try Self.insert(audit, db)
+        }
+    }
+
+    /// Records a feedback request for an account's owner, with its audit entry.
+    public func recordFeedbackRequest(requestID: String, agencyKey: Int, accountKey: Int, ownerEmail: String,
+                                      requestedBy: String, now: Int64, audit: AuditEntry) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO feedback_requests (request_id, agency_key, account_key, owner_email, requested_by, requested_at, status)
+                VALUES (?, ?, ?, ?, ?, ?, 'requested')
+                """, arguments: [requestID, agencyKey, accountKey, ownerEmail, requestedBy, now])
+            try Self.insert(audit, db)
+        }
+    }
+
+    /// Sets an account's priority; returns the previous one (equal: nothing changed).
+    public func setAccountPriority(accountKey: Int, to priority: AccountPriority, audit: AuditEntry) throws(StoreError) -> AccountPriority {
+        try write { db in
+            let previous = try String.fetchOne(db, sql: "SELECT priority FROM accounts WHERE account_key = ?", arguments: [accountKey])
+                .flatMap(AccountPriority.init(rawValue:)) ?? .normal
+            if previous != priority {
+                try db.execute(sql: "UPDATE accounts SET priority = ? WHERE account_key = ?", arguments: [priority.rawValue, accountKey])
+            }
+            try Self.insert(audit, db)
+            return previous
+        }
+    }
+
+    /// Sets a user's key-user flag; returns the previous value.
+    public func setUserKeyStatus(userKey: Int, to keyUser: Bool, audit: AuditEntry) throws(StoreError) -> Bool {
+        try write { db in
+            let previous = try Bool.fetchOne(db, sql: "SELECT key_user FROM users WHERE user_key = ?", arguments: [userKey]) ?? false
+            if previous != keyUser {
+                try db.execute(sql: "UPDATE users SET key_user = ? WHERE user_key = ?", arguments: [keyUser, userKey])
+            }
+            try Self.insert(audit, db)
+            return previous
+        }
+    }
+
+    /// Current priority and key-user flags (the loaded dataset may be a moment behind a write).
+    public func accountPriority(accountKey: Int) throws(StoreError) -> AccountPriority? {
+        try read { try String.fetchOne($0, sql: "SELECT priority FROM accounts WHERE account_key = ?", arguments: [accountKey]) }
+            .flatMap(AccountPriority.init(rawValue:))
+    }
+
+    /// Recent runs of an agency's workflows, newest first.
+    public func workflowRuns(agencyKey: Int, limit: Int = 20) throws(StoreError) -> [WorkflowRun] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.run_id, w.workflow_id, a.account_id, u.user_id, r.requested_by, r.requested_at, r.status, r.attempts,
+                       r.last_error, r.delivered_at
+                FROM workflow_runs r JOIN workflows w USING (workflow_key) JOIN accounts a ON a.account_key = r.account_key
+                LEFT JOIN users u ON u.user_key = r.user_key
+                WHERE r.agency_key = ? ORDER BY r.requested_at DESC, r.run_id LIMIT ?
+                """, arguments: [agencyKey, limit]).map {
+                WorkflowRun(runID: $0[0], workflowID: $0[1], accountID: $0[2], userID: $0[3], requestedBy: $0[4], requestedAt: $0[5],
+                            status: $0[6], attempts: $0[7], lastError: $0[8], deliveredAt: $0[9])
+            }
+        }
+    }
+
+    /// Claims the deliveries due at `now` (ms): each is leased (its next
+    /// attempt pushed `lease` ms out) so that a second deliverer does not send
+    /// it at the same time. At-least-once: a crash mid-send retries later.
+    public func claimDueDeliveries(now: Int64, lease: Int64 = 30_000, limit: Int = 16) throws(StoreError) -> [DueDelivery] {
+        try write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.run_id, w.webhook_url, r.attempts, w.workflow_id, w.name, g.agency_id, a.account_id, u.user_id,
+                       r.requested_by, r.requested_at
+                FROM workflow_runs r JOIN workflows w USING (workflow_key) JOIN agencies g ON g.agency_key = r.agency_key
+                JOIN accounts a ON a.account_key = r.account_key LEFT JOIN users u ON u.user_key = r.user_key
+                WHERE r.status = 'pending' AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at LIMIT ?
+                """, arguments: [now, limit])
+            var due: [DueDelivery] = []
+            for row in rows {
+                let runID: String = row[0]
+                guard let url: String = row[1] else { continue }
+                try db.execute(sql: "UPDATE workflow_runs SET next_attempt_at = ? WHERE run_id = ?", arguments: [now + lease, runID])
+                var payload: [String: String] = [
+                    "run_id": runID, "workflow_id": row[3], "workflow_name": row[4], "agency_id": row[5], "account_id": row[6],
+                    "requested_by": row[8], "requested_at": String(row[9] as Int64),
+                ]
+                if let user: String = row[7] { payload["user_id"] = user }
+                due.append(DueDelivery(runID: runID, url: url, attempts: row[2], payload: payload))
+            }
+            return due
+        }
+    }
+
+    /// Marks a run delivered (`now` in seconds).
+    public func markDelivered(runID: String, now: Int64) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE workflow_runs SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, next_attempt_at = NULL, last_error = NULL WHERE run_id = ?",
+                           arguments: [now, runID])
+        }
+    }
+
+    /// Records a failed attempt: retry at `nextAttemptAt` (ms), or give up (`failed`) when nil.
+    public func markAttemptFailed(runID: String, error: String, nextAttemptAt: Int64?) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE workflow_runs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                    status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END
+                WHERE run_id = ?
+                """, arguments: [error, nextAttemptAt, nextAttemptAt, runID])
+        }
+    }
+}
+
+extension Store {
+    /// The key of an agency id, read from the store (no dataset load).
+    public func agencyKey(_ agencyID: String) throws(StoreError) -> Int? {
+        try read { try Int.fetchOne($0, sql: "SELECT agency_key FROM agencies WHERE agency_id = ?", arguments: [agencyID]) }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import VitalsColumnar
+import VitalsStore
+
+/// `vitals audit`: the audit log of one agency.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Print the audit log: every tool call (time, client, tool, account, outcome, duration), oldest first. Kept 90 days."
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(name: .long, help: "The agency, e.g. ag_001.") var agency: String
+    @Option(name: .long, help: "Only entries on or after this day (YYYY-MM-DD).") var since: String?
+
+    func run() throws {
+        var sinceMs: Int64 = 0
+        if let since {
+            guard let day = CivilTime.parseDate(since) else {
+                printError("error: --since must be a date YYYY-MM-DD, got \"\(since)\"")
+                throw ExitCode.validationFailure
+            }
+            sinceMs = Int64(day) * 86_400_000
+        }
+        do {
+            let store = try Store.open(at: storeOptions.store, readOnly: true)
+            guard let agencyKey = try store.agencyKey(agency) else {
+                printError("error: unknown agency \(agency)")
+                throw ExitCode.failure
+            }
+            for entry in try store.auditEntries(agencyKey: agencyKey, sinceMilliseconds: sinceMs) {
+                let seconds = entry.atMilliseconds / 1000
+                print([CivilTime.formatTimestamp(seconds: seconds), entry.client, entry.action, entry.accountID ?? "-", entry.outcome,
+                       entry.durationMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-"].joined(separator: "\t"))
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}
