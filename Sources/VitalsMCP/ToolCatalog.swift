@@ -66,11 +66,7 @@ public enum ToolCatalog {
             "type": "object", "properties": .object(properties),
             "required": .array(tool.required.map { .string($0) }), "additionalProperties": false,
         ])
-        let output: Value = .object([
-            "type": "object",
-            "properties": ["agency_id": ["type": "string", "description": "The agency the change was made in."]],
-            "required": ["agency_id"],
-        ])
+        let output = objectSchema((writeFields[tool.name] ?? [:]).merging(["agency_id": "string"]) { a, _ in a })
         return Tool(name: tool.name, title: tool.title, description: "Changes data (needs \(tool.scope.rawValue)). " + tool.summary,
                     inputSchema: input,
                     annotations: .init(title: tool.title, readOnlyHint: false, destructiveHint: tool.destructive,
@@ -96,7 +92,92 @@ public enum ToolCatalog {
         ])
         return Tool(name: tool.name, title: tool.title, description: tool.summary, inputSchema: input,
                     annotations: .init(title: tool.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false),
-                    outputSchema: outputSchema(list: tool.isList))
+                    outputSchema: outputSchema(tool))
+    }
+
+    /// A field type: `string`, `integer`, `number`, `boolean`, `array`,
+    /// `object`, or one of them with `?` (may be null).
+    static func fieldSchema(_ type: String) -> Value {
+        type.hasSuffix("?") ? ["type": .array([.string(String(type.dropLast())), "null"])] : ["type": .string(type)]
+    }
+
+    /// An object whose listed fields are all present (absent values are explicit nulls).
+    static func objectSchema(_ fields: [String: String]) -> Value {
+        .object(["type": "object", "properties": .object(fields.mapValues(fieldSchema)),
+                 "required": .array(fields.keys.sorted().map { .string($0) })])
+    }
+
+    static let accountSummary: [String: String] = [
+        "account_id": "string", "name": "string", "plan": "string", "priority": "string", "owner_email": "string",
+        "renewal_date": "string?", "mrr_cents": "integer", "health": "number", "band": "string", "churn_risk": "number",
+        "churned": "boolean", "signals": "array",
+    ]
+    static let userSummary: [String: String] = [
+        "user_id": "string", "account_id": "string", "email": "string", "name": "string", "role": "string", "key_user": "boolean",
+        "last_login": "string?", "days_since_login": "integer?",
+    ]
+    static let featureUsage: [String: String] = ["feature": "string", "uses": "integer", "accounts": "integer", "adoption": "number", "core": "boolean"]
+
+    /// The fields of each list's items.
+    static let itemFields: [String: [String: String]] = [
+        "list_tracked_accounts": accountSummary,
+        "search_accounts": accountSummary,
+        "search_users": userSummary,
+        "list_accounts_at_risk": ["account": "object", "signals": "array", "drivers": "array"],
+        "list_inactive_users": ["user_id": "string", "account_id": "string", "email": "string", "key_user": "boolean",
+                                "last_login": "string?", "days_since_login": "integer?"],
+        "list_failed_payments": ["account_id": "string", "invoice_id": "string", "amount_cents": "integer", "failed_at": "string",
+                                 "recovered": "boolean", "recovered_at": "string?"],
+        "list_upcoming_renewals": ["account_id": "string", "name": "string", "renewal_date": "string", "days_to_renewal": "integer",
+                                   "mrr_cents": "integer", "health": "number", "band": "string"],
+        "get_feature_metrics": featureUsage,
+        "list_feature_adoption_gaps": featureUsage,
+        "list_feature_metric_movers": ["feature": "string", "cur": "integer", "prev": "integer", "delta": "integer", "pct_change": "number?"],
+        "list_upsell_candidates": ["account_id": "string", "name": "string", "mrr_cents": "integer", "health": "number",
+                                   "seat_use": "number?", "trend": "number", "reasons": "array"],
+        "list_feedback_responses": ["account_id": "string", "user_id": "string?", "ts": "string", "score": "integer",
+                                    "category": "string", "comment": "string"],
+        "list_workflows": ["workflow_id": "string", "name": "string", "has_webhook": "boolean", "recent_runs": "array"],
+    ]
+
+    /// The fields of each write tool's result.
+    static let writeFields: [String: [String: String]] = [
+        "request_feedback": ["request_id": "string", "account_id": "string", "owner_email": "string", "status": "string"],
+        "trigger_workflow": ["run_id": "string", "workflow_id": "string", "workflow_name": "string", "account_id": "string",
+                             "user_id": "string?", "status": "string", "delivery": "string"],
+        "set_account_priority": ["account_id": "string", "priority": "string", "previous_priority": "string", "changed": "boolean"],
+        "set_user_key_status": ["user_id": "string", "account_id": "string", "key_user": "boolean", "previous_key_user": "boolean",
+                                "changed": "boolean"],
+    ]
+
+    /// The top-level fields of the single-object results.
+    static let resultFields: [String: [String: String]] = [
+        "get_account": ["account": "object", "score": "object", "seats": "integer?", "key_users": "array", "health_trend": "array"],
+        "get_user": ["user": "object", "logins_last_30_days": "integer", "active_days_last_30_days": "integer"],
+        "get_agency_overview": ["agency_name": "string", "tracked_accounts": "integer", "paying_accounts": "integer",
+                                "accounts_by_band": "object", "average_health": "number?", "mrr_cents": "integer", "retention": "object",
+                                "failed_payments_30d": "integer", "renewals_30d": "integer", "highest_churn_risk": "array"],
+        "get_login_activity": ["account_id": "string", "user_id": "string?", "days": "integer", "total_logins": "integer", "daily": "array"],
+        "get_revenue_summary": ["mrr_cents": "integer", "retention": "object", "monthly_movements": "array"],
+    ]
+
+    /// What a tool's result carries: the envelope, its own fields, and for
+    /// lists the page fields and the fields of every item.
+    static func outputSchema(_ tool: ReadTool) -> Value {
+        guard case var .object(schema) = outputSchema(list: tool.isList),
+              case var .object(properties)? = schema["properties"], case var .array(required)? = schema["required"] else {
+            return outputSchema(list: tool.isList)
+        }
+        if let items = itemFields[tool.name] {
+            properties["items"] = .object(["type": "array", "items": objectSchema(items)])
+        }
+        for (name, type) in resultFields[tool.name] ?? [:] {
+            properties[name] = fieldSchema(type)
+            required.append(.string(name))
+        }
+        schema["properties"] = .object(properties)
+        schema["required"] = .array(required)
+        return .object(schema)
     }
 
     /// What every result carries; lists add their page fields.

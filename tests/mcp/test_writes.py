@@ -9,6 +9,7 @@ import threading
 import time
 
 import httpx2
+import jsonschema
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
@@ -104,6 +105,7 @@ async def test_writes_change_the_store_and_are_audited(vitals, store, http_url, 
     account = next(a for a in query("list_tracked_accounts", limit=200)["items"] if a["priority"] != "high")
     user = query("search_users", query="usr", limit=1, account_id=account["account_id"])["items"][0]
     async with http_client(http_url, full_key) as client:
+        schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
         first = ok(await client.call_tool("set_account_priority", {"account_id": account["account_id"], "priority": "high"}))
         assert first["changed"] is True and first["previous_priority"] == account["priority"]
         again = ok(await client.call_tool("set_account_priority", {"account_id": account["account_id"], "priority": "high"}))
@@ -111,6 +113,9 @@ async def test_writes_change_the_store_and_are_audited(vitals, store, http_url, 
         flipped = ok(await client.call_tool("set_user_key_status", {"user_id": user["user_id"], "key_user": not user["key_user"]}))
         assert flipped["changed"] is True
         request = ok(await client.call_tool("request_feedback", {"account_id": account["account_id"]}))
+        for name, result in [("set_account_priority", first), ("set_account_priority", again), ("set_user_key_status", flipped),
+                             ("request_feedback", request)]:
+            jsonschema.validate(result, schemas[name])
         assert request["status"] == "requested" and request["owner_email"]
         bad = await client.call_tool("set_account_priority", {"account_id": account["account_id"], "priority": "urgent"})
         assert bad.is_error and "low, normal or high" in bad.content[0].text
