@@ -80,10 +80,16 @@ def runs_of(query, workflow_id):
     return workflow["recent_runs"]
 
 
-async def test_the_22_tools_with_write_annotations(http_url, full_key):
-    async with http_client(http_url, full_key) as client:
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_the_22_tools_with_valid_schemas_and_write_annotations(transport, vitals, store, http_url, full_key):
+    client = http_client(http_url, full_key) if transport == "http" else stdio_client(vitals, store, full_key)
+    async with client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
     assert len(tools) == 22 and set(WRITE_TOOLS) <= set(tools)
+    for tool in tools.values():
+        jsonschema.Draft202012Validator.check_schema(tool.input_schema)
+        jsonschema.Draft202012Validator.check_schema(tool.output_schema)
+        assert all("e.g." in prop["description"] for prop in tool.input_schema["properties"].values()), tool.name
     for name in WRITE_TOOLS:
         hints = tools[name].annotations
         assert hints.read_only_hint is False
