@@ -8,4 +8,4 @@ bash scripts/setup.sh
 python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 swift build --build-tests
 swift test --skip-build
-VITALS_BIN=$(swift build --show-bin-path) python3 -m pytest -q tests/mcp
+VITALS_BIN=$(swift build --show-bin-path) python3 -m pytest -q tests/mcp tests/reliability
