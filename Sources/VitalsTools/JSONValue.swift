@@ -47,65 +47,73 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     /// Compact or pretty (two-space indent) JSON text, keys sorted.
     public func text(pretty: Bool = false) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(to: &out, pretty: pretty, indent: 0)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout String, pretty: Bool, indent: Int) {
+    private func write(to out: inout [UInt8], pretty: Bool, indent: Int) {
         func newline(_ level: Int) {
             guard pretty else { return }
-            out.append("\n")
-            out.append(String(repeating: " ", count: 2 * level))
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
         }
         switch self {
-        case .null: out.append("null")
-        case let .bool(flag): out.append(flag ? "true" : "false")
-        case let .int(n): out.append(String(n))
-        case let .double(d): out.append(d.isFinite ? d.description : "null")
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case let .int(n): out.append(contentsOf: String(n).utf8)
+        case let .double(d): out.append(contentsOf: (d.isFinite ? d.description : "null").utf8)
         case let .string(text): Self.writeString(text, to: &out)
         case let .array(items):
-            guard !items.isEmpty else { out.append("[]"); return }
-            out.append("[")
+            guard !items.isEmpty else { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out.append(",") }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(indent + 1)
                 item.write(to: &out, pretty: pretty, indent: indent + 1)
             }
             newline(indent)
-            out.append("]")
+            out.append(UInt8(ascii: "]"))
         case let .object(object):
-            guard !object.isEmpty else { out.append("{}"); return }
-            out.append("{")
+            guard !object.isEmpty else { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
             for (i, key) in object.keys.sorted().enumerated() {
-                if i > 0 { out.append(",") }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(indent + 1)
                 Self.writeString(key, to: &out)
-                out.append(pretty ? ": " : ":")
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
                 object[key]!.write(to: &out, pretty: pretty, indent: indent + 1)
             }
             newline(indent)
-            out.append("}")
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// A JSON string literal (RFC 8259 escapes).
-    private static func writeString(_ text: String, to out: inout String) {
-        out.append("\"")
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-            default: out.unicodeScalars.append(scalar)
+    /// A JSON string literal (RFC 8259 escapes); plain runs are copied as bytes.
+    private static func writeString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart ..< i]))
+                switch byte {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
+                case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
+                case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
+                default:
+                    let hex = String(byte, radix: 16)
+                    out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+                }
+                runStart = i + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
-        out.append("\"")
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Numbers compare by value: JSON does not tell 1 from 1.0, so a

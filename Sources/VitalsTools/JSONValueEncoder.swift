@@ -45,39 +45,46 @@ struct JSONValueEncoder {
     }
 }
 
-/// A mutable slot of the tree under construction.
+/// A mutable slot of the tree under construction. Children live in their
+/// own stored arrays, so appending never copies a sibling list.
 private final class Node {
-    enum Storage { case value(JSONValue), array([Node]), object([(String, Node)]) }
-    var storage: Storage = .value(.null)
+    enum Kind { case value, array, object }
+    var kind: Kind = .value
+    var scalar: JSONValue = .null
+    var elements: [Node] = []
+    var pairs: [(String, Node)] = []
+
+    var storage: JSONValue {
+        get { value }
+        set {
+            kind = .value
+            scalar = newValue
+        }
+    }
 
     var value: JSONValue {
-        switch storage {
-        case let .value(value): value
-        case let .array(nodes): .array(nodes.map(\.value))
-        case let .object(pairs):
+        switch kind {
+        case .value: scalar
+        case .array: .array(elements.map(\.value))
+        case .object:
             .object(Dictionary(pairs.map { ($0.0, $0.1.value) }, uniquingKeysWith: { _, last in last }))
         }
     }
 
+    func becomeObject() { if kind != .object { kind = .object; pairs = [] } }
+    func becomeArray() { if kind != .array { kind = .array; elements = [] } }
+
     func child(forKey key: String) -> Node {
+        becomeObject()
         let node = Node()
-        if case var .object(pairs) = storage {
-            pairs.append((key, node))
-            storage = .object(pairs)
-        } else {
-            storage = .object([(key, node)])
-        }
+        pairs.append((key, node))
         return node
     }
 
     func appendChild() -> Node {
+        becomeArray()
         let node = Node()
-        if case var .array(nodes) = storage {
-            nodes.append(node)
-            storage = .array(nodes)
-        } else {
-            storage = .array([node])
-        }
+        elements.append(node)
         return node
     }
 }
@@ -88,12 +95,12 @@ private struct TreeEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .value = node.storage { node.storage = .object([]) }
+        node.becomeObject()
         return KeyedEncodingContainer(KeyedContainer<Key>(node: node, codingPath: codingPath))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        if case .value = node.storage { node.storage = .array([]) }
+        node.becomeArray()
         return UnkeyedContainer(node: node, codingPath: codingPath)
     }
 
@@ -103,14 +110,14 @@ private struct TreeEncoder: Encoder {
 /// Primitive values as JSON; everything else through its own `encode(to:)`.
 private func encodeValue(_ value: some Encodable, into node: Node, codingPath: [any CodingKey]) throws {
     switch value {
-    case let v as String: node.storage = .value(.string(v))
-    case let v as Bool: node.storage = .value(.bool(v))
-    case let v as Int: node.storage = .value(.int(v))
-    case let v as Int64: node.storage = .value(.int(Int(v)))
-    case let v as Int32: node.storage = .value(.int(Int(v)))
-    case let v as UInt32: node.storage = .value(.int(Int(v)))
-    case let v as Double: node.storage = .value(v.isFinite ? .double(v) : .null)
-    case let v as JSONValue: node.storage = .value(v)
+    case let v as String: node.storage = .string(v)
+    case let v as Bool: node.storage = .bool(v)
+    case let v as Int: node.storage = .int(v)
+    case let v as Int64: node.storage = .int(Int(v))
+    case let v as Int32: node.storage = .int(Int(v))
+    case let v as UInt32: node.storage = .int(Int(v))
+    case let v as Double: node.storage = v.isFinite ? .double(v) : .null
+    case let v as JSONValue: node.storage = v
     default: try value.encode(to: TreeEncoder(node: node, codingPath: codingPath))
     }
 }
@@ -121,7 +128,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     func name(_ key: Key) -> String { JSONValueEncoder.snakeCase(key.stringValue) }
 
-    mutating func encodeNil(forKey key: Key) throws { node.child(forKey: name(key)).storage = .value(.null) }
+    mutating func encodeNil(forKey key: Key) throws { node.child(forKey: name(key)).storage = .null }
     mutating func encode(_ value: some Encodable, forKey key: Key) throws {
         try encodeValue(value, into: node.child(forKey: name(key)), codingPath: codingPath + [key])
     }
@@ -145,12 +152,12 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let child = node.child(forKey: name(key))
-        child.storage = .object([])
+        child.becomeObject()
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child, codingPath: codingPath + [key]))
     }
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let child = node.child(forKey: name(key))
-        child.storage = .array([])
+        child.becomeArray()
         return UnkeyedContainer(node: child, codingPath: codingPath + [key])
     }
     mutating func superEncoder() -> any Encoder { TreeEncoder(node: node.child(forKey: "super"), codingPath: codingPath) }
@@ -160,21 +167,18 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 private struct UnkeyedContainer: UnkeyedEncodingContainer {
     let node: Node
     var codingPath: [any CodingKey]
-    var count: Int {
-        if case let .array(nodes) = node.storage { return nodes.count }
-        return 0
-    }
+    var count: Int { node.elements.count }
 
-    mutating func encodeNil() throws { node.appendChild().storage = .value(.null) }
+    mutating func encodeNil() throws { node.appendChild().storage = .null }
     mutating func encode(_ value: some Encodable) throws { try encodeValue(value, into: node.appendChild(), codingPath: codingPath) }
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let child = node.appendChild()
-        child.storage = .object([])
+        child.becomeObject()
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child, codingPath: codingPath))
     }
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let child = node.appendChild()
-        child.storage = .array([])
+        child.becomeArray()
         return UnkeyedContainer(node: child, codingPath: codingPath)
     }
     mutating func superEncoder() -> any Encoder { TreeEncoder(node: node.appendChild(), codingPath: codingPath) }
@@ -184,6 +188,6 @@ private struct SingleContainer: SingleValueEncodingContainer {
     let node: Node
     var codingPath: [any CodingKey]
 
-    mutating func encodeNil() throws { node.storage = .value(.null) }
+    mutating func encodeNil() throws { node.storage = .null }
     mutating func encode(_ value: some Encodable) throws { try encodeValue(value, into: node, codingPath: codingPath) }
 }
