@@ -84,11 +84,18 @@ enum EventBatchCodec {
 
     /// Rebuilds a batch from its segments (pieces in any order).
     static func decode(_ segments: [EncodedSegment], kind: EventKind, rowCount: Int, partitionCount: Int) throws(StoreError) -> EventColumns {
-        func pieces(_ name: String) -> [EncodedSegment] {
+        try decode(kind: kind, rowCount: rowCount, partitionCount: partitionCount) { name in
             segments.filter { $0.column == name }.sorted { $0.piece < $1.piece }
         }
+    }
+
+    /// Rebuilds a batch column by column, asking `pieces` for one column's
+    /// segments at a time (in piece order), so that only one column's
+    /// compressed bytes are held at once.
+    static func decode(kind: EventKind, rowCount: Int, partitionCount: Int,
+                       pieces: (String) throws(StoreError) -> [EncodedSegment]) throws(StoreError) -> EventColumns {
         func column<T: FixedWidthInteger & Sendable>(_ name: String, as type: T.Type) throws(StoreError) -> [T] {
-            let parts = pieces(name)
+            let parts = try pieces(name)
             var bounds = [0]
             for part in parts {
                 let count = part.bytes.withUnsafeBytes { bytes -> Result<Int, ColumnarError> in

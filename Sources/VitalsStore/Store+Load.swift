@@ -14,14 +14,19 @@ extension Store {
             for row in batchRows {
                 let kindName: String = row["kind"]
                 guard let kind = EventKind(rawValue: kindName) else { throw StoreError.corrupt("unknown event kind \(kindName)") }
-                var segments: [EncodedSegment] = []
-                let cursor = try Row.fetchCursor(db, sql: "SELECT column_name, piece, bytes FROM event_segments WHERE batch_id = ?",
-                                                 arguments: [row["batch_id"] as Int64])
-                while let segment = try cursor.next() {
-                    let bytes: Data = segment["bytes"]
-                    segments.append(EncodedSegment(column: segment["column_name"], piece: segment["piece"], bytes: [UInt8](bytes)))
+                let batchID: Int64 = row["batch_id"]
+                // One column's compressed pieces at a time: they are dropped once decoded.
+                let columns = try EventBatchCodec.decode(kind: kind, rowCount: row["row_count"], partitionCount: row["partition_count"]) {
+                    (name: String) throws(StoreError) -> [EncodedSegment] in
+                    do {
+                        return try Row.fetchAll(db, sql: "SELECT piece, bytes FROM event_segments WHERE batch_id = ? AND column_name = ? ORDER BY piece",
+                                                arguments: [batchID, name]).map {
+                            EncodedSegment(column: name, piece: $0["piece"], bytes: [UInt8]($0["bytes"] as Data))
+                        }
+                    } catch {
+                        throw StoreError.wrap(error)
+                    }
                 }
-                let columns = try EventBatchCodec.decode(segments, kind: kind, rowCount: row["row_count"], partitionCount: row["partition_count"])
                 batches[kind, default: []].append(columns)
             }
             var mrr: [MRRChange] = []
