@@ -314,6 +314,7 @@ public enum Ingestor {
         guard current == plan.baseCounts else {
             throw StoreError.concurrentWrite("the store was changed by another writer while this ingest was parsing; nothing was written, run it again")
         }
+        try Store.bumpDataVersion(db)
         // Keys below the stored count exist already: update those, insert the rest.
         for record in plan.changedAgencies { try record.key < plan.baseCounts[0] ? record.update(db) : record.insert(db) }
         for record in plan.changedAccounts { try record.key < plan.baseCounts[1] ? record.update(db) : record.insert(db) }

@@ -122,6 +122,7 @@ extension Store {
                 .flatMap(AccountPriority.init(rawValue:)) ?? .normal
             if previous != priority {
                 try db.execute(sql: "UPDATE accounts SET priority = ? WHERE account_key = ?", arguments: [priority.rawValue, accountKey])
+                try Self.bumpDataVersion(db)
             }
             try Self.insert(audit, db)
             return previous
@@ -134,6 +135,7 @@ extension Store {
             let previous = try Bool.fetchOne(db, sql: "SELECT key_user FROM users WHERE user_key = ?", arguments: [userKey]) ?? false
             if previous != keyUser {
                 try db.execute(sql: "UPDATE users SET key_user = ? WHERE user_key = ?", arguments: [keyUser, userKey])
+                try Self.bumpDataVersion(db)
             }
             try Self.insert(audit, db)
             return previous
@@ -214,5 +216,18 @@ extension Store {
     /// The key of an agency id, read from the store (no dataset load).
     public func agencyKey(_ agencyID: String) throws(StoreError) -> Int? {
         try read { try Int.fetchOne($0, sql: "SELECT agency_key FROM agencies WHERE agency_id = ?", arguments: [agencyID]) }
+    }
+}
+
+extension Store {
+    /// Marks that the data a loaded snapshot holds has changed (inside a write).
+    static func bumpDataVersion(_ db: Database) throws {
+        try db.execute(sql: "UPDATE data_version SET version = version + 1 WHERE id = 1")
+    }
+
+    /// The data version: it changes with every ingest, score run and metadata
+    /// write, and with nothing else.
+    public func dataVersion() throws(StoreError) -> Int64 {
+        try read { try Int64.fetchOne($0, sql: "SELECT version FROM data_version WHERE id = 1") ?? 0 }
     }
 }

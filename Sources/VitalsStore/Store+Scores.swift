@@ -61,6 +61,7 @@ extension Store {
     /// was materialized for those days before.
     public func writeScores(_ days: [MaterializedDay], computedAt: Int64 = Int64(Date().timeIntervalSince1970)) throws(StoreError) {
         try write { db in
+            try Self.bumpDataVersion(db)
             for day in days {
                 try db.execute(sql: "DELETE FROM account_scores WHERE as_of_day = ?", arguments: [day.asOfDay])
                 try db.execute(sql: "DELETE FROM agency_results WHERE as_of_day = ?", arguments: [day.asOfDay])

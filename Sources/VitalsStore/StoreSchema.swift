@@ -196,6 +196,18 @@ enum StoreSchema {
                 CREATE INDEX audit_log_by_agency ON audit_log(agency_key, at_ms);
                 """)
         }
+        migrator.registerMigration("v5-data-version") { db in
+            try db.execute(sql: """
+                -- Bumped by every change a loaded snapshot must see (ingest, score, metadata
+                -- writes) and by nothing else (audit entries, webhook attempts), so that a
+                -- server reloads only when the data changed.
+                CREATE TABLE data_version (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    version INTEGER NOT NULL
+                );
+                INSERT INTO data_version (id, version) VALUES (1, 0);
+                """)
+        }
         return migrator
     }
 }

@@ -2,11 +2,12 @@ import Foundation
 import VitalsAnalytics
 import VitalsStore
 
-/// A ``ToolContext`` that follows the store: when `vitals ingest` or
-/// `vitals score` has committed since the last look (the store file or its
-/// WAL changed), the next call loads a fresh context, so a long-running
-/// server answers with the new data and scores without a restart. Looks at
-/// most once per `checkInterval`.
+/// A ``ToolContext`` that follows the store: when `vitals ingest`,
+/// `vitals score` or a metadata write has committed since the last look (the
+/// store's data version moved; audit entries and webhook attempts do not move
+/// it), the next call loads a fresh context, so a long-running server answers
+/// with the new data and scores without a restart. Looks at most once per
+/// `checkInterval`.
 public final class LiveContext: @unchecked Sendable {
     public let store: Store
     public let config: ScoringConfig
@@ -14,7 +15,7 @@ public final class LiveContext: @unchecked Sendable {
 
     private let lock = NSLock()
     private var context: ToolContext
-    private var generation: [Int64]
+    private var generation: Int64
     private var checkedAt = Date()
     private var reloading = false
 
@@ -22,7 +23,7 @@ public final class LiveContext: @unchecked Sendable {
         self.store = store
         self.config = config
         self.checkInterval = checkInterval
-        generation = Self.generation(of: store.path)
+        generation = (try? store.dataVersion()) ?? 0
         context = try ToolContext(store: store, config: config)
     }
 
@@ -36,7 +37,7 @@ public final class LiveContext: @unchecked Sendable {
         }
         checkedAt = now
         let seen = generation
-        let latest = Self.generation(of: store.path)
+        let latest = (try? store.dataVersion()) ?? seen
         guard latest != seen else {
             defer { lock.unlock() }
             return context
@@ -54,15 +55,5 @@ public final class LiveContext: @unchecked Sendable {
             generation = latest
         }
         return fresh ?? stale
-    }
-
-    /// Modification times (ns) and sizes of the store file and its WAL:
-    /// any commit changes one of them.
-    static func generation(of path: String) -> [Int64] {
-        [path, path + "-wal"].flatMap { file -> [Int64] in
-            var info = stat()
-            guard stat(file, &info) == 0 else { return [0, 0] }
-            return [Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec), Int64(info.st_size)]
-        }
     }
 }

@@ -33,8 +33,7 @@ public enum ReadTools {
         var source = "computed"
         var result: JSONValue?
         if tool.matchesDefaults(call), context.isMaterialized(asOf),
-           let text = try? context.store.agencyResult(asOfDay: asOf.day, agencyKey: agency, tool: name),
-           let stored = try? JSONValue.parse(text) {
+           let stored = context.materializedResult(asOf: asOf, agency: agency, tool: name) {
             result = stored
             source = "materialized"
         }

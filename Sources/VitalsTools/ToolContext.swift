@@ -23,6 +23,7 @@ public final class ToolContext: @unchecked Sendable {
     private var analyticsByDay: [Int: Analytics] = [:]
     private var modelsByDay: [Int: ChurnModel] = [:]
     private var scoredByDayAndAgency: [[Int]: ScoredAgency] = [:]
+    private var materializedResults: [String: JSONValue] = [:]
 
     public init(store: Store, config: ScoringConfig = .standard, useMaterialized: Bool = true) throws {
         self.store = store
@@ -37,6 +38,17 @@ public final class ToolContext: @unchecked Sendable {
 
     /// Whether `day` has materialized results this context may use.
     func isMaterialized(_ day: AsOf) -> Bool { useMaterialized && runs[day.day] != nil }
+
+    /// A materialized agency-wide result, read from the store and parsed
+    /// once, then served from memory (a new context follows a new score run).
+    func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue? {
+        let key = "\(day.day)/\(agency)/\(tool)"
+        if let cached = lock.withLock({ materializedResults[key] }) { return cached }
+        guard let text = try? store.agencyResult(asOfDay: day.day, agencyKey: agency, tool: tool),
+              let parsed = try? JSONValue.parse(text) else { return nil }
+        lock.withLock { materializedResults[key] = parsed }
+        return parsed
+    }
 
     /// Analytics as of `day`, cached.
     public func analytics(_ day: AsOf) -> Analytics {

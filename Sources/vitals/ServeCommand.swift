@@ -79,6 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.toolsets = toolsets
             configuration.readOnly = readOnly
             configuration.allowedOrigins = allowedOrigins
+            if let every = ProcessInfo.processInfo.environment["VITALS_SESSION_COMPACT_EVERY"].flatMap(Int.init), every > 0 {
+                configuration.compactEvery = every
+            }
             server = MCPHTTPServer(store: store, live: try LiveContext(store: store, config: try scoring.load()), configuration: configuration)
         } catch let error as ExitCode {
             throw error

@@ -73,7 +73,9 @@ def read_key(token):
 def http_url(vitals, store):
     """`vitals serve --http` on a free loopback port for the whole session."""
     proc = subprocess.Popen([vitals, "serve", "--http", "127.0.0.1:0", "--store", store],
-                            stderr=subprocess.PIPE, text=True, env=os.environ | {"VITALS_WEBHOOK_BACKOFF_MS": "150"})
+                            stderr=subprocess.PIPE, text=True, env=os.environ | {"VITALS_WEBHOOK_BACKOFF_MS": "150",
+                                                                   # compact sessions often, so every test crosses compactions
+                                                                   "VITALS_SESSION_COMPACT_EVERY": "7"})
     url = None
     for line in proc.stderr:
         found = re.search(r"serving MCP at (http://\S+)", line)

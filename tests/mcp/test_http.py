@@ -81,3 +81,16 @@ async def test_the_server_picks_up_new_scores_without_a_restart(vitals, store, h
         after = (await client.call_tool("get_account", {"account_id": account})).structured_content["health_trend"]
     assert [d["as_of"] for d in after] == sorted({d["as_of"] for d in before} | {"2026-11-13"})
 
+
+
+@pytest.mark.anyio
+async def test_a_long_session_survives_compaction(http_url, read_key):
+    """The server compacts a session every 7 requests here (swift-sdk keeps every SSE
+    event of a session); the client keeps its session id and never notices."""
+    client = Client(streamable_http_client(http_url, http_client=httpx2.AsyncClient(headers={"x-api-key": read_key})), mode="legacy")
+    async with client:
+        first = (await client.call_tool("get_agency_overview", {})).structured_content
+        for _ in range(40):
+            result = await client.call_tool("get_agency_overview", {})
+            assert not result.is_error and result.structured_content == first
+        assert len((await client.list_tools()).tools) == 18

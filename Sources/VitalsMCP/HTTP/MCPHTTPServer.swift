@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MCP
 import NIOCore
+import ServiceLifecycle
 import VitalsStore
 import VitalsTools
 
@@ -17,6 +18,10 @@ public struct MCPHTTPConfiguration: Sendable {
     public var allowedOrigins: [String] = []
     /// Sessions idle this long are closed.
     public var sessionTimeout: TimeInterval = 3600
+    /// After this many requests a session is compacted: swift-sdk's
+    /// transport keeps every SSE event of a session (for Last-Event-ID
+    /// resumption), so a long session would grow without bound.
+    public var compactEvery = 500
     public var toolsets: Set<String>?
     public var readOnly = false
 
@@ -60,6 +65,7 @@ public struct MCPHTTPServer: Sendable {
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vitals"),
+            services: [SessionCloser(sessions: sessions)],
             onServerRunning: { [boundPort] channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 boundPort.set(port)
@@ -110,6 +116,8 @@ public struct MCPHTTPServer: Sendable {
             let response = await session.transport.handleRequest(mcpRequest)
             if request.method == .delete, response.statusCode == 200, let ended = await sessions.remove(sessionID) {
                 await ended.transport.disconnect()
+            } else if await sessions.countRequest(sessionID, compactEvery: configuration.compactEvery) {
+                Task { await compact(sessionID, credential: credential) }
             }
             return Self.response(response)
         }
@@ -127,6 +135,56 @@ public struct MCPHTTPServer: Sendable {
 
     func openSession(_ request: MCP.HTTPRequest, credential: Credential) async -> MCP.HTTPResponse {
         let sessionID = UUID().uuidString
+        let (server, transport) = await makeSession(sessionID, credential: credential)
+        do {
+            try await server.start(transport: transport)
+        } catch {
+            await transport.disconnect()
+            return .error(statusCode: 500, .internalError("could not start the session: \(error)"))
+        }
+        await sessions.insert(sessionID, .init(server: server, transport: transport, keyID: credential.keyID, lastAccess: Date(),
+                                               initialize: request))
+        let response = await transport.handleRequest(request)
+        if case .error = response, let failed = await sessions.remove(sessionID) {
+            await failed.transport.disconnect()
+        }
+        return response
+    }
+
+    /// Replaces a session's server and transport with fresh ones that
+    /// replay its `initialize` (same session id, same client), dropping the
+    /// stored SSE events. The old transport is closed a little later, so
+    /// requests in flight on it still complete; resuming a stream from before
+    /// the compaction (Last-Event-ID) is then no longer possible.
+    func compact(_ sessionID: String, credential: Credential) async {
+        guard let current = await sessions.session(sessionID) else { return }
+        let (server, transport) = await makeSession(sessionID, credential: credential)
+        do {
+            try await server.start(transport: transport)
+        } catch {
+            await transport.disconnect()
+            return
+        }
+        _ = await transport.handleRequest(current.initialize)
+        var headers = current.initialize.headers
+        headers[HTTPHeaderName.sessionID] = sessionID
+        let initialized = MCP.HTTPRequest(method: "POST", headers: headers,
+                                          body: Data(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8),
+                                          path: current.initialize.path)
+        _ = await transport.handleRequest(initialized)
+        guard let old = await sessions.replace(sessionID, server: server, transport: transport) else {
+            await transport.disconnect()
+            return
+        }
+        await sessions.retire(old)
+        Task {
+            try? await Task.sleep(for: .seconds(1))
+            if let old = await sessions.takeRetired(old) { await old.disconnect() }
+        }
+    }
+
+    /// A server and a transport for one session id.
+    func makeSession(_ sessionID: String, credential: Credential) async -> (Server, StatefulHTTPServerTransport) {
         let origins = OriginValidator.localhost(port: boundPort.value ?? configuration.port)
         let validators: [any HTTPRequestValidator] = [
             configuration.allowedOrigins.isEmpty ? origins
@@ -143,19 +201,7 @@ public struct MCPHTTPServer: Sendable {
             logger: logger)
         let vitals = VitalsMCPServer(live: live, credential: credential, toolsets: configuration.toolsets, readOnly: configuration.readOnly,
                                      audit: audit)
-        let server = await vitals.makeServer()
-        do {
-            try await server.start(transport: transport)
-        } catch {
-            await transport.disconnect()
-            return .error(statusCode: 500, .internalError("could not start the session: \(error)"))
-        }
-        await sessions.insert(sessionID, .init(server: server, transport: transport, keyID: credential.keyID, lastAccess: Date()))
-        let response = await transport.handleRequest(request)
-        if case .error = response, let failed = await sessions.remove(sessionID) {
-            await failed.transport.disconnect()
-        }
-        return response
+        return (await vitals.makeServer(), transport)
     }
 
     func sweepIdleSessions() async {
@@ -164,6 +210,17 @@ public struct MCPHTTPServer: Sendable {
             for session in await sessions.removeIdle(longerThan: configuration.sessionTimeout) {
                 await session.transport.disconnect()
             }
+        }
+    }
+
+    /// On graceful shutdown (SIGTERM), closes every session's transport so
+    /// that nothing keeps the server from stopping.
+    struct SessionCloser: Service {
+        let sessions: MCPSessionTable
+
+        func run() async throws {
+            try? await gracefulShutdown()
+            for transport in await sessions.drainAll() { await transport.disconnect() }
         }
     }
 
