@@ -21,7 +21,7 @@ public struct MCPHTTPConfiguration: Sendable {
     /// After this many requests a session is compacted: swift-sdk's
     /// transport keeps every SSE event of a session (for Last-Event-ID
     /// resumption), so a long session would grow without bound.
-    public var compactEvery = 500
+    public var compactEvery = 100
     public var toolsets: Set<String>?
     public var readOnly = false
 

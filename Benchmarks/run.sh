@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The one benchmark command (issue 5): on this machine, at one scale,
+#   1. Vitals against DuckDB (PyPI) on the same CSVs: ingest vs load, score vs
+#      the same metrics in SQL (Benchmarks/sql/); fails on any disagreement;
+#   2. the ordo-one kernels in GB/s beside the memory bandwidth of the same run;
+#   3. the MCP load test: 64 sessions against `vitals serve --http` (wrk).
+#   Benchmarks/run.sh [--scale 1m|10m|50m] [--runs N] [--load-seconds S]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCALE=10m RUNS=3 LOAD_SECONDS=60
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --scale) SCALE=$2; shift 2 ;;
+        --runs) RUNS=$2; shift 2 ;;
+        --load-seconds) LOAD_SECONDS=$2; shift 2 ;;
+        *) echo "usage: Benchmarks/run.sh [--scale 1m|10m|50m] [--runs N] [--load-seconds S]" >&2; exit 2 ;;
+    esac
+done
+case "$SCALE" in 1m) EVENTS=1000000 ;; 10m) EVENTS=10000000 ;; 50m) EVENTS=50000000 ;; *) echo "unknown scale $SCALE" >&2; exit 2 ;; esac
+bash scripts/setup.sh
+python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
+command -v wrk >/dev/null || { SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo; $SUDO apt-get install -y -qq wrk; }
+swift build -c release --product vitals >&2
+swift build -c release --product data-gen >&2
+BIN=$(swift build -c release --show-bin-path)
+
+echo "== Vitals vs DuckDB, $SCALE =="
+python3 Benchmarks/side_by_side.py --bin "$BIN" --scale "$SCALE" --runs "$RUNS"
+
+echo; echo "== Kernels (ordo-one/benchmark) =="
+(cd Benchmarks && swift package --disable-sandbox benchmark --target ColumnarKernels --no-progress --format markdown) \
+    > Benchmarks/out/kernels.md 2>/dev/null
+python3 Benchmarks/kernel_table.py < Benchmarks/out/kernels.md
+
+echo; echo "== MCP load, $SCALE =="
+STORE=Benchmarks/out/load-$EVENTS.db
+if [ ! -f "$STORE" ]; then
+    "$BIN/vitals" ingest "Benchmarks/out/data-$EVENTS" --store "$STORE" >&2
+fi
+"$BIN/vitals" score --store "$STORE" >&2
+python3 Benchmarks/mcp_load.py --bin "$BIN" --store "$STORE" --sessions 64 --seconds "$LOAD_SECONDS"
