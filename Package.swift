@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // libzstd from the OS (apt: libzstd-dev), for segment compression.
@@ -75,7 +76,8 @@ let package = Package(
             dependencies: ["VitalsAnalytics", "VitalsStore", "VitalsColumnar"],
             swiftSettings: strictSettings
         ),
-        // The MCP surface on modelcontextprotocol/swift-sdk: tool catalogue, server, transports.
+        // The MCP surface on modelcontextprotocol/swift-sdk: tool catalogue, server, transports,
+        // and the OAuth 2.1 authorization server of the HTTP transport (pages rendered with swift-mustache).
         .target(
             name: "VitalsMCP",
             dependencies: [
@@ -85,6 +87,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,8 +1,8 @@
 import CCrypto
 
 /// The few primitives credentials need, from the system's OpenSSL libcrypto
-/// (Debian's libssl-dev): SHA-256, secure random bytes, constant-time
-/// comparison. Nothing here is hand-written cryptography.
+/// (Debian's libssl-dev): SHA-256, HMAC-SHA-256, secure random bytes,
+/// constant-time comparison. Nothing here is hand-written cryptography.
 public enum Crypto {
     /// SHA-256 of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
@@ -17,6 +17,27 @@ public enum Crypto {
 
     /// SHA-256 of a string's UTF-8 bytes.
     public static func sha256(_ text: String) -> [UInt8] { sha256(Array(text.utf8)) }
+
+    /// HMAC-SHA-256 of `message` under `key` (OpenSSL's one-shot `HMAC`).
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        var length: UInt32 = 0
+        let ok = key.withUnsafeBytes { k in
+            message.withUnsafeBufferPointer { m in
+                digest.withUnsafeMutableBufferPointer { d in
+                    HMAC(EVP_sha256(), k.baseAddress, Int32(key.count), m.baseAddress, m.count, d.baseAddress, &length)
+                }
+            }
+        }
+        precondition(ok != nil && length == SHA256_DIGEST_LENGTH, "OpenSSL HMAC-SHA-256 failed")
+        return digest
+    }
+
+    /// HMAC-SHA-256 of a string's UTF-8 bytes.
+    public static func hmacSHA256(key: [UInt8], _ text: String) -> [UInt8] { hmacSHA256(key: key, message: Array(text.utf8)) }
+
+    /// The PKCE S256 challenge of a verifier (RFC 7636 §4.2): base64url(SHA-256(ASCII(verifier))).
+    public static func pkceS256(_ verifier: String) -> String { base64URL(sha256(verifier)) }
 
     /// `count` bytes from OpenSSL's CSPRNG.
     public static func randomBytes(_ count: Int) -> [UInt8] {

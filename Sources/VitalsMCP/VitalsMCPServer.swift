@@ -15,6 +15,9 @@ public struct VitalsMCPServer: Sendable {
     /// Only tools that change nothing.
     public let readOnly: Bool
 
+    /// The server version MCP clients and `/.well-known/mcp.json` see.
+    public static let version = "0.4.0"
+
     /// The tool categories, as GoCSM's catalogue groups them.
     public static let allToolsets = ["discovery", "risk", "adoption", "login", "revenue", "feedback", "actions"]
 
@@ -55,7 +58,7 @@ public struct VitalsMCPServer: Sendable {
 
     /// A configured `Server` with the tool handlers registered.
     public func makeServer() async -> Server {
-        let server = Server(name: "vitals", version: "0.3.0", instructions: Self.instructions,
+        let server = Server(name: "vitals", version: Self.version, instructions: Self.instructions,
                             capabilities: .init(prompts: .init(listChanged: false), tools: .init(listChanged: false)))
         let tools = self.tools
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
@@ -76,7 +79,7 @@ public struct VitalsMCPServer: Sendable {
         var outcome = "ok"
         defer {
             if !(isWrite && outcome == "ok") {
-                audit?.record(AuditEntry(agencyKey: credential.agencyKey, client: credential.keyID, action: name, accountID: accountID,
+                audit?.record(AuditEntry(agencyKey: credential.agencyKey, client: credential.client, action: name, accountID: accountID,
                                          outcome: outcome, durationMilliseconds: Date().timeIntervalSince(started) * 1000))
             }
         }
@@ -91,7 +94,7 @@ public struct VitalsMCPServer: Sendable {
                 }
             }
             let result = isWrite
-                ? try WriteTools.call(name, agencyID: credential.agencyID, client: credential.keyID, arguments: json, context: live.current(), scopes: credential.scopes)
+                ? try WriteTools.call(name, agencyID: credential.agencyID, client: credential.client, arguments: json, context: live.current(), scopes: credential.scopes)
                 : try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: live.current(), scopes: credential.scopes)
             return CallTool.Result(content: [.text(text: result.text(), annotations: nil, _meta: nil)],
                                    structuredContent: result.mcpValue as Value?, isError: false)

@@ -38,6 +38,13 @@ public enum CredentialError: Error, Equatable, Sendable, CustomStringConvertible
     case revoked(keyID: String)
     case expired(keyID: String)
     case unknownKeyID(String)
+    /// An OAuth access token that is malformed or unknown.
+    case invalidAccessToken
+    case accessTokenExpired
+    /// The token, its grant, or the API key that approved the grant was revoked.
+    case accessTokenRevoked
+    /// The token's audience is another resource (RFC 8707).
+    case accessTokenForAnotherResource(String)
 
     public var description: String {
         switch self {
@@ -47,6 +54,10 @@ public enum CredentialError: Error, Equatable, Sendable, CustomStringConvertible
         case let .revoked(keyID): "API key \(keyID) was revoked"
         case let .expired(keyID): "API key \(keyID) has expired"
         case let .unknownKeyID(keyID): "no API key \(keyID)"
+        case .invalidAccessToken: "invalid access token"
+        case .accessTokenExpired: "access token has expired; refresh it"
+        case .accessTokenRevoked: "access token was revoked; connect the app again"
+        case let .accessTokenForAnotherResource(resource): "access token is for another resource (\(resource))"
         }
     }
 }
@@ -62,18 +73,24 @@ public struct APIKeyRecord: Sendable, Equatable {
     public var revokedAt: Int64?
 }
 
-/// Who is calling: the agency and scopes a verified key carries.
+/// Who is calling: the agency and scopes a verified API key or OAuth
+/// access token carries.
 public struct Credential: Sendable, Equatable {
+    /// What an MCP session is bound to: the API key id, or `grant:<id>` for
+    /// OAuth (so a session outlives the refresh of its access token).
     public var keyID: String
     public var agencyKey: Int
     public var agencyID: String
     public var scopes: Set<Scope>
+    /// Who the audit log names: the API key id, or the OAuth client id.
+    public var client: String
 
-    public init(keyID: String, agencyKey: Int, agencyID: String, scopes: Set<Scope>) {
+    public init(keyID: String, agencyKey: Int, agencyID: String, scopes: Set<Scope>, client: String? = nil) {
         self.keyID = keyID
         self.agencyKey = agencyKey
         self.agencyID = agencyID
         self.scopes = scopes
+        self.client = client ?? keyID
     }
 }
 
@@ -153,5 +170,15 @@ extension Store {
         let scopes: String = row[3]
         return Credential(keyID: keyID, agencyKey: row[1], agencyID: row[2],
                           scopes: Set(scopes.split(separator: " ").compactMap { Scope(rawValue: String($0)) }))
+    }
+}
+
+extension Store {
+    /// The agency of the key id a presented (possibly wrong) key names, for
+    /// auditing a failed sign-in under that agency; nil when unknown.
+    public func agencyKeyOfAPIKey(_ key: String) throws(StoreError) -> Int? {
+        let parts = key.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0] == "vk" else { return nil }
+        return try read { try Int.fetchOne($0, sql: "SELECT agency_key FROM api_keys WHERE key_id = ?", arguments: [String(parts[1])]) }
     }
 }

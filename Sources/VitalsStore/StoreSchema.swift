@@ -208,6 +208,59 @@ enum StoreSchema {
                 INSERT INTO data_version (id, version) VALUES (1, 0);
                 """)
         }
+        migrator.registerMigration("v6-oauth") { db in
+            try db.execute(sql: """
+                -- OAuth clients from dynamic registration (RFC 7591): public clients, no secret.
+                CREATE TABLE oauth_clients (
+                    client_id TEXT PRIMARY KEY,
+                    client_name TEXT NOT NULL,
+                    -- one redirect URI per line
+                    redirect_uris TEXT NOT NULL,
+                    scope TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                -- A grant: one agency's consent to one client (approved with one of its API keys).
+                -- Its codes and tokens are one family: revoking the grant revokes them all.
+                CREATE TABLE oauth_grants (
+                    grant_id TEXT PRIMARY KEY,
+                    client_id TEXT NOT NULL REFERENCES oauth_clients(client_id),
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    approved_by_key TEXT NOT NULL REFERENCES api_keys(key_id),
+                    scopes TEXT NOT NULL,
+                    -- the resource (audience) its tokens are for (RFC 8707)
+                    resource TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER,
+                    revoked_reason TEXT
+                );
+                CREATE INDEX oauth_grants_by_agency ON oauth_grants(agency_key, client_id);
+                CREATE INDEX oauth_grants_by_client ON oauth_grants(client_id);
+                -- Authorization codes: only their SHA-256; single use, short-lived.
+                CREATE TABLE oauth_codes (
+                    code_hash BLOB PRIMARY KEY,
+                    grant_id TEXT NOT NULL REFERENCES oauth_grants(grant_id),
+                    redirect_uri TEXT NOT NULL,
+                    code_challenge TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER
+                ) WITHOUT ROWID;
+                -- Access and refresh tokens: only their SHA-256, looked up by token id.
+                CREATE TABLE oauth_tokens (
+                    token_id TEXT PRIMARY KEY,
+                    grant_id TEXT NOT NULL REFERENCES oauth_grants(grant_id),
+                    -- access | refresh
+                    kind TEXT NOT NULL,
+                    token_hash BLOB NOT NULL,
+                    scopes TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    -- a refresh token: when it was spent (rotated)
+                    used_at INTEGER,
+                    revoked_at INTEGER
+                );
+                CREATE INDEX oauth_tokens_by_grant ON oauth_tokens(grant_id);
+                """)
+        }
         return migrator
     }
 }

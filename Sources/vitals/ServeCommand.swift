@@ -11,7 +11,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the MCP tools: over stdio for local clients, or streamable HTTP at /api/mcp.",
         discussion: """
             A key from `vitals token create` fixes the agency and the scopes of every call (stdio: VITALS_API_KEY; \
-            HTTP: the x-api-key header of each request); the tools its scopes do not allow are not listed.
+            HTTP: the x-api-key header of each request); the tools its scopes do not allow are not listed. Over HTTP, MCP \
+            clients can also connect with OAuth 2.1: they register, open /authorize in a browser where the user pastes \
+            such a key and approves scopes, and then send a bearer token.
             """
     )
 
@@ -25,6 +27,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only these tool categories, comma-separated: \(VitalsMCPServer.allToolsets.joined(separator: ","))")
     var toolsets: String?
     @Flag(name: .customLong("read-only"), help: "Serve no tool that changes anything.") var readOnly = false
+    @Option(name: .customLong("public-url"), help: "HTTP: the address clients reach this server at, e.g. https://vitals.example.com (the OAuth issuer; default http://HOST:PORT).")
+    var publicURL: String?
+    @Option(name: .customLong("rate-limit"), help: "HTTP: requests per second per agency on /api/mcp, as RATE/BURST, or off (default 20/40).")
+    var rateLimit: String = "20/40"
 
     func run() async throws {
         guard stdio != (http != nil) else {
@@ -79,12 +85,29 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.toolsets = toolsets
             configuration.readOnly = readOnly
             configuration.allowedOrigins = allowedOrigins
+            configuration.rateLimit = try RateLimit.parse(rateLimit)
+            let environment = ProcessInfo.processInfo.environment
+            if let limit = environment["VITALS_AUTH_RATE_LIMIT"] { configuration.authRateLimit = try RateLimit.parse(limit) }
+            if let seconds = environment["VITALS_OAUTH_ACCESS_TTL_S"].flatMap(Int64.init), seconds > 0 {
+                configuration.lifetimes.accessToken = seconds
+            }
+            if let publicURL {
+                guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+                      url.query == nil, url.path.isEmpty || url.path == "/" else {
+                    throw ValidationError("--public-url must be an origin such as https://vitals.example.com, got \"\(publicURL)\"")
+                }
+                configuration.publicURL = publicURL
+            }
             if let every = ProcessInfo.processInfo.environment["VITALS_SESSION_COMPACT_EVERY"].flatMap(Int.init), every > 0 {
                 configuration.compactEvery = every
             }
             server = MCPHTTPServer(store: store, live: try LiveContext(store: store, config: try scoring.load()), configuration: configuration)
         } catch let error as ExitCode {
             throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as RateLimitError {
+            throw ValidationError("--rate-limit: \(error)")
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure

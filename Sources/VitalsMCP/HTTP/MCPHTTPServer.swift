@@ -24,6 +24,14 @@ public struct MCPHTTPConfiguration: Sendable {
     public var compactEvery = 100
     public var toolsets: Set<String>?
     public var readOnly = false
+    /// The address clients reach the server at (the OAuth issuer; the MCP
+    /// resource is this plus `endpoint`). Default: `http://HOST:PORT`.
+    public var publicURL: String?
+    /// Per agency, on the MCP endpoint (nil: no limit).
+    public var rateLimit: RateLimit? = RateLimit(rate: 20, burst: 40)
+    /// Per client IP, on registration, token, revocation and the pages' form posts.
+    public var authRateLimit: RateLimit? = RateLimit(rate: 10, burst: 30)
+    public var lifetimes = OAuthLifetimes()
 
     public init(host: String, port: Int) {
         self.host = host
@@ -34,8 +42,10 @@ public struct MCPHTTPConfiguration: Sendable {
 /// Streamable HTTP at `/api/mcp` on Hummingbird 2: sessions with
 /// `Mcp-Session-Id` (created by an `initialize` POST, ended by DELETE, swept
 /// when idle), SSE responses, Origin/Host validation against DNS rebinding,
-/// the `MCP-Protocol-Version` header (swift-sdk's validators), and an API
-/// key in `x-api-key` on every request.
+/// the `MCP-Protocol-Version` header (swift-sdk's validators), and on every
+/// request a credential: an OAuth access token (`Authorization: Bearer`,
+/// from the built-in ``AuthorizationServer``) or an API key (`x-api-key`).
+/// Each agency's requests are rate-limited.
 public struct MCPHTTPServer: Sendable {
     public let store: Store
     public let live: LiveContext
@@ -45,6 +55,9 @@ public struct MCPHTTPServer: Sendable {
     /// The port actually bound (differs from the configured one when that is 0).
     let boundPort = BoundPort()
     let audit: AuditLog
+    let urls: ServerURLs
+    let authorizationServer: AuthorizationServer
+    let agencyLimiter: RateLimiter<Int>?
 
     public init(store: Store, live: LiveContext, configuration: MCPHTTPConfiguration) {
         self.store = store
@@ -52,23 +65,28 @@ public struct MCPHTTPServer: Sendable {
         self.configuration = configuration
         logger = Logger(label: "vitals.http")
         audit = AuditLog(store: store)
+        urls = ServerURLs(publicURL: configuration.publicURL, host: configuration.host, port: configuration.port, endpoint: configuration.endpoint)
+        authorizationServer = AuthorizationServer(store: store, urls: urls, lifetimes: configuration.lifetimes, ipLimit: configuration.authRateLimit)
+        agencyLimiter = configuration.rateLimit.map { RateLimiter($0) }
     }
 
     /// Serves until the process is stopped.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let router = Router()
+        let router = Router(context: VitalsRequestContext.self)
         let endpoint = RouterPath(stringLiteral: configuration.endpoint)
         for method in [HTTPTypes.HTTPRequest.Method.post, .get, .delete] {
             router.on(endpoint, method: method) { request, _ in await self.handle(request) }
         }
         router.get("/healthz") { _, _ in "ok\n" }
+        authorizationServer.addRoutes(to: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vitals"),
             services: [SessionCloser(sessions: sessions)],
-            onServerRunning: { [boundPort] channel in
+            onServerRunning: { [boundPort, urls] channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 boundPort.set(port)
+                urls.bound(host: configuration.host, port: port)
                 await onListening(port)
             },
             logger: logger)
@@ -84,15 +102,14 @@ public struct MCPHTTPServer: Sendable {
     // MARK: - Requests
 
     func handle(_ request: Request) async -> Response {
-        // Every request carries the agency's key; the session does not replace it.
-        guard let key = request.headers[HTTPField.Name("x-api-key")!], !key.isEmpty else {
-            return Self.plainError(401, "missing x-api-key header: send an API key of your agency (vitals token create)")
-        }
+        // Every request carries a credential; the session does not replace it.
         let credential: Credential
-        do {
-            credential = try store.authenticate(key: key)
-        } catch {
-            return Self.plainError(401, String(describing: error))
+        switch authenticate(request) {
+        case let .success(found): credential = found
+        case let .failure(refusal): return refusal.response
+        }
+        if let retry = agencyLimiter?.take(credential.agencyKey) {
+            return HTTPReply.tooManyRequests(retryAfter: retry, "agency \(credential.agencyID)")
         }
         var body: Data?
         do {
@@ -125,6 +142,36 @@ public struct MCPHTTPServer: Sendable {
             return Self.response(await openSession(mcpRequest, credential: credential))
         }
         return Self.response(.error(statusCode: 400, .invalidRequest("Bad Request: Missing \(HTTPHeaderName.sessionID) header")))
+    }
+
+    /// A refused credential, answered 401 with a `WWW-Authenticate`
+    /// challenge that points OAuth clients at the resource metadata (RFC 9728).
+    struct Refusal: Error {
+        let response: Response
+    }
+
+    /// The caller's credential: a bearer access token for this resource, or an API key.
+    func authenticate(_ request: Request) -> Result<Credential, Refusal> {
+        let metadata = "resource_metadata=\"\(urls.protectedResourceMetadata)\""
+        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            let token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+            do {
+                return .success(try store.authenticateAccessToken(token, resource: urls.resource))
+            } catch {
+                let challenge = "Bearer error=\"invalid_token\", error_description=\"\(error.description)\", \(metadata)"
+                return .failure(Refusal(response: Self.plainError(401, error.description, headers: [.wwwAuthenticate: challenge])))
+            }
+        }
+        guard let key = request.headers[HTTPField.Name("x-api-key")!], !key.isEmpty else {
+            return .failure(Refusal(response: Self.plainError(401,
+                "missing credentials: connect with OAuth (Authorization: Bearer) or send an API key of your agency in x-api-key (vitals token create)",
+                headers: [.wwwAuthenticate: "Bearer \(metadata)"])))
+        }
+        do {
+            return .success(try store.authenticate(key: key))
+        } catch {
+            return .failure(Refusal(response: Self.plainError(401, error.description)))
+        }
     }
 
     /// Whether a POST body is an `initialize` request (it opens a session).
@@ -261,9 +308,7 @@ public struct MCPHTTPServer: Sendable {
     }
 
     /// An error before any session exists: JSON with the reason.
-    static func plainError(_ code: Int, _ message: String) -> Response {
-        let body = JSONValue.object(["error": .string(message)]).text()
-        return Response(status: .init(code: code), headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    static func plainError(_ code: Int, _ message: String, headers: HTTPFields = [:]) -> Response {
+        HTTPReply.json(.object(["error": .string(message)]), status: .init(code: code), headers: headers)
     }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import VitalsStore
+
+/// A validated `/authorize` request waiting for the user's consent.
+struct PendingAuthorization: Sendable {
+    let id: String
+    let client: OAuthClient
+    let redirectURI: String
+    let state: String?
+    let codeChallenge: String
+    let scopes: [Scope]
+    let resource: String
+    let expires: Date
+}
+
+/// The consent requests shown and not yet answered, forgotten after their
+/// expiry (they are cheap to start again from the app).
+final class PendingAuthorizations: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requests: [String: PendingAuthorization] = [:]
+
+    func insert(_ request: PendingAuthorization) {
+        lock.withLock {
+            let now = Date()
+            if requests.count > 1000 { requests = requests.filter { $0.value.expires > now } }
+            requests[request.id] = request
+        }
+    }
+
+    /// The request when it exists and has not expired.
+    func get(_ id: String) -> PendingAuthorization? {
+        lock.withLock { requests[id].flatMap { $0.expires > Date() ? $0 : nil } }
+    }
+
+    func remove(_ id: String) { lock.withLock { _ = requests.removeValue(forKey: id) } }
+}
+
+/// Signed-in sessions of the connected-apps page: a random id in an
+/// HttpOnly cookie → the agency whose token signed in; 30 minutes.
+final class SettingsSessions: @unchecked Sendable {
+    struct Session: Sendable {
+        let agencyKey: Int
+        let agencyID: String
+        let keyID: String
+        let expires: Date
+    }
+
+    static let lifetime: TimeInterval = 1800
+    private let lock = NSLock()
+    private var sessions: [String: Session] = [:]
+
+    func insert(_ id: String, _ session: Session) {
+        lock.withLock {
+            let now = Date()
+            if sessions.count > 1000 { sessions = sessions.filter { $0.value.expires > now } }
+            sessions[id] = session
+        }
+    }
+
+    func get(_ id: String?) -> Session? {
+        guard let id else { return nil }
+        return lock.withLock { sessions[id].flatMap { $0.expires > Date() ? $0 : nil } }
+    }
+
+    func remove(_ id: String) { lock.withLock { _ = sessions.removeValue(forKey: id) } }
+}
