@@ -125,12 +125,17 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsStoreTests",
-            dependencies: ["VitalsStore", "DataGenKit"],
+            dependencies: ["VitalsStore", "VitalsCrypto", "DataGenKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "VitalsAnalyticsTests",
             dependencies: ["VitalsAnalytics", "VitalsTools", "VitalsStore", "VitalsColumnar", "DataGenKit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VitalsMCPTests",
+            dependencies: ["VitalsMCP"],
             swiftSettings: strictSettings
         ),
         .testTarget(

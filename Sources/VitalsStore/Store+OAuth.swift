@@ -364,9 +364,9 @@ extension Store {
 
     /// Why a looked-up token no longer counts, or nil.
     static func revocation(_ row: Row) -> String? {
-        if (row["token_revoked_at"] as Int64?) != nil { return "the token was revoked" }
         if (row["grant_revoked_at"] as Int64?) != nil { return "the grant was revoked" }
         if (row["key_revoked_at"] as Int64?) != nil { return "the API key that approved this grant was revoked" }
+        if (row["token_revoked_at"] as Int64?) != nil { return "the token was revoked" }
         return nil
     }
 
