@@ -41,7 +41,7 @@ def main():
                          check=True, capture_output=True, text=True).stdout.strip()
     accounts = json.loads(subprocess.run([vitals, "query", "list_tracked_accounts", "--store", args.store, "--agency", "ag_001",
                                           "--args", '{"limit": 50}'], check=True, capture_output=True, text=True).stdout)["items"]
-    server = subprocess.Popen([vitals, "serve", "--http", "127.0.0.1:0", "--store", args.store], stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen([vitals, "serve", "--http", "127.0.0.1:0", "--store", args.store, "--rate-limit", "off"], stderr=subprocess.PIPE, text=True)
     try:
         url = None
         for line in server.stderr:

@@ -67,7 +67,7 @@ extension Store {
     /// loopback host (RFC 8252 §7.3), without a fragment.
     public func registerOAuthClient(name: String, redirectURIs: [String], scope: String?,
                                     now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> OAuthClient {
-        guard !redirectURIs.isEmpty else { throw OAuthError("invalid_redirect_uri", "redirect_uris is required and must not be empty") }
+        guard !redirectURIs.isEmpty else { throw OAuthError("invalid_client_metadata", "redirect_uris is required and must not be empty") }
         for uri in redirectURIs {
             if let why = Self.redirectURIProblem(uri) { throw OAuthError("invalid_redirect_uri", "\(uri): \(why)") }
         }
@@ -91,11 +91,17 @@ extension Store {
         switch scheme {
         case "https": return nil
         case "http":
-            let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()) || host.hasPrefix("127.")
-            return loopback ? nil : "http is allowed only on a loopback host (127.0.0.1, [::1], localhost); use https"
+            return isLoopback(host) ? nil : "http is allowed only on a loopback host (127.0.0.1, [::1], localhost); use https"
         default:
             return "the scheme must be https (or http on loopback)"
         }
+    }
+
+    /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (not a name that merely starts with `127.`).
+    static func isLoopback(_ host: String) -> Bool {
+        if ["localhost", "::1", "[::1]"].contains(host.lowercased()) { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     public func oauthClient(_ clientID: String) throws(StoreError) -> OAuthClient? {

@@ -1,78 +1,18 @@
-"""Fixtures for the MCP tests: a generated, ingested and scored store, and
-the `vitals` binary that serves it. The client is the Python `mcp` SDK from
-PyPI (nobody here wrote it)."""
-import json
+"""Fixtures for the MCP tests: `vitals serve --http` on the shared store
+(tests/conftest.py builds it). The client is the Python `mcp` SDK from PyPI
+(nobody here wrote it)."""
 import os
 import re
 import subprocess
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def bin_path():
-    if os.environ.get("VITALS_BIN"):
-        return os.environ["VITALS_BIN"]
-    out = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-@pytest.fixture(scope="session")
-def vitals():
-    path = os.path.join(bin_path(), "vitals")
-    assert os.path.exists(path), f"build first: {path} is missing"
-    return path
-
-
-@pytest.fixture(scope="session")
-def store(vitals, tmp_path_factory):
-    """2 agencies × 40 accounts, 160 days, ingested and scored as of 2026-11-20."""
-    work = tmp_path_factory.mktemp("mcp")
-    data, db = str(work / "data"), str(work / "mcp.db")
-    data_gen = os.path.join(os.path.dirname(vitals), "data-gen")
-    subprocess.run([data_gen, "--agencies", "2", "--accounts-per-agency", "40", "--users-per-account", "6",
-                    "--days", "160", "--events", "80000", "--seed", "5", "--as-of", "2026-11-20", "--out", data],
-                   check=True, capture_output=True)
-    subprocess.run([vitals, "ingest", data, "--store", db], check=True, capture_output=True)
-    subprocess.run([vitals, "score", "--store", db], check=True, capture_output=True)
-    return db
-
-
-@pytest.fixture(scope="session")
-def query(vitals, store):
-    """`vitals query` as a function: the CLI path the MCP answers must equal."""
-    def run(tool, agency="ag_001", **arguments):
-        out = subprocess.run([vitals, "query", tool, "--store", store, "--agency", agency, "--args", json.dumps(arguments)],
-                             check=True, capture_output=True, text=True)
-        return json.loads(out.stdout)
-    return run
-
-
-@pytest.fixture(scope="session")
-def token(vitals, store):
-    """`vitals token create` as a function: returns the key it prints once."""
-    def create(agency="ag_001", scopes=None, expires=None):
-        args = [vitals, "token", "create", "--store", store, "--agency", agency]
-        if scopes:
-            args += ["--scopes", scopes]
-        if expires:
-            args += ["--expires", expires]
-        out = subprocess.run(args, check=True, capture_output=True, text=True)
-        return out.stdout.strip()
-    return create
-
-
-@pytest.fixture(scope="session")
-def read_key(token):
-    """A key of ag_001 with every read scope."""
-    return token()
-
 
 @pytest.fixture(scope="session")
 def http_url(vitals, store):
-    """`vitals serve --http` on a free loopback port for the whole session."""
-    proc = subprocess.Popen([vitals, "serve", "--http", "127.0.0.1:0", "--store", store],
+    """`vitals serve --http` on a free loopback port for the whole session; no rate
+    limit, so the suites' quick calls are never throttled."""
+    proc = subprocess.Popen([vitals, "serve", "--http", "127.0.0.1:0", "--store", store, "--rate-limit", "off"],
                             stderr=subprocess.PIPE, text=True, env=os.environ | {"VITALS_WEBHOOK_BACKOFF_MS": "150",
                                                                    # compact sessions often, so every test crosses compactions
                                                                    "VITALS_SESSION_COMPACT_EVERY": "7"})
@@ -86,9 +26,3 @@ def http_url(vitals, store):
     yield url
     proc.terminate()
     proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def full_key(token):
-    """A key of ag_001 with every scope, writes included."""
-    return token(scopes="read:accounts,read:users,read:revenue,read:feedback,write:workflows,write:feedback,write:metadata")

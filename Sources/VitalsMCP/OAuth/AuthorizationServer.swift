@@ -89,7 +89,6 @@ final class AuthorizationServer: Sendable {
             "token_endpoint_auth_methods_supported": .array([.string("none")]),
             "revocation_endpoint_auth_methods_supported": .array([.string("none")]),
             "scopes_supported": Self.scopeNames,
-            "service_documentation": .string(issuer + "/.well-known/mcp.json"),
         ]))
     }
 
