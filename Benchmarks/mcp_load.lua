@@ -1,8 +1,13 @@
 -- wrk script: every wrk thread holds one MCP session (streamable HTTP) and
 -- sends a mix of read-tool calls on it, back to back. Run with as many
 -- threads as connections (-t 64 -c 64) for 64 concurrent sessions.
--- Env: VITALS_API_KEY, VITALS_ACCOUNTS (comma-separated account ids for get_account).
+-- Env: VITALS_API_KEY, VITALS_ACCOUNTS (comma-separated account ids for get_account),
+-- VITALS_CALLS_PER_SECOND (per session; 0 or unset: back to back, which measures
+-- saturation: latency is then queueing behind the other sessions).
 local key = os.getenv("VITALS_API_KEY")
+local pause_ms = 0
+local rate = tonumber(os.getenv("VITALS_CALLS_PER_SECOND") or "0")
+if rate and rate > 0 then pause_ms = 1000 / rate end
 local accounts = {}
 for id in string.gmatch(os.getenv("VITALS_ACCOUNTS") or "", "[^,]+") do table.insert(accounts, id) end
 
@@ -40,6 +45,11 @@ local function body(n)
   if pick == 4 then return call(n, "list_feature_metric_movers", '{"limit":10}') end
   local account = accounts[(n % #accounts) + 1] or "acc_00001"
   return call(n, "get_account", string.format('{"account_id":"%s"}', account))
+end
+
+-- wrk calls this before each request: the pause between one session's calls.
+function delay()
+  return pause_ms
 end
 
 function request()

@@ -4,7 +4,12 @@ mix of read tools served from the materialized results, bounded in time.
 Prints throughput, p50/p95/p99 latency, errors, and the server's RSS over
 the run (sampled every second from /proc) so that its flatness shows.
 
-  python3 Benchmarks/mcp_load.py --bin BIN --store STORE [--sessions 64] [--seconds 60]
+  python3 Benchmarks/mcp_load.py --bin BIN --store STORE [--sessions 64] [--seconds 60] [--rate CALLS_PER_S_PER_SESSION]
+
+With --rate 0 (the default) every session calls back to back: that finds the
+server's saturation throughput, and latency is then mostly queueing (64
+sessions sharing 2 cores with wrk itself). A positive --rate paces each
+session (wrk's delay()), which is how agents call: latency is then service time.
 """
 import argparse
 import json
@@ -32,6 +37,7 @@ def main():
     parser.add_argument("--store", required=True, help="an ingested and scored store")
     parser.add_argument("--sessions", type=int, default=64)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--rate", type=float, default=0, help="calls per second per session (0: back to back)")
     args = parser.parse_args()
     vitals = os.path.join(args.bin, "vitals")
     if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
@@ -61,7 +67,8 @@ def main():
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        env = os.environ | {"VITALS_API_KEY": key, "VITALS_ACCOUNTS": ",".join(a["account_id"] for a in accounts)}
+        env = os.environ | {"VITALS_API_KEY": key, "VITALS_ACCOUNTS": ",".join(a["account_id"] for a in accounts),
+                            "VITALS_CALLS_PER_SECOND": str(args.rate)}
         wrk = subprocess.run(["wrk", "-t", str(args.sessions), "-c", str(args.sessions), "-d", f"{args.seconds}s", "--latency",
                               "-s", os.path.join(HERE, "mcp_load.lua"), url], capture_output=True, text=True, env=env)
         stop.set()
@@ -76,7 +83,8 @@ def main():
     calls, seconds = int(figures["calls"]), float(figures["seconds"])
     errors = int(figures["errors"]) + int(figures["status_errors"]) + int(figures["socket_errors"])
     warm = samples[min(5, len(samples) - 1):]
-    print(f"MCP load, {args.sessions} concurrent sessions, {seconds:.0f} s, {time.strftime('%Y-%m-%d')}, store {args.store}")
+    pacing = f"{args.rate:g} calls/s per session" if args.rate > 0 else "back to back (saturation)"
+    print(f"MCP load, {args.sessions} concurrent sessions, {pacing}, {seconds:.0f} s, {time.strftime('%Y-%m-%d')}, store {args.store}")
     print(f"calls: {calls:,} ({calls / seconds:,.0f}/s), errors: {errors}")
     print(f"latency: p50 {float(figures['p50_ms']):.2f} ms, p95 {float(figures['p95_ms']):.2f} ms, "
           f"p99 {float(figures['p99_ms']):.2f} ms, max {float(figures['max_ms']):.2f} ms (target p99 < 10 ms)")

@@ -69,11 +69,35 @@ public struct VitalsMCPServer: Sendable {
     }
 
     /// One tool call: structured content plus its JSON text, or a tool
-    /// error (`isError`) that says what to do next. Reads are audited in
-    /// the background; writes audit themselves in their own transaction.
+    /// error (`isError`) that says what to do next.
     public func call(_ name: String, arguments: [String: Value]?) -> CallTool.Result {
+        let outcome = answer(name, arguments: arguments.map { JSONValue.object($0.mapValues(JSONValue.init)) })
+        return CallTool.Result(content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
+                               structuredContent: outcome.structured?.mcpValue, isError: outcome.isError)
+    }
+
+    /// What a tool call answers, in the tools' own JSON model.
+    public struct Answer: Sendable {
+        public var text: String
+        public var structured: JSONValue?
+        public var isError: Bool
+
+        /// The `CallTool` result object of MCP: `content` (the JSON text),
+        /// `structuredContent`, `isError`.
+        public var resultJSON: JSONValue {
+            var result: [String: JSONValue] = [
+                "content": .array([.object(["type": .string("text"), "text": .string(text)])]),
+                "isError": .bool(isError),
+            ]
+            if let structured { result["structuredContent"] = structured }
+            return .object(result)
+        }
+    }
+
+    /// Runs a tool for the credential's agency. Reads are audited in the
+    /// background; writes audit themselves in their own transaction.
+    public func answer(_ name: String, arguments json: JSONValue?) -> Answer {
         let started = Date()
-        let json = arguments.map { JSONValue.object($0.mapValues(JSONValue.init)) }
         let accountID: String? = if case let .string(id)? = json?["account_id"] { id } else { nil }
         let isWrite = WriteTools.named(name) != nil
         var outcome = "ok"
@@ -96,18 +120,24 @@ public struct VitalsMCPServer: Sendable {
             let result = isWrite
                 ? try WriteTools.call(name, agencyID: credential.agencyID, client: credential.client, arguments: json, context: live.current(), scopes: credential.scopes)
                 : try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: live.current(), scopes: credential.scopes)
-            return CallTool.Result(content: [.text(text: result.text(), annotations: nil, _meta: nil)],
-                                   structuredContent: result.mcpValue as Value?, isError: false)
+            return Answer(text: result.text(), structured: result, isError: false)
         } catch {
             outcome = error.message
-            return CallTool.Result(content: [.text(text: error.message, annotations: nil, _meta: nil)], isError: true)
+            return Answer(text: error.message, structured: nil, isError: true)
         }
+    }
+
+    /// Starts a configured server on `transport`, with tool calls answered
+    /// on the fast path (``ToolCallFastPath``).
+    public func start(on transport: any Transport) async throws -> Server {
+        let server = await makeServer()
+        try await server.start(transport: ToolCallFastPath(inner: transport, server: self))
+        return server
     }
 
     /// Serves over standard input and output until the client closes it.
     public func runStdio() async throws {
-        let server = await makeServer()
-        try await server.start(transport: StdioTransport())
+        let server = try await start(on: StdioTransport())
         await server.waitUntilCompleted()
     }
 }

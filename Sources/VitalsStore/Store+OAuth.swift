@@ -38,6 +38,20 @@ public struct OAuthTokens: Sendable, Equatable {
     public var grantID: String
 }
 
+/// What a grant transaction decided: tokens, or a refusal that must still
+/// commit (a reuse revokes the grant before the error is returned).
+private enum GrantOutcome {
+    case issued(OAuthTokens)
+    case refused(OAuthError)
+
+    func tokens() throws(OAuthError) -> OAuthTokens {
+        switch self {
+        case let .issued(tokens): tokens
+        case let .refused(error): throw error
+        }
+    }
+}
+
 /// How long codes and tokens live.
 public struct OAuthLifetimes: Sendable, Equatable {
     public var code: Int64 = 60
@@ -154,8 +168,7 @@ extension Store {
     public func exchangeAuthorizationCode(_ code: String, clientID: String, redirectURI: String, codeVerifier: String, resource: String?,
                                           lifetimes: OAuthLifetimes = OAuthLifetimes(),
                                           now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> OAuthTokens {
-        enum Outcome { case issued(OAuthTokens), refused(OAuthError) }
-        let outcome: Outcome = try write { db in
+        let outcome: GrantOutcome = try write { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT c.grant_id, c.redirect_uri, c.code_challenge, c.expires_at, c.used_at, g.client_id, g.agency_key, g.scopes,
                        g.resource, g.revoked_at
@@ -193,10 +206,7 @@ extension Store {
                                        outcome: "ok: \(scopes)"), db)
             return .issued(tokens)
         }
-        switch outcome {
-        case let .issued(tokens): return tokens
-        case let .refused(error): throw error
-        }
+        return try outcome.tokens()
     }
 
     /// The refresh-token grant, with rotation: the presented token is spent
@@ -207,8 +217,7 @@ extension Store {
                                    lifetimes: OAuthLifetimes = OAuthLifetimes(),
                                    now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> OAuthTokens {
         let requested = try scope.map(Self.parseOAuthScope)
-        enum Outcome { case issued(OAuthTokens), refused(OAuthError) }
-        let outcome: Outcome = try write { db in
+        let outcome: GrantOutcome = try write { db in
             guard let (tokenID, row) = try Self.lookUpToken(refreshToken, prefix: "vrt", db) else {
                 return .refused(OAuthError("invalid_grant", "unknown refresh token"))
             }
@@ -240,10 +249,7 @@ extension Store {
                                        outcome: "ok: \(scopes)"), db)
             return .issued(tokens)
         }
-        switch outcome {
-        case let .issued(tokens): return tokens
-        case let .refused(error): throw error
-        }
+        return try outcome.tokens()
     }
 
     /// Token revocation (RFC 7009): a refresh token revokes its whole grant,

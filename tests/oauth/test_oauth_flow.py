@@ -4,7 +4,6 @@ posted as a browser would), tools answering as `vitals query` does with a bearer
 token, refresh with rotation, revocation, the audit log and `vitals clients`."""
 import re
 import subprocess
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import anyio

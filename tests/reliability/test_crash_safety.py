@@ -15,6 +15,7 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from served import start
 
 TRIALS = 6
 
@@ -132,15 +133,10 @@ async def test_score_beside_a_serving_server(bin_dir, dataset, tmp_path):
     vitals(bin_dir, "ingest", dataset, "--store", store)
     vitals(bin_dir, "score", "--store", store)
     key = vitals(bin_dir, "token", "create", "--store", store, "--agency", "ag_001").stdout.strip()
-    server = subprocess.Popen([os.path.join(bin_dir, "vitals"), "serve", "--http", "127.0.0.1:0", "--store", store],
-                              stderr=subprocess.PIPE, text=True)
+    # No rate limit: the loop below calls as fast as it can while score runs.
+    server = start(os.path.join(bin_dir, "vitals"), store, "--rate-limit", "off")
+    url = server.url
     try:
-        url = None
-        for line in server.stderr:
-            if "serving MCP at " in line:
-                url = line.split("serving MCP at ")[1].strip()
-                break
-        assert url
         client = Client(streamable_http_client(url, http_client=httpx2.AsyncClient(headers={"x-api-key": key})), mode="legacy")
         async with client:
             expected = (await client.call_tool("list_accounts_at_risk", {"limit": 200})).structured_content
@@ -164,5 +160,4 @@ async def test_score_beside_a_serving_server(bin_dir, dataset, tmp_path):
             assert scorer.returncode == 0
             assert answers > 4
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()

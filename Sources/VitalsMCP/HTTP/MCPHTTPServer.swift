@@ -182,9 +182,10 @@ public struct MCPHTTPServer: Sendable {
 
     func openSession(_ request: MCP.HTTPRequest, credential: Credential) async -> MCP.HTTPResponse {
         let sessionID = UUID().uuidString
-        let (server, transport) = await makeSession(sessionID, credential: credential)
+        let (vitals, transport) = makeSession(sessionID, credential: credential)
+        let server: Server
         do {
-            try await server.start(transport: transport)
+            server = try await vitals.start(on: transport)
         } catch {
             await transport.disconnect()
             return .error(statusCode: 500, .internalError("could not start the session: \(error)"))
@@ -205,9 +206,10 @@ public struct MCPHTTPServer: Sendable {
     /// the compaction (Last-Event-ID) is then no longer possible.
     func compact(_ sessionID: String, credential: Credential) async {
         guard let current = await sessions.session(sessionID) else { return }
-        let (server, transport) = await makeSession(sessionID, credential: credential)
+        let (vitals, transport) = makeSession(sessionID, credential: credential)
+        let server: Server
         do {
-            try await server.start(transport: transport)
+            server = try await vitals.start(on: transport)
         } catch {
             await transport.disconnect()
             return
@@ -230,8 +232,8 @@ public struct MCPHTTPServer: Sendable {
         }
     }
 
-    /// A server and a transport for one session id.
-    func makeSession(_ sessionID: String, credential: Credential) async -> (Server, StatefulHTTPServerTransport) {
+    /// The tools and a transport for one session id.
+    func makeSession(_ sessionID: String, credential: Credential) -> (VitalsMCPServer, StatefulHTTPServerTransport) {
         let origins = OriginValidator.localhost(port: boundPort.value ?? configuration.port)
         let validators: [any HTTPRequestValidator] = [
             configuration.allowedOrigins.isEmpty ? origins
@@ -248,7 +250,7 @@ public struct MCPHTTPServer: Sendable {
             logger: logger)
         let vitals = VitalsMCPServer(live: live, credential: credential, toolsets: configuration.toolsets, readOnly: configuration.readOnly,
                                      audit: audit)
-        return (await vitals.makeServer(), transport)
+        return (vitals, transport)
     }
 
     func sweepIdleSessions() async {
