@@ -112,6 +112,10 @@ struct ServeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
+        if publicURL == nil, !["127.0.0.1", "localhost", "::1"].contains(host) {
+            printError("warning: serving on \(host) without --public-url: OAuth clients will be told the issuer is http://\(host):PORT; "
+                + "pass the address they reach this server at, e.g. --public-url https://vitals.example.com")
+        }
         try await server.run { port in
             printError("vitals serving MCP at http://\(host):\(port)/api/mcp")
         }

@@ -29,7 +29,7 @@ public struct MCPHTTPConfiguration: Sendable {
     public var publicURL: String?
     /// Per agency, on the MCP endpoint (nil: no limit).
     public var rateLimit: RateLimit? = RateLimit(rate: 20, burst: 40)
-    /// Per client IP, on registration, token, revocation and the pages' form posts.
+    /// Per client IP, on registration, authorization, token, revocation and the pages' form posts.
     public var authRateLimit: RateLimit? = RateLimit(rate: 10, burst: 30)
     public var lifetimes = OAuthLifetimes()
 
@@ -170,7 +170,8 @@ public struct MCPHTTPServer: Sendable {
         do {
             return .success(try store.authenticate(key: key))
         } catch {
-            return .failure(Refusal(response: Self.plainError(401, error.description)))
+            // A 401 always names a scheme (RFC 9110 §15.5.2): OAuth is the other way in.
+            return .failure(Refusal(response: Self.plainError(401, error.description, headers: [.wwwAuthenticate: "Bearer \(metadata)"])))
         }
     }
 

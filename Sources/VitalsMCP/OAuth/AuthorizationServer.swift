@@ -16,7 +16,7 @@ final class AuthorizationServer: Sendable {
     let store: Store
     let urls: ServerURLs
     let lifetimes: OAuthLifetimes
-    /// Per client IP: registration, token, revocation and every form post (token guessing).
+    /// Per client IP: registration, authorization, token, revocation and every form post (token guessing).
     let ipLimiter: RateLimiter<String>?
     let pending = PendingAuthorizations()
     let settingsSessions = SettingsSessions()
@@ -40,7 +40,10 @@ final class AuthorizationServer: Sendable {
         router.post("/register") { request, context in
             await self.limited(context) { await self.register(request) }
         }
-        router.get("/authorize") { request, _ in self.authorize(request) }
+        router.get("/authorize") { request, context in
+            // Limited too: each request holds a pending consent in memory for 10 minutes.
+            await self.limited(context) { self.authorize(request) }
+        }
         router.post("/authorize") { request, context in
             await self.limited(context) { await self.consent(request) }
         }
