@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from tenancy import assert_foreign_ids_unreachable
 
 READ_TOOLS = [
     "list_tracked_accounts", "search_accounts", "get_account", "search_users", "get_user", "get_agency_overview",
@@ -137,17 +138,7 @@ async def test_a_key_of_agency_b_cannot_see_agency_a(transport, vitals, store, q
     account_a = query("list_tracked_accounts", agency="ag_001")["items"][0]["account_id"]
     user_a = query("search_users", agency="ag_001", query="usr", limit=1)["items"][0]["user_id"]
     async with connect(transport, vitals, store, key_b, http_url) as client:
-        overview = structured(await client.call_tool("get_agency_overview", {}))
-        assert overview["agency_id"] == "ag_002"
-        for tool in ["get_account", "get_login_activity", "list_feature_adoption_gaps", "list_inactive_users",
-                     "list_failed_payments", "get_feature_metrics", "list_feature_metric_movers", "list_feedback_responses"]:
-            result = await client.call_tool(tool, {"account_id": account_a})
-            assert result.is_error, tool
-            assert result.content[0].text == f"account {account_a} is not tracked by this agency — call search_accounts to find the account_id"
-        result = await client.call_tool("get_user", {"user_id": user_a})
-        assert result.is_error and result.content[0].text.startswith(f"user {user_a} is not a user of this agency")
-        listed = structured(await client.call_tool("search_accounts", {"query": account_a}))
-        assert listed["total"] == 0
+        await assert_foreign_ids_unreachable(client, "ag_002", account_a, user_a)
 
 
 def test_bad_revoked_and_expired_keys_are_refused(vitals, store, token):
