@@ -17,6 +17,12 @@ public enum Scope: String, Sendable, CaseIterable, Codable, Comparable {
 
     public static func < (a: Scope, b: Scope) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 
+    /// The stored form of a scope list: sorted names, space-separated.
+    static func storedText(_ scopes: [Scope]) -> String { scopes.sorted().map(\.rawValue).joined(separator: " ") }
+
+    /// Reads the stored form back.
+    static func parseStored(_ text: String) -> [Scope] { text.split(separator: " ").compactMap { Scope(rawValue: String($0)) } }
+
     /// Parses `read:accounts,read:users` (commas or spaces).
     public static func parseList(_ text: String) throws(CredentialError) -> [Scope] {
         var scopes: [Scope] = []
@@ -109,7 +115,7 @@ extension Store {
             try db.execute(sql: """
                 INSERT INTO api_keys (key_id, agency_key, scopes, key_hash, label, created_at, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [keyID, agencyKey, sorted.map(\.rawValue).joined(separator: " "), Data(Crypto.sha256(key)), label, now, expiresAt])
+                """, arguments: [keyID, agencyKey, Scope.storedText(sorted), Data(Crypto.sha256(key)), label, now, expiresAt])
         }
         return (key, APIKeyRecord(keyID: keyID, agencyID: agencyID, scopes: sorted, label: label, createdAt: now, expiresAt: expiresAt, revokedAt: nil))
     }
@@ -129,7 +135,7 @@ extension Store {
             sql += " ORDER BY k.created_at DESC, k.key_id"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let scopes: String = row[2]
-                return APIKeyRecord(keyID: row[0], agencyID: row[1], scopes: scopes.split(separator: " ").compactMap { Scope(rawValue: String($0)) },
+                return APIKeyRecord(keyID: row[0], agencyID: row[1], scopes: Scope.parseStored(scopes),
                                     label: row[3], createdAt: row[4], expiresAt: row[5], revokedAt: row[6])
             }
         }
@@ -148,9 +154,7 @@ extension Store {
     /// Verifies a presented key: known, hash equal (constant time), not
     /// revoked, not expired. Unknown and malformed keys get the same answer.
     public func authenticate(key: String, now: Int64 = Int64(Date().timeIntervalSince1970)) throws(CredentialError) -> Credential {
-        let parts = key.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "vk", parts[1].count == 10 else { throw .invalidKey }
-        let keyID = String(parts[1])
+        guard let keyID = Self.credentialID(key, prefix: "vk", idLength: 10) else { throw .invalidKey }
         let row: Row?
         do {
             row = try read { db in
@@ -169,11 +173,19 @@ extension Store {
         if let expires: Int64 = row[4], expires <= now { throw .expired(keyID: keyID) }
         let scopes: String = row[3]
         return Credential(keyID: keyID, agencyKey: row[1], agencyID: row[2],
-                          scopes: Set(scopes.split(separator: " ").compactMap { Scope(rawValue: String($0)) }))
+                          scopes: Set(Scope.parseStored(scopes)))
     }
 }
 
 extension Store {
+    /// The id part of a well-formed `<prefix>_<id>_<secret>` credential
+    /// (API keys, OAuth tokens), or nil.
+    static func credentialID(_ credential: String, prefix: String, idLength: Int) -> String? {
+        let parts = credential.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == prefix, parts[1].count == idLength else { return nil }
+        return String(parts[1])
+    }
+
     /// The agency of the key id a presented (possibly wrong) key names, for
     /// auditing a failed sign-in under that agency; nil when unknown.
     public func agencyKeyOfAPIKey(_ key: String) throws(StoreError) -> Int? {

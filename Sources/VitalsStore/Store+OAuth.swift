@@ -152,11 +152,11 @@ extension Store {
             try db.execute(sql: """
                 INSERT INTO oauth_grants (grant_id, client_id, agency_key, approved_by_key, scopes, resource, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [grantID, clientID, credential.agencyKey, credential.keyID, Self.scopeText(scopes), resource, now])
+                """, arguments: [grantID, clientID, credential.agencyKey, credential.keyID, Scope.storedText(scopes), resource, now])
             try db.execute(sql: "INSERT INTO oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, expires_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [Data(Crypto.sha256(code)), grantID, redirectURI, codeChallenge, now + lifetimes.code])
             try Self.insert(AuditEntry(atMilliseconds: now * 1000, agencyKey: credential.agencyKey, client: clientID, action: "oauth.grant",
-                                       outcome: "ok: \(Self.scopeText(scopes)) approved with key \(credential.keyID)"), db)
+                                       outcome: "ok: \(Scope.storedText(scopes)) approved with key \(credential.keyID)"), db)
         }
         return code
     }
@@ -238,12 +238,12 @@ extension Store {
             if let resource, resource != grantResource {
                 return .refused(OAuthError("invalid_target", "resource \(resource) differs from the authorized resource \(grantResource)"))
             }
-            let held = Set(Self.scopes(row["scopes"]))
+            let held = Set(Scope.parseStored(row["scopes"]))
             if let requested, let extra = requested.first(where: { !held.contains($0) }) {
                 return .refused(OAuthError("invalid_scope", "\(extra.rawValue) was not granted; a refresh can only narrow the scopes"))
             }
             try db.execute(sql: "UPDATE oauth_tokens SET used_at = ? WHERE token_id = ?", arguments: [now, tokenID])
-            let scopes = requested.map(Self.scopeText) ?? (row["scopes"] as String)
+            let scopes = requested.map(Scope.storedText) ?? (row["scopes"] as String)
             let tokens = try Self.issueTokens(grantID: grantID, scopes: scopes, lifetimes: lifetimes, now: now, db)
             try Self.insert(AuditEntry(atMilliseconds: now * 1000, agencyKey: agencyKey, client: clientID, action: "oauth.refresh",
                                        outcome: "ok: \(scopes)"), db)
@@ -292,7 +292,7 @@ extension Store {
         let audience: String = row["resource"]
         guard audience == resource else { throw .accessTokenForAnotherResource(audience) }
         return Credential(keyID: "grant:" + (row["grant_id"] as String), agencyKey: row["agency_key"], agencyID: row["agency_id"],
-                          scopes: Set(Self.scopes(row["scopes"])), client: row["client_id"])
+                          scopes: Set(Scope.parseStored(row["scopes"])), client: row["client_id"])
     }
 
     // MARK: - Connected apps
@@ -311,7 +311,7 @@ extension Store {
                 ORDER BY MAX(g.created_at) DESC, g.client_id
                 """, arguments: [agencyKey])
             return rows.map { row in
-                ConnectedApp(clientID: row[0], clientName: row[1], scopes: Array(Set(Self.scopes(row[2]))).sorted(), grantedAt: row[3],
+                ConnectedApp(clientID: row[0], clientName: row[1], scopes: Array(Set(Scope.parseStored(row[2]))).sorted(), grantedAt: row[3],
                              lastUsedMilliseconds: row[5], active: (row[4] as Int) == 1)
             }
         }
@@ -353,15 +353,13 @@ extension Store {
         }
         return OAuthTokens(accessToken: try mint("vat", kind: "access", lifetime: lifetimes.accessToken),
                            refreshToken: try mint("vrt", kind: "refresh", lifetime: lifetimes.refreshToken),
-                           expiresIn: lifetimes.accessToken, scopes: self.scopes(scopes), grantID: grantID)
+                           expiresIn: lifetimes.accessToken, scopes: Scope.parseStored(scopes), grantID: grantID)
     }
 
     /// A token's row (with its grant, client, agency and approving key) when
     /// the token is well-formed, known and its hash matches in constant time.
     static func lookUpToken(_ token: String, prefix: String, _ db: Database) throws -> (String, Row)? {
-        let parts = token.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == prefix, parts[1].count == 20 else { return nil }
-        let tokenID = String(parts[1])
+        guard let tokenID = credentialID(token, prefix: prefix, idLength: 20) else { return nil }
         guard let row = try Row.fetchOne(db, sql: """
             SELECT t.token_hash, t.grant_id, t.scopes, t.expires_at, t.used_at, t.revoked_at AS token_revoked_at,
                    g.client_id, g.agency_key, g.resource, g.revoked_at AS grant_revoked_at, k.revoked_at AS key_revoked_at, a.agency_id
@@ -388,7 +386,4 @@ extension Store {
         try db.execute(sql: "UPDATE oauth_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL", arguments: [now, grantID])
     }
 
-    static func scopeText(_ scopes: [Scope]) -> String { scopes.sorted().map(\.rawValue).joined(separator: " ") }
-
-    static func scopes(_ text: String) -> [Scope] { text.split(separator: " ").compactMap { Scope(rawValue: String($0)) } }
 }

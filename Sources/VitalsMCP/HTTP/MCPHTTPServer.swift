@@ -52,8 +52,6 @@ public struct MCPHTTPServer: Sendable {
     public let configuration: MCPHTTPConfiguration
     let sessions = MCPSessionTable()
     let logger: Logger
-    /// The port actually bound (differs from the configured one when that is 0).
-    let boundPort = BoundPort()
     let audit: AuditLog
     let urls: ServerURLs
     let authorizationServer: AuthorizationServer
@@ -83,10 +81,9 @@ public struct MCPHTTPServer: Sendable {
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vitals"),
             services: [SessionCloser(sessions: sessions)],
-            onServerRunning: { [boundPort, urls] channel in
+            onServerRunning: { [urls] channel in
                 let port = channel.localAddress?.port ?? configuration.port
-                boundPort.set(port)
-                urls.bound(host: configuration.host, port: port)
+                urls.bound(port: port)
                 await onListening(port)
             },
             logger: logger)
@@ -235,7 +232,7 @@ public struct MCPHTTPServer: Sendable {
 
     /// The tools and a transport for one session id.
     func makeSession(_ sessionID: String, credential: Credential) -> (VitalsMCPServer, StatefulHTTPServerTransport) {
-        let origins = OriginValidator.localhost(port: boundPort.value ?? configuration.port)
+        let origins = OriginValidator.localhost(port: urls.port)
         let validators: [any HTTPRequestValidator] = [
             configuration.allowedOrigins.isEmpty ? origins
                 : OriginValidator(allowedHosts: origins.allowedHosts + configuration.allowedOrigins.map(Self.host(ofOrigin:)),
@@ -275,14 +272,6 @@ public struct MCPHTTPServer: Sendable {
     }
 
     // MARK: - Conversions
-
-    /// The listening port, set once the server runs.
-    final class BoundPort: @unchecked Sendable {
-        private let lock = NSLock()
-        private var port: Int?
-        var value: Int? { lock.withLock { port } }
-        func set(_ value: Int) { lock.withLock { port = value } }
-    }
 
     struct FixedSessionID: SessionIDGenerator {
         let id: String
