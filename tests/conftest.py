@@ -1,11 +1,12 @@
 """Fixtures shared by the MCP and OAuth suites: the `vitals` binary, a
 generated, ingested and scored store, and the CLI (`vitals query`,
 `vitals token create`) the served answers are compared with."""
-import json
 import os
 import subprocess
 
 import pytest
+
+from cli import querier
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -40,12 +41,8 @@ def store(vitals, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def query(vitals, store):
-    """`vitals query` as a function: the CLI path the MCP answers must equal."""
-    def run(tool, agency="ag_001", **arguments):
-        out = subprocess.run([vitals, "query", tool, "--store", store, "--agency", agency, "--args", json.dumps(arguments)],
-                             check=True, capture_output=True, text=True)
-        return json.loads(out.stdout)
-    return run
+    """`vitals query` on the shared store."""
+    return querier(vitals, store)
 
 
 @pytest.fixture(scope="session")

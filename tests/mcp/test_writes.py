@@ -4,6 +4,7 @@ outbox, with the run id as idempotency key, across a server restart."""
 import http.server
 import json
 import os
+import sqlite3
 import subprocess
 import threading
 import time
@@ -13,6 +14,8 @@ import jsonschema
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+
+from cli import querier
 
 pytestmark = pytest.mark.anyio
 
@@ -165,7 +168,15 @@ async def test_a_webhook_is_retried_with_one_idempotency_key_until_delivered(vit
     assert (latest["run_id"], latest["status"], latest["attempts"]) == (run["run_id"], "delivered", 3)
 
 
-async def test_a_server_restarted_mid_retry_still_delivers(vitals, store, full_key, query, tmp_path):
+async def test_a_server_restarted_mid_retry_still_delivers(vitals, store, full_key, tmp_path):
+    # A store of its own: every server on a store delivers its outbox, and the session's
+    # HTTP server (tests/mcp/conftest.py) would otherwise make the retry before the restart.
+    own = str(tmp_path / "restart.db")
+    with sqlite3.connect(store) as source, sqlite3.connect(own) as copy:
+        source.backup(copy)
+    store = own
+    query = querier(vitals, store)
+
     receiver = Receiver(failures=1)
     add_workflow(vitals, store, tmp_path, "wf_hook_restart", receiver.url)
     account = query("list_tracked_accounts", limit=1)["items"][0]["account_id"]
