@@ -16,14 +16,15 @@ let package = Package(
         .library(name: "VitalsColumnar", targets: ["VitalsColumnar"]),
         .library(name: "VitalsStore", targets: ["VitalsStore"]),
         .library(name: "VitalsAnalytics", targets: ["VitalsAnalytics"]),
+        .library(name: "VitalsJSON", targets: ["VitalsJSON"]),
         .library(name: "VitalsTools", targets: ["VitalsTools"]),
+        .library(name: "VitalsProtocol", targets: ["VitalsProtocol"]),
         .library(name: "VitalsMCP", targets: ["VitalsMCP"]),
         .library(name: "DataGenKit", targets: ["DataGenKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -46,6 +47,12 @@ let package = Package(
         .target(
             name: "VitalsCrypto",
             dependencies: ["CCrypto"],
+            swiftSettings: strictSettings
+        ),
+        // The JSON value every layer shares (tool arguments and results, JSON-RPC, HTTP bodies):
+        // an exact parser and a sorted-key writer. A leaf: Foundation only.
+        .target(
+            name: "VitalsJSON",
             swiftSettings: strictSettings
         ),
         // Typed column buffers, dictionaries, CSV bytes, zstd segments, kernels.
@@ -73,17 +80,26 @@ let package = Package(
         // The read tools (`vitals query` and the MCP server) and `vitals score`'s materializer.
         .target(
             name: "VitalsTools",
-            dependencies: ["VitalsAnalytics", "VitalsStore", "VitalsColumnar"],
+            dependencies: ["VitalsJSON", "VitalsAnalytics", "VitalsStore", "VitalsColumnar"],
             swiftSettings: strictSettings
         ),
-        // The MCP surface on modelcontextprotocol/swift-sdk: tool catalogue, server, transports,
+        // The MCP protocol core (ours: see the README): strict JSON-RPC 2.0, both MCP generations
+        // (2025-11-25 sessions and the stateless 2026-07-28 revision), the stdio line router.
+        // Knows no tool, no store and no HTTP server.
+        .target(
+            name: "VitalsProtocol",
+            dependencies: ["VitalsJSON"],
+            swiftSettings: strictSettings
+        ),
+        // The MCP surface on the protocol core: tool catalogue, server, streamable HTTP,
         // and the OAuth 2.1 authorization server of the HTTP transport (pages rendered with swift-mustache).
         .target(
             name: "VitalsMCP",
             dependencies: [
+                "VitalsJSON",
+                "VitalsProtocol",
                 "VitalsTools",
                 "VitalsStore",
-                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,6 +112,7 @@ let package = Package(
             dependencies: [
                 "VitalsStore",
                 "VitalsAnalytics",
+                "VitalsJSON",
                 "VitalsTools",
                 "VitalsMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -130,12 +147,25 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsAnalyticsTests",
-            dependencies: ["VitalsAnalytics", "VitalsTools", "VitalsStore", "VitalsColumnar", "DataGenKit"],
+            dependencies: ["VitalsJSON", "VitalsAnalytics", "VitalsTools", "VitalsStore", "VitalsColumnar", "DataGenKit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VitalsJSONTests",
+            dependencies: ["VitalsJSON"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VitalsProtocolTests",
+            dependencies: ["VitalsProtocol", "VitalsJSON"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "VitalsMCPTests",
-            dependencies: ["VitalsMCP"],
+            dependencies: [
+                "VitalsMCP", "VitalsProtocol", "VitalsJSON", "VitalsStore", "VitalsTools", "DataGenKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,5 @@
-import VitalsStore
 import VitalsColumnar
+import VitalsStore
 
 /// One tracked account's score as of T: facts, health, risk signals.
 public struct AccountScore: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import VitalsStore
 import VitalsColumnar
+import VitalsStore
 
 /// The as-of day `T` and the windows of DESIGN.md, in epoch seconds.
 /// "The last N days" are days `[T−N+1, T]`: timestamps from `T−N+1 00:00Z` up

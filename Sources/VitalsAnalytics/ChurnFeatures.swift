@@ -1,5 +1,5 @@
-import VitalsStore
 import VitalsColumnar
+import VitalsStore
 
 /// The inputs of the churn model for one account as of T: the health
 /// components, the risk signals (0/1), and how the account moves against its

@@ -1,5 +1,5 @@
-import VitalsStore
 import VitalsColumnar
+import VitalsStore
 
 /// A feature pushing an account's churn risk up, with its contribution to
 /// the log-odds.

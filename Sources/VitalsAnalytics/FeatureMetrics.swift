@@ -1,5 +1,5 @@
-import VitalsStore
 import VitalsColumnar
+import VitalsStore
 
 /// Sort order of feature movers.
 public enum MoverDirection: String, Sendable, Codable, CaseIterable {

@@ -1,5 +1,5 @@
-import VitalsStore
 import VitalsColumnar
+import VitalsStore
 
 /// A sum of cents and a count of accounts.
 public struct MoneyCount: Sendable, Equatable, Codable {

@@ -1,5 +1,5 @@
-import VitalsStore
 import VitalsColumnar
+import VitalsStore
 
 /// A user without a login in the requested window.
 public struct InactiveUser: Sendable, Equatable, Codable {

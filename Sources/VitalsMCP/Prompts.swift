@@ -1,9 +1,34 @@
-import MCP
+import VitalsJSON
+import VitalsProtocol
 
 /// The seed's starter conversations as MCP prompts, and a briefing on safe
 /// use (as Customermates ships one to paste before anything else).
 enum VitalsPrompts {
-    struct Entry {
+    /// An MCP `Prompt`: what `prompts/list` shows.
+    struct Prompt: Sendable {
+        struct Argument: Sendable {
+            var name: String
+            var title: String
+            var description: String
+            var required: Bool
+        }
+
+        var name: String
+        var title: String
+        var description: String
+        var arguments: [Argument] = []
+
+        var json: JSONValue {
+            [
+                "name": .string(name), "title": .string(title), "description": .string(description),
+                "arguments": .array(arguments.map {
+                    ["name": .string($0.name), "title": .string($0.title), "description": .string($0.description), "required": .bool($0.required)]
+                }),
+            ]
+        }
+    }
+
+    struct Entry: Sendable {
         var prompt: Prompt
         /// The user message, from the prompt's arguments.
         var text: @Sendable ([String: String]) -> String
@@ -12,27 +37,27 @@ enum VitalsPrompts {
     static let entries: [Entry] = [
         Entry(prompt: Prompt(name: "pulse_check", title: "Pulse check",
                              description: "A one-paragraph agency health summary, then the accounts most likely to churn.",
-                             arguments: [.init(name: "top", title: "How many accounts", description: "How many at-risk accounts to name, e.g. 3", required: false)])) { args in
+                             arguments: [Prompt.Argument(name: "top", title: "How many accounts", description: "How many at-risk accounts to name, e.g. 3", required: false)])) { args in
             "Give me a one-paragraph agency health summary (call get_agency_overview), then the \(args["top"] ?? "3") accounts most likely to churn "
                 + "(list_accounts_at_risk), each with its top churn drivers and the evidence of its risk signals."
         },
         Entry(prompt: Prompt(name: "outreach_prep", title: "Outreach prep",
                              description: "Renewals coming up in the Watch or At Risk band, by MRR, with the top risk signal of each.",
-                             arguments: [.init(name: "days", title: "Days ahead", description: "How far ahead to look, e.g. 14", required: false)])) { args in
+                             arguments: [Prompt.Argument(name: "days", title: "Days ahead", description: "How far ahead to look, e.g. 14", required: false)])) { args in
             "Find accounts with renewals in the next \(args["days"] ?? "14") days that are in the Watch or At Risk band "
                 + "(list_upcoming_renewals with bands [\"Watch\", \"At Risk\"]), sorted by MRR. For each, give me the top risk signal (get_account)."
         },
         Entry(prompt: Prompt(name: "adoption_coaching", title: "Adoption coaching",
                              description: "The features with the biggest week-over-week drop across tracked accounts, and who to coach.",
-                             arguments: [.init(name: "window", title: "Window in days", description: "Days per compared window, e.g. 7", required: false)])) { args in
+                             arguments: [Prompt.Argument(name: "window", title: "Window in days", description: "Days per compared window, e.g. 7", required: false)])) { args in
             "Which features are seeing the biggest drop in usage over the last \(args["window"] ?? "7") days against the \(args["window"] ?? "7") before, "
                 + "across my tracked accounts (list_feature_metric_movers, direction down)? For the top one, which core features do the "
                 + "declining accounts not use at all (list_feature_adoption_gaps)?"
         },
         Entry(prompt: Prompt(name: "action", title: "Action",
                              description: "List an account's workflows, then trigger one on the account owner (needs write:workflows).",
-                             arguments: [.init(name: "account", title: "Account", description: "Account name or id, e.g. AcmeCo", required: true),
-                                         .init(name: "workflow", title: "Workflow", description: "Workflow name, e.g. Renewal Reminder — 30 day", required: true)])) { args in
+                             arguments: [Prompt.Argument(name: "account", title: "Account", description: "Account name or id, e.g. AcmeCo", required: true),
+                                         Prompt.Argument(name: "workflow", title: "Workflow", description: "Workflow name, e.g. Renewal Reminder — 30 day", required: true)])) { args in
             "List the workflows available for \(args["account"] ?? "the account") (search_accounts to find it, then list_workflows), "
                 + "then trigger the '\(args["workflow"] ?? "renewal reminder")' workflow on the account owner. Confirm with me before triggering."
         },
@@ -52,16 +77,19 @@ enum VitalsPrompts {
         },
     ]
 
-    static var prompts: [Prompt] { entries.map(\.prompt) }
+    static var prompts: [JSONValue] { entries.map(\.prompt.json) }
 
-    static func get(_ name: String, arguments: [String: String]?) throws -> GetPrompt.Result {
+    /// A `GetPromptResult`: the prompt's description and its one user message.
+    static func get(_ name: String, arguments: [String: String]) throws(JSONRPCError) -> JSONValue {
         guard let entry = entries.first(where: { $0.prompt.name == name }) else {
-            throw MCPError.invalidParams("unknown prompt \(name); the prompts are: \(entries.map(\.prompt.name).joined(separator: ", "))")
+            throw .invalidParams("unknown prompt \(name); the prompts are: \(entries.map(\.prompt.name).joined(separator: ", "))")
         }
-        for argument in entry.prompt.arguments ?? [] where argument.required == true && arguments?[argument.name] == nil {
-            throw MCPError.invalidParams("prompt \(name) needs the argument \(argument.name) (\(argument.description ?? ""))")
+        for argument in entry.prompt.arguments where argument.required && arguments[argument.name] == nil {
+            throw .invalidParams("prompt \(name) needs the argument \(argument.name) (\(argument.description))")
         }
-        return GetPrompt.Result(description: entry.prompt.description,
-                                messages: [Prompt.Message(role: .user, content: .text(text: entry.text(arguments ?? [:])))])
+        return [
+            "description": .string(entry.prompt.description),
+            "messages": [["role": "user", "content": ["type": "text", "text": .string(entry.text(arguments))]]],
+        ]
     }
 }

@@ -1,4 +1,4 @@
-import MCP
+import VitalsJSON
 import VitalsStore
 import VitalsTools
 
@@ -8,7 +8,7 @@ import VitalsTools
 public enum ToolCatalog {
     /// One parameter of DESIGN.md's shared vocabulary.
     struct Parameter {
-        var schema: [String: Value]
+        var schema: [String: JSONValue]
         var description: String
     }
 
@@ -50,32 +50,47 @@ public enum ToolCatalog {
         "get_user": ["user_id"], "get_login_activity": ["account_id"],
     ]
 
+    /// An MCP `Tool` object.
+    struct Tool: Sendable {
+        var name: String
+        var json: JSONValue
+    }
+
     /// The tool definitions: the reads, then the writes.
-    public static let tools: [Tool] = ReadTools.all.map(definition) + WriteTools.all.map(definition)
+    static let tools: [Tool] = ReadTools.all.map(definition) + WriteTools.all.map(definition)
+
+    /// The `tools/list` entry of a tool.
+    static func tool(name: String, title: String, description: String, input: JSONValue, output: JSONValue,
+                     readOnly: Bool, destructive: Bool, idempotent: Bool, openWorld: Bool) -> Tool {
+        Tool(name: name, json: [
+            "name": .string(name), "title": .string(title), "description": .string(description),
+            "inputSchema": input, "outputSchema": output,
+            "annotations": ["title": .string(title), "readOnlyHint": .bool(readOnly), "destructiveHint": .bool(destructive),
+                            "idempotentHint": .bool(idempotent), "openWorldHint": .bool(openWorld)],
+        ])
+    }
 
     /// A write tool's definition: its annotations say what it changes.
     static func definition(_ tool: WriteTool) -> Tool {
-        var properties: [String: Value] = [:]
+        var properties: [String: JSONValue] = [:]
         for name in tool.arguments {
             let parameter = vocabulary[name]!
             var schema = parameter.schema
             schema["description"] = .string(parameter.description)
             properties[name] = .object(schema)
         }
-        let input: Value = .object([
+        let input: JSONValue = .object([
             "type": "object", "properties": .object(properties),
             "required": .array(tool.required.map { .string($0) }), "additionalProperties": false,
         ])
         let output = objectSchema((writeFields[tool.name] ?? [:]).merging(["agency_id": "string"]) { a, _ in a })
-        return Tool(name: tool.name, title: tool.title, description: "Changes data (needs \(tool.scope.rawValue)). " + tool.summary,
-                    inputSchema: input,
-                    annotations: .init(title: tool.title, readOnlyHint: false, destructiveHint: tool.destructive,
-                                       idempotentHint: tool.idempotent, openWorldHint: tool.name == "trigger_workflow" || tool.name == "request_feedback"),
-                    outputSchema: output)
+        return Self.tool(name: tool.name, title: tool.title, description: "Changes data (needs \(tool.scope.rawValue)). " + tool.summary,
+                         input: input, output: output, readOnly: false, destructive: tool.destructive, idempotent: tool.idempotent,
+                         openWorld: tool.name == "trigger_workflow" || tool.name == "request_feedback")
     }
 
     static func definition(_ tool: ReadTool) -> Tool {
-        var properties: [String: Value] = [:]
+        var properties: [String: JSONValue] = [:]
         for name in tool.arguments + ["as_of"] + (tool.isList ? ["limit", "cursor"] : []) {
             let parameter = vocabulary[name]!
             var schema = parameter.schema
@@ -84,25 +99,24 @@ public enum ToolCatalog {
             schema["description"] = .string(description)
             properties[name] = .object(schema)
         }
-        let input: Value = .object([
+        let input: JSONValue = .object([
             "type": "object",
             "properties": .object(properties),
             "required": .array((required[tool.name] ?? []).map { .string($0) }),
             "additionalProperties": false,
         ])
-        return Tool(name: tool.name, title: tool.title, description: tool.summary, inputSchema: input,
-                    annotations: .init(title: tool.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false),
-                    outputSchema: outputSchema(tool))
+        return Self.tool(name: tool.name, title: tool.title, description: tool.summary, input: input, output: outputSchema(tool),
+                         readOnly: true, destructive: false, idempotent: true, openWorld: false)
     }
 
     /// A field type: `string`, `integer`, `number`, `boolean`, `array`,
     /// `object`, or one of them with `?` (may be null).
-    static func fieldSchema(_ type: String) -> Value {
+    static func fieldSchema(_ type: String) -> JSONValue {
         type.hasSuffix("?") ? ["type": .array([.string(String(type.dropLast())), "null"])] : ["type": .string(type)]
     }
 
     /// An object whose listed fields are all present (absent values are explicit nulls).
-    static func objectSchema(_ fields: [String: String]) -> Value {
+    static func objectSchema(_ fields: [String: String]) -> JSONValue {
         .object(["type": "object", "properties": .object(fields.mapValues(fieldSchema)),
                  "required": .array(fields.keys.sorted().map { .string($0) })])
     }
@@ -163,7 +177,7 @@ public enum ToolCatalog {
 
     /// What a tool's result carries: the envelope, its own fields, and for
     /// lists the page fields and the fields of every item.
-    static func outputSchema(_ tool: ReadTool) -> Value {
+    static func outputSchema(_ tool: ReadTool) -> JSONValue {
         guard case var .object(schema) = outputSchema(list: tool.isList),
               case var .object(properties)? = schema["properties"], case var .array(required)? = schema["required"] else {
             return outputSchema(list: tool.isList)
@@ -181,14 +195,14 @@ public enum ToolCatalog {
     }
 
     /// What every result carries; lists add their page fields.
-    static func outputSchema(list: Bool) -> Value {
-        var properties: [String: Value] = [
+    static func outputSchema(list: Bool) -> JSONValue {
+        var properties: [String: JSONValue] = [
             "agency_id": ["type": "string", "description": "The agency the answer is scoped to."],
             "as_of": ["type": "string", "description": "The day T of the answer."],
             "source": ["type": "string", "enum": ["materialized", "computed"],
                        "description": "Read from the nightly scores, or computed from the events now."],
         ]
-        var required: [Value] = ["agency_id", "as_of", "source"]
+        var required: [JSONValue] = ["agency_id", "as_of", "source"]
         if list {
             properties["items"] = ["type": "array", "items": ["type": "object"]]
             properties["total"] = ["type": "integer", "minimum": 0, "description": "Items in the whole list."]

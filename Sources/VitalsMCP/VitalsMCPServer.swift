@@ -1,9 +1,10 @@
 import Foundation
-import MCP
+import VitalsJSON
+import VitalsProtocol
 import VitalsStore
 import VitalsTools
 
-/// The Vitals MCP server on modelcontextprotocol/swift-sdk: the tools of
+/// The Vitals MCP service on the protocol core (``MCPServerCore``): the tools of
 /// ``ToolCatalog`` that a credential's scopes allow, every call scoped to
 /// the credential's agency.
 public struct VitalsMCPServer: Sendable {
@@ -43,9 +44,9 @@ public struct VitalsMCPServer: Sendable {
     }
 
     /// Their MCP definitions, in catalogue order.
-    public var tools: [Tool] {
+    public var tools: [JSONValue] {
         let served = servedNames
-        return ToolCatalog.tools.filter { served.contains($0.name) }
+        return ToolCatalog.tools.filter { served.contains($0.name) }.map(\.json)
     }
 
     static let instructions = """
@@ -56,47 +57,9 @@ public struct VitalsMCPServer: Sendable {
         next_cursor back as cursor until has_more is false.
         """
 
-    /// A configured `Server` with the tool handlers registered.
-    public func makeServer() async -> Server {
-        let server = Server(name: "vitals", version: Self.version, instructions: Self.instructions,
-                            capabilities: .init(prompts: .init(listChanged: false), tools: .init(listChanged: false)))
-        let tools = self.tools
-        await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
-        await server.withMethodHandler(ListPrompts.self) { _ in .init(prompts: VitalsPrompts.prompts) }
-        await server.withMethodHandler(GetPrompt.self) { params in try VitalsPrompts.get(params.name, arguments: params.arguments) }
-        await server.withMethodHandler(CallTool.self) { params in self.call(params.name, arguments: params.arguments) }
-        return server
-    }
-
-    /// One tool call: structured content plus its JSON text, or a tool
-    /// error (`isError`) that says what to do next.
-    public func call(_ name: String, arguments: [String: Value]?) -> CallTool.Result {
-        let outcome = answer(name, arguments: arguments.map { JSONValue.object($0.mapValues(JSONValue.init)) })
-        return CallTool.Result(content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
-                               structuredContent: outcome.structured?.mcpValue, isError: outcome.isError)
-    }
-
-    /// What a tool call answers, in the tools' own JSON model.
-    public struct Answer: Sendable {
-        public var text: String
-        public var structured: JSONValue?
-        public var isError: Bool
-
-        /// The `CallTool` result object of MCP: `content` (the JSON text),
-        /// `structuredContent`, `isError`.
-        public var resultJSON: JSONValue {
-            var result: [String: JSONValue] = [
-                "content": .array([.object(["type": .string("text"), "text": .string(text)])]),
-                "isError": .bool(isError),
-            ]
-            if let structured { result["structuredContent"] = structured }
-            return .object(result)
-        }
-    }
-
     /// Runs a tool for the credential's agency. Reads are audited in the
     /// background; writes audit themselves in their own transaction.
-    public func answer(_ name: String, arguments json: JSONValue?) -> Answer {
+    public func answer(_ name: String, arguments json: JSONValue?) -> MCPToolResult {
         let started = Date()
         let accountID: String? = if case let .string(id)? = json?["account_id"] { id } else { nil }
         let isWrite = WriteTools.named(name) != nil
@@ -120,24 +83,35 @@ public struct VitalsMCPServer: Sendable {
             let result = isWrite
                 ? try WriteTools.call(name, agencyID: credential.agencyID, client: credential.client, arguments: json, context: live.current(), scopes: credential.scopes)
                 : try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: live.current(), scopes: credential.scopes)
-            return Answer(text: result.text(), structured: result, isError: false)
+            return MCPToolResult(text: result.text(), structured: result, isError: false)
         } catch {
             outcome = error.message
-            return Answer(text: error.message, structured: nil, isError: true)
+            return MCPToolResult(text: error.message, structured: nil, isError: true)
         }
     }
 
-    /// Starts a configured server on `transport`, with tool calls answered
-    /// on the fast path (``ToolCallFastPath``).
-    public func start(on transport: any Transport) async throws -> Server {
-        let server = await makeServer()
-        try await server.start(transport: ToolCallFastPath(inner: transport, server: self))
-        return server
+    /// Serves over standard input and output until the client closes it.
+    public func runStdio() async {
+        await StdioRouter(core: MCPServerCore(service: self)).run()
+    }
+}
+
+extension VitalsMCPServer: MCPService {
+    public var implementation: MCPImplementation { MCPImplementation(name: "vitals", title: "Vitals", version: Self.version) }
+    public var instructions: String? { Self.instructions }
+
+    public func tools(for client: MCPClient) -> [JSONValue] { tools }
+
+    public func callTool(_ name: String, arguments: [String: JSONValue], client: MCPClient) async throws(JSONRPCError) -> MCPToolResult {
+        guard ReadTools.named(name) != nil || WriteTools.named(name) != nil else {
+            throw .invalidParams("Unknown tool: \(name); tools/list names the tools this credential may call")
+        }
+        return answer(name, arguments: .object(arguments))
     }
 
-    /// Serves over standard input and output until the client closes it.
-    public func runStdio() async throws {
-        let server = try await start(on: StdioTransport())
-        await server.waitUntilCompleted()
+    public func prompts() -> [JSONValue] { VitalsPrompts.prompts }
+
+    public func prompt(_ name: String, arguments: [String: String]) throws(JSONRPCError) -> JSONValue {
+        try VitalsPrompts.get(name, arguments: arguments)
     }
 }

@@ -1,5 +1,6 @@
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 import VitalsStore
 
 /// One call of a read tool: the agency it is scoped to, its arguments and T.

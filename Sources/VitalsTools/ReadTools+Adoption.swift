@@ -1,5 +1,6 @@
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 import VitalsStore
 
 extension ReadTools {

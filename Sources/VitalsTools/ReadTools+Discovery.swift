@@ -1,6 +1,7 @@
 import Foundation
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 import VitalsStore
 
 extension ReadTools {

@@ -1,5 +1,6 @@
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 import VitalsStore
 
 /// An at-risk account: its summary, the signals' evidence and the churn drivers.

@@ -1,6 +1,7 @@
 import Foundation
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 import VitalsStore
 
 /// The read tools of DESIGN.md's MCP surface: the one code path that

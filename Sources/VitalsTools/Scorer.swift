@@ -1,6 +1,7 @@
 import Foundation
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 import VitalsStore
 
 /// `vitals score`: computes every tracked account's score and the default

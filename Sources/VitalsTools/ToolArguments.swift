@@ -1,5 +1,6 @@
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 
 /// A tool's arguments, read from a JSON object with DESIGN.md's one
 /// vocabulary. Every read checks the type and range and says what was

@@ -1,6 +1,7 @@
 import Foundation
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 import VitalsStore
 
 /// What every tool call runs against: the loaded dataset, the store's

@@ -1,6 +1,7 @@
 import Foundation
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 import VitalsStore
 
 /// A tool that changes something: it records what it did in the store and

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VitalsJSON
 import VitalsStore
 import VitalsTools
 

@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        try await server.runStdio()
+        await server.runStdio()
     }
 
     func serveHTTP(_ address: String, toolsets: Set<String>?) async throws {
@@ -97,9 +97,6 @@ struct ServeCommand: AsyncParsableCommand {
                     throw ValidationError("--public-url must be an origin such as https://vitals.example.com, got \"\(publicURL)\"")
                 }
                 configuration.publicURL = publicURL
-            }
-            if let every = ProcessInfo.processInfo.environment["VITALS_SESSION_COMPACT_EVERY"].flatMap(Int.init), every > 0 {
-                configuration.compactEvery = every
             }
             server = MCPHTTPServer(store: store, live: try LiveContext(store: store, config: try scoring.load()), configuration: configuration)
         } catch let error as ExitCode {

@@ -1,6 +1,6 @@
-@testable import DataGenKit
 import Foundation
 import Testing
+@testable import DataGenKit
 
 @Suite("Configuration and helpers")
 struct ConfigTests {

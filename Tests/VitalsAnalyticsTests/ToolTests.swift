@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsJSON
 import VitalsStore
 @testable import VitalsTools
 

@@ -10,8 +10,6 @@ from served import start
 def http_url(vitals, store):
     """`vitals serve --http` on a free loopback port for the whole session; no rate
     limit, so the suites' quick calls are never throttled."""
-    server = start(vitals, store, "--rate-limit", "off", env={"VITALS_WEBHOOK_BACKOFF_MS": "150",
-                                                             # compact sessions often, so every test crosses compactions
-                                                             "VITALS_SESSION_COMPACT_EVERY": "7"})
+    server = start(vitals, store, "--rate-limit", "off", env={"VITALS_WEBHOOK_BACKOFF_MS": "150"})
     yield server.url
     server.stop()

@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import VitalsAnalytics
+import VitalsJSON
 import VitalsStore
 import VitalsTools
 

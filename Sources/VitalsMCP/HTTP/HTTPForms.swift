@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import VitalsJSON
 import VitalsTools
 
 /// The fields of an `application/x-www-form-urlencoded` body or a query

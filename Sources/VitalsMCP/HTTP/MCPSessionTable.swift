@@ -1,84 +1,57 @@
 import Foundation
-import MCP
+import VitalsProtocol
 
-/// The live streamable-HTTP sessions: one MCP `Server` and one transport
-/// actor each, bound to the API key that opened the session.
-actor MCPSessionTable {
+/// The legacy (2025-11-25 and earlier) streamable-HTTP sessions: the client
+/// each `initialize` declared, bound to the credential that opened it.
+/// Modern (2026-07-28) requests need none of this.
+final class MCPSessionTable: @unchecked Sendable {
     struct Session {
-        var server: Server
-        var transport: StatefulHTTPServerTransport
-        /// Only the key that opened a session may use it.
+        let client: MCPClient
+        /// Only the key (or OAuth grant) that opened a session may use it.
         let keyID: String
         var lastAccess: Date
-        /// The request that opened the session, replayed to compact it.
-        let initialize: MCP.HTTPRequest
-        /// Requests since the session was opened or last compacted.
-        var requests = 0
-        var compacting = false
     }
 
+    private let lock = NSLock()
     private var sessions: [String: Session] = [:]
-    /// Transports replaced by a compaction, closed a moment later.
-    private var retiring: [ObjectIdentifier: StatefulHTTPServerTransport] = [:]
 
-    var count: Int { sessions.count }
+    var count: Int { lock.withLock { sessions.count } }
 
-    func insert(_ id: String, _ session: Session) { sessions[id] = session }
-
-    /// The session, its last access set to now.
-    func touch(_ id: String) -> Session? {
-        guard var session = sessions[id] else { return nil }
-        session.lastAccess = Date()
-        sessions[id] = session
-        return session
+    /// Opens a session and returns its id (128 random bits, visible ASCII as the spec asks).
+    func open(_ client: MCPClient, keyID: String) -> String {
+        let id = UUID().uuidString.lowercased()
+        lock.withLock { sessions[id] = Session(client: client, keyID: keyID, lastAccess: Date()) }
+        return id
     }
 
-    func remove(_ id: String) -> Session? { sessions.removeValue(forKey: id) }
-
-    /// Counts a request; true when the session is due for compaction (and marks it so).
-    func countRequest(_ id: String, compactEvery: Int) -> Bool {
-        guard var session = sessions[id] else { return false }
-        session.requests += 1
-        let due = session.requests >= compactEvery && !session.compacting
-        if due { session.compacting = true }
-        sessions[id] = session
-        return due
+    /// The session's client, its last access set to now; nil when unknown
+    /// or opened by another key (which must not learn that it exists).
+    func touch(_ id: String, keyID: String) -> MCPClient? {
+        lock.withLock {
+            guard var session = sessions[id], session.keyID == keyID else { return nil }
+            session.lastAccess = Date()
+            sessions[id] = session
+            return session.client
+        }
     }
 
-    /// Swaps in a fresh server and transport for a session; returns the old transport.
-    func replace(_ id: String, server: Server, transport: StatefulHTTPServerTransport) -> StatefulHTTPServerTransport? {
-        guard var session = sessions[id] else { return nil }
-        let old = session.transport
-        session.server = server
-        session.transport = transport
-        session.requests = 0
-        session.compacting = false
-        sessions[id] = session
-        return old
+    /// Ends a session; false when there was none for this key.
+    func close(_ id: String, keyID: String) -> Bool {
+        lock.withLock {
+            guard sessions[id]?.keyID == keyID else { return false }
+            sessions[id] = nil
+            return true
+        }
     }
 
-    func session(_ id: String) -> Session? { sessions[id] }
-
-    func retire(_ transport: StatefulHTTPServerTransport) { retiring[ObjectIdentifier(transport)] = transport }
-
-    /// Removes a retired transport; nil when shutdown already took it.
-    func takeRetired(_ transport: StatefulHTTPServerTransport) -> StatefulHTTPServerTransport? {
-        retiring.removeValue(forKey: ObjectIdentifier(transport))
-    }
-
-    /// Every transport, live or retiring, removed from the table (shutdown).
-    func drainAll() -> [StatefulHTTPServerTransport] {
-        let all = sessions.values.map(\.transport) + retiring.values
-        sessions.removeAll()
-        retiring.removeAll()
-        return all
-    }
-
-    /// Removes and returns the sessions idle for longer than `timeout`.
-    func removeIdle(longerThan timeout: TimeInterval) -> [Session] {
+    /// Drops the sessions idle for longer than `timeout`; returns how many.
+    @discardableResult
+    func removeIdle(longerThan timeout: TimeInterval) -> Int {
         let now = Date()
-        let idle = sessions.filter { now.timeIntervalSince($0.value.lastAccess) > timeout }
-        for id in idle.keys { sessions.removeValue(forKey: id) }
-        return Array(idle.values)
+        return lock.withLock {
+            let idle = sessions.filter { now.timeIntervalSince($0.value.lastAccess) > timeout }.keys
+            for id in idle { sessions[id] = nil }
+            return idle.count
+        }
     }
 }

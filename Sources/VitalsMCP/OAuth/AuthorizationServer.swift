@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import VitalsCrypto
+import VitalsJSON
 import VitalsStore
 import VitalsTools
 

@@ -4,17 +4,18 @@
 /// equal the computed one), and a `Decodable` walk into an enum probes each
 /// value's type by throwing, which costs milliseconds on a 200-item list.
 /// Numbers here go through Swift's correctly rounded `Double(_:)`.
-struct JSONValueParser {
-    struct Failure: Error, CustomStringConvertible {
-        var offset: Int
-        var message: String
-        var description: String { "invalid JSON at byte \(offset): \(message)" }
+public struct JSONValueParser {
+    /// Where and why JSON text could not be parsed.
+    public struct Failure: Error, CustomStringConvertible {
+        public var offset: Int
+        public var message: String
+        public var description: String { "invalid JSON at byte \(offset): \(message)" }
     }
 
     private let bytes: [UInt8]
     private var index = 0
 
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         var parser = JSONValueParser(bytes: bytes)
         parser.skipSpace()
         let value = try parser.value(depth: 0)

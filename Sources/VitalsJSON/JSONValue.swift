@@ -35,8 +35,13 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// Parses JSON text (numbers exactly: what ``text(pretty:)`` wrote reads back equal).
-    public static func parse(_ text: String) throws -> JSONValue {
+    public static func parse(_ text: String) throws(JSONValueParser.Failure) -> JSONValue {
         try JSONValueParser.parse(Array(text.utf8))
+    }
+
+    /// Parses JSON bytes (UTF-8), as they arrive from a socket or a pipe.
+    public static func parse(bytes: [UInt8]) throws(JSONValueParser.Failure) -> JSONValue {
+        try JSONValueParser.parse(bytes)
     }
 
     /// Any `Encodable` as a JSON value, keys in snake_case, nil as null.
@@ -47,10 +52,15 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     /// Compact or pretty (two-space indent) JSON text, keys sorted.
     public func text(pretty: Bool = false) -> String {
+        String(decoding: utf8(pretty: pretty), as: UTF8.self)
+    }
+
+    /// The same text as UTF-8 bytes, ready for a socket or a pipe.
+    public func utf8(pretty: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         write(to: &out, pretty: pretty, indent: 0)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     private func write(to out: inout [UInt8], pretty: Bool, indent: Int) {
@@ -135,5 +145,18 @@ public enum JSONValue: Sendable, Equatable, Codable {
     public subscript(key: String) -> JSONValue? {
         if case let .object(object) = self { return object[key] }
         return nil
+    }
+}
+
+// Literals, so that schemas read as JSON: `["type": "string", "minimum": 1]`.
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }

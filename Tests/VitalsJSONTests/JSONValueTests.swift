@@ -1,5 +1,5 @@
 import Testing
-@testable import VitalsTools
+@testable import VitalsJSON
 
 @Suite struct JSONValueTests {
     @Test func textReadsBackEqual() throws {
