@@ -1,5 +1,7 @@
 """The MCP server over stdio and streamable HTTP, driven by the Python
-`mcp` SDK's client (pinned in tests/requirements.txt)."""
+`mcp` SDK's client (pinned in tests/requirements.txt) in each of its three
+modes: `legacy` (the 2025-11-25 `initialize` session), `2026-07-28` (stateless,
+per-request `_meta`) and `auto` (probes with `server/discover`, stays modern)."""
 import json
 import os
 import subprocess
@@ -26,23 +28,31 @@ def anyio_backend():
     return "asyncio"
 
 
-@pytest.fixture(params=["stdio", "http"])
+MODES = ["legacy", "2026-07-28", "auto"]
+
+
+@pytest.fixture(params=[f"{t}/{m}" for t in ["stdio", "http"] for m in MODES])
 def transport(request):
+    """`TRANSPORT/MODE`: every test runs over both transports in all three client modes."""
     return request.param
 
 
 def connect(transport, vitals, store, key, http_url=None, *extra):
-    """A client over `transport`: stdio launches `vitals serve --stdio` with the key in
-    VITALS_API_KEY; http talks to the running `vitals serve --http` with it in x-api-key."""
-    if transport == "http":
-        return Client(streamable_http_client(http_url, http_client=httpx2.AsyncClient(headers={"x-api-key": key})), mode="legacy")
-    return server(vitals, store, key, *extra)
+    """A client over `transport` (`stdio/MODE` or `http/MODE`): stdio launches
+    `vitals serve --stdio` with the key in VITALS_API_KEY; http talks to the running
+    `vitals serve --http` with it in x-api-key."""
+    kind, _, mode = transport.partition("/")
+    mode = mode or "legacy"
+    if kind == "http":
+        http = httpx2.AsyncClient(headers={"x-api-key": key}, timeout=30)
+        return Client(streamable_http_client(http_url, http_client=http), mode=mode)
+    return server(vitals, store, key, *extra, mode=mode)
 
 
-def server(vitals, store, key, *extra):
+def server(vitals, store, key, *extra, mode="legacy"):
     return Client(StdioServerParameters(command=vitals, args=["serve", "--stdio", "--store", store, *extra],
                                         env={"VITALS_API_KEY": key, "PATH": os.environ.get("PATH", "")}),
-                  mode="legacy")
+                  mode=mode)
 
 
 def structured(result):
@@ -52,6 +62,8 @@ def structured(result):
 
 async def test_tools_list_has_the_read_tools_with_valid_schemas(transport, vitals, store, read_key, http_url):
     async with connect(transport, vitals, store, read_key, http_url) as client:
+        # auto must stay modern: a silent fall back to initialize would hide a broken 2026 path.
+        assert client.protocol_version == ("2025-11-25" if transport.endswith("legacy") else "2026-07-28")
         tools = (await client.list_tools()).tools
     assert [t.name for t in tools] == READ_TOOLS
     for tool in tools:
