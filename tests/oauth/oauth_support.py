@@ -253,7 +253,7 @@ def refused(response, message=None):
     assert challenge.startswith("Bearer ") and 'error="invalid_token"' in challenge, challenge
     assert "resource_metadata=" in challenge, challenge
     if message:
-        assert message in response.json()["error"], response.json()
+        assert message in response.json()["error"]["message"], response.json()
     return response
 
 

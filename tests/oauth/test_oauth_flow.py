@@ -152,7 +152,7 @@ def test_without_credentials_the_answer_points_to_the_metadata(oauth_server):
     assert "error=" not in challenge  # RFC 6750 §3.1: no error code when no credential was sent
     refused(initialize(oauth_server.url, bearer="not-a-token"), "invalid access token")
     wrong_key = initialize(oauth_server.url, key="vk_0123456789_wrong")
-    assert wrong_key.status_code == 401 and wrong_key.json()["error"] == "invalid API key"
+    assert wrong_key.status_code == 401 and wrong_key.json()["error"]["message"] == "invalid API key"
 
 
 async def test_the_mcp_sdk_signs_in_and_its_tools_answer_as_vitals_query(vitals, store, oauth_server, read_key, query):

@@ -240,7 +240,7 @@ def test_a_burst_over_the_agency_rate_limit_gets_429_with_retry_after(serve, rea
     assert set(codes) <= {200, 429}, codes
     for answer in limited:
         assert re.fullmatch(r"\d+", answer.headers["retry-after"]) and int(answer.headers["retry-after"]) >= 1
-        assert answer.json()["error"].startswith("rate limit")
+        assert answer.json()["error"]["message"].startswith("rate limit")
     # Per agency: another agency is not throttled by this one's burst.
     assert initialize(server.url, key=token(agency="ag_002")).status_code == 200
     # After Retry-After, the agency is served again.
