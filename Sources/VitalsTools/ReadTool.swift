@@ -12,12 +12,12 @@ public struct ToolCall: Sendable {
 
     /// The optional `account_id`, resolved within the agency.
     func account(_ context: ToolContext) throws(ToolError) -> Int? {
-        guard let id = try arguments.string("account_id", example: "acc_00042") else { return nil }
+        guard let id = arguments.string("account_id") else { return nil }
         return try resolveAccount(id, context)
     }
 
     func requiredAccount(_ context: ToolContext) throws(ToolError) -> Int {
-        try resolveAccount(try arguments.requiredString("account_id", example: "acc_00042"), context)
+        try resolveAccount(arguments.requiredString("account_id"), context)
     }
 
     private func resolveAccount(_ id: String, _ context: ToolContext) throws(ToolError) -> Int {
@@ -33,12 +33,14 @@ public struct ToolCall: Sendable {
         return key
     }
 
-    func days(default fallback: Int, max: Int = 366) throws(ToolError) -> Int {
-        try arguments.int("days", default: fallback, range: 1...max, example: "\(fallback)")
-    }
+    /// An integer argument or its declared default (bounds were checked on arrival).
+    func int(_ name: String) -> Int { arguments.int(name) ?? 0 }
 }
 
-/// A read tool: its name (GoCSM's), the arguments it takes, and its handler.
+/// A read tool, declared once: its name (GoCSM's), title, scope, what it
+/// is for, its parameters, the fields of its result and its handler. The
+/// MCP definition (input and output schemas), the argument checks and
+/// `vitals query` all come from this one value.
 public struct ReadTool: Sendable {
     public var name: String
     public var title: String
@@ -48,18 +50,31 @@ public struct ReadTool: Sendable {
     public var toolset: String
     /// When to use it, for people and models.
     public var summary: String
-    /// Argument names besides `as_of` (and `limit`/`cursor` for lists).
-    public var arguments: [String]
+    /// Its own parameters; `as_of` (and `limit`/`cursor` for lists) are added.
+    public var parameters: [ToolParameter]
     /// Whether the result's `items` are paginated.
     public var isList: Bool
-    /// The default arguments `vitals score` materializes the result for;
-    /// nil: never materialized (account- or query-specific).
-    public var materializedDefaults: [String: JSONValue]?
+    /// Whether `vitals score` materializes its result for the declared defaults.
+    public var materialized: Bool
+    /// The fields of each item of a list (name → type, see ``ToolOutput``).
+    public var items: [String: String]? = nil
+    /// The result's own top-level fields besides the envelope.
+    public var fields: [String: String] = [:]
     /// Computes the whole (unpaginated) result.
     public var handler: @Sendable (ToolContext, ToolCall) throws(ToolError) -> JSONValue
 
-    var allowedArguments: Set<String> {
-        Set(arguments + ["as_of"] + (isList ? ["limit", "cursor"] : []))
+    /// Every parameter a call may pass.
+    public var allParameters: [ToolParameter] {
+        parameters + [.asOf] + (isList ? [.limit, .cursor] : [])
+    }
+
+    /// The arguments `vitals score` materializes the result for (the
+    /// declared defaults); nil: never materialized (account- or query-specific).
+    public var materializedDefaults: [String: JSONValue]? {
+        guard materialized else { return nil }
+        var defaults: [String: JSONValue] = [:]
+        for parameter in parameters { if let value = parameter.defaultValue { defaults[parameter.name] = value } }
+        return defaults
     }
 
     /// Whether `call`'s arguments are the materialized defaults.

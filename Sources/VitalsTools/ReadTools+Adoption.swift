@@ -7,8 +7,9 @@ extension ReadTools {
     static let adoption: [ReadTool] = [
         ReadTool(name: "get_feature_metrics", title: "Feature metrics", scope: .readAccounts, toolset: "adoption",
                  summary: "Every feature's uses and active accounts in the last `days` days (default 30), with 30-day adoption and whether it is core (adoption ≥ 0.5). With account_id: that account's uses per feature.",
-                 arguments: ["days", "account_id"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
-            let days = try call.days(default: 30)
+                 parameters: [.days(default: 30), .accountID()], isList: true, materialized: true,
+                 items: ToolOutput.featureUsage) { context, call throws(ToolError) in
+            let days = call.int("days")
             let analytics = context.analytics(call.asOf)
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
             var items = analytics.featureUsage(scored.scores, days: days)
@@ -27,7 +28,8 @@ extension ReadTools {
         },
         ReadTool(name: "list_feature_adoption_gaps", title: "Feature adoption gaps", scope: .readAccounts, toolset: "adoption",
                  summary: "With account_id: the core features (used by ≥ half the accounts in 30 days) that account did not use, most adopted first. Without: every feature by adoption, least adopted first.",
-                 arguments: ["account_id"], isList: true, materializedDefaults: [:]) { context, call throws(ToolError) in
+                 parameters: [.accountID()], isList: true, materialized: true,
+                 items: ToolOutput.featureUsage) { context, call throws(ToolError) in
             let analytics = context.analytics(call.asOf)
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
             if let account = try call.account(context) {
@@ -38,10 +40,11 @@ extension ReadTools {
         },
         ReadTool(name: "list_feature_metric_movers", title: "Feature movers", scope: .readAccounts, toolset: "adoption",
                  summary: "Features whose uses moved most: the last `window` days (default 7) against the window before, agency-wide or for one account; direction up, down or both.",
-                 arguments: ["window", "direction", "account_id"], isList: true,
-                 materializedDefaults: ["window": .int(7), "direction": .string("both")]) { context, call throws(ToolError) in
-            let window = try call.arguments.int("window", default: 7, range: 1...183, example: "7")
-            let direction = try call.arguments.direction()
+                 parameters: [.window, .direction, .accountID()], isList: true,
+                 materialized: true,
+                 items: ["feature": "string", "cur": "integer", "prev": "integer", "delta": "integer", "pct_change": "number?"]) { context, call throws(ToolError) in
+            let window = call.int("window")
+            let direction = call.arguments.direction()
             let moves = context.analytics(call.asOf).featureMovers(agency: call.agency, account: try call.account(context), window: window, direction: direction)
             let items: [JSONValue] = moves.map {
                 .object(["feature": .string($0.feature), "cur": .int($0.cur), "prev": .int($0.prev), "delta": .int($0.delta),

@@ -8,8 +8,9 @@ extension ReadTools {
     static let discovery: [ReadTool] = [
         ReadTool(name: "list_tracked_accounts", title: "List tracked accounts", scope: .readAccounts, toolset: "discovery",
                  summary: "All tracked accounts of the agency with health, band, churn risk and MRR. Use to browse; filter by bands.",
-                 arguments: ["bands"], isList: true, materializedDefaults: [:]) { context, call throws(ToolError) in
-            let bands = try call.arguments.bands()
+                 parameters: [.bands()], isList: true, materialized: true,
+                 items: ToolOutput.accountSummary) { context, call throws(ToolError) in
+            let bands = call.arguments.bands()
             let items = context.summaries(agency: call.agency, asOf: call.asOf).map(\.0)
                 .filter { bands?.contains($0.band) ?? true }
                 .sorted { $0.accountID < $1.accountID }
@@ -17,8 +18,9 @@ extension ReadTools {
         },
         ReadTool(name: "search_accounts", title: "Search accounts", scope: .readAccounts, toolset: "discovery",
                  summary: "Find tracked accounts by id, name or owner email (case-insensitive substring). Use to get an account_id.",
-                 arguments: ["query"], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
-            let query = try call.arguments.requiredString("query", example: "acme").lowercased()
+                 parameters: [.query], isList: true, materialized: false,
+                 items: ToolOutput.accountSummary) { context, call throws(ToolError) in
+            let query = call.arguments.requiredString("query").lowercased()
             let items = context.summaries(agency: call.agency, asOf: call.asOf).map(\.0).filter {
                 $0.accountID.lowercased().contains(query) || $0.name.lowercased().contains(query) || $0.ownerEmail.lowercased().contains(query)
             }.sorted { $0.accountID < $1.accountID }
@@ -26,7 +28,8 @@ extension ReadTools {
         },
         ReadTool(name: "get_account", title: "Get account", scope: .readAccounts, toolset: "discovery",
                  summary: "One account in full: health with its six components, risk signals with evidence, churn risk with drivers, key users, and the health trend over the scored days.",
-                 arguments: ["account_id"], isList: false, materializedDefaults: nil) { context, call throws(ToolError) in
+                 parameters: [.accountID(required: true)], isList: false, materialized: false,
+                 fields: ["account": "object", "score": "object", "seats": "integer?", "key_users": "array", "health_trend": "array"]) { context, call throws(ToolError) in
             let account = try call.requiredAccount(context)
             guard let (risk, materialized) = context.risk(of: account, agency: call.agency, asOf: call.asOf) else {
                 throw ToolError.unknownAccount(context.dataset.accounts[account].accountID)
@@ -51,8 +54,9 @@ extension ReadTools {
         },
         ReadTool(name: "search_users", title: "Search users", scope: .readUsers, toolset: "discovery",
                  summary: "Find users of tracked accounts by id, email or name (case-insensitive substring), optionally within one account.",
-                 arguments: ["query", "account_id"], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
-            let query = try call.arguments.requiredString("query", example: "maria").lowercased()
+                 parameters: [.query, .accountID()], isList: true, materialized: false,
+                 items: ToolOutput.userSummary) { context, call throws(ToolError) in
+            let query = call.arguments.requiredString("query").lowercased()
             let analytics = context.analytics(call.asOf)
             let accounts = try call.account(context).map { [$0] } ?? context.index.trackedAccounts[call.agency]
             var items: [UserSummary] = []
@@ -69,8 +73,9 @@ extension ReadTools {
         },
         ReadTool(name: "get_user", title: "Get user", scope: .readUsers, toolset: "discovery",
                  summary: "One user: account, role, key-user flag, last login and logins per day over the last 30 days.",
-                 arguments: ["user_id"], isList: false, materializedDefaults: nil) { context, call throws(ToolError) in
-            let user = try call.user(try call.arguments.requiredString("user_id", example: "usr_000123"), context)
+                 parameters: [.userID(required: true)], isList: false, materialized: false,
+                 fields: ["user": "object", "logins_last_30_days": "integer", "active_days_last_30_days": "integer"]) { context, call throws(ToolError) in
+            let user = try call.user(call.arguments.requiredString("user_id"), context)
             let analytics = context.analytics(call.asOf)
             let days = analytics.loginActivity(account: context.dataset.users[user].accountKey, user: user, days: 30)
             return .object([
@@ -81,7 +86,10 @@ extension ReadTools {
         },
         ReadTool(name: "get_agency_overview", title: "Agency overview", scope: .readAccounts, toolset: "discovery",
                  summary: "The agency at a glance: accounts by band, MRR, NRR/GRR over the last year, at-risk accounts, failed payments and renewals in the next 30 days. Start here.",
-                 arguments: [], isList: false, materializedDefaults: [:]) { context, call throws(ToolError) in
+                 parameters: [], isList: false, materialized: true,
+                 fields: ["agency_name": "string", "tracked_accounts": "integer", "paying_accounts": "integer",
+                                  "accounts_by_band": "object", "average_health": "number?", "mrr_cents": "integer", "retention": "object",
+                                  "failed_payments_30d": "integer", "renewals_30d": "integer", "highest_churn_risk": "array"]) { context, call throws(ToolError) in
             let analytics = context.analytics(call.asOf)
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
             let risks = scored.risks

@@ -18,8 +18,9 @@ extension ReadTools {
     static let revenue: [ReadTool] = [
         ReadTool(name: "get_revenue_summary", title: "Revenue summary", scope: .readRevenue, toolset: "revenue",
                  summary: "MRR today, NRR, GRR, revenue and logo churn over the last `days` days (default 365), and the MRR movements (new, reactivation, expansion, contraction, churn) of the last 12 months.",
-                 arguments: ["days"], isList: false, materializedDefaults: ["days": .int(365)]) { context, call throws(ToolError) in
-            let days = try call.days(default: 365, max: 3650)
+                 parameters: [.days(default: 365, max: 3650)], isList: false, materialized: true,
+                 fields: ["mrr_cents": "integer", "retention": "object", "monthly_movements": "array"]) { context, call throws(ToolError) in
+            let days = call.int("days")
             let analytics = context.analytics(call.asOf)
             let mrr = context.index.trackedAccounts[call.agency].reduce(Int64(0)) { $0 + analytics.mrr(of: $1, on: call.asOf.day) }
             return .object([
@@ -30,7 +31,9 @@ extension ReadTools {
         },
         ReadTool(name: "list_upsell_candidates", title: "Upsell candidates", scope: .readRevenue, toolset: "revenue",
                  summary: "Healthy accounts near their seat limit (users/seats ≥ 0.8) or growing fast (trend ≥ 0.75), by MRR × health.",
-                 arguments: [], isList: true, materializedDefaults: [:]) { context, call throws(ToolError) in
+                 parameters: [], isList: true, materialized: true,
+                 items: ["account_id": "string", "name": "string", "mrr_cents": "integer", "health": "number",
+                                 "seat_use": "number?", "trend": "number", "reasons": "array"]) { context, call throws(ToolError) in
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
             return list(context.analytics(call.asOf).upsellCandidates(scored.scores))
         },
@@ -39,8 +42,10 @@ extension ReadTools {
     static let feedback: [ReadTool] = [
         ReadTool(name: "list_feedback_responses", title: "Feedback responses", scope: .readFeedback, toolset: "feedback",
                  summary: "NPS responses of the last `days` days (default 90), newest first, optionally of one account.",
-                 arguments: ["days", "account_id"], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
-            let days = try call.days(default: 90, max: 3650)
+                 parameters: [.days(default: 90, max: 3650), .accountID()], isList: true, materialized: false,
+                 items: ["account_id": "string", "user_id": "string?", "ts": "string", "score": "integer",
+                                 "category": "string", "comment": "string"]) { context, call throws(ToolError) in
+            let days = call.int("days")
             let window = call.asOf.last(days)
             let accounts = try call.account(context).map { [$0] } ?? context.index.trackedAccounts[call.agency]
             var rows: [FeedbackResponse] = []
@@ -62,7 +67,8 @@ extension ReadTools {
     static let actions: [ReadTool] = [
         ReadTool(name: "list_workflows", title: "Workflows", scope: .readAccounts, toolset: "actions",
                  summary: "The agency's workflows that trigger_workflow can start, each with its latest runs and their delivery status (recorded, pending, delivered, failed).",
-                 arguments: [], isList: true, materializedDefaults: nil) { context, call throws(ToolError) in
+                 parameters: [], isList: true, materialized: false,
+                 items: ["workflow_id": "string", "name": "string", "has_webhook": "boolean", "recent_runs": "array"]) { context, call throws(ToolError) in
             let runs = (try? context.store.workflowRuns(agencyKey: call.agency, limit: 200)) ?? []
             let items: [JSONValue] = context.dataset.workflows.filter { $0.agencyKey == call.agency }.sorted { $0.workflowID < $1.workflowID }.map { workflow in
                 let recent = runs.filter { $0.workflowID == workflow.workflowID }.prefix(5).map { run -> JSONValue in

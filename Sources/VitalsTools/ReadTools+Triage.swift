@@ -11,13 +11,12 @@ struct AtRiskAccount: Encodable {
 }
 
 extension ReadTools {
-    static let defaultRiskBands: JSONValue = .array([.string(HealthBand.atRisk.rawValue), .string(HealthBand.watch.rawValue)])
-
     static let risk: [ReadTool] = [
         ReadTool(name: "list_accounts_at_risk", title: "Accounts at risk", scope: .readAccounts, toolset: "risk",
                  summary: "Paying accounts most likely to churn in the next 90 days, highest churn risk first, each with its signals' evidence and the drivers of its risk. Default bands: At Risk and Watch. Already churned accounts (MRR 0) are left out: list_tracked_accounts shows them.",
-                 arguments: ["bands"], isList: true, materializedDefaults: ["bands": defaultRiskBands]) { context, call throws(ToolError) in
-            let bands = try call.arguments.bands() ?? [.atRisk, .watch]
+                 parameters: [.bands(default: [.atRisk, .watch])], isList: true, materialized: true,
+                 items: ["account": "object", "signals": "array", "drivers": "array"]) { context, call throws(ToolError) in
+            let bands = call.arguments.bands() ?? [.atRisk, .watch]
             let items = context.summaries(agency: call.agency, asOf: call.asOf)
                 .filter { bands.contains($0.1.band) && !$0.1.churned }
                 .sorted { a, b in
@@ -30,27 +29,31 @@ extension ReadTools {
         },
         ReadTool(name: "list_inactive_users", title: "Inactive users", scope: .readUsers, toolset: "risk",
                  summary: "Users with no login in the last `days` days (default 30), never-logged-in first, then longest silent. Optionally one account.",
-                 arguments: ["days", "account_id"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
-            let days = try call.days(default: 30)
+                 parameters: [.days(default: 30), .accountID()], isList: true, materialized: true,
+                 items: ["user_id": "string", "account_id": "string", "email": "string", "key_user": "boolean",
+                                 "last_login": "string?", "days_since_login": "integer?"]) { context, call throws(ToolError) in
+            let days = call.int("days")
             let items = context.analytics(call.asOf).inactiveUsers(agency: call.agency, account: try call.account(context), days: days)
             return list(items, ["days": .int(days)])
         },
         ReadTool(name: "list_failed_payments", title: "Failed payments", scope: .readRevenue, toolset: "risk",
                  summary: "Failed payments in the last `days` days (default 30), newest first, each marked recovered when a later payment of the same invoice succeeded.",
-                 arguments: ["days", "account_id"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
-            let days = try call.days(default: 30)
+                 parameters: [.days(default: 30), .accountID()], isList: true, materialized: true,
+                 items: ["account_id": "string", "invoice_id": "string", "amount_cents": "integer", "failed_at": "string",
+                                 "recovered": "boolean", "recovered_at": "string?"]) { context, call throws(ToolError) in
+            let days = call.int("days")
             let items = context.analytics(call.asOf).failedPayments(agency: call.agency, account: try call.account(context), days: days)
             return list(items, ["days": .int(days), "unrecovered": .int(items.filter { !$0.recovered }.count)])
         },
         ReadTool(name: "list_upcoming_renewals", title: "Upcoming renewals", scope: .readRevenue, toolset: "risk",
                  summary: "Accounts renewing in the next `days` days (default 30), soonest first, with MRR and health; filter by min_mrr_cents and bands.",
-                 arguments: ["days", "min_mrr_cents", "bands"], isList: true, materializedDefaults: ["days": .int(30)]) { context, call throws(ToolError) in
-            let days = try call.days(default: 30)
-            let minimum = try call.arguments.values["min_mrr_cents"].map { _ throws(ToolError) in
-                Int64(try call.arguments.int("min_mrr_cents", default: 0, range: 0...Int(Int32.max) * 1000, example: "50000"))
-            }
+                 parameters: [.daysAhead(default: 30), .minMRRCents, .bands()], isList: true, materialized: true,
+                 items: ["account_id": "string", "name": "string", "renewal_date": "string", "days_to_renewal": "integer",
+                                 "mrr_cents": "integer", "health": "number", "band": "string"]) { context, call throws(ToolError) in
+            let days = call.int("days")
+            let minimum = call.arguments.int("min_mrr_cents").map(Int64.init)
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
-            let items = context.analytics(call.asOf).upcomingRenewals(scored.scores, days: days, minMRRCents: minimum, bands: try call.arguments.bands())
+            let items = context.analytics(call.asOf).upcomingRenewals(scored.scores, days: days, minMRRCents: minimum, bands: call.arguments.bands())
             return list(items, ["days": .int(days)])
         },
     ]
@@ -58,11 +61,12 @@ extension ReadTools {
     static let login: [ReadTool] = [
         ReadTool(name: "get_login_activity", title: "Login activity", scope: .readUsers, toolset: "login",
                  summary: "Logins per day (and distinct users per day) of one account, or of one of its users, over the last `days` days (default 30).",
-                 arguments: ["account_id", "user_id", "days"], isList: false, materializedDefaults: nil) { context, call throws(ToolError) in
+                 parameters: [.accountID(required: true), .userID(), .days(default: 30)], isList: false, materialized: false,
+                 fields: ["account_id": "string", "user_id": "string?", "days": "integer", "total_logins": "integer", "daily": "array"]) { context, call throws(ToolError) in
             let account = try call.requiredAccount(context)
-            let days = try call.days(default: 30)
+            let days = call.int("days")
             var user: Int?
-            if let id = try call.arguments.string("user_id", example: "usr_000123") {
+            if let id = call.arguments.string("user_id") {
                 let key = try call.user(id, context)
                 guard context.dataset.users[key].accountKey == account else {
                     throw ToolError("user \(id) is not a user of account \(context.dataset.accounts[account].accountID) — call search_users with this account_id")

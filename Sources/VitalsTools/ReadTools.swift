@@ -15,7 +15,8 @@ public enum ReadTools {
     /// Runs tool `name` for `agencyID` with JSON `arguments`, and returns its
     /// structured result: the page asked for, with `total`, `has_more` and
     /// `next_cursor` on lists, `source` saying whether it was read from the
-    /// materialized results or computed from the columns.
+    /// materialized results or computed from the columns, and only the
+    /// fields the caller's scopes allow (``ToolOutput/fieldScopes``).
     /// - Parameter scopes: the caller's scopes; nil for a trusted local caller (`vitals query`).
     public static func call(_ name: String, agencyID: String, arguments json: JSONValue?, context: ToolContext,
                             scopes: Set<Scope>? = nil) throws(ToolError) -> JSONValue {
@@ -26,8 +27,8 @@ public enum ReadTools {
             throw ToolError("missing scope \(tool.scope.rawValue): this credential was not granted it; use a key (or connection) that includes \(tool.scope.rawValue)")
         }
         guard let agency = context.dataset.agencyKey(agencyID) else { throw ToolError("unknown agency \(agencyID)") }
-        let arguments = try ToolArguments(json, allowed: tool.allowedArguments)
-        let asOf = try arguments.asOf() ?? context.defaultAsOf
+        let arguments = try ToolArguments(json, parameters: tool.allParameters)
+        let asOf = arguments.asOf() ?? context.defaultAsOf
         let call = ToolCall(agency: agency, agencyID: agencyID, arguments: arguments, asOf: asOf)
         let page = tool.isList ? try arguments.page() : (0, 0)
 
@@ -57,7 +58,8 @@ public enum ReadTools {
             object["has_more"] = .bool(end < items.count)
             object["next_cursor"] = end < items.count ? .string(Cursor.make(offset: end)) : .null
         }
-        return .object(object)
+        guard let scopes else { return .object(object) }
+        return ToolOutput.redact(.object(object), for: scopes)
     }
 
     /// The full result of a tool for its materialized defaults (what
@@ -66,7 +68,7 @@ public enum ReadTools {
         var defaults: [String: JSONValue] = [:]
         for (name, value) in tool.materializedDefaults ?? [:] { defaults[name] = value }
         let call = ToolCall(agency: agency, agencyID: agencyID,
-                            arguments: try ToolArguments(.object(defaults), allowed: tool.allowedArguments), asOf: asOf)
+                            arguments: try ToolArguments(.object(defaults), parameters: tool.allParameters), asOf: asOf)
         return try tool.handler(context, call)
     }
 

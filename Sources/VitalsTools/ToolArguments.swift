@@ -2,87 +2,82 @@ import VitalsAnalytics
 import VitalsColumnar
 import VitalsJSON
 
-/// A tool's arguments, read from a JSON object with DESIGN.md's one
-/// vocabulary. Every read checks the type and range and says what was
-/// expected; names the tool does not take are refused.
+/// A tool's arguments, checked against its declared parameters
+/// (``ToolParameter``) when they arrive: unknown names, wrong types, values
+/// out of bounds and missing required arguments are refused with the
+/// argument's name, what was expected and an example. The readers below
+/// then only fetch (or fall back to the declared default).
 public struct ToolArguments: Sendable {
     let values: [String: JSONValue]
+    let parameters: [String: ToolParameter]
 
-    public init(_ json: JSONValue?, allowed: Set<String>) throws(ToolError) {
+    public init(_ json: JSONValue?, parameters: [ToolParameter]) throws(ToolError) {
+        self.parameters = Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         switch json {
         case nil, .null?: values = [:]
-        case let .object(object)?:
-            values = object.filter { $0.value != .null }
-            if let unknown = values.keys.sorted().first(where: { !allowed.contains($0) }) {
-                throw ToolError("unknown argument \(unknown); this tool takes: \(allowed.sorted().joined(separator: ", "))")
+        case let .object(object)?: values = object.filter { $0.value != .null }
+        default: throw ToolError("arguments must be a JSON object, e.g. {\"days\": 30}")
+        }
+        if let unknown = values.keys.sorted().first(where: { self.parameters[$0] == nil }) {
+            throw ToolError("unknown argument \(unknown); this tool takes: \(parameters.map(\.name).joined(separator: ", "))")
+        }
+        for parameter in parameters {
+            if let value = values[parameter.name] {
+                try parameter.check(value)
+            } else if parameter.required {
+                throw ToolError("missing required argument \(parameter.name) (example: \(parameter.example))")
             }
-        default:
-            throw ToolError("arguments must be a JSON object, e.g. {\"days\": 30}")
         }
     }
 
-    public func string(_ name: String, example: String) throws(ToolError) -> String? {
-        guard let value = values[name] else { return nil }
-        guard case let .string(text) = value, !text.isEmpty else { throw .invalid(name, "expected a non-empty string", example: example) }
-        return text
+    private func declared(_ name: String) -> ToolParameter {
+        guard let parameter = parameters[name] else { preconditionFailure("a handler reads \(name), which its tool does not declare") }
+        return parameter
     }
 
-    public func requiredString(_ name: String, example: String) throws(ToolError) -> String {
-        guard let text = try string(name, example: example) else { throw ToolError("missing required argument \(name) (example: \(example))") }
-        return text
+    /// The value given, else the declared default.
+    func value(_ name: String) -> JSONValue? { values[name] ?? declared(name).defaultValue }
+
+    public func string(_ name: String) -> String? {
+        if case let .string(text)? = value(name) { return text }
+        return nil
     }
 
-    public func int(_ name: String, default fallback: Int, range: ClosedRange<Int>, example: String) throws(ToolError) -> Int {
-        guard let value = values[name] else { return fallback }
-        let number: Int
-        switch value {
-        case let .int(n): number = n
-        case let .double(d) where d == d.rounded() && abs(d) < 1e15: number = Int(d)
-        default: throw .invalid(name, "expected an integer", example: example)
+    /// A required string (present: the declaration made it so).
+    public func requiredString(_ name: String) -> String { string(name) ?? "" }
+
+    /// An integer argument, or its default.
+    public func int(_ name: String) -> Int? {
+        switch value(name) {
+        case let .int(n)?: n
+        case let .double(d)?: Int(d)
+        default: nil
         }
-        guard range.contains(number) else { throw .invalid(name, "must be between \(range.lowerBound) and \(range.upperBound), got \(number)", example: example) }
-        return number
     }
 
-    public func bool(_ name: String, example: String) throws(ToolError) -> Bool? {
-        guard let value = values[name] else { return nil }
-        guard case let .bool(flag) = value else { throw .invalid(name, "expected true or false", example: example) }
-        return flag
+    public func bool(_ name: String) -> Bool? {
+        if case let .bool(flag)? = value(name) { return flag }
+        return nil
     }
 
-    /// `bands`: a list of band names.
-    public func bands() throws(ToolError) -> Set<HealthBand>? {
-        guard let value = values["bands"] else { return nil }
-        let example = #"["At Risk", "Watch"]"#
-        guard case let .array(items) = value, !items.isEmpty else { throw .invalid("bands", "expected a non-empty list of bands", example: example) }
-        var bands = Set<HealthBand>()
-        for item in items {
-            guard case let .string(text) = item, let band = HealthBand(parsing: text) else {
-                throw .invalid("bands", "each band is Healthy, Watch or At Risk", example: example)
-            }
-            bands.insert(band)
-        }
-        return bands
+    /// `bands`: the set of bands, or nil when absent with no default.
+    public func bands() -> Set<HealthBand>? {
+        guard case let .array(items)? = value("bands") else { return nil }
+        return Set(items.compactMap { if case let .string(text) = $0 { HealthBand(parsing: text) } else { nil } })
     }
 
     /// `direction`: up, down or both.
-    public func direction() throws(ToolError) -> MoverDirection {
-        guard let text = try string("direction", example: "down") else { return .both }
-        guard let direction = MoverDirection(rawValue: text) else { throw .invalid("direction", "expected up, down or both", example: "down") }
-        return direction
+    public func direction() -> MoverDirection {
+        string("direction").flatMap(MoverDirection.init(rawValue:)) ?? .both
     }
 
     /// `as_of`: a `YYYY-MM-DD` day.
-    public func asOf() throws(ToolError) -> AsOf? {
-        guard let text = try string("as_of", example: "2026-11-20") else { return nil }
-        guard let day = AsOf(text) else { throw .invalid("as_of", "expected a date YYYY-MM-DD", example: "2026-11-20") }
-        return day
-    }
+    public func asOf() -> AsOf? { string("as_of").flatMap(AsOf.init) }
 
     /// The page: `limit` (1–200, default 50) and the opaque `cursor` of a previous page.
     public func page() throws(ToolError) -> (offset: Int, limit: Int) {
-        let limit = try int("limit", default: 50, range: 1...200, example: "50")
-        guard let cursor = try string("cursor", example: "the next_cursor of the previous page") else { return (0, limit) }
+        let limit = int("limit") ?? 50
+        guard let cursor = string("cursor") else { return (0, limit) }
         guard let offset = Cursor.offset(cursor) else {
             throw ToolError("invalid cursor: pass the next_cursor of the previous page unchanged, or leave cursor out for the first page")
         }

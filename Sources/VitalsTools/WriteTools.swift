@@ -4,20 +4,23 @@ import VitalsColumnar
 import VitalsJSON
 import VitalsStore
 
-/// A tool that changes something: it records what it did in the store and
-/// in the audit log, in one transaction.
+/// A tool that changes something, declared once like ``ReadTool``: it
+/// records what it did in the store and in the audit log, in one transaction.
 public struct WriteTool: Sendable {
     public var name: String
     public var title: String
     public var scope: Scope
     public var toolset: String
     public var summary: String
-    public var arguments: [String]
-    public var required: [String]
+    public var parameters: [ToolParameter]
     /// Overwrites state (priority, key-user flag) rather than adding a record.
     public var destructive: Bool
     /// Re-applying with the same arguments changes nothing more.
     public var idempotent: Bool
+    /// Reaches outside Vitals (a webhook, a person).
+    public var openWorld = false
+    /// The fields of its result besides `agency_id`.
+    public var fields: [String: String]
     public var handler: @Sendable (ToolContext, WriteCall) throws(ToolError) -> JSONValue
 }
 
@@ -36,7 +39,8 @@ public enum WriteTools {
     public static let all: [WriteTool] = [
         WriteTool(name: "request_feedback", title: "Request feedback", scope: .writeFeedback, toolset: "feedback",
                   summary: "Sends an NPS/feedback request to an account's owner. Use after the user asked for it for a named account; it reaches a real person.",
-                  arguments: ["account_id"], required: ["account_id"], destructive: false, idempotent: false) { context, write throws(ToolError) in
+                  parameters: [.accountID(required: true)], destructive: false, idempotent: false, openWorld: true,
+                  fields: ["request_id": "string", "account_id": "string", "owner_email": "string", "status": "string"]) { context, write throws(ToolError) in
             let account = try write.call.requiredAccount(context)
             let record = context.dataset.accounts[account]
             let requestID = "fbr_" + UUID().uuidString.lowercased().prefix(12)
@@ -53,15 +57,16 @@ public enum WriteTools {
         WriteTool(name: "trigger_workflow", title: "Trigger workflow",
                   scope: .writeWorkflows, toolset: "actions",
                   summary: "Starts one of the agency's workflows (list_workflows) for an account, optionally for one of its users. With a webhook, it is delivered at least once with the run id as Idempotency-Key; list_workflows shows its status. Confirm with the user first.",
-                  arguments: ["workflow_id", "account_id", "user_id"], required: ["workflow_id", "account_id"],
-                  destructive: false, idempotent: false) { context, write throws(ToolError) in
-            let workflowID = try write.call.arguments.requiredString("workflow_id", example: "wf_001_01")
+                  parameters: [.workflowID, .accountID(required: true), .userID()], destructive: false, idempotent: false, openWorld: true,
+                  fields: ["run_id": "string", "workflow_id": "string", "workflow_name": "string", "account_id": "string",
+                           "user_id": "string?", "status": "string", "delivery": "string"]) { context, write throws(ToolError) in
+            let workflowID = write.call.arguments.requiredString("workflow_id")
             guard let workflow = context.dataset.workflowKey(workflowID), context.dataset.workflows[workflow].agencyKey == write.call.agency else {
                 throw ToolError("workflow \(workflowID) is not one of this agency's — call list_workflows to find the workflow_id")
             }
             let account = try write.call.requiredAccount(context)
             var user: Int?
-            if let id = try write.call.arguments.string("user_id", example: "usr_000123") {
+            if let id = write.call.arguments.string("user_id") {
                 let key = try write.call.user(id, context)
                 guard context.dataset.users[key].accountKey == account else {
                     throw ToolError("user \(id) is not a user of account \(context.dataset.accounts[account].accountID) — call search_users with this account_id")
@@ -88,13 +93,11 @@ public enum WriteTools {
         },
         WriteTool(name: "set_account_priority", title: "Set account priority", scope: .writeMetadata, toolset: "actions",
                   summary: "Sets an account's priority (low, normal, high). Re-applying the same priority changes nothing.",
-                  arguments: ["account_id", "priority"], required: ["account_id", "priority"],
-                  destructive: true, idempotent: true) { context, write throws(ToolError) in
+                  parameters: [.accountID(required: true), .priority], destructive: true, idempotent: true,
+                  fields: ["account_id": "string", "priority": "string", "previous_priority": "string", "changed": "boolean"]) { context, write throws(ToolError) in
             let account = try write.call.requiredAccount(context)
-            let text = try write.call.arguments.requiredString("priority", example: "high")
-            guard let priority = AccountPriority(rawValue: text) else {
-                throw ToolError.invalid("priority", "expected low, normal or high", example: "high")
-            }
+            let text = write.call.arguments.requiredString("priority")
+            let priority = AccountPriority(rawValue: text) ?? .normal
             let accountID = context.dataset.accounts[account].accountID
             let previous: AccountPriority
             do {
@@ -107,13 +110,12 @@ public enum WriteTools {
         },
         WriteTool(name: "set_user_key_status", title: "Set key-user status", scope: .writeMetadata, toolset: "actions",
                   summary: "Marks or unmarks a user as a key user (champion). Re-applying the same status changes nothing.",
-                  arguments: ["user_id", "key_user"], required: ["user_id", "key_user"],
-                  destructive: true, idempotent: true) { context, write throws(ToolError) in
-            let id = try write.call.arguments.requiredString("user_id", example: "usr_000123")
+                  parameters: [.userID(required: true), .keyUser], destructive: true, idempotent: true,
+                  fields: ["user_id": "string", "account_id": "string", "key_user": "boolean", "previous_key_user": "boolean",
+                           "changed": "boolean"]) { context, write throws(ToolError) in
+            let id = write.call.arguments.requiredString("user_id")
             let user = try write.call.user(id, context)
-            guard let keyUser = try write.call.arguments.bool("key_user", example: "true") else {
-                throw ToolError("missing required argument key_user (example: true)")
-            }
+            let keyUser = write.call.arguments.bool("key_user") ?? false
             let accountID = context.dataset.accounts[context.dataset.users[user].accountKey].accountID
             let previous: Bool
             do {
@@ -136,13 +138,10 @@ public enum WriteTools {
             throw ToolError("missing scope \(tool.scope.rawValue): this credential was not granted it; use a key (or connection) that includes \(tool.scope.rawValue)")
         }
         guard let agency = context.dataset.agencyKey(agencyID) else { throw ToolError("unknown agency \(agencyID)") }
-        let arguments = try ToolArguments(json, allowed: Set(tool.arguments))
-        for name in tool.required where arguments.values[name] == nil {
-            throw ToolError("missing required argument \(name)")
-        }
+        let arguments = try ToolArguments(json, parameters: tool.parameters)
         let call = ToolCall(agency: agency, agencyID: agencyID, arguments: arguments, asOf: context.defaultAsOf)
         guard case var .object(result) = try tool.handler(context, WriteCall(call: call, client: client)) else { return .null }
         result["agency_id"] = .string(agencyID)
-        return .object(result)
+        return ToolOutput.redact(.object(result), for: scopes)
     }
 }
