@@ -1,10 +1,14 @@
--- wrk script: every wrk thread holds one MCP session (streamable HTTP) and
--- sends a mix of read-tool calls on it, back to back. Run with as many
--- threads as connections (-t 64 -c 64) for 64 concurrent sessions.
+-- wrk script: every wrk thread is one MCP client (streamable HTTP) sending a
+-- mix of read-tool calls, back to back. Run with as many threads as
+-- connections (-t 64 -c 64) for 64 concurrent clients.
+-- VITALS_MCP_ERA: legacy (default; each thread opens a 2025-06-18 session with
+-- initialize) or modern (stateless 2026-07-28: _meta in every request and the
+-- MCP-Protocol-Version, Mcp-Method and Mcp-Name headers, no session).
 -- Env: VITALS_API_KEY, VITALS_ACCOUNTS (comma-separated account ids for get_account),
 -- VITALS_CALLS_PER_SECOND (per session; 0 or unset: back to back, which measures
 -- saturation: latency is then queueing behind the other sessions).
 local key = os.getenv("VITALS_API_KEY")
+local modern = os.getenv("VITALS_MCP_ERA") == "modern"
 local pause_ms = 0
 local rate = tonumber(os.getenv("VITALS_CALLS_PER_SECOND") or "0")
 if rate and rate > 0 then pause_ms = 1000 / rate end
@@ -22,17 +26,25 @@ local sent = 0
 errors = 0
 calls = 0
 
-local function headers(extra)
+local function headers(tool)
   local h = {["Content-Type"] = "application/json", ["Accept"] = "application/json, text/event-stream", ["x-api-key"] = key}
-  if session then
+  if modern then
+    h["MCP-Protocol-Version"] = "2026-07-28"
+    h["Mcp-Method"] = "tools/call"
+    h["Mcp-Name"] = tool
+  elseif session then
     h["Mcp-Session-Id"] = session
     h["MCP-Protocol-Version"] = "2025-06-18"
   end
   return h
 end
 
+local meta = '"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},'
+  .. '"io.modelcontextprotocol/clientInfo":{"name":"wrk","version":"1"}},'
+
 local function call(n, tool, arguments)
-  return string.format('{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"%s","arguments":%s}}', n, tool, arguments)
+  return tool, string.format('{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{%s"name":"%s","arguments":%s}}',
+    n, modern and meta or "", tool, arguments)
 end
 
 -- The mix: tools served from the materialized results (default arguments).
@@ -54,15 +66,16 @@ end
 
 function request()
   sent = sent + 1
-  if not session then
-    return wrk.format("POST", "/api/mcp", headers(),
+  if not session and not modern then
+    return wrk.format("POST", "/api/mcp", headers(nil),
       '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"wrk","version":"1"}}}')
   end
-  return wrk.format("POST", "/api/mcp", headers(), body(sent))
+  local tool, text = body(sent)
+  return wrk.format("POST", "/api/mcp", headers(tool), text)
 end
 
 function response(status, response_headers, response_body)
-  if not session then
+  if not session and not modern then
     session = response_headers["MCP-Session-Id"] or response_headers["Mcp-Session-Id"] or response_headers["mcp-session-id"]
     if not session then errors = errors + 1 end
     return

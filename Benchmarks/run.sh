@@ -3,7 +3,7 @@
 #   1. Vitals against DuckDB (PyPI) on the same CSVs: ingest vs load, score vs
 #      the same metrics in SQL (Benchmarks/sql/); fails on any disagreement;
 #   2. the ordo-one kernels in GB/s beside the memory bandwidth of the same run;
-#   3. the MCP load test: 64 sessions against `vitals serve --http` (wrk), paced and back to back.
+#   3. the MCP load test: 64 clients against `vitals serve --http` (wrk), paced and back to back, in both MCP generations.
 #   Benchmarks/run.sh [--scale 1m|10m|50m] [--runs N] [--load-seconds S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,8 +38,11 @@ if [ ! -f "$STORE" ]; then
     "$BIN/vitals" ingest "Benchmarks/out/data-$EVENTS" --store "$STORE" >&2
 fi
 "$BIN/vitals" score --store "$STORE" >&2
-# Paced as agents call (5 calls/s per session): latency is service time.
-python3 Benchmarks/mcp_load.py --bin "$BIN" --store "$STORE" --sessions 64 --seconds "$LOAD_SECONDS" --rate 5
-echo
-# Back to back: the saturation throughput (latency is then queueing).
-python3 Benchmarks/mcp_load.py --bin "$BIN" --store "$STORE" --sessions 64 --seconds "$LOAD_SECONDS"
+for ERA in legacy modern; do
+    # Paced as agents call (5 calls/s per client): latency is service time.
+    python3 Benchmarks/mcp_load.py --bin "$BIN" --store "$STORE" --sessions 64 --seconds "$LOAD_SECONDS" --rate 5 --era "$ERA"
+    echo
+    # Back to back: the saturation throughput (latency is then queueing).
+    python3 Benchmarks/mcp_load.py --bin "$BIN" --store "$STORE" --sessions 64 --seconds "$LOAD_SECONDS" --era "$ERA"
+    echo
+done

@@ -19,8 +19,12 @@ struct CredentialMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// The scopes a 401 challenge names (MCP 2026-07-28 `basic/authorization`:
+    /// what a client should ask for): the read scopes, as the consent page ticks them.
+    static let challengeScopes = "read:accounts read:users read:revenue read:feedback"
+
     func authenticate(_ request: Request) throws(MCPHTTPError) -> Credential {
-        let metadata = "resource_metadata=\"\(urls.protectedResourceMetadata)\""
+        let metadata = "resource_metadata=\"\(urls.protectedResourceMetadata)\", scope=\"\(Self.challengeScopes)\""
         if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
             let token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
             do {
@@ -43,6 +47,11 @@ struct CredentialMiddleware: RouterMiddleware {
             throw MCPHTTPError(status: .unauthorized, message: error.description, headers: [.wwwAuthenticate: "Bearer \(metadata)"])
         }
     }
+}
+
+extension Credential {
+    /// Whether the credential is an OAuth access token (its session key is the grant).
+    var isOAuthGrant: Bool { keyID.hasPrefix("grant:") }
 }
 
 /// Per-agency token buckets on the MCP endpoint: over the limit is 429 with

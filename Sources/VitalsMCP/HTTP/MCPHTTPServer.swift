@@ -63,7 +63,7 @@ public struct MCPHTTPServer: Sendable {
     func makeRouter() -> Router<VitalsRequestContext> {
         let router = Router(context: VitalsRequestContext.self)
         router.add(middleware: HostOriginMiddleware(urls: urls, allowedOrigins: configuration.allowedOrigins))
-        let mcp = MCPRoutes(live: live, sessions: sessions, audit: audit, toolsets: configuration.toolsets, readOnly: configuration.readOnly)
+        let mcp = MCPRoutes(urls: urls, live: live, sessions: sessions, audit: audit, toolsets: configuration.toolsets, readOnly: configuration.readOnly)
         let routes = mcp.collection(credentials: CredentialMiddleware(store: store, urls: urls),
                                     rateLimit: configuration.rateLimit.map { AgencyRateLimitMiddleware(limiter: RateLimiter($0)) })
         router.addRoutes(routes, atPath: RouterPath(stringLiteral: configuration.endpoint))

@@ -22,6 +22,7 @@ import VitalsTools
 ///   404), or, naming none, refused with a message that says both ways in;
 /// - notifications and client responses get 202.
 struct MCPRoutes: Sendable {
+    let urls: ServerURLs
     let live: LiveContext
     let sessions: MCPSessionTable
     let audit: AuditLog
@@ -62,6 +63,7 @@ struct MCPRoutes: Sendable {
             message = parsed
         }
         guard case let .request(_, method, params) = message else { return Response(status: .accepted) }
+        try stepUp(method, params: params, credential: credential)
 
         let header = { (name: String) in request.headers[HTTPField.Name(name)!] }
         let sessionID = header("Mcp-Session-Id")
@@ -90,6 +92,24 @@ struct MCPRoutes: Sendable {
             response.headers[HTTPField.Name("Mcp-Session-Id")!] = sessions.open(opened, keyID: credential.keyID)
         }
         return response
+    }
+
+    /// An OAuth client calling a tool its token was not granted the scope
+    /// of is told so at the HTTP level, so that it can ask the user for
+    /// more (MCP 2026-07-28 `basic/authorization`, "insufficient_scope";
+    /// RFC 6750 §3.1): 403 with a challenge naming every scope the call
+    /// needs — those granted plus the missing one, since a client
+    /// re-authorizes with what the challenge names. An API key cannot step
+    /// up: its caller gets a tool error that names the scope instead.
+    func stepUp(_ method: String, params: [String: JSONValue], credential: Credential) throws(MCPHTTPError) {
+        guard credential.isOAuthGrant, method == "tools/call", case let .string(name)? = params["name"],
+              let tool = ToolCatalog.tools.first(where: { $0.name == name }), !credential.scopes.contains(tool.scope) else { return }
+        let needed = (credential.scopes.map(\.rawValue) + [tool.scope.rawValue]).sorted().joined(separator: " ")
+        let description = "\(name) needs \(tool.scope.rawValue), which this connection was not granted"
+        throw MCPHTTPError(status: .forbidden, message: description + "; connect again and approve it", headers: [
+            .wwwAuthenticate: "Bearer error=\"insufficient_scope\", scope=\"\(needed)\", "
+                + "resource_metadata=\"\(urls.protectedResourceMetadata)\", error_description=\"\(description)\"",
+        ])
     }
 
     func get() throws -> Response {
