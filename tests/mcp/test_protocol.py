@@ -152,6 +152,22 @@ def test_a_foreign_host_is_refused(http_url, read_key):
     assert health.status_code == 403
 
 
+def test_oversized_headers_are_refused_and_the_server_keeps_serving(http_url, read_key):
+    port = int(http_url.split(":")[2].split("/")[0])
+    for headers in ["X-Big: " + "a" * (20 << 10) + "\r\n", "".join(f"X-{i}: v\r\n" for i in range(150))]:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n".encode())
+            answer = b""
+            try:
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            except (ConnectionResetError, socket.timeout):
+                pass
+        assert not answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    ok = post(http_url, read_key, modern("tools/list"), modern_headers("tools/list"))
+    assert ok.status_code == 200
+
+
 # MARK: - Concurrency, floods and shutdown
 
 

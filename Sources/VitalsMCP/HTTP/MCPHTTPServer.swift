@@ -74,11 +74,15 @@ public struct MCPHTTPServer: Sendable {
 
     /// The application: the router on the configured address. Idle
     /// keep-alive connections close after `idleTimeout`, so no client can
-    /// hold a socket (or a graceful shutdown) forever.
+    /// hold a socket (or a graceful shutdown) forever, and a request's
+    /// header block is capped (16 KiB a field, 32 KiB in all, 100 fields;
+    /// beyond that the connection is refused before any handler runs).
     func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout)))),
+            server: .http1(configuration: .init(
+                idleTimeout: .seconds(Int64(configuration.idleTimeout)),
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 << 10, maxHeaderListSize: 32 << 10, maxHeaderFieldCount: 100))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vitals"),
             onServerRunning: { [urls] channel in
                 let port = channel.localAddress?.port ?? configuration.port
