@@ -1,9 +1,23 @@
 import Foundation
 import GRDB
-import VitalsCrypto
 
-/// A client registered through dynamic client registration (RFC 7591).
-/// Every client is public (no secret): PKCE protects its codes.
+// The OAuth state: clients, grants, their codes and tokens (only digests),
+// read and written as the authorization server rules. The rules — scopes,
+// PKCE, how secrets are made, which token still counts — live with the
+// authorization server (VitalsMCP `OAuthPolicy`); this file is persistence.
+
+/// The OAuth client type (RFC 8252 §8.4; OpenID Connect Registration's `application_type`).
+public enum OAuthApplicationType: String, Sendable, Equatable {
+    /// A browser-based app on a remote host: https redirects (and loopback ones).
+    case web
+    /// An app on the user's device: may also use a private-use URI scheme (RFC 8252 §7.1).
+    case native
+}
+
+/// A client registered through dynamic client registration (RFC 7591), or
+/// known by its Client ID Metadata Document (its `clientID` is then the
+/// document's https URL). Every client is public (no secret): PKCE protects
+/// its codes.
 public struct OAuthClient: Sendable, Equatable {
     public var clientID: String
     public var name: String
@@ -11,54 +25,123 @@ public struct OAuthClient: Sendable, Equatable {
     /// The scope it asked for at registration (informational).
     public var scope: String?
     public var createdAt: Int64
-}
+    public var applicationType: OAuthApplicationType
 
-/// An OAuth refusal, with the RFC 6749 error code the client is sent.
-public struct OAuthError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// `invalid_request`, `invalid_client`, `invalid_grant`, `invalid_scope`,
-    /// `invalid_target`, `unsupported_grant_type`, `invalid_redirect_uri`,
-    /// `invalid_client_metadata`.
-    public var code: String
-    public var message: String
-
-    public init(_ code: String, _ message: String) {
-        self.code = code
-        self.message = message
+    public init(clientID: String, name: String, redirectURIs: [String], scope: String?, createdAt: Int64,
+                applicationType: OAuthApplicationType = .web) {
+        self.clientID = clientID
+        self.name = name
+        self.redirectURIs = redirectURIs
+        self.scope = scope
+        self.createdAt = createdAt
+        self.applicationType = applicationType
     }
-
-    public var description: String { "\(code): \(message)" }
 }
 
-/// What the token endpoint returns.
-public struct OAuthTokens: Sendable, Equatable {
-    public var accessToken: String
-    public var refreshToken: String
-    public var expiresIn: Int64
-    public var scopes: [Scope]
+/// A grant as it is recorded: one agency's consent to one client, approved with one of its API keys.
+public struct OAuthGrantRecord: Sendable, Equatable {
     public var grantID: String
-}
+    public var clientID: String
+    public var agencyKey: Int
+    public var approvedByKey: String
+    public var scopes: [Scope]
+    /// The resource (audience) its tokens are for (RFC 8707).
+    public var resource: String
+    public var createdAt: Int64
 
-/// What a grant transaction decided: tokens, or a refusal that must still
-/// commit (a reuse revokes the grant before the error is returned).
-private enum GrantOutcome {
-    case issued(OAuthTokens)
-    case refused(OAuthError)
-
-    func tokens() throws(OAuthError) -> OAuthTokens {
-        switch self {
-        case let .issued(tokens): tokens
-        case let .refused(error): throw error
-        }
+    public init(grantID: String, clientID: String, agencyKey: Int, approvedByKey: String, scopes: [Scope], resource: String, createdAt: Int64) {
+        self.grantID = grantID
+        self.clientID = clientID
+        self.agencyKey = agencyKey
+        self.approvedByKey = approvedByKey
+        self.scopes = scopes
+        self.resource = resource
+        self.createdAt = createdAt
     }
 }
 
-/// How long codes and tokens live.
-public struct OAuthLifetimes: Sendable, Equatable {
-    public var code: Int64 = 60
-    public var accessToken: Int64 = 3600
-    public var refreshToken: Int64 = 30 * 86_400
+/// An authorization code with its grant, as the token endpoint rules on it.
+public struct StoredAuthorizationCode: Sendable, Equatable {
+    public var grantID: String
+    public var redirectURI: String
+    public var codeChallenge: String
+    public var expiresAt: Int64
+    public var usedAt: Int64?
+    public var clientID: String
+    public var agencyKey: Int
+    public var scopes: [Scope]
+    public var resource: String
+    public var grantRevokedAt: Int64?
+}
 
-    public init() {}
+public enum OAuthTokenKind: String, Sendable, Equatable {
+    case access
+    case refresh
+}
+
+/// An access or refresh token with its grant, client, agency and the state
+/// of the API key that approved the grant.
+public struct StoredOAuthToken: Sendable, Equatable {
+    public var tokenID: String
+    public var kind: OAuthTokenKind
+    /// The SHA-256 of the token (the token itself is never stored).
+    public var hash: [UInt8]
+    public var grantID: String
+    public var scopes: [Scope]
+    public var expiresAt: Int64
+    /// A refresh token: when it was spent (rotated).
+    public var usedAt: Int64?
+    public var revokedAt: Int64?
+    public var clientID: String
+    public var agencyKey: Int
+    public var agencyID: String
+    public var resource: String
+    public var grantRevokedAt: Int64?
+    public var approvingKeyRevokedAt: Int64?
+}
+
+/// A token to record: its id, digest, scopes and end of life.
+public struct NewOAuthToken: Sendable, Equatable {
+    public var tokenID: String
+    public var kind: OAuthTokenKind
+    public var hash: [UInt8]
+    public var scopes: [Scope]
+    public var expiresAt: Int64
+
+    public init(tokenID: String, kind: OAuthTokenKind, hash: [UInt8], scopes: [Scope], expiresAt: Int64) {
+        self.tokenID = tokenID
+        self.kind = kind
+        self.hash = hash
+        self.scopes = scopes
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What one transaction over a code or a token writes, as the
+/// authorization server ruled: applied all together, or not at all.
+public struct OAuthChanges: Sendable, Equatable {
+    /// Marks the looked-up authorization code used.
+    public var spendCode = false
+    /// Marks the looked-up refresh token spent (rotation).
+    public var spendToken = false
+    /// Revokes the looked-up token alone.
+    public var revokeToken = false
+    /// Revokes the grant and every token of it, for this reason.
+    public var revokeGrant: String?
+    /// Tokens to add to the grant.
+    public var newTokens: [NewOAuthToken] = []
+    /// Written in the same transaction.
+    public var audit: [AuditEntry] = []
+
+    public init(spendCode: Bool = false, spendToken: Bool = false, revokeToken: Bool = false, revokeGrant: String? = nil,
+                newTokens: [NewOAuthToken] = [], audit: [AuditEntry] = []) {
+        self.spendCode = spendCode
+        self.spendToken = spendToken
+        self.revokeToken = revokeToken
+        self.revokeGrant = revokeGrant
+        self.newTokens = newTokens
+        self.audit = audit
+    }
 }
 
 /// One client connected to an agency (`vitals clients list`, the connected-apps page).
@@ -77,222 +160,153 @@ public struct ConnectedApp: Sendable, Equatable {
 extension Store {
     // MARK: - Clients
 
-    /// Registers a public client. Redirect URIs must be https, or http on a
-    /// loopback host (RFC 8252 §7.3), without a fragment.
-    public func registerOAuthClient(name: String, redirectURIs: [String], scope: String?,
-                                    now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> OAuthClient {
-        guard !redirectURIs.isEmpty else { throw OAuthError("invalid_client_metadata", "redirect_uris is required and must not be empty") }
-        for uri in redirectURIs {
-            if let why = Self.redirectURIProblem(uri) { throw OAuthError("invalid_redirect_uri", "\(uri): \(why)") }
-        }
-        if let scope { _ = try Self.parseOAuthScope(scope) }
-        let client = OAuthClient(clientID: "vc_" + Crypto.hex(Crypto.randomBytes(12)), name: name.isEmpty ? "Unnamed app" : name,
-                                 redirectURIs: redirectURIs, scope: scope, createdAt: now)
+    /// Records a client of dynamic registration (RFC 7591), as the
+    /// authorization server accepted it (id chosen, metadata checked).
+    public func registerOAuthClient(_ client: OAuthClient) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "INSERT INTO oauth_clients (client_id, client_name, redirect_uris, scope, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [client.clientID, client.name, redirectURIs.joined(separator: "\n"), scope, now])
-        }
-        return client
-    }
-
-    /// Why a redirect URI is refused, or nil when it is acceptable.
-    static func redirectURIProblem(_ uri: String) -> String? {
-        guard let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased(),
-              let host = components.host, !host.isEmpty else {
-            return "not an absolute URL"
-        }
-        if components.fragment != nil { return "a redirect URI must not have a fragment" }
-        switch scheme {
-        case "https": return nil
-        case "http":
-            return isLoopback(host) ? nil : "http is allowed only on a loopback host (127.0.0.1, [::1], localhost); use https"
-        default:
-            return "the scheme must be https (or http on loopback)"
+            try db.execute(sql: """
+                INSERT INTO oauth_clients (client_id, client_name, redirect_uris, scope, created_at, application_type) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [client.clientID, client.name, client.redirectURIs.joined(separator: "\n"), client.scope, client.createdAt,
+                                 client.applicationType.rawValue])
         }
     }
 
-    /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (not a name that merely starts with `127.`).
-    static func isLoopback(_ host: String) -> Bool {
-        if ["localhost", "::1", "[::1]"].contains(host.lowercased()) { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    /// Records (or refreshes) a client known by its Client ID Metadata
+    /// Document, under its URL: its grants need a client row, and the
+    /// connected-apps list shows the name the document gave last.
+    /// - Returns: the client as stored (its first `createdAt` is kept).
+    @discardableResult
+    public func saveMetadataDocumentClient(_ client: OAuthClient) throws(StoreError) -> OAuthClient {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO oauth_clients (client_id, client_name, redirect_uris, scope, created_at, application_type) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name, redirect_uris = excluded.redirect_uris,
+                    scope = excluded.scope, application_type = excluded.application_type
+                """, arguments: [client.clientID, client.name, client.redirectURIs.joined(separator: "\n"), client.scope, client.createdAt,
+                                 client.applicationType.rawValue])
+        }
+        return try oauthClient(client.clientID) ?? client
     }
 
     public func oauthClient(_ clientID: String) throws(StoreError) -> OAuthClient? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT client_id, client_name, redirect_uris, scope, created_at FROM oauth_clients WHERE client_id = ?",
-                             arguments: [clientID]).map { row in
+            try Row.fetchOne(db, sql: """
+                SELECT client_id, client_name, redirect_uris, scope, created_at, application_type FROM oauth_clients WHERE client_id = ?
+                """, arguments: [clientID]).map { row in
                 let uris: String = row[2]
                 return OAuthClient(clientID: row[0], name: row[1], redirectURIs: uris.split(separator: "\n").map(String.init),
-                                   scope: row[3], createdAt: row[4])
+                                   scope: row[3], createdAt: row[4], applicationType: OAuthApplicationType(rawValue: row[5]) ?? .web)
             }
         }
     }
 
-    /// `read:accounts write:metadata` → scopes; an unknown name is `invalid_scope`.
-    public static func parseOAuthScope(_ text: String) throws(OAuthError) -> [Scope] {
-        do {
-            return try Scope.parseList(text)
-        } catch {
-            throw OAuthError("invalid_scope", error.description)
-        }
-    }
+    // MARK: - Grants, codes and tokens
 
-    // MARK: - Codes and tokens
-
-    /// Consent was given with `credential` (a verified API key): records a
-    /// grant of `scopes` to the client for `resource` and returns its
-    /// single-use authorization code.
-    public func issueAuthorizationCode(clientID: String, credential: Credential, scopes: [Scope], resource: String, redirectURI: String,
-                                       codeChallenge: String, lifetimes: OAuthLifetimes = OAuthLifetimes(),
-                                       now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> String {
-        let code = Crypto.base64URL(Crypto.randomBytes(32))
-        let grantID = Crypto.hex(Crypto.randomBytes(10))
+    /// Records a grant with its single-use authorization code (only the
+    /// code's digest) and `audit`, in one transaction.
+    public func recordGrant(_ grant: OAuthGrantRecord, codeHash: [UInt8], redirectURI: String, codeChallenge: String, codeExpiresAt: Int64,
+                            audit: [AuditEntry]) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO oauth_grants (grant_id, client_id, agency_key, approved_by_key, scopes, resource, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [grantID, clientID, credential.agencyKey, credential.keyID, Scope.storedText(scopes), resource, now])
+                """, arguments: [grant.grantID, grant.clientID, grant.agencyKey, grant.approvedByKey, Scope.storedText(grant.scopes),
+                                 grant.resource, grant.createdAt])
             try db.execute(sql: "INSERT INTO oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, expires_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [Data(Crypto.sha256(code)), grantID, redirectURI, codeChallenge, now + lifetimes.code])
-            try Self.insert(AuditEntry(atMilliseconds: now * 1000, agencyKey: credential.agencyKey, client: clientID, action: "oauth.grant",
-                                       outcome: "ok: \(Scope.storedText(scopes)) approved with key \(credential.keyID)"), db)
+                           arguments: [Data(codeHash), grant.grantID, redirectURI, codeChallenge, codeExpiresAt])
+            for entry in audit { try Self.insert(entry, db) }
         }
-        return code
     }
 
-    /// The authorization-code grant: the code must be unused, unexpired, the
-    /// client's, for the same redirect URI, and the verifier must hash to its
-    /// challenge (PKCE S256). A code presented twice revokes every token
-    /// issued from it (RFC 6749 §4.1.2).
-    public func exchangeAuthorizationCode(_ code: String, clientID: String, redirectURI: String, codeVerifier: String, resource: String?,
-                                          lifetimes: OAuthLifetimes = OAuthLifetimes(),
-                                          now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> OAuthTokens {
-        let outcome: GrantOutcome = try write { db in
-            guard let row = try Row.fetchOne(db, sql: """
+    /// Looks up an authorization code by digest, lets `rule` decide, and
+    /// writes what it decided in the same transaction (so that a code is
+    /// spent, or its grant revoked, exactly once however many requests race).
+    /// - Returns: what `rule` returned besides the changes.
+    public func redeemAuthorizationCode<Outcome: Sendable>(
+        hash: [UInt8], now: Int64, _ rule: (StoredAuthorizationCode?) -> (OAuthChanges, Outcome)
+    ) throws(StoreError) -> Outcome {
+        try write { db in
+            let code = try Row.fetchOne(db, sql: """
                 SELECT c.grant_id, c.redirect_uri, c.code_challenge, c.expires_at, c.used_at, g.client_id, g.agency_key, g.scopes,
                        g.resource, g.revoked_at
                 FROM oauth_codes c JOIN oauth_grants g USING (grant_id) WHERE c.code_hash = ?
-                """, arguments: [Data(Crypto.sha256(code))]) else {
-                return .refused(OAuthError("invalid_grant", "unknown authorization code"))
+                """, arguments: [Data(hash)]).map { row in
+                StoredAuthorizationCode(grantID: row[0], redirectURI: row[1], codeChallenge: row[2], expiresAt: row[3], usedAt: row[4],
+                                        clientID: row[5], agencyKey: row[6], scopes: Scope.parseStored(row[7]), resource: row[8],
+                                        grantRevokedAt: row[9])
             }
-            let grantID: String = row[0]
-            let grantClient: String = row[5]
-            let agencyKey: Int = row[6]
-            guard grantClient == clientID else { return .refused(OAuthError("invalid_grant", "the code was issued to another client")) }
-            if (row[4] as Int64?) != nil {
-                try Self.revokeGrant(grantID, reason: "authorization code reused", now: now, db)
-                try Self.insert(AuditEntry(atMilliseconds: now * 1000, agencyKey: agencyKey, client: clientID, action: "oauth.code_reuse",
-                                           outcome: "refused: code presented twice; grant \(grantID) revoked"), db)
-                return .refused(OAuthError("invalid_grant", "the authorization code was already used; every token issued from it is revoked"))
-            }
-            try db.execute(sql: "UPDATE oauth_codes SET used_at = ? WHERE code_hash = ?", arguments: [now, Data(Crypto.sha256(code))])
-            if (row[9] as Int64?) != nil { return .refused(OAuthError("invalid_grant", "the grant was revoked")) }
-            if (row[3] as Int64) <= now { return .refused(OAuthError("invalid_grant", "the authorization code has expired; authorize again")) }
-            guard (row[1] as String) == redirectURI else {
-                return .refused(OAuthError("invalid_grant", "redirect_uri differs from the one of the authorization request"))
-            }
-            let challenge: String = row[2]
-            guard Crypto.constantTimeEqual(Array(Crypto.pkceS256(codeVerifier).utf8), Array(challenge.utf8)) else {
-                return .refused(OAuthError("invalid_grant", "code_verifier does not match the code_challenge (PKCE S256)"))
-            }
-            let grantResource: String = row[8]
-            if let resource, resource != grantResource {
-                return .refused(OAuthError("invalid_target", "resource \(resource) differs from the authorized resource \(grantResource)"))
-            }
-            let scopes: String = row[7]
-            let tokens = try Self.issueTokens(grantID: grantID, scopes: scopes, lifetimes: lifetimes, now: now, db)
-            try Self.insert(AuditEntry(atMilliseconds: now * 1000, agencyKey: agencyKey, client: clientID, action: "oauth.token",
-                                       outcome: "ok: \(scopes)"), db)
-            return .issued(tokens)
-        }
-        return try outcome.tokens()
-    }
-
-    /// The refresh-token grant, with rotation: the presented token is spent
-    /// and a new pair is issued. A spent token presented again means it
-    /// leaked: the whole grant (every access and refresh token) is revoked.
-    /// `scope` may narrow, never widen, the grant.
-    public func refreshOAuthTokens(_ refreshToken: String, clientID: String, scope: String?, resource: String?,
-                                   lifetimes: OAuthLifetimes = OAuthLifetimes(),
-                                   now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> OAuthTokens {
-        let requested = try scope.map(Self.parseOAuthScope)
-        let outcome: GrantOutcome = try write { db in
-            guard let (tokenID, row) = try Self.lookUpToken(refreshToken, prefix: "vrt", db) else {
-                return .refused(OAuthError("invalid_grant", "unknown refresh token"))
-            }
-            let grantID: String = row["grant_id"]
-            let agencyKey: Int = row["agency_key"]
-            guard (row["client_id"] as String) == clientID else {
-                return .refused(OAuthError("invalid_grant", "the refresh token was issued to another client"))
-            }
-            if (row["used_at"] as Int64?) != nil {
-                try Self.revokeGrant(grantID, reason: "refresh token reused", now: now, db)
-                try Self.insert(AuditEntry(atMilliseconds: now * 1000, agencyKey: agencyKey, client: clientID, action: "oauth.refresh_reuse",
-                                           outcome: "refused: spent refresh token presented again; grant \(grantID) revoked"), db)
-                return .refused(OAuthError("invalid_grant", "the refresh token was already used; every token of this grant is revoked"))
-            }
-            if let why = Self.revocation(row) { return .refused(OAuthError("invalid_grant", why)) }
-            if (row["expires_at"] as Int64) <= now { return .refused(OAuthError("invalid_grant", "the refresh token has expired; authorize again")) }
-            let grantResource: String = row["resource"]
-            if let resource, resource != grantResource {
-                return .refused(OAuthError("invalid_target", "resource \(resource) differs from the authorized resource \(grantResource)"))
-            }
-            let held = Set(Scope.parseStored(row["scopes"]))
-            if let requested, let extra = requested.first(where: { !held.contains($0) }) {
-                return .refused(OAuthError("invalid_scope", "\(extra.rawValue) was not granted; a refresh can only narrow the scopes"))
-            }
-            try db.execute(sql: "UPDATE oauth_tokens SET used_at = ? WHERE token_id = ?", arguments: [now, tokenID])
-            let scopes = requested.map(Scope.storedText) ?? (row["scopes"] as String)
-            let tokens = try Self.issueTokens(grantID: grantID, scopes: scopes, lifetimes: lifetimes, now: now, db)
-            try Self.insert(AuditEntry(atMilliseconds: now * 1000, agencyKey: agencyKey, client: clientID, action: "oauth.refresh",
-                                       outcome: "ok: \(scopes)"), db)
-            return .issued(tokens)
-        }
-        return try outcome.tokens()
-    }
-
-    /// Token revocation (RFC 7009): a refresh token revokes its whole grant,
-    /// an access token only itself. Unknown tokens, and tokens of another
-    /// client, are ignored (the endpoint answers 200 either way).
-    /// Returns whether anything was revoked.
-    @discardableResult
-    public func revokeOAuthToken(_ token: String, clientID: String?, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Bool {
-        let prefix = token.hasPrefix("vrt_") ? "vrt" : "vat"
-        return try write { db in
-            guard let (tokenID, row) = try Self.lookUpToken(token, prefix: prefix, db) else { return false }
-            let owner: String = row["client_id"]
-            if let clientID, clientID != owner { return false }
-            let grantID: String = row["grant_id"]
-            if prefix == "vrt" {
-                try Self.revokeGrant(grantID, reason: "refresh token revoked by the client", now: now, db)
+            let (changes, outcome) = rule(code)
+            if let code {
+                if changes.spendCode {
+                    try db.execute(sql: "UPDATE oauth_codes SET used_at = ? WHERE code_hash = ?", arguments: [now, Data(hash)])
+                }
+                try Self.apply(changes, grantID: code.grantID, tokenID: nil, now: now, db)
             } else {
-                try db.execute(sql: "UPDATE oauth_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", arguments: [now, tokenID])
+                for entry in changes.audit { try Self.insert(entry, db) }
             }
-            try Self.insert(AuditEntry(atMilliseconds: now * 1000, agencyKey: row["agency_key"], client: owner, action: "oauth.revoke",
-                                       outcome: prefix == "vrt" ? "ok: grant \(grantID) revoked" : "ok: access token revoked"), db)
-            return true
+            return outcome
         }
     }
 
-    /// Verifies a bearer token for `resource`: known, hash equal (constant
-    /// time), not revoked (nor its grant, nor the API key that approved it),
-    /// not expired, and issued for this resource.
-    public func authenticateAccessToken(_ token: String, resource: String,
-                                        now: Int64 = Int64(Date().timeIntervalSince1970)) throws(CredentialError) -> Credential {
-        let found: (String, Row)?
-        do {
-            found = try read { db in try Self.lookUpToken(token, prefix: "vat", db) }
-        } catch {
-            throw .invalidAccessToken
+    /// Looks up a token by id and kind, lets `rule` decide (it compares the
+    /// digest), and writes what it decided in the same transaction.
+    public func redeemOAuthToken<Outcome: Sendable>(
+        id: String, kind: OAuthTokenKind, now: Int64, _ rule: (StoredOAuthToken?) -> (OAuthChanges, Outcome)
+    ) throws(StoreError) -> Outcome {
+        try write { db in
+            let token = try Self.fetchToken(id: id, kind: kind, db)
+            let (changes, outcome) = rule(token)
+            if let token {
+                try Self.apply(changes, grantID: token.grantID, tokenID: token.tokenID, now: now, db)
+            } else {
+                for entry in changes.audit { try Self.insert(entry, db) }
+            }
+            return outcome
         }
-        guard let (_, row) = found else { throw .invalidAccessToken }
-        if Self.revocation(row) != nil { throw .accessTokenRevoked }
-        if (row["expires_at"] as Int64) <= now { throw .accessTokenExpired }
-        let audience: String = row["resource"]
-        guard audience == resource else { throw .accessTokenForAnotherResource(audience) }
-        return Credential(keyID: "grant:" + (row["grant_id"] as String), agencyKey: row["agency_key"], agencyID: row["agency_id"],
-                          scopes: Set(Scope.parseStored(row["scopes"])), client: row["client_id"])
+    }
+
+    /// A token with its grant, client, agency and approving key, by id and kind.
+    public func oauthToken(id: String, kind: OAuthTokenKind) throws(StoreError) -> StoredOAuthToken? {
+        try read { db in try Self.fetchToken(id: id, kind: kind, db) }
+    }
+
+    static func fetchToken(id: String, kind: OAuthTokenKind, _ db: Database) throws -> StoredOAuthToken? {
+        try Row.fetchOne(db, sql: """
+            SELECT t.token_id, t.token_hash, t.grant_id, t.scopes, t.expires_at, t.used_at, t.revoked_at,
+                   g.client_id, g.agency_key, a.agency_id, g.resource, g.revoked_at, k.revoked_at
+            FROM oauth_tokens t JOIN oauth_grants g USING (grant_id) JOIN agencies a ON a.agency_key = g.agency_key
+            LEFT JOIN api_keys k ON k.key_id = g.approved_by_key
+            WHERE t.token_id = ? AND t.kind = ?
+            """, arguments: [id, kind.rawValue]).map { row in
+            let hash: Data = row[1]
+            return StoredOAuthToken(tokenID: row[0], kind: kind, hash: [UInt8](hash), grantID: row[2], scopes: Scope.parseStored(row[3]),
+                                    expiresAt: row[4], usedAt: row[5], revokedAt: row[6], clientID: row[7], agencyKey: row[8],
+                                    agencyID: row[9], resource: row[10], grantRevokedAt: row[11], approvingKeyRevokedAt: row[12])
+        }
+    }
+
+    /// Writes a ruling about a code or token of `grantID` (`tokenID`: the one looked up).
+    static func apply(_ changes: OAuthChanges, grantID: String, tokenID: String?, now: Int64, _ db: Database) throws {
+        if let tokenID, changes.spendToken {
+            try db.execute(sql: "UPDATE oauth_tokens SET used_at = ? WHERE token_id = ?", arguments: [now, tokenID])
+        }
+        if let tokenID, changes.revokeToken {
+            try db.execute(sql: "UPDATE oauth_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", arguments: [now, tokenID])
+        }
+        if let reason = changes.revokeGrant { try revokeGrant(grantID, reason: reason, now: now, db) }
+        for token in changes.newTokens {
+            try db.execute(sql: """
+                INSERT INTO oauth_tokens (token_id, grant_id, kind, token_hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [token.tokenID, grantID, token.kind.rawValue, Data(token.hash), Scope.storedText(token.scopes), now,
+                                 token.expiresAt])
+        }
+        for entry in changes.audit { try insert(entry, db) }
+    }
+
+    static func revokeGrant(_ grantID: String, reason: String, now: Int64, _ db: Database) throws {
+        try db.execute(sql: "UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE grant_id = ? AND revoked_at IS NULL",
+                       arguments: [now, reason, grantID])
+        try db.execute(sql: "UPDATE oauth_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL", arguments: [now, grantID])
     }
 
     // MARK: - Connected apps
@@ -317,11 +331,13 @@ extension Store {
         }
     }
 
-    /// Revokes every grant of a client (of one agency, or of all); returns how many.
+    /// Revokes every grant of a client (of one agency, or of all), each with
+    /// an `oauth.revoke` audit entry naming `actor`.
+    /// - Returns: how many grants were revoked; nil when there is no such client.
     @discardableResult
     public func revokeOAuthClient(_ clientID: String, agencyKey: Int? = nil, by actor: String = "cli",
-                                  now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Int {
-        guard try oauthClient(clientID) != nil else { throw OAuthError("invalid_client", "no OAuth client \(clientID)") }
+                                  now: Int64 = Int64(Date().timeIntervalSince1970)) throws(StoreError) -> Int? {
+        guard try oauthClient(clientID) != nil else { return nil }
         return try write { db in
             var sql = "SELECT grant_id, agency_key FROM oauth_grants WHERE client_id = ? AND revoked_at IS NULL"
             var arguments: StatementArguments = [clientID]
@@ -338,52 +354,4 @@ extension Store {
             return grants.count
         }
     }
-
-    // MARK: - Helpers
-
-    /// Mints an access and a refresh token for a grant (only hashes stored).
-    static func issueTokens(grantID: String, scopes: String, lifetimes: OAuthLifetimes, now: Int64, _ db: Database) throws -> OAuthTokens {
-        func mint(_ prefix: String, kind: String, lifetime: Int64) throws -> String {
-            let tokenID = Crypto.hex(Crypto.randomBytes(10))
-            let token = "\(prefix)_\(tokenID)_\(Crypto.base64URL(Crypto.randomBytes(32)))"
-            try db.execute(sql: """
-                INSERT INTO oauth_tokens (token_id, grant_id, kind, token_hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [tokenID, grantID, kind, Data(Crypto.sha256(token)), scopes, now, now + lifetime])
-            return token
-        }
-        return OAuthTokens(accessToken: try mint("vat", kind: "access", lifetime: lifetimes.accessToken),
-                           refreshToken: try mint("vrt", kind: "refresh", lifetime: lifetimes.refreshToken),
-                           expiresIn: lifetimes.accessToken, scopes: Scope.parseStored(scopes), grantID: grantID)
-    }
-
-    /// A token's row (with its grant, client, agency and approving key) when
-    /// the token is well-formed, known and its hash matches in constant time.
-    static func lookUpToken(_ token: String, prefix: String, _ db: Database) throws -> (String, Row)? {
-        guard let tokenID = credentialID(token, prefix: prefix, idLength: 20) else { return nil }
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT t.token_hash, t.grant_id, t.scopes, t.expires_at, t.used_at, t.revoked_at AS token_revoked_at,
-                   g.client_id, g.agency_key, g.resource, g.revoked_at AS grant_revoked_at, k.revoked_at AS key_revoked_at, a.agency_id
-            FROM oauth_tokens t JOIN oauth_grants g USING (grant_id) JOIN agencies a ON a.agency_key = g.agency_key
-            LEFT JOIN api_keys k ON k.key_id = g.approved_by_key
-            WHERE t.token_id = ? AND t.kind = ?
-            """, arguments: [tokenID, prefix == "vrt" ? "refresh" : "access"]) else { return nil }
-        let stored: Data = row["token_hash"]
-        guard Crypto.constantTimeEqual([UInt8](stored), Crypto.sha256(token)) else { return nil }
-        return (tokenID, row)
-    }
-
-    /// Why a looked-up token no longer counts, or nil.
-    static func revocation(_ row: Row) -> String? {
-        if (row["grant_revoked_at"] as Int64?) != nil { return "the grant was revoked" }
-        if (row["key_revoked_at"] as Int64?) != nil { return "the API key that approved this grant was revoked" }
-        if (row["token_revoked_at"] as Int64?) != nil { return "the token was revoked" }
-        return nil
-    }
-
-    static func revokeGrant(_ grantID: String, reason: String, now: Int64, _ db: Database) throws {
-        try db.execute(sql: "UPDATE oauth_grants SET revoked_at = ?, revoked_reason = ? WHERE grant_id = ? AND revoked_at IS NULL",
-                       arguments: [now, reason, grantID])
-        try db.execute(sql: "UPDATE oauth_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL", arguments: [now, grantID])
-    }
-
 }

@@ -261,6 +261,13 @@ enum StoreSchema {
                 CREATE INDEX oauth_tokens_by_grant ON oauth_tokens(grant_id);
                 """)
         }
+        migrator.registerMigration("v7-oauth-application-type") { db in
+            try db.execute(sql: """
+                -- The client type (RFC 8252 §8.4: an authorization server records it): web or native.
+                -- Only native clients may use private-use redirect schemes (RFC 8252 §7.1).
+                ALTER TABLE oauth_clients ADD COLUMN application_type TEXT NOT NULL DEFAULT 'web';
+                """)
+        }
         return migrator
     }
 }

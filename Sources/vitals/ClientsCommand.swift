@@ -59,7 +59,10 @@ struct ClientsCommand: ParsableCommand {
                     }
                     agencyKey = key
                 }
-                let count = try store.revokeOAuthClient(clientID, agencyKey: agencyKey, by: "cli")
+                guard let count = try store.revokeOAuthClient(clientID, agencyKey: agencyKey, by: "cli") else {
+                    printError("error: no OAuth client \(clientID) (vitals clients list shows them)")
+                    throw ExitCode.failure
+                }
                 printError("revoked \(count) grant(s) of client \(clientID)")
             } catch let error as ExitCode {
                 throw error

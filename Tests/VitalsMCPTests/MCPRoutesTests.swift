@@ -63,7 +63,8 @@ struct ServedStore {
         try await served.server().makeApplication().test(.router) { client in
             try await client.execute(uri: "/api/mcp", method: .post, headers: headers(nil), body: ByteBuffer(string: "{}")) { response in
                 #expect(response.status == .unauthorized)
-                #expect(response.headers[.wwwAuthenticate] == "Bearer resource_metadata=\"http://localhost/.well-known/oauth-protected-resource/api/mcp\"")
+                #expect(response.headers[.wwwAuthenticate] == "Bearer resource_metadata=\"http://localhost/.well-known/oauth-protected-resource/api/mcp\", "
+                    + "scope=\"read:accounts read:users read:revenue read:feedback\"")
                 #expect(json(response)["error"]?["message"]?.stringValue?.contains("x-api-key") == true)
             }
             try await client.execute(uri: "/api/mcp", method: .post, headers: headers("vk_nope_nope"), body: ByteBuffer(string: "{}")) { response in

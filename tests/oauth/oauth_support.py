@@ -4,11 +4,14 @@ the token endpoint, raw MCP requests and the audit log. Every HTTP call has a
 timeout and goes to 127.0.0.1 only."""
 import base64
 import hashlib
+import json
 import secrets
 import socket
 import subprocess
+import threading
 import time
 from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx2
@@ -31,6 +34,7 @@ READ_TOOLS = [
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "pytest", "version": "1"}}}
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+MODERN = "2026-07-28"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
@@ -150,18 +154,21 @@ class App:
     it registers (RFC 7591), opens the consent page, posts the form with the
     cookie the page set, and trades codes and refresh tokens at /token."""
 
-    def __init__(self, base, name="pytest app", redirect_uri=None):
+    def __init__(self, base, name="pytest app", redirect_uri=None, registration=None, client_id=None):
+        """`registration` is more client metadata for /register (or the whole of it, with
+        its own `redirect_uris`); `client_id` skips registration (a metadata document URL)."""
         self.base, self.name = base, name
         self.resource = base + "/api/mcp"
         self.redirect_uri = redirect_uri or f"http://127.0.0.1:{free_port()}/callback"
+        self.registration = registration or {}
         self.http = httpx2.Client(timeout=TIMEOUT)  # keeps cookies, never follows redirects
-        self._client_id = None
+        self._client_id = client_id
 
     def close(self):
         self.http.close()
 
     def register(self, **metadata):
-        body = {"client_name": self.name, "redirect_uris": [self.redirect_uri]} | metadata
+        body = {"client_name": self.name, "redirect_uris": [self.redirect_uri]} | self.registration | metadata
         return self.http.post(self.base + "/register", json=body)
 
     @property
@@ -291,3 +298,78 @@ def clients_list(vitals, store, agency="ag_001"):
     out = subprocess.run([vitals, "clients", "list", "--store", store, "--agency", agency], check=True,
                          capture_output=True, text=True, timeout=60).stdout
     return {fields[0]: fields[1:] for fields in (line.split("\t") for line in out.splitlines() if line.strip())}
+
+
+def modern_call(url, bearer, method="tools/list", params=None, name=None):
+    """One stateless MCP 2026-07-28 request (a plain POST, no session) with a bearer
+    token; returns the HTTP response."""
+    meta = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": (params or {}) | {"_meta": meta}}
+    headers = MCP_HEADERS | {"mcp-protocol-version": MODERN, "mcp-method": method, "authorization": f"Bearer {bearer}"}
+    if name:
+        headers["mcp-name"] = name
+    return httpx2.post(url, json=body, headers=headers, timeout=TIMEOUT)
+
+
+def jsonrpc_body(response):
+    """The JSON-RPC message of an MCP answer, sent as JSON or as one SSE event."""
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        data = [line[5:].strip() for line in response.text.splitlines() if line.startswith("data:")]
+        assert data, response.text
+        return json.loads(data[-1])
+    return response.json()
+
+
+class LocalServer:
+    """A tiny HTTP server on 127.0.0.1 for what a test stands in for: an app's loopback
+    callback, or the web server of a Client ID Metadata Document. `routes` maps a path
+    to a function of the request handler returning (status, headers, body bytes);
+    `requests` records every (path, query) that came in."""
+
+    def __init__(self, routes=None, port=0):
+        self.routes, self.requests = dict(routes or {}), []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                path, _, query = self.path.partition("?")
+                owner.requests.append((path, query))
+                route = owner.routes.get(path)
+                status, headers, body = route(self) if route else (404, {}, b"not found")
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the server under test gave up on us, as it should
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def hits(self, path):
+        return sum(1 for p, _ in self.requests if p == path)
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def json_route(document, status=200, headers=None):
+    """A LocalServer route that answers `document` as JSON (bytes or str sent as they are)."""
+    body = document if isinstance(document, bytes) else (document.encode() if isinstance(document, str) else json.dumps(document).encode())
+    return lambda handler: (status, {"Content-Type": "application/json"} | (headers or {}), body)

@@ -1,16 +1,19 @@
 """The consent page in a real browser: headless Chromium (Debian's /usr/bin/chromium)
 driven by Playwright from PyPI. A person types a wrong token and sees the alert,
 types the right one, unticks a scope, presses Allow, and the browser lands on the
-app's loopback callback with a code and the state; or presses Deny and the app
-hears access_denied. What only a browser checks: the form works as HTML (cookie,
-form post, redirect after it, no CSP or script in the way)."""
+app's loopback callback with a code, the state and `iss`; or presses Deny and the
+app hears access_denied. Cursor's answer leaves the browser for its private-use
+scheme (cursor://). What only a browser checks: the form works as HTML (cookie,
+form post, redirect after it, no CSP or script in the way — Chromium checks the
+redirect after a form post against `form-action`, where `*` does not cover
+cursor:)."""
 import http.server
 import os
 import threading
 
 import pytest
 
-from oauth_support import SCOPES, query_of
+from oauth_support import READ_SCOPES, SCOPES, App, query_of
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = "/tmp/consent.png"
@@ -87,7 +90,7 @@ def landed(page, callback):
     return query_of(page.url)
 
 
-def test_a_person_allows_with_their_token_and_unticks_a_scope(page, callback, app, full_key):
+def test_a_person_allows_with_their_token_and_unticks_a_scope(page, callback, app, full_key, oauth_server):
     client = app("Claude Desktop (browser)", redirect_uri=callback.url)
     url, state, verifier = client.authorize_url(SCOPES)
     opened = page.goto(url)
@@ -110,6 +113,7 @@ def test_a_person_allows_with_their_token_and_unticks_a_scope(page, callback, ap
     page.click("#allow")
     answer = landed(page, callback)
     assert answer["state"] == state and answer["code"] and "error" not in answer
+    assert answer["iss"] == oauth_server.base  # RFC 9207: the issuer, as the metadata says it
     assert page.inner_text("#done")
 
     exchanged = client.exchange(answer["code"], verifier)
@@ -119,10 +123,40 @@ def test_a_person_allows_with_their_token_and_unticks_a_scope(page, callback, ap
     assert sorted(granted) == sorted(set(SCOPES) - {"write:metadata"})  # the full key allows all the rest
 
 
-def test_a_person_denies(page, callback, app):
+def test_a_person_denies(page, callback, app, oauth_server):
     client = app("Denied app (browser)", redirect_uri=callback.url)
     url, state, _ = client.authorize_url()
     assert page.goto(url).status == 200
     page.click("#deny")
     answer = landed(page, callback)
     assert answer["error"] == "access_denied" and answer["state"] == state and "code" not in answer
+    assert answer["iss"] == oauth_server.base
+
+
+def test_cursor_gets_its_code_through_the_browser(page, oauth_server, read_key):
+    """The browser hands the answer to the app registered for cursor: (here none, so the
+    hand-off is aborted after the request leaves): the request is made, with code, state
+    and iss, and Chromium logs no CSP refusal on the way."""
+    redirect = "cursor://anysphere.cursor-mcp/oauth/callback"
+    client = App(oauth_server.base, name="Cursor", redirect_uri=redirect, registration={"application_type": "native"})
+    try:
+        url, state, verifier = client.authorize_url(READ_SCOPES)
+        console, handed_off = [], []
+        page.on("console", lambda message: console.append(message.text))
+        page.on("request", lambda request: handed_off.append(request.url) if request.url.startswith("cursor:") else None)
+        assert page.goto(url).status == 200
+        assert "app registered on this device for cursor: links" in page.inner_text("#redirect")
+        page.fill("#token", read_key)
+        page.click("#allow")
+        for _ in range(40):
+            if handed_off:
+                break
+            page.wait_for_timeout(250)
+        assert not [m for m in console if "Content Security Policy" in m], console
+        assert len(handed_off) == 1 and handed_off[0].startswith(redirect + "?"), handed_off
+        answer = query_of(handed_off[0])
+        assert answer["state"] == state and answer["iss"] == oauth_server.base and answer["code"], answer
+        exchanged = client.exchange(answer["code"], verifier)
+        assert exchanged.status_code == 200, exchanged.text
+    finally:
+        client.close()

@@ -114,7 +114,11 @@ def test_discovery_documents_describe_this_server(oauth_server):
         "registration_endpoint": base + "/register", "revocation_endpoint": base + "/revoke",
         "response_types_supported": ["code"], "grant_types_supported": ["authorization_code", "refresh_token"],
         "code_challenge_methods_supported": ["S256"], "token_endpoint_auth_methods_supported": ["none"],
-        "revocation_endpoint_auth_methods_supported": ["none"]}
+        "revocation_endpoint_auth_methods_supported": ["none"],
+        # RFC 9207 §3: `iss` on every authorization response (test_native_clients checks each one).
+        "authorization_response_iss_parameter_supported": True,
+        # MCP 2026-07-28: an https client_id is fetched as a Client ID Metadata Document.
+        "client_id_metadata_document_supported": True}
 
     card = httpx2.get(base + "/.well-known/mcp.json", timeout=TIMEOUT)
     assert card.status_code == 200
@@ -181,7 +185,8 @@ async def test_the_mcp_sdk_signs_in_and_its_tools_answer_as_vitals_query(vitals,
     assert len(browser.authorize_urls) == 1
     asked = query_of(browser.authorize_urls[0])
     assert asked["resource"] == url and asked["code_challenge_method"] == "S256"
-    assert sorted(asked["scope"].split()) == sorted(SCOPES)  # the SDK asks for what the resource metadata lists
+    # The SDK asks for what the 401 challenge names (the read scopes), before the metadata's full list.
+    assert sorted(asked["scope"].split()) == sorted(READ_SCOPES)
     assert "Claude (pytest)" in browser.pages[0].text
 
     # The SDK registered, got tokens, and they carry only what the read token allows.
@@ -280,3 +285,6 @@ async def test_clients_cli_lists_a_connected_app_and_revokes_it(vitals, store, o
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     after = clients_list(vitals, store)
     assert client.client_id not in after or after[client.client_id][4] == "revoked", after
+    unknown = subprocess.run([vitals, "clients", "revoke", "vc_no_such_app", "--store", store], capture_output=True, text=True,
+                             timeout=60)
+    assert unknown.returncode == 1 and "error: no OAuth client vc_no_such_app" in unknown.stderr, unknown.stderr

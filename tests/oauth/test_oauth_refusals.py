@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx2
 import pytest
+from mcp.shared.exceptions import MCPError
 
 from oauth_support import (READ_SCOPES, TIMEOUT, Page, audit, bearer_client, free_port, initialize, pkce, query_of,
                            refused, wait_for_audit)
@@ -98,8 +99,13 @@ def test_token_endpoint_refusals(app, read_key):
 
 def test_an_unregistered_redirect_uri_or_client_gets_a_page_not_a_redirect(app):
     client = app()
-    for override in [{"redirect_uri": f"http://127.0.0.1:{free_port()}/callback"},
+    # Another port on the same loopback host is the same redirect (RFC 8252 §7.3, test_native_clients);
+    # another loopback host, path or scheme is not.
+    port = urlsplit(client.redirect_uri).port
+    for override in [{"redirect_uri": f"http://localhost:{port}/callback"},
+                     {"redirect_uri": f"http://127.0.0.1:{port}/elsewhere"},
                      {"redirect_uri": client.redirect_uri + "/more"},
+                     {"redirect_uri": f"https://127.0.0.1:{port}/callback"},
                      {"redirect_uri": "https://evil.example/callback"},
                      {"client_id": "no-such-client"}]:
         response, _, _ = client.authorize(**override)
@@ -204,9 +210,10 @@ async def test_an_unticked_scope_is_not_granted(oauth_server, app, read_key):
             names = [t.name for t in (await mcp.list_tools()).tools]
             assert "get_revenue_summary" not in names and "list_upsell_candidates" not in names
             assert "list_accounts_at_risk" in names and "search_users" in names
-            refused_call = await mcp.call_tool("get_revenue_summary", {})
-    assert refused_call.is_error
-    assert refused_call.content[0].text.startswith("missing scope read:revenue")
+            # An OAuth connection can step up: the call is a 403 insufficient_scope (test_step_up), which the SDK raises.
+            with pytest.raises(MCPError) as refused_call:
+                await mcp.call_tool("get_revenue_summary", {})
+    assert "get_revenue_summary needs read:revenue, which this connection was not granted" in str(refused_call.value)
 
 
 def test_a_token_without_write_scopes_cannot_grant_them(app, read_key):
@@ -347,6 +354,10 @@ def test_the_settings_page_lists_and_revokes_connected_apps(oauth_server, app, r
         assert done.status_code == 303 and urlsplit(done.headers["location"]).path == "/settings/connected-apps"
         after = Page(browser.get(settings).text)
         assert client.client_id not in after.rows or "revoked" in after.rows[client.client_id].lower()
+        # A client id that does not exist is said so, not reported as disconnected.
+        unknown = browser.post(oauth_server.base + "/settings/connected-apps/revoke",
+                               data=dict(pairs) | {"client_id": "vc_no_such_app"})
+        assert html_page(unknown, 400).alerts == ["There is no app vc_no_such_app."]
     refused(initialize(oauth_server.url, bearer=tokens["access_token"]))
     assert error_of(client.refresh(tokens["refresh_token"])) == "invalid_grant"
 

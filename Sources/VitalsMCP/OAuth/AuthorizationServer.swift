@@ -7,30 +7,37 @@ import VitalsStore
 import VitalsTools
 
 /// The OAuth 2.1 authorization server built into `vitals serve --http`:
-/// discovery (RFC 8414, RFC 9728, `/.well-known/mcp.json`), dynamic client
-/// registration (RFC 7591), the authorization-code flow with PKCE S256 and
-/// a consent page where the user pastes the agency's Private Integration
-/// Token, the token endpoint (code and refresh grants, rotating refresh
-/// tokens) and revocation (RFC 7009). Codes and tokens live in the store,
-/// as hashes; pending consent requests live in memory for 10 minutes.
+/// discovery (RFC 8414, RFC 9728, `/.well-known/mcp.json`), clients by
+/// dynamic registration (RFC 7591; native apps per RFC 8252) or by Client
+/// ID Metadata Document (an https `client_id`), the authorization-code flow
+/// with PKCE S256 and a consent page where the user pastes the agency's
+/// Private Integration Token, `iss` on every authorization response
+/// (RFC 9207), the token endpoint (code and refresh grants, rotating
+/// refresh tokens) and revocation (RFC 7009). Codes and tokens live in the
+/// store, as hashes; pending consent requests live in memory for 10 minutes.
 final class AuthorizationServer: Sendable {
     let store: Store
     let urls: ServerURLs
-    let lifetimes: OAuthLifetimes
+    /// Codes and tokens (living `lifetimes`): the policy's rulings applied to the store.
+    let grants: OAuthGrants
     /// Per client IP: registration, authorization, token, revocation and every form post (token guessing).
     let ipLimiter: RateLimiter<String>?
     let pending = PendingAuthorizations()
     let settingsSessions = SettingsSessions()
     /// Signs CSRF tokens (HMAC-SHA-256); new at every start, like the pending requests it protects.
     let csrfKey = Crypto.randomBytes(32)
+    /// Client ID Metadata Documents of URL `client_id`s.
+    let metadataDocuments: ClientMetadataFetcher
 
     static let consentLifetime: TimeInterval = 600
 
-    init(store: Store, urls: ServerURLs, lifetimes: OAuthLifetimes, ipLimit: RateLimit?) {
+    init(store: Store, urls: ServerURLs, lifetimes: OAuthLifetimes, ipLimit: RateLimit?,
+         metadataDocuments: ClientMetadataFetcher = .fromEnvironment()) {
         self.store = store
         self.urls = urls
-        self.lifetimes = lifetimes
+        grants = OAuthGrants(store: store, lifetimes: lifetimes)
         ipLimiter = ipLimit.map { RateLimiter($0) }
+        self.metadataDocuments = metadataDocuments
     }
 
     func addRoutes(to router: Router<VitalsRequestContext>) {
@@ -43,7 +50,7 @@ final class AuthorizationServer: Sendable {
         }
         router.get("/authorize") { request, context in
             // Limited too: each request holds a pending consent in memory for 10 minutes.
-            await self.limited(context) { self.authorize(request) }
+            await self.limited(context) { await self.authorize(request) }
         }
         router.post("/authorize") { request, context in
             await self.limited(context) { await self.consent(request) }
@@ -93,6 +100,10 @@ final class AuthorizationServer: Sendable {
             "token_endpoint_auth_methods_supported": .array([.string("none")]),
             "revocation_endpoint_auth_methods_supported": .array([.string("none")]),
             "scopes_supported": Self.scopeNames,
+            // RFC 9207 §3: every authorization response carries `iss`.
+            "authorization_response_iss_parameter_supported": .bool(true),
+            // MCP 2026-07-28 client-registration: an https client_id is fetched as its metadata document.
+            "client_id_metadata_document_supported": .bool(true),
         ]))
     }
 
@@ -128,15 +139,50 @@ final class AuthorizationServer: Sendable {
         }
         let name: String = if case let .string(text)? = fields["client_name"] { text } else { "" }
         let scope: String? = if case let .string(text)? = fields["scope"] { text } else { nil }
+        let applicationType: OAuthApplicationType
+        switch fields["application_type"] {
+        case nil: applicationType = .web
+        case let .string(raw)?:
+            guard let known = OAuthApplicationType(rawValue: raw) else {
+                return HTTPReply.oauthError("invalid_client_metadata", "application_type \(raw) is not supported; use web or native")
+            }
+            applicationType = known
+        case let other?:
+            return HTTPReply.oauthError("invalid_client_metadata", "application_type must be the string web or native, got \(other.text())")
+        }
+        guard case let .array(uriValues)? = fields["redirect_uris"], !uriValues.isEmpty else {
+            return HTTPReply.oauthError("invalid_client_metadata", "redirect_uris is required and must not be empty")
+        }
+        var redirectURIs: [String] = []
+        for value in uriValues {
+            guard case let .string(uri) = value else {
+                return HTTPReply.oauthError("invalid_client_metadata", "redirect_uris must be strings, got \(value.text())")
+            }
+            do {
+                redirectURIs.append(try RedirectURI(uri, for: applicationType).text)
+            } catch {
+                return HTTPReply.oauthError(error.code, error.message)
+            }
+        }
         if let grants = strings("grant_types"), let other = grants.first(where: { !["authorization_code", "refresh_token"].contains($0) }) {
             return HTTPReply.oauthError("invalid_client_metadata", "grant type \(other) is not supported; use authorization_code and refresh_token")
         }
         if let types = strings("response_types"), types.contains(where: { $0 != "code" }) {
             return HTTPReply.oauthError("invalid_client_metadata", "only the response type code is supported")
         }
+        if let scope {
+            do {
+                _ = try OAuthPolicy.scopes(scope)
+            } catch {
+                return HTTPReply.oauthError("invalid_client_metadata", error.message)
+            }
+        }
+        // Every client is public: whatever auth method was asked for, it is registered with "none" (RFC 7591 §3.2.1 allows replacing it).
+        let client = OAuthClient(clientID: OAuthPolicy.newClientID(), name: name.isEmpty ? "Unnamed app" : String(name.prefix(100)),
+                                 redirectURIs: redirectURIs, scope: scope, createdAt: Int64(Date().timeIntervalSince1970),
+                                 applicationType: applicationType)
         do {
-            // Every client is public: whatever auth method was asked for, it is registered with "none" (RFC 7591 §3.2.1 allows replacing it).
-            let client = try store.registerOAuthClient(name: String(name.prefix(100)), redirectURIs: strings("redirect_uris") ?? [], scope: scope)
+            try store.registerOAuthClient(client)
             var body: [String: JSONValue] = [
                 "client_id": .string(client.clientID),
                 "client_id_issued_at": .int(Int(client.createdAt)),
@@ -145,11 +191,10 @@ final class AuthorizationServer: Sendable {
                 "grant_types": .array([.string("authorization_code"), .string("refresh_token")]),
                 "response_types": .array([.string("code")]),
                 "token_endpoint_auth_method": .string("none"),
+                "application_type": .string(client.applicationType.rawValue),
             ]
             if let scope { body["scope"] = .string(scope) }
             return HTTPReply.json(.object(body), status: .created)
-        } catch let error as OAuthError {
-            return HTTPReply.oauthError(error.code == "invalid_scope" ? "invalid_client_metadata" : error.code, error.message)
         } catch {
             return HTTPReply.oauthError("server_error", String(describing: error), status: .internalServerError)
         }
@@ -158,31 +203,37 @@ final class AuthorizationServer: Sendable {
     // MARK: - Authorization (code flow + PKCE)
 
     /// GET /authorize: validates the request and shows the consent page.
-    /// An unknown client or an unregistered redirect URI is shown on a page
-    /// (never redirected to); other errors go back to the client.
-    func authorize(_ request: Request) -> Response {
+    /// An unknown client, a client whose metadata document is refused, or
+    /// a redirect URI the client did not register is shown on a page (never
+    /// redirected to); other errors go back to the client, with `iss`.
+    func authorize(_ request: Request) async -> Response {
         let query = FormFields(query: request)
-        guard let clientID = query["client_id"], let client = try? store.oauthClient(clientID) else {
-            return HTTPReply.html(Pages.message("Unknown app", "This app is not registered with this Vitals server (unknown client_id). "
-                + "Start again from the app, which registers itself first."), status: .badRequest)
+        let client: OAuthClient
+        let registered: [RedirectURI]
+        var metadataURL: String?
+        switch await resolveClient(query["client_id"]) {
+        case let .found(known, uris, url):
+            (client, registered, metadataURL) = (known, uris, url)
+        case let .refused(page):
+            return page
         }
-        let redirectURI: String
+        let redirect: RedirectURI
         if let given = query["redirect_uri"] {
-            guard client.redirectURIs.contains(given) else {
+            guard let matched = registered.lazy.compactMap({ $0.match(given) }).first else {
+                let source = metadataURL.map { "the redirect URIs of its metadata document at \($0)" } ?? "the redirect URIs it registered"
                 return HTTPReply.html(Pages.message("Redirect address not registered",
-                    "\(client.name) asked to be sent back to \(given), which is not one of the redirect URIs it registered. "
-                    + "Nothing was shared."), status: .badRequest)
+                    "\(client.name) asked to be sent back to \(given), which is not one of \(source). Nothing was shared."), status: .badRequest)
             }
-            redirectURI = given
-        } else if client.redirectURIs.count == 1 {
-            redirectURI = client.redirectURIs[0]
+            redirect = matched
+        } else if registered.count == 1 {
+            redirect = registered[0]
         } else {
-            return HTTPReply.html(Pages.message("Redirect address missing", "\(client.name) registered several redirect URIs; "
+            return HTTPReply.html(Pages.message("Redirect address missing", "\(client.name) has several redirect URIs; "
                 + "the request must name one (redirect_uri)."), status: .badRequest)
         }
         let state = query["state"]
         func refuse(_ code: String, _ description: String) -> Response {
-            HTTPReply.redirect(HTTPReply.url(redirectURI, adding: [("error", code), ("error_description", description), ("state", state)]))
+            HTTPReply.redirect(authorizationResponse(to: redirect.text, [("error", code), ("error_description", description), ("state", state)]))
         }
         guard query["response_type"] == "code" else {
             return refuse("unsupported_response_type", "response_type must be code")
@@ -201,31 +252,89 @@ final class AuthorizationServer: Sendable {
         }
         let scopes: [Scope]
         do {
-            scopes = try query["scope"].map(Store.parseOAuthScope) ?? Scope.reads
+            scopes = try query["scope"].map(OAuthPolicy.scopes) ?? Scope.reads
         } catch {
             return refuse("invalid_scope", error.message)
         }
         guard !scopes.isEmpty else { return refuse("invalid_scope", "no scope requested") }
-        let authorization = PendingAuthorization(id: Crypto.base64URL(Crypto.randomBytes(18)), client: client, redirectURI: redirectURI,
-                                                 state: state, codeChallenge: challenge, scopes: scopes, resource: urls.resource,
-                                                 expires: Date().addingTimeInterval(Self.consentLifetime))
+        let authorization = PendingAuthorization(id: Crypto.base64URL(Crypto.randomBytes(18)), client: client, redirect: redirect,
+                                                 metadataURL: metadataURL, state: state, codeChallenge: challenge, scopes: scopes,
+                                                 resource: urls.resource, expires: Date().addingTimeInterval(Self.consentLifetime))
         pending.insert(authorization)
         let nonce = request.cookies["vitals_csrf"]?.value.nilIfMalformedNonce ?? Crypto.base64URL(Crypto.randomBytes(18))
-        let page = consentPage(authorization, nonce: nonce, ticked: Set(scopes), error: nil)
         var headers = HTTPFields()
         headers[.setCookie] = Cookie(name: "vitals_csrf", value: nonce, maxAge: Int(Self.consentLifetime), path: "/authorize",
                                      secure: urls.isHTTPS, httpOnly: true, sameSite: .lax).description
-        return HTTPReply.html(page, headers: headers)
+        return consentPage(authorization, nonce: nonce, ticked: Set(scopes), error: nil, headers: headers)
     }
 
-    func consentPage(_ authorization: PendingAuthorization, nonce: String, ticked: Set<Scope>, error: String?) -> String {
-        Pages.consent(Pages.Consent(
+    /// What a `client_id` of an authorization request names.
+    enum ClientLookup {
+        /// The client, the redirect URIs it may use and, for a URL client id, its metadata document's address.
+        case found(OAuthClient, [RedirectURI], metadataURL: String?)
+        /// The page that explains why not.
+        case refused(Response)
+    }
+
+    /// The client a `client_id` names: a registered one, or one fetched as a
+    /// Client ID Metadata Document and recorded (grants refer to it).
+    func resolveClient(_ clientID: String?) async -> ClientLookup {
+        guard let clientID, !clientID.isEmpty else {
+            return .refused(HTTPReply.html(Pages.message("Unknown app", "The request names no app (client_id is missing). "
+                + "Start again from the app."), status: .badRequest))
+        }
+        if ClientIDMetadataDocument.isURL(clientID) {
+            do {
+                let document = try await metadataDocuments.document(for: clientID)
+                let client = try store.saveMetadataDocumentClient(document.client(now: Int64(Date().timeIntervalSince1970)))
+                return .found(client, document.redirectURIs, metadataURL: clientID)
+            } catch let error as OAuthError {
+                return .refused(HTTPReply.html(Pages.message("App metadata refused", "This app identifies itself with the metadata document "
+                    + "at \(clientID), which Vitals cannot accept: \(error.message) (\(error.code)). Nothing was shared."), status: .badRequest))
+            } catch {
+                return .refused(HTTPReply.html(Pages.message("Something went wrong", "The app could not be recorded: \(error)"),
+                                               status: .internalServerError))
+            }
+        }
+        let found: OAuthClient?
+        do {
+            found = try store.oauthClient(clientID)
+        } catch {
+            return .refused(HTTPReply.html(Pages.message("Something went wrong", "The app could not be looked up: \(error)"),
+                                           status: .internalServerError))
+        }
+        guard let client = found else {
+            return .refused(HTTPReply.html(Pages.message("Unknown app", "This app is not registered with this Vitals server (unknown client_id). "
+                + "Start again from the app, which registers itself first."), status: .badRequest))
+        }
+        // Each was checked at registration; one that today's rules refuse is no longer offered.
+        let uris = client.redirectURIs.compactMap { try? RedirectURI($0, for: client.applicationType) }
+        return .found(client, uris, metadataURL: nil)
+    }
+
+    /// An authorization response (success or error) to `redirectURI`, with
+    /// the issuer as `iss` so the client can tell which server answered
+    /// (RFC 9207 §2: "in authorization responses, including error responses").
+    func authorizationResponse(to redirectURI: String, _ parameters: [(String, String?)]) -> String {
+        HTTPReply.url(redirectURI, adding: parameters + [("iss", urls.issuer)])
+    }
+
+    func consentPage(_ authorization: PendingAuthorization, nonce: String, ticked: Set<Scope>, error: String?,
+                     status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        let redirect = authorization.redirect
+        let page = Pages.consent(Pages.Consent(
             clientName: authorization.client.name,
-            redirectHost: URLComponents(string: authorization.redirectURI)?.host ?? authorization.redirectURI,
+            redirect: redirect,
+            metadataURL: authorization.metadataURL,
             requestID: authorization.id,
             csrfToken: csrfToken(nonce: nonce, for: "authorize|" + authorization.id),
             scopes: authorization.scopes.map { Pages.ScopeRow($0, checked: ticked.contains($0)) },
             error: error))
+        var response = HTTPReply.html(page, status: status, headers: headers)
+        // The answer to the form is a redirect to the app: browsers check it against form-action.
+        response.headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' \(redirect.formActionSource); frame-ancestors 'none'"
+        return response
     }
 
     /// A CSRF token: HMAC of the browser's cookie nonce and what the form is for.
@@ -257,7 +366,7 @@ final class AuthorizationServer: Sendable {
         let state = authorization.state
         if form["action"] != "allow" {
             pending.remove(requestID)
-            return HTTPReply.redirect(HTTPReply.url(authorization.redirectURI, adding: [
+            return HTTPReply.redirect(authorizationResponse(to: authorization.redirectURI, [
                 ("error", "access_denied"), ("error_description", "the user denied the request"), ("state", state)]))
         }
         let ticked = Set(form.all("scope").compactMap(Scope.init(rawValue:))).intersection(authorization.scopes)
@@ -268,20 +377,20 @@ final class AuthorizationServer: Sendable {
             auditFailedLogin(token: form["token"] ?? "", client: authorization.client.clientID, error: error)
             let why = form["token"] == nil ? "Paste your agency's Private Integration Token to continue."
                 : "That token is not valid: \(error.description). Paste a current API key of your agency (vitals token create)."
-            return HTTPReply.html(consentPage(authorization, nonce: nonce, ticked: ticked, error: why), status: .unauthorized)
+            return consentPage(authorization, nonce: nonce, ticked: ticked, error: why, status: .unauthorized)
         }
         let granted = ticked.intersection(credential.scopes).sorted()
         guard !granted.isEmpty else {
             let why = ticked.isEmpty ? "Tick at least one permission, or click Deny."
                 : "Your token does not hold any of the ticked permissions (it has \(credential.scopes.sorted().map(\.rawValue).joined(separator: ", ")))."
-            return HTTPReply.html(consentPage(authorization, nonce: nonce, ticked: ticked, error: why), status: .badRequest)
+            return consentPage(authorization, nonce: nonce, ticked: ticked, error: why, status: .badRequest)
         }
         pending.remove(requestID)
         do {
-            let code = try store.issueAuthorizationCode(clientID: authorization.client.clientID, credential: credential, scopes: granted,
-                                                        resource: authorization.resource, redirectURI: authorization.redirectURI,
-                                                        codeChallenge: authorization.codeChallenge, lifetimes: lifetimes)
-            return HTTPReply.redirect(HTTPReply.url(authorization.redirectURI, adding: [("code", code), ("state", state)]))
+            let code = try grants.issueCode(clientID: authorization.client.clientID, credential: credential, scopes: granted,
+                                            resource: authorization.resource, redirectURI: authorization.redirectURI,
+                                            codeChallenge: authorization.codeChallenge)
+            return HTTPReply.redirect(authorizationResponse(to: authorization.redirectURI, [("code", code), ("state", state)]))
         } catch {
             return HTTPReply.html(Pages.message("Something went wrong", "The grant could not be recorded: \(error)"), status: .internalServerError)
         }
@@ -313,12 +422,11 @@ final class AuthorizationServer: Sendable {
                 guard let code = form["code"], let verifier = form["code_verifier"], let redirectURI = form["redirect_uri"] else {
                     return HTTPReply.oauthError("invalid_request", "code, code_verifier and redirect_uri are required")
                 }
-                tokens = try store.exchangeAuthorizationCode(code, clientID: clientID, redirectURI: redirectURI, codeVerifier: verifier,
-                                                             resource: form["resource"], lifetimes: lifetimes)
+                tokens = try grants.exchange(code: code, clientID: clientID, redirectURI: redirectURI, verifier: verifier,
+                                             resource: form["resource"])
             case "refresh_token":
                 guard let refresh = form["refresh_token"] else { return HTTPReply.oauthError("invalid_request", "refresh_token is required") }
-                tokens = try store.refreshOAuthTokens(refresh, clientID: clientID, scope: form["scope"], resource: form["resource"],
-                                                      lifetimes: lifetimes)
+                tokens = try grants.refresh(refresh, clientID: clientID, scope: form["scope"], resource: form["resource"])
             case let other:
                 return HTTPReply.oauthError("unsupported_grant_type", "grant_type \(other ?? "(missing)") is not supported; "
                     + "use authorization_code or refresh_token")
@@ -343,7 +451,7 @@ final class AuthorizationServer: Sendable {
             return HTTPReply.oauthError("invalid_request", "token is required")
         }
         do {
-            try store.revokeOAuthToken(token, clientID: form["client_id"])
+            try grants.revoke(token, clientID: form["client_id"])
         } catch {
             return HTTPReply.oauthError("server_error", String(describing: error), status: .internalServerError)
         }

@@ -78,7 +78,10 @@ struct ConnectedAppsPage: Sendable {
         }
         guard let clientID = form?["client_id"] else { return HTTPReply.redirect(Self.path, status: .seeOther) }
         do {
-            try server.store.revokeOAuthClient(clientID, agencyKey: session.agencyKey, by: "key \(session.keyID) on the connected-apps page")
+            guard try server.store.revokeOAuthClient(clientID, agencyKey: session.agencyKey,
+                                                     by: "key \(session.keyID) on the connected-apps page") != nil else {
+                return HTTPReply.html(Pages.message("Could not revoke", "There is no app \(clientID)."), status: .badRequest)
+            }
         } catch {
             return HTTPReply.html(Pages.message("Could not revoke", String(describing: error)), status: .badRequest)
         }

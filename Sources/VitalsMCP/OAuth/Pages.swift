@@ -37,9 +37,23 @@ enum Pages {
         }
     }
 
+    /// The consent page: who asks (and who vouches for the name), where
+    /// the answer goes, and what it may do.
     struct Consent {
         let clientName: String
+        /// The redirect's host (and port on loopback), or the whole URI of a private-use scheme.
         let redirectHost: String
+        let redirectURI: String
+        /// One of the three is true: an https site, a program on this computer (loopback), an app (private-use scheme).
+        let toWebsite: Bool
+        let toThisComputer: Bool
+        let toApp: Bool
+        let appScheme: String
+        /// A client known by its metadata document: the document's URL and host.
+        let metadataURL: String?
+        let metadataHost: String?
+        /// A client that named itself at registration (nobody vouches for the name).
+        let selfNamed: Bool
         let requestID: String
         let csrfToken: String
         let scopes: [ScopeRow]
@@ -47,9 +61,18 @@ enum Pages {
         /// Stored, not computed: Mustache sees stored properties (Mirror).
         let asksToWrite: Bool
 
-        init(clientName: String, redirectHost: String, requestID: String, csrfToken: String, scopes: [ScopeRow], error: String?) {
+        init(clientName: String, redirect: RedirectURI, metadataURL: String?, requestID: String, csrfToken: String, scopes: [ScopeRow],
+             error: String?) {
             self.clientName = clientName
-            self.redirectHost = redirectHost
+            redirectHost = redirect.destination
+            redirectURI = redirect.text
+            toWebsite = redirect.kind == .https
+            toThisComputer = redirect.kind == .loopback
+            toApp = redirect.kind == .privateUse
+            appScheme = redirect.scheme
+            self.metadataURL = metadataURL
+            metadataHost = metadataURL.flatMap { URLComponents(string: $0)?.host }
+            selfNamed = metadataURL == nil
             self.requestID = requestID
             self.csrfToken = csrfToken
             self.scopes = scopes
@@ -129,6 +152,8 @@ enum Pages {
                  box-shadow: 0 1px 3px rgba(0,0,0,.12); }
           h1 { font-size: 1.35rem; margin: 0 0 .75rem; }
           p.lead { color: #4a5468; margin-top: 0; }
+          p.about { color: #3d4656; font-size: .92rem; }
+          p.about code { font-size: .85rem; background: #eef1f6; padding: 0 .3rem; border-radius: 4px; word-break: break-all; }
           label.token { display: block; font-weight: 600; margin: 1.25rem 0 .25rem; }
           input[type=password] { width: 100%; box-sizing: border-box; padding: .55rem .65rem; font: inherit; border: 1px solid #b8c0cc;
                                  border-radius: 6px; }
@@ -158,8 +183,16 @@ enum Pages {
 
     private static let consentTemplate = """
         <h1>Connect {{clientName}} to Vitals</h1>
-        <p class="lead"><strong>{{clientName}}</strong> wants to read your agency's customer-success data in Vitals{{#asksToWrite}} and act on it{{/asksToWrite}}.
-        After you decide you will be sent back to <strong>{{redirectHost}}</strong>.</p>
+        <p class="lead"><strong>{{clientName}}</strong> wants to read your agency's customer-success data in Vitals{{#asksToWrite}} and act on it{{/asksToWrite}}.</p>
+        <p class="about" id="client-identity">{{#metadataURL}}{{clientName}} is identified by its metadata document at <code>{{metadataURL}}</code>,
+        published by <strong>{{metadataHost}}</strong>.{{/metadataURL}}{{#selfNamed}}The app chose this name itself when it registered;
+        Vitals has not verified it.{{/selfNamed}}</p>
+        <p class="about" id="redirect">{{#toWebsite}}After you decide you will be sent back to <strong>{{redirectHost}}</strong>
+        (<code>{{redirectURI}}</code>).{{/toWebsite}}{{#toThisComputer}}After you decide, the answer goes to a program on this computer,
+        at <strong>{{redirectHost}}</strong> (<code>{{redirectURI}}</code>). Any program here could listen there: continue only if you
+        started connecting {{clientName}} yourself just now.{{/toThisComputer}}{{#toApp}}After you decide, your browser hands the
+        answer to the app registered on this device for <strong>{{appScheme}}:</strong> links, at <code>{{redirectURI}}</code>.
+        Continue only if that app is {{clientName}} and you started connecting it yourself.{{/toApp}}</p>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <form method="post" action="/authorize" id="consent">
           <input type="hidden" name="request_id" value="{{requestID}}">

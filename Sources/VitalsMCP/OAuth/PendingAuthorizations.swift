@@ -5,12 +5,17 @@ import VitalsStore
 struct PendingAuthorization: Sendable {
     let id: String
     let client: OAuthClient
-    let redirectURI: String
+    /// Where the answer goes: the request's redirect URI (its port may differ from the registered one on loopback).
+    let redirect: RedirectURI
+    /// The Client ID Metadata Document the client was known by, when its `client_id` is a URL.
+    let metadataURL: String?
     let state: String?
     let codeChallenge: String
     let scopes: [Scope]
     let resource: String
     let expires: Date
+
+    var redirectURI: String { redirect.text }
 }
 
 /// The consent requests shown and not yet answered, forgotten after their
