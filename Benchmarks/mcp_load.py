@@ -42,6 +42,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--rate", type=float, default=0, help="calls per second per session (0: back to back)")
     parser.add_argument("--era", choices=["legacy", "modern"], default="legacy", help="MCP generation the clients speak")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="wrk threads driving the clients (default: one per client; fewer leaves the 2 cores to the server)")
     args = parser.parse_args()
     vitals = os.path.join(args.bin, "vitals")
     if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
@@ -73,7 +75,7 @@ def main():
         sampler.start()
         env = os.environ | {"VITALS_API_KEY": key, "VITALS_ACCOUNTS": ",".join(a["account_id"] for a in accounts),
                             "VITALS_CALLS_PER_SECOND": str(args.rate), "VITALS_MCP_ERA": args.era}
-        wrk = subprocess.run(["wrk", "-t", str(args.sessions), "-c", str(args.sessions), "-d", f"{args.seconds}s", "--latency",
+        wrk = subprocess.run(["wrk", "-t", str(args.threads or args.sessions), "-c", str(args.sessions), "-d", f"{args.seconds}s", "--latency",
                               "-s", os.path.join(HERE, "mcp_load.lua"), url], capture_output=True, text=True, env=env)
         stop.set()
         sampler.join()
@@ -91,7 +93,8 @@ def main():
     skip = min(60, len(samples) // 5)
     warm = samples[min(skip, len(samples) - 1):]
     pacing = f"{args.rate:g} calls/s per session" if args.rate > 0 else "back to back (saturation)"
-    print(f"MCP load ({args.era}), {args.sessions} concurrent clients, {pacing}, {seconds:.0f} s, {time.strftime('%Y-%m-%d')}, store {args.store}")
+    threads = f", {args.threads} wrk threads" if args.threads else ""
+    print(f"MCP load ({args.era}), {args.sessions} concurrent clients{threads}, {pacing}, {seconds:.0f} s, {time.strftime('%Y-%m-%d')}, store {args.store}")
     print(f"calls: {calls:,} ({calls / seconds:,.0f}/s), errors: {errors}")
     print(f"latency: p50 {float(figures['p50_ms']):.2f} ms, p95 {float(figures['p95_ms']):.2f} ms, "
           f"p99 {float(figures['p99_ms']):.2f} ms, max {float(figures['max_ms']):.2f} ms (target p99 < 5 ms paced, >= 3,000 calls/s saturated)")

@@ -9,6 +9,11 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
+    /// JSON text already written, spliced as is into what contains it: a
+    /// tool result is serialized once, for its text content, and the same
+    /// bytes become its `structuredContent` (writing the tree twice cost a
+    /// tenth of the server's CPU under load). Reading into it parses it.
+    case encoded(JSONText)
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -31,6 +36,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case let .string(value): try container.encode(value)
         case let .array(value): try container.encode(value)
         case let .object(value): try container.encode(value)
+        case let .encoded(text): try container.encode(text.value)
         }
     }
 
@@ -74,6 +80,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case let .bool(flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
         case let .int(n): out.append(contentsOf: String(n).utf8)
         case let .double(d): out.append(contentsOf: (d.isFinite ? d.description : "null").utf8)
+        case let .encoded(text): out.append(contentsOf: pretty ? text.value.utf8(pretty: true) : text.bytes)
         case let .string(text): Self.writeString(text, to: &out)
         case let .array(items):
             guard !items.isEmpty else { out.append(contentsOf: "[]".utf8); return }
@@ -88,13 +95,14 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case let .object(object):
             guard !object.isEmpty else { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            for (i, key) in object.keys.sorted().enumerated() {
+            // Sorted pairs, not sorted keys looked up again: one hash walk per object.
+            for (i, field) in object.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(indent + 1)
-                Self.writeString(key, to: &out)
+                Self.writeString(field.key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 if pretty { out.append(UInt8(ascii: " ")) }
-                object[key]!.write(to: &out, pretty: pretty, indent: indent + 1)
+                field.value.write(to: &out, pretty: pretty, indent: indent + 1)
             }
             newline(indent)
             out.append(UInt8(ascii: "}"))
@@ -138,13 +146,24 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case let (.string(x), .string(y)): x == y
         case let (.array(x), .array(y)): x == y
         case let (.object(x), .object(y)): x == y
+        case let (.encoded(x), .encoded(y)): x.bytes == y.bytes || x.value == y.value
+        case let (.encoded(x), other), let (other, .encoded(x)): x.value == other
         default: false
         }
     }
 
     public subscript(key: String) -> JSONValue? {
-        if case let .object(object) = self { return object[key] }
-        return nil
+        switch self {
+        case let .object(object): object[key]
+        case let .encoded(text): text.value[key]
+        default: nil
+        }
+    }
+
+    /// The same value as JSON text written once (see ``encoded(_:)``).
+    public var encodedOnce: JSONValue {
+        if case .encoded = self { return self }
+        return .encoded(JSONText(bytes: utf8()))
     }
 }
 
@@ -159,4 +178,15 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
+}
+
+/// JSON text, valid by construction (written by ``JSONValue/utf8(pretty:)``).
+public struct JSONText: Sendable {
+    public let bytes: [UInt8]
+
+    /// The value it writes (parsed on demand: tests and rare readers only).
+    public var value: JSONValue { (try? JSONValue.parse(bytes: bytes)) ?? .null }
+
+    /// The text as a string.
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
 }

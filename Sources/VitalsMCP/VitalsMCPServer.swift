@@ -83,7 +83,7 @@ public struct VitalsMCPServer: Sendable {
             let result = isWrite
                 ? try WriteTools.call(name, agencyID: credential.agencyID, client: credential.client, arguments: json, context: live.current(), scopes: credential.scopes)
                 : try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: live.current(), scopes: credential.scopes)
-            return MCPToolResult(text: result.text(), structured: result, isError: false)
+            return MCPToolResult(structured: result)
         } catch {
             outcome = error.message
             return MCPToolResult(text: error.message, structured: nil, isError: true)

@@ -157,6 +157,7 @@ extension JSONValue {
         case .string: "string"
         case .array: "array"
         case .object: "object"
+        case let .encoded(text): text.value.kind
         }
     }
 }

@@ -41,6 +41,14 @@ public struct MCPToolResult: Sendable, Equatable {
         self.isError = isError
     }
 
+    /// Structured content as JSON text written once, and the text content made from the same bytes.
+    public init(structured: JSONValue, isError: Bool = false) {
+        let once = structured.encodedOnce
+        if case let .encoded(text) = once { self.text = text.string } else { self.text = structured.text() }
+        self.structured = once
+        self.isError = isError
+    }
+
     public var json: JSONValue {
         var result: [String: JSONValue] = [
             "content": .array([.object(["type": .string("text"), "text": .string(text)])]),

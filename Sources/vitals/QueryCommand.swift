@@ -107,6 +107,7 @@ enum TableRenderer {
                 return cell(item)
             }.joined(separator: ";")
         case .object: return value.text()
+        case let .encoded(text): return cell(text.value)
         }
     }
 }

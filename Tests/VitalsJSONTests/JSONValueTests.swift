@@ -30,4 +30,17 @@ import Testing
         }
         #expect(JSONValue.encoding(Sample()) == .object(["account_id": .string("acc_1"), "start_mrr_cents": .int(5), "days_since_login": .null]))
     }
+
+    @Test func encodedTextIsSplicedAsIsAndEqualsItsTree() throws {
+        let tree: JSONValue = ["b": [1, 2.5, "x\"y"], "a": ["n": .null, "t": true]]
+        let once = tree.encodedOnce
+        guard case let .encoded(text) = once else { Issue.record("not encoded"); return }
+        #expect(text.string == tree.text())
+        #expect(once == tree && tree == once)
+        #expect(once["b"] == [1, 2.5, "x\"y"])
+        let envelope: JSONValue = ["result": once, "id": 1]
+        #expect(envelope.text() == #"{"id":1,"result":{"a":{"n":null,"t":true},"b":[1,2.5,"x\"y"]}}"#)
+        #expect(try JSONValue.parse(envelope.text(pretty: true)) == ["id": 1, "result": tree])
+    }
 }
+

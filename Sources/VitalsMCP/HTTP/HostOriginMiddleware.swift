@@ -12,15 +12,32 @@ import Hummingbird
 struct HostOriginMiddleware<Context: RequestContext>: RouterMiddleware {
     let urls: ServerURLs
     let allowedOrigins: [String]
+    /// The allowed hosts and origins, made once the port is known (it is 0 until the server listens).
+    let cache = Cache()
+
+    final class Cache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var port = -1
+        private var sets: (hosts: Set<String>, origins: Set<String>) = ([], [])
+
+        func sets(for port: Int, _ make: () -> (hosts: Set<String>, origins: Set<String>)) -> (hosts: Set<String>, origins: Set<String>) {
+            lock.withLock {
+                if port != self.port {
+                    self.port = port
+                    sets = make()
+                }
+                return sets
+            }
+        }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let allowed = allowedHosts()
+        let (allowed, origins) = cache.sets(for: urls.port) { (allowedHosts(), allowedOriginList()) }
         guard let host = request.head.authority?.lowercased(), allowed.contains(host) else {
             throw MCPHTTPError(status: .forbidden, message: "Host \(request.head.authority ?? "(none)") is not served here; this server answers to "
                 + allowed.sorted().joined(separator: ", ") + " (start it with --public-url for another name)")
         }
         if let origin = request.headers[.origin] {
-            let origins = allowedOriginList()
             guard origins.contains(origin.lowercased()) else {
                 throw MCPHTTPError(status: .forbidden, message: "Origin \(origin) is not allowed; start the server with --allowed-origin \(origin) to allow it")
             }
