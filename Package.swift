@@ -166,6 +166,8 @@ let package = Package(
                 "VitalsMCP", "VitalsProtocol", "VitalsJSON", "VitalsStore", "VitalsTools", "DataGenKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            // The tool snapshots are read from the source tree by path (#filePath), not bundled.
+            exclude: ["__toolsnaps__"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -37,8 +37,10 @@ public struct MCPHTTPConfiguration: Sendable {
 
 /// Streamable HTTP at `/api/mcp` on Hummingbird 2, both MCP eras on one
 /// endpoint (``MCPRoutes``), beside the OAuth authorization server and its
-/// pages. Every route sits behind ``HostOriginMiddleware``; the MCP routes
-/// also behind ``CredentialMiddleware`` and the per-agency rate limit.
+/// pages, each a route collection. Every route sits behind
+/// ``HostOriginMiddleware``; the MCP routes also behind ``CredentialMiddleware``
+/// and the per-agency rate limit; the OAuth routes and the pages' form posts
+/// behind the per-IP limit (``ClientIPRateLimitMiddleware``).
 public struct MCPHTTPServer: Sendable {
     public let store: Store
     public let live: LiveContext
@@ -59,7 +61,10 @@ public struct MCPHTTPServer: Sendable {
         authorizationServer = AuthorizationServer(store: store, urls: urls, lifetimes: configuration.lifetimes, ipLimit: configuration.authRateLimit)
     }
 
-    /// The routes: the MCP endpoint, `/healthz`, discovery, OAuth and the pages.
+    /// The routes: the MCP endpoint, `/healthz`, discovery, OAuth and the
+    /// pages. The OAuth routes and the pages' form posts share one per-IP
+    /// limit, kept by the authorization server: a client guessing tokens is
+    /// counted across all of them.
     func makeRouter() -> Router<VitalsRequestContext> {
         let router = Router(context: VitalsRequestContext.self)
         router.add(middleware: HostOriginMiddleware(urls: urls, allowedOrigins: configuration.allowedOrigins))
@@ -68,7 +73,11 @@ public struct MCPHTTPServer: Sendable {
                                     rateLimit: configuration.rateLimit.map { AgencyRateLimitMiddleware(limiter: RateLimiter($0)) })
         router.addRoutes(routes, atPath: RouterPath(stringLiteral: configuration.endpoint))
         router.get("/healthz") { _, _ in "ok\n" }
-        authorizationServer.addRoutes(to: router)
+        let ipLimit = authorizationServer.ipLimiter.map { ClientIPRateLimitMiddleware(limiter: $0) }
+        router.addRoutes(DiscoveryRoutes(urls: urls).collection(), atPath: "/.well-known")
+        router.addRoutes(OAuthRoutes(server: authorizationServer).collection(rateLimit: ipLimit))
+        router.addRoutes(ConnectedAppsPage(server: authorizationServer).collection(rateLimit: ipLimit),
+                         atPath: RouterPath(stringLiteral: ConnectedAppsPage.path))
         return router
     }
 
