@@ -157,11 +157,12 @@ extension Store {
         guard let keyID = Self.credentialID(key, prefix: "vk", idLength: 10) else { throw .invalidKey }
         let row: Row?
         do {
-            row = try read { db in
-                try Row.fetchOne(db, sql: """
+            // Every request checks its key: one cached statement, no transaction.
+            row = try readStatement { db in
+                try Row.fetchOne(db.cachedStatement(sql: """
                     SELECT k.key_hash, k.agency_key, a.agency_id, k.scopes, k.expires_at, k.revoked_at
                     FROM api_keys k JOIN agencies a USING (agency_key) WHERE k.key_id = ?
-                    """, arguments: [keyID])
+                    """), arguments: [keyID])
             }
         } catch {
             throw .invalidKey

@@ -63,6 +63,13 @@ public final class Store: Sendable {
         do { return try pool.read(body) } catch { throw StoreError.wrap(error) }
     }
 
+    /// Runs one statement outside an explicit transaction: a single SELECT is
+    /// its own snapshot in SQLite, and the BEGIN/COMMIT around it cost more
+    /// than the query on the hot path (every request's credential check).
+    func readStatement<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.unsafeRead(body) } catch { throw StoreError.wrap(error) }
+    }
+
     /// Runs `body` in one write transaction: all of it is kept, or none.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try pool.write(body) } catch { throw StoreError.wrap(error) }
