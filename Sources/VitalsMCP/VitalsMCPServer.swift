@@ -17,7 +17,7 @@ public struct VitalsMCPServer: Sendable {
     public let readOnly: Bool
 
     /// The server version MCP clients and `/.well-known/mcp.json` see.
-    public static let version = "0.4.0"
+    public static let version = "0.5.0"
 
     /// The tool categories, as GoCSM's catalogue groups them.
     public static let allToolsets = ["discovery", "risk", "adoption", "login", "revenue", "feedback", "actions"]
