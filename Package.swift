@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "VitalsJSON", targets: ["VitalsJSON"]),
         .library(name: "VitalsTools", targets: ["VitalsTools"]),
         .library(name: "VitalsProtocol", targets: ["VitalsProtocol"]),
+        .library(name: "VitalsAuth", targets: ["VitalsAuth"]),
         .library(name: "VitalsMCP", targets: ["VitalsMCP"]),
         .library(name: "DataGenKit", targets: ["DataGenKit"]),
     ],
@@ -83,6 +84,13 @@ let package = Package(
             dependencies: ["VitalsJSON", "VitalsAnalytics", "VitalsStore", "VitalsColumnar"],
             swiftSettings: strictSettings
         ),
+        // OAuth policy: scopes, PKCE, how codes and tokens are made, hashed and judged, redirect-URI
+        // rules, client metadata documents. Decisions only: the store persists, the HTTP layer serves.
+        .target(
+            name: "VitalsAuth",
+            dependencies: ["VitalsJSON", "VitalsStore", "VitalsCrypto"],
+            swiftSettings: strictSettings
+        ),
         // The MCP protocol core (ours: see the README): strict JSON-RPC 2.0, both MCP generations
         // (2025-11-25 sessions and the stateless 2026-07-28 revision), the stdio line router.
         // Knows no tool, no store and no HTTP server.
@@ -98,6 +106,7 @@ let package = Package(
             dependencies: [
                 "VitalsJSON",
                 "VitalsProtocol",
+                "VitalsAuth",
                 "VitalsTools",
                 "VitalsStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -110,6 +119,7 @@ let package = Package(
         .executableTarget(
             name: "vitals",
             dependencies: [
+                "VitalsAuth",
                 "VitalsStore",
                 "VitalsAnalytics",
                 "VitalsJSON",
@@ -163,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "VitalsMCPTests",
             dependencies: [
-                "VitalsMCP", "VitalsProtocol", "VitalsJSON", "VitalsStore", "VitalsTools", "DataGenKit",
+                "VitalsMCP", "VitalsAuth", "VitalsProtocol", "VitalsJSON", "VitalsStore", "VitalsTools", "DataGenKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             // The tool snapshots are read from the source tree by path (#filePath), not bundled.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VitalsAuth
 import VitalsMCP
 import VitalsStore
 import VitalsTools

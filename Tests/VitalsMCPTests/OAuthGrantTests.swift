@@ -2,6 +2,7 @@ import DataGenKit
 import Foundation
 import Testing
 import VitalsStore
+@testable import VitalsAuth
 @testable import VitalsMCP
 
 /// The grant rules over a real store (``OAuthGrants``: ``OAuthPolicy``'s

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitalsStore
+@testable import VitalsAuth
 @testable import VitalsMCP
 
 /// The authorization server's rules, without a server: which redirect URIs

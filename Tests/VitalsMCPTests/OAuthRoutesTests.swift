@@ -6,6 +6,7 @@ import NIOCore
 import Testing
 import VitalsJSON
 import VitalsTools
+@testable import VitalsAuth
 @testable import VitalsMCP
 
 extension ServedStore {

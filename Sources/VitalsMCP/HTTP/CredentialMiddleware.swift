@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import VitalsAuth
 import VitalsStore
 
 /// Finds the caller's credential on every MCP request — an OAuth access

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import VitalsAuth
 import VitalsJSON
 import VitalsStore
 import VitalsTools

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import VitalsAuth
 
 /// An authorization request refused once its redirect URI is known to be
 /// the client's (RFC 6749 §4.1.2.1): the browser goes back to the client

@@ -1,4 +1,5 @@
 import Foundation
+import VitalsAuth
 import VitalsCrypto
 import VitalsStore
 

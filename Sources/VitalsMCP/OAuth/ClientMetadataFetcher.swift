@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(FoundationNetworking)
 import FoundationNetworking
-#endif
+import VitalsAuth
 import VitalsStore
+#if canImport(FoundationNetworking)
+#endif
 
 /// Fetches and caches Client ID Metadata Documents for `/authorize`, as
 /// the draft's security considerations (§6) and MCP's ask: https only, a

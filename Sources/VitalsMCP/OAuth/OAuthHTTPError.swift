@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import VitalsAuth
 import VitalsJSON
 
 /// A refusal of the registration, token or revocation endpoint, in the

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import VitalsAuth
 import VitalsJSON
 import VitalsStore
 

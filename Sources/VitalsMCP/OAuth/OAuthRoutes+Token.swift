@@ -1,4 +1,5 @@
 import Hummingbird
+import VitalsAuth
 import VitalsJSON
 import VitalsStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import VitalsAuth
 import VitalsStore
 
 /// The server-rendered HTML pages of the authorization server: the consent

@@ -1,4 +1,5 @@
 import Foundation
+import VitalsAuth
 import VitalsStore
 
 /// A validated `/authorize` request waiting for the user's consent.

@@ -3,15 +3,15 @@
 /// `invalid_scope`, `unsupported_grant_type`, `unsupported_response_type`,
 /// `access_denied`), RFC 8707 §2 (`invalid_target`) and RFC 7591 §3.2.2
 /// (`invalid_redirect_uri`, `invalid_client_metadata`).
-struct OAuthError: Error, Equatable, Sendable, CustomStringConvertible {
-    var code: String
+public struct OAuthError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var code: String
     /// What is wrong, for a person: the `error_description`.
-    var message: String
+    public var message: String
 
-    init(_ code: String, _ message: String) {
+    public init(_ code: String, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    var description: String { "\(code): \(message)" }
+    public var description: String { "\(code): \(message)" }
 }

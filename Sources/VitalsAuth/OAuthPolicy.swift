@@ -12,12 +12,12 @@ public struct OAuthLifetimes: Sendable, Equatable {
 }
 
 /// What the token endpoint returns.
-struct OAuthTokens: Sendable, Equatable {
-    var accessToken: String
-    var refreshToken: String
-    var expiresIn: Int64
-    var scopes: [Scope]
-    var grantID: String
+public struct OAuthTokens: Sendable, Equatable {
+    public var accessToken: String
+    public var refreshToken: String
+    public var expiresIn: Int64
+    public var scopes: [Scope]
+    public var grantID: String
 }
 
 /// The authorization server's rules, apart from where their state is kept:
@@ -26,12 +26,12 @@ struct OAuthTokens: Sendable, Equatable {
 /// given the row the store found and returning what the store is to write.
 /// The store (`Store+OAuth.swift`) applies a ruling in the transaction that
 /// read the row, so a code is spent and a reuse revokes its grant exactly once.
-enum OAuthPolicy {
+public enum OAuthPolicy {
     // MARK: - Scopes
 
     /// `read:accounts write:metadata` (RFC 6749 §3.3, space-delimited; commas
     /// are accepted too) → scopes; an unknown name is `invalid_scope`.
-    static func scopes(_ text: String) throws(OAuthError) -> [Scope] {
+    public static func scopes(_ text: String) throws(OAuthError) -> [Scope] {
         do {
             return try Scope.parseList(text)
         } catch {
@@ -42,38 +42,38 @@ enum OAuthPolicy {
     // MARK: - Identifiers and secrets
 
     /// A new client id: `vc_` and 96 random bits in hex.
-    static func newClientID() -> String { "vc_" + Crypto.hex(Crypto.randomBytes(12)) }
+    public static func newClientID() -> String { "vc_" + Crypto.hex(Crypto.randomBytes(12)) }
 
-    static func newGrantID() -> String { Crypto.hex(Crypto.randomBytes(10)) }
+    public static func newGrantID() -> String { Crypto.hex(Crypto.randomBytes(10)) }
 
     /// A new authorization code — 256 random bits (RFC 6749 §10.10) — and the digest the store keeps.
-    static func newCode() -> (code: String, hash: [UInt8]) {
+    public static func newCode() -> (code: String, hash: [UInt8]) {
         let code = Crypto.base64URL(Crypto.randomBytes(32))
         return (code, digest(code))
     }
 
     /// A new token `vat_<id>_<secret>` or `vrt_<id>_<secret>` (80-bit id to
     /// look it up by, 256-bit secret) and the record the store keeps.
-    static func newToken(_ kind: OAuthTokenKind, scopes: [Scope], expiresAt: Int64) -> (token: String, record: NewOAuthToken) {
+    public static func newToken(_ kind: OAuthTokenKind, scopes: [Scope], expiresAt: Int64) -> (token: String, record: NewOAuthToken) {
         let tokenID = Crypto.hex(Crypto.randomBytes(10))
         let token = "\(prefix(kind))_\(tokenID)_\(Crypto.base64URL(Crypto.randomBytes(32)))"
         return (token, NewOAuthToken(tokenID: tokenID, kind: kind, hash: digest(token), scopes: scopes, expiresAt: expiresAt))
     }
 
-    static func prefix(_ kind: OAuthTokenKind) -> String { kind == .access ? "vat" : "vrt" }
+    public static func prefix(_ kind: OAuthTokenKind) -> String { kind == .access ? "vat" : "vrt" }
 
     /// The id of a well-formed token of `kind`, or nil.
-    static func tokenID(_ token: String, kind: OAuthTokenKind) -> String? {
+    public static func tokenID(_ token: String, kind: OAuthTokenKind) -> String? {
         let parts = token.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == prefix(kind), parts[1].count == 20 else { return nil }
         return String(parts[1])
     }
 
     /// What the store keeps of a code or token: its SHA-256.
-    static func digest(_ secret: String) -> [UInt8] { Crypto.sha256(secret) }
+    public static func digest(_ secret: String) -> [UInt8] { Crypto.sha256(secret) }
 
     /// Whether a presented token is the stored one (digests compared in constant time).
-    static func matches(_ presented: String, _ stored: StoredOAuthToken) -> Bool {
+    public static func matches(_ presented: String, _ stored: StoredOAuthToken) -> Bool {
         Crypto.constantTimeEqual(stored.hash, digest(presented))
     }
 
@@ -81,7 +81,7 @@ enum OAuthPolicy {
 
     /// RFC 7636 §4.6: BASE64URL(SHA256(verifier)) equals the challenge (S256
     /// only; compared in constant time).
-    static func verifierMatches(_ verifier: String, challenge: String) -> Bool {
+    public static func verifierMatches(_ verifier: String, challenge: String) -> Bool {
         Crypto.constantTimeEqual(Array(Crypto.pkceS256(verifier).utf8), Array(challenge.utf8))
     }
 
@@ -92,7 +92,7 @@ enum OAuthPolicy {
     /// revokes every token issued from it (RFC 6749 §4.1.2) — unexpired, for
     /// the same redirect URI and resource, and the verifier must match its
     /// challenge. A code is spent by any exchange that gets that far.
-    static func exchange(_ code: StoredAuthorizationCode?, clientID: String, redirectURI: String, verifier: String, resource: String?,
+    public static func exchange(_ code: StoredAuthorizationCode?, clientID: String, redirectURI: String, verifier: String, resource: String?,
                          lifetimes: OAuthLifetimes, now: Int64) -> (OAuthChanges, Result<OAuthTokens, OAuthError>) {
         func refuse(_ message: String, _ changes: OAuthChanges = OAuthChanges(), code: String = "invalid_grant")
             -> (OAuthChanges, Result<OAuthTokens, OAuthError>) { (changes, .failure(OAuthError(code, message))) }
@@ -127,7 +127,7 @@ enum OAuthPolicy {
     /// presented token is spent and a new pair issued; a spent one presented
     /// again means it leaked, and the whole grant is revoked. `requested`
     /// may narrow the scopes, never widen them (RFC 6749 §6).
-    static func refresh(_ token: StoredOAuthToken?, presented: String, clientID: String, requested: [Scope]?, resource: String?,
+    public static func refresh(_ token: StoredOAuthToken?, presented: String, clientID: String, requested: [Scope]?, resource: String?,
                         lifetimes: OAuthLifetimes, now: Int64) -> (OAuthChanges, Result<OAuthTokens, OAuthError>) {
         func refuse(_ message: String, _ changes: OAuthChanges = OAuthChanges(), code: String = "invalid_grant")
             -> (OAuthChanges, Result<OAuthTokens, OAuthError>) { (changes, .failure(OAuthError(code, message))) }
@@ -158,7 +158,7 @@ enum OAuthPolicy {
     /// grant, an access token only itself. Unknown tokens, and tokens of
     /// another client, change nothing (the endpoint answers 200 either way).
     /// The outcome says whether anything was revoked.
-    static func revocation(_ token: StoredOAuthToken?, presented: String, clientID: String?, now: Int64) -> (OAuthChanges, Bool) {
+    public static func revocation(_ token: StoredOAuthToken?, presented: String, clientID: String?, now: Int64) -> (OAuthChanges, Bool) {
         guard let token, matches(presented, token) else { return (OAuthChanges(), false) }
         if let clientID, clientID != token.clientID { return (OAuthChanges(), false) }
         let refresh = token.kind == .refresh
@@ -173,7 +173,7 @@ enum OAuthPolicy {
     /// "token audience validation"): known, digest equal, in force (nor its
     /// grant, nor the API key that approved it, revoked), not expired, and
     /// issued for this resource (RFC 8707).
-    static func access(_ token: StoredOAuthToken?, presented: String, resource: String, now: Int64) -> Result<Credential, CredentialError> {
+    public static func access(_ token: StoredOAuthToken?, presented: String, resource: String, now: Int64) -> Result<Credential, CredentialError> {
         guard let token, matches(presented, token) else { return .failure(.invalidAccessToken) }
         if whyNotInForce(token) != nil { return .failure(.accessTokenRevoked) }
         if token.expiresAt <= now { return .failure(.accessTokenExpired) }
@@ -183,7 +183,7 @@ enum OAuthPolicy {
     }
 
     /// Why a token no longer counts, or nil.
-    static func whyNotInForce(_ token: StoredOAuthToken) -> String? {
+    public static func whyNotInForce(_ token: StoredOAuthToken) -> String? {
         if token.grantRevokedAt != nil { return "the grant was revoked" }
         if token.approvingKeyRevokedAt != nil { return "the API key that approved this grant was revoked" }
         if token.revokedAt != nil { return "the token was revoked" }
@@ -191,7 +191,7 @@ enum OAuthPolicy {
     }
 
     /// A new access and refresh token for a grant.
-    static func issue(grantID: String, scopes: [Scope], lifetimes: OAuthLifetimes, now: Int64) -> (OAuthTokens, [NewOAuthToken]) {
+    public static func issue(grantID: String, scopes: [Scope], lifetimes: OAuthLifetimes, now: Int64) -> (OAuthTokens, [NewOAuthToken]) {
         let access = newToken(.access, scopes: scopes, expiresAt: now + lifetimes.accessToken)
         let refresh = newToken(.refresh, scopes: scopes, expiresAt: now + lifetimes.refreshToken)
         return (OAuthTokens(accessToken: access.token, refreshToken: refresh.token, expiresIn: lifetimes.accessToken, scopes: scopes.sorted(),
@@ -199,5 +199,5 @@ enum OAuthPolicy {
     }
 
     /// A scope list as the audit log and the token response spell it: sorted, space-separated.
-    static func scopeText(_ scopes: [Scope]) -> String { scopes.sorted().map(\.rawValue).joined(separator: " ") }
+    public static func scopeText(_ scopes: [Scope]) -> String { scopes.sorted().map(\.rawValue).joined(separator: " ") }
 }

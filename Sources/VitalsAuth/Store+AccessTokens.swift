@@ -4,7 +4,7 @@ import VitalsStore
 extension Store {
     /// Verifies a bearer token for `resource` (``OAuthPolicy/access(_:presented:resource:now:)``):
     /// the credential of its grant, or why it is refused.
-    func authenticateAccessToken(_ token: String, resource: String,
+    public func authenticateAccessToken(_ token: String, resource: String,
                                  now: Int64 = Int64(Date().timeIntervalSince1970)) throws(CredentialError) -> Credential {
         guard let id = OAuthPolicy.tokenID(token, kind: .access) else { throw .invalidAccessToken }
         let stored: StoredOAuthToken?

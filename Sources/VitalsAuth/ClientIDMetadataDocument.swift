@@ -6,17 +6,17 @@ import VitalsStore
 /// MCP 2026-07-28 `basic/authorization/client-registration`): a client
 /// whose `client_id` is an https URL publishes its metadata there, and the
 /// authorization server fetches it instead of asking it to register.
-struct ClientIDMetadataDocument: Sendable, Equatable {
+public struct ClientIDMetadataDocument: Sendable, Equatable {
     /// The document's URL, which is the client id.
-    let clientID: String
-    let clientName: String
-    let redirectURIs: [RedirectURI]
-    let applicationType: OAuthApplicationType
-    let scope: String?
+    public let clientID: String
+    public let clientName: String
+    public let redirectURIs: [RedirectURI]
+    public let applicationType: OAuthApplicationType
+    public let scope: String?
 
     /// Whether a `client_id` is a URL (a metadata document) rather than the
     /// id of a registered client (`vc_…`).
-    static func isURL(_ clientID: String) -> Bool {
+    public static func isURL(_ clientID: String) -> Bool {
         let lowered = clientID.lowercased()
         return lowered.hasPrefix("https://") || lowered.hasPrefix("http://")
     }
@@ -26,7 +26,7 @@ struct ClientIDMetadataDocument: Sendable, Equatable {
     /// dot segments, no fragment, no user name or password. Plain http is
     /// accepted on a loopback host only when `allowHTTPLoopback` (tests).
     /// - Throws: `invalid_client` naming the rule broken.
-    static func url(of clientID: String, allowHTTPLoopback: Bool) throws(OAuthError) -> URL {
+    public static func url(of clientID: String, allowHTTPLoopback: Bool) throws(OAuthError) -> URL {
         func refuse(_ why: String) -> OAuthError { OAuthError("invalid_client", "client_id \(clientID) \(why)") }
         guard let components = URLComponents(string: clientID), let scheme = components.scheme, let host = components.host, !host.isEmpty,
               let url = components.url else {
@@ -53,7 +53,7 @@ struct ClientIDMetadataDocument: Sendable, Equatable {
     /// with a `client_name` and `redirect_uris` that this server's rules
     /// accept for its `application_type`; a public client (no secret).
     /// - Throws: `invalid_client` naming what is wrong.
-    init(body: [UInt8], url clientID: String) throws(OAuthError) {
+    public init(body: [UInt8], url clientID: String) throws(OAuthError) {
         func refuse(_ why: String) -> OAuthError { OAuthError("invalid_client", "the client metadata document at \(clientID) \(why)") }
         let value: JSONValue
         do {
@@ -103,7 +103,7 @@ struct ClientIDMetadataDocument: Sendable, Equatable {
     }
 
     /// The client as the store records it (grants refer to it).
-    func client(now: Int64) -> OAuthClient {
+    public func client(now: Int64) -> OAuthClient {
         OAuthClient(clientID: clientID, name: clientName, redirectURIs: redirectURIs.map(\.text), scope: scope, createdAt: now,
                     applicationType: applicationType)
     }

@@ -14,8 +14,8 @@ import VitalsStore
 ///
 /// Never `javascript:`, `data:`, `file:` and the like, never a fragment
 /// (RFC 6749 §3.1.2), never plain http on a remote host.
-struct RedirectURI: Sendable, Equatable {
-    enum Kind: Sendable, Equatable {
+public struct RedirectURI: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
         /// An https URL: the answer goes to that website.
         case https
         /// http on 127.0.0.0/8, [::1] or localhost: the answer goes to a program on this computer.
@@ -25,28 +25,28 @@ struct RedirectURI: Sendable, Equatable {
     }
 
     /// The URI as registered or requested, unchanged.
-    let text: String
-    let kind: Kind
+    public let text: String
+    public let kind: Kind
     /// Lowercased.
-    let scheme: String
+    public let scheme: String
     /// The host (for a private-use URI, its authority when it has one), lowercased.
-    let host: String?
-    let port: Int?
-    let path: String
-    let query: String?
+    public let host: String?
+    public let port: Int?
+    public let path: String
+    public let query: String?
 
     /// Private-use schemes accepted although they are not reverse domain
     /// names (RFC 8252 §7.1 asks apps for one): those of real MCP clients
     /// that predate the rule. Cursor registers
     /// `cursor://anysphere.cursor-mcp/oauth/callback`.
-    static let knownAppSchemes: Set<String> = ["cursor"]
+    public static let knownAppSchemes: Set<String> = ["cursor"]
 
     /// Schemes that run code or read local data in the browser: never a redirect target.
-    static let forbiddenSchemes: Set<String> = ["javascript", "data", "file", "vbscript", "about", "blob", "filesystem", "view-source"]
+    public static let forbiddenSchemes: Set<String> = ["javascript", "data", "file", "vbscript", "about", "blob", "filesystem", "view-source"]
 
     /// Parses `text` and checks it for a client of `type`.
     /// - Throws: `invalid_redirect_uri` (RFC 7591 §3.2.2) naming what is wrong.
-    init(_ text: String, for type: OAuthApplicationType) throws(OAuthError) {
+    public init(_ text: String, for type: OAuthApplicationType) throws(OAuthError) {
         func refuse(_ why: String) -> OAuthError { OAuthError("invalid_redirect_uri", "\(text): \(why)") }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), !scheme.isEmpty else {
             throw refuse("not an absolute URI (it needs a scheme, such as https://app.example.com/callback)")
@@ -87,7 +87,7 @@ struct RedirectURI: Sendable, Equatable {
     }
 
     /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (not a name that merely starts with `127.`).
-    static func isLoopback(_ host: String) -> Bool {
+    public static func isLoopback(_ host: String) -> Bool {
         if ["localhost", "::1", "[::1]"].contains(host.lowercased()) { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
         return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
@@ -98,7 +98,7 @@ struct RedirectURI: Sendable, Equatable {
     /// one in another port — "the authorization server MUST allow any port
     /// to be specified at the time of the request for loopback IP redirect
     /// URIs" (RFC 8252 §7.3). Nil when it does not match.
-    func match(_ requested: String) -> RedirectURI? {
+    public func match(_ requested: String) -> RedirectURI? {
         guard let candidate = try? RedirectURI(requested, for: .native) else { return nil }
         if requested == text { return candidate }
         guard kind == .loopback, candidate.kind == .loopback, candidate.host == host, candidate.path == path,
@@ -108,7 +108,7 @@ struct RedirectURI: Sendable, Equatable {
 
     /// What the consent page names as the destination: the host (and port
     /// on loopback) for URLs, the whole URI for a private-use scheme.
-    var destination: String {
+    public var destination: String {
         switch kind {
         case .https: host ?? text
         case .loopback: (host.map { $0.contains(":") && !$0.hasPrefix("[") ? "[\($0)]" : $0 } ?? "") + (port.map { ":\($0)" } ?? "")
@@ -118,7 +118,7 @@ struct RedirectURI: Sendable, Equatable {
 
     /// A CSP source that lets the consent form's answer reach this URI
     /// (browsers check `form-action` on the redirect that follows the post).
-    var formActionSource: String {
+    public var formActionSource: String {
         switch kind {
         case .privateUse: return scheme + ":"
         case .https, .loopback:

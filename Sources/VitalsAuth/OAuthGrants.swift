@@ -5,14 +5,19 @@ import VitalsStore
 /// bearer token checked — as ``OAuthPolicy`` rules and the store records:
 /// each step reads its row, asks the policy, and writes the ruling in one
 /// transaction.
-struct OAuthGrants: Sendable {
-    let store: Store
-    let lifetimes: OAuthLifetimes
+public struct OAuthGrants: Sendable {
+    public let store: Store
+    public let lifetimes: OAuthLifetimes
+
+    public init(store: Store, lifetimes: OAuthLifetimes) {
+        self.store = store
+        self.lifetimes = lifetimes
+    }
 
     /// Consent was given with `credential` (a verified API key): records a
     /// grant of `scopes` to the client for `resource` and returns its
     /// single-use authorization code (it lives `lifetimes.code` seconds).
-    func issueCode(clientID: String, credential: Credential, scopes: [Scope], resource: String, redirectURI: String, codeChallenge: String,
+    public func issueCode(clientID: String, credential: Credential, scopes: [Scope], resource: String, redirectURI: String, codeChallenge: String,
                    now: Int64 = Int64(Date().timeIntervalSince1970)) throws(StoreError) -> String {
         let (code, hash) = OAuthPolicy.newCode()
         let grant = OAuthGrantRecord(grantID: OAuthPolicy.newGrantID(), clientID: clientID, agencyKey: credential.agencyKey,
@@ -26,7 +31,7 @@ struct OAuthGrants: Sendable {
 
     /// The authorization-code grant (``OAuthPolicy/exchange(_:clientID:redirectURI:verifier:resource:lifetimes:now:)``).
     /// - Throws: ``OAuthError`` for a refusal (after its changes are written), `StoreError` when the store fails.
-    func exchange(code: String, clientID: String, redirectURI: String, verifier: String, resource: String?,
+    public func exchange(code: String, clientID: String, redirectURI: String, verifier: String, resource: String?,
                   now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> OAuthTokens {
         let lifetimes = lifetimes
         let outcome = try store.redeemAuthorizationCode(hash: OAuthPolicy.digest(code), now: now) { stored in
@@ -38,7 +43,7 @@ struct OAuthGrants: Sendable {
 
     /// The refresh-token grant with rotation (``OAuthPolicy/refresh(_:presented:clientID:requested:resource:lifetimes:now:)``);
     /// `scope`, when given, narrows the new tokens.
-    func refresh(_ refreshToken: String, clientID: String, scope: String?, resource: String?,
+    public func refresh(_ refreshToken: String, clientID: String, scope: String?, resource: String?,
                  now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> OAuthTokens {
         let requested = try scope.map(OAuthPolicy.scopes)
         guard let id = OAuthPolicy.tokenID(refreshToken, kind: .refresh) else { throw OAuthError("invalid_grant", "unknown refresh token") }
@@ -52,7 +57,7 @@ struct OAuthGrants: Sendable {
 
     /// Revocation (RFC 7009): returns whether anything was revoked.
     @discardableResult
-    func revoke(_ token: String, clientID: String?, now: Int64 = Int64(Date().timeIntervalSince1970)) throws(StoreError) -> Bool {
+    public func revoke(_ token: String, clientID: String?, now: Int64 = Int64(Date().timeIntervalSince1970)) throws(StoreError) -> Bool {
         let kind: OAuthTokenKind = token.hasPrefix(OAuthPolicy.prefix(.refresh) + "_") ? .refresh : .access
         guard let id = OAuthPolicy.tokenID(token, kind: kind) else { return false }
         return try store.redeemOAuthToken(id: id, kind: kind, now: now) { stored in
