@@ -87,6 +87,10 @@ public enum OAuthPolicy {
 
     // MARK: - Rulings
 
+    /// A grant refused with `message` (RFC 6749 §5.2 `code`), after `changes` are written.
+    private static func refuse(_ message: String, _ changes: OAuthChanges = OAuthChanges(), code: String = "invalid_grant")
+        -> (OAuthChanges, Result<OAuthTokens, OAuthError>) { (changes, .failure(OAuthError(code, message))) }
+
     /// The authorization-code grant (RFC 6749 §4.1.3, OAuth 2.1 §4.1.3): the
     /// code must be known, the client's, unused — a code presented twice
     /// revokes every token issued from it (RFC 6749 §4.1.2) — unexpired, for
@@ -94,8 +98,6 @@ public enum OAuthPolicy {
     /// challenge. A code is spent by any exchange that gets that far.
     public static func exchange(_ code: StoredAuthorizationCode?, clientID: String, redirectURI: String, verifier: String, resource: String?,
                          lifetimes: OAuthLifetimes, now: Int64) -> (OAuthChanges, Result<OAuthTokens, OAuthError>) {
-        func refuse(_ message: String, _ changes: OAuthChanges = OAuthChanges(), code: String = "invalid_grant")
-            -> (OAuthChanges, Result<OAuthTokens, OAuthError>) { (changes, .failure(OAuthError(code, message))) }
         guard let code else { return refuse("unknown authorization code") }
         guard code.clientID == clientID else { return refuse("the code was issued to another client") }
         if code.usedAt != nil {
@@ -129,8 +131,6 @@ public enum OAuthPolicy {
     /// may narrow the scopes, never widen them (RFC 6749 §6).
     public static func refresh(_ token: StoredOAuthToken?, presented: String, clientID: String, requested: [Scope]?, resource: String?,
                         lifetimes: OAuthLifetimes, now: Int64) -> (OAuthChanges, Result<OAuthTokens, OAuthError>) {
-        func refuse(_ message: String, _ changes: OAuthChanges = OAuthChanges(), code: String = "invalid_grant")
-            -> (OAuthChanges, Result<OAuthTokens, OAuthError>) { (changes, .failure(OAuthError(code, message))) }
         guard let token, matches(presented, token) else { return refuse("unknown refresh token") }
         guard token.clientID == clientID else { return refuse("the refresh token was issued to another client") }
         if token.usedAt != nil {

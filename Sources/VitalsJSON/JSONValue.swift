@@ -161,9 +161,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// The same value as JSON text written once (see ``encoded(_:)``).
-    public var encodedOnce: JSONValue {
-        if case .encoded = self { return self }
-        return .encoded(JSONText(bytes: utf8()))
+    public var encodedOnce: JSONText {
+        if case let .encoded(text) = self { return text }
+        return JSONText(bytes: utf8())
     }
 }
 

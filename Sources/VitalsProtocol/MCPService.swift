@@ -44,8 +44,8 @@ public struct MCPToolResult: Sendable, Equatable {
     /// Structured content as JSON text written once, and the text content made from the same bytes.
     public init(structured: JSONValue, isError: Bool = false) {
         let once = structured.encodedOnce
-        if case let .encoded(text) = once { self.text = text.string } else { self.text = structured.text() }
-        self.structured = once
+        text = once.string
+        self.structured = .encoded(once)
         self.isError = isError
     }
 

@@ -63,12 +63,10 @@ public enum ReadTools {
     }
 
     /// The full result of a tool for its materialized defaults (what
-    /// `vitals score` stores).
+    /// `vitals score` stores): a call with no arguments, which reads every
+    /// parameter's declared default.
     static func materializedResult(_ tool: ReadTool, agency: Int, agencyID: String, asOf: AsOf, context: ToolContext) throws(ToolError) -> JSONValue {
-        var defaults: [String: JSONValue] = [:]
-        for (name, value) in tool.materializedDefaults ?? [:] { defaults[name] = value }
-        let call = ToolCall(agency: agency, agencyID: agencyID,
-                            arguments: try ToolArguments(.object(defaults), parameters: tool.allParameters), asOf: asOf)
+        let call = ToolCall(agency: agency, agencyID: agencyID, arguments: try ToolArguments(nil, parameters: tool.allParameters), asOf: asOf)
         return try tool.handler(context, call)
     }
 

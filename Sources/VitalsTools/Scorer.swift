@@ -35,7 +35,7 @@ public struct Scorer {
             }
             let agencyID = context.dataset.agencies[agency].agencyID
             var results: [(Int, String, String)] = []
-            for tool in ReadTools.all where tool.materializedDefaults != nil {
+            for tool in ReadTools.all where tool.materialized {
                 do throws(ToolError) {
                     let result = try ReadTools.materializedResult(tool, agency: agency, agencyID: agencyID, asOf: day, context: context)
                     results.append((agency, tool.name, result.text()))

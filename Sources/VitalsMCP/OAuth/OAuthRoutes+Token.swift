@@ -51,15 +51,19 @@ extension OAuthRoutes {
         }
     }
 
-    /// `POST /token`: the authorization-code and refresh-token grants,
-    /// each ruled on by ``OAuthGrants``; a refusal is its ``OAuthError``.
-    func token(_ request: Request) async throws(OAuthHTTPError) -> Response {
-        let form: TokenForm
+    /// A token or revocation form; unreadable is `invalid_request` (RFC 6749 §5.2) saying why.
+    static func decode<Form: Decodable>(_ type: Form.Type, from request: Request) async throws(OAuthHTTPError) -> Form {
         do {
-            form = try await request.decodeForm(as: TokenForm.self)
+            return try await request.decodeForm(as: type)
         } catch {
             throw OAuthHTTPError("invalid_request", error.body ?? "the body must be application/x-www-form-urlencoded")
         }
+    }
+
+    /// `POST /token`: the authorization-code and refresh-token grants,
+    /// each ruled on by ``OAuthGrants``; a refusal is its ``OAuthError``.
+    func token(_ request: Request) async throws(OAuthHTTPError) -> Response {
+        let form = try await Self.decode(TokenForm.self, from: request)
         guard let clientID = form.clientID else {
             throw OAuthHTTPError("invalid_request", "client_id is required (public clients authenticate with it alone)")
         }
@@ -105,12 +109,7 @@ extension OAuthRoutes {
     /// `POST /revoke` (RFC 7009): 200 whether or not the token was known,
     /// so a caller learns nothing about tokens it does not hold.
     func revoke(_ request: Request) async throws(OAuthHTTPError) -> Response {
-        let form: RevocationForm
-        do {
-            form = try await request.decodeForm(as: RevocationForm.self)
-        } catch {
-            throw OAuthHTTPError("invalid_request", error.body ?? "the body must be application/x-www-form-urlencoded")
-        }
+        let form = try await Self.decode(RevocationForm.self, from: request)
         guard let token = form.token else { throw OAuthHTTPError("invalid_request", "token is required") }
         do {
             try server.grants.revoke(token, clientID: form.clientID)
