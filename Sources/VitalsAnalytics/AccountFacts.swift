@@ -113,4 +113,23 @@ extension Analytics {
         }
         return value
     }
+
+    /// The day an account with MRR(a, d) = 0 went to 0: the first day of
+    /// its last run of zero rows after a row above 0, on or before `day`.
+    /// Nil when MRR(a, d) > 0 or it never had MRR above 0.
+    public func churnedSince(_ account: Int, on day: Int) -> Int? {
+        var since: Int?
+        var everPaid = false
+        for row in index.mrrRows(of: account) {
+            let change = dataset.mrrChanges[row]
+            if change.day > day { break }
+            if change.mrrCents > 0 {
+                everPaid = true
+                since = nil
+            } else if since == nil && everPaid {
+                since = change.day
+            }
+        }
+        return since
+    }
 }

@@ -50,6 +50,26 @@ public struct ChurnModel: Sendable, Equatable, Codable {
         return Array(drivers.prefix(limit))
     }
 
+    /// What a fired signal adds to the log-odds (the model is linear in the
+    /// standardized 0/1 feature), rounded to 3 decimals; 0 when the model
+    /// does not use the signal.
+    public func weight(of signal: RiskSignal) -> Double {
+        guard let j = names.firstIndex(of: signal.rawValue), deviations[j] > 0 else { return 0 }
+        return (coefficients[j] / deviations[j] * 1000).rounded() / 1000
+    }
+
+    /// `hits` with their weights, heaviest first (ties in DESIGN.md's order).
+    public func ranked(_ hits: [RiskSignalHit]) -> [RiskSignalHit] {
+        let order = Dictionary(uniqueKeysWithValues: RiskSignal.allCases.enumerated().map { ($1, $0) })
+        return hits.map { hit in
+            var weighed = hit
+            weighed.weight = weight(of: hit.signal)
+            return weighed
+        }.sorted { a, b in
+            a.weight! != b.weight! ? a.weight! > b.weight! : order[a.signal]! < order[b.signal]!
+        }
+    }
+
     /// Used when the store's history holds too few known outcomes: weights
     /// chosen by hand on the raw (unstandardized) features.
     public static let heuristic: ChurnModel = {

@@ -20,11 +20,15 @@ public struct RiskSignalHit: Sendable, Equatable, Codable {
     public var value: Double?
     /// The evidence in words, for people and agents.
     public var evidence: String
+    /// What firing adds to the churn model's log-odds (its weight): signals
+    /// are reported heaviest first. Nil until the model has weighed it.
+    public var weight: Double?
 
-    public init(signal: RiskSignal, value: Double?, evidence: String) {
+    public init(signal: RiskSignal, value: Double?, evidence: String, weight: Double? = nil) {
         self.signal = signal
         self.value = value
         self.evidence = evidence
+        self.weight = weight
     }
 }
 

@@ -27,8 +27,12 @@ public enum ToolCatalog {
         [
             "name": .string(name), "title": .string(title), "description": .string(description),
             "inputSchema": input, "outputSchema": output,
-            "annotations": ["title": .string(title), "readOnlyHint": .bool(readOnly), "destructiveHint": .bool(destructive),
-                            "idempotentHint": .bool(idempotent), "openWorldHint": .bool(openWorld)],
+            // destructiveHint and idempotentHint mean something only when readOnlyHint is false;
+            // openWorldHint defaults to true, so it is always said.
+            "annotations": readOnly
+                ? ["readOnlyHint": true, "openWorldHint": .bool(openWorld)]
+                : ["readOnlyHint": false, "destructiveHint": .bool(destructive), "idempotentHint": .bool(idempotent),
+                   "openWorldHint": .bool(openWorld)],
         ]
     }
 

@@ -83,6 +83,8 @@ public struct VitalsMCPServer: Sendable {
             let result = isWrite
                 ? try WriteTools.call(name, agencyID: credential.agencyID, client: credential.client, arguments: json, context: live.current(), scopes: credential.scopes)
                 : try ReadTools.call(name, agencyID: credential.agencyID, arguments: json, context: live.current(), scopes: credential.scopes)
+            // The next answer reloads the store, so it shows what was written.
+            if isWrite { live.expire() }
             return MCPToolResult(structured: result)
         } catch {
             outcome = error.message

@@ -122,7 +122,7 @@ extension Store {
                 .flatMap(AccountPriority.init(rawValue:)) ?? .normal
             if previous != priority {
                 try db.execute(sql: "UPDATE accounts SET priority = ? WHERE account_key = ?", arguments: [priority.rawValue, accountKey])
-                try Self.bumpDataVersion(db)
+                try Self.recordMetadataChange(agencyOfAccount: accountKey, db)
             }
             try Self.insert(audit, db)
             return previous
@@ -135,7 +135,8 @@ extension Store {
             let previous = try Bool.fetchOne(db, sql: "SELECT key_user FROM users WHERE user_key = ?", arguments: [userKey]) ?? false
             if previous != keyUser {
                 try db.execute(sql: "UPDATE users SET key_user = ? WHERE user_key = ?", arguments: [keyUser, userKey])
-                try Self.bumpDataVersion(db)
+                let account = try Int.fetchOne(db, sql: "SELECT account_key FROM users WHERE user_key = ?", arguments: [userKey]) ?? 0
+                try Self.recordMetadataChange(agencyOfAccount: account, db)
             }
             try Self.insert(audit, db)
             return previous
@@ -221,8 +222,30 @@ extension Store {
 
 extension Store {
     /// Marks that the data a loaded snapshot holds has changed (inside a write).
-    static func bumpDataVersion(_ db: Database) throws {
+    @discardableResult
+    static func bumpDataVersion(_ db: Database) throws -> Int64 {
         try db.execute(sql: "UPDATE data_version SET version = version + 1 WHERE id = 1")
+        return try Int64.fetchOne(db, sql: "SELECT version FROM data_version WHERE id = 1") ?? 0
+    }
+
+    /// A priority or key-user change: bumps the data version and records it
+    /// as the agency's latest metadata change, so that results materialized
+    /// before it are no longer served for that agency (they would show the old
+    /// priority or key users) until the next score.
+    static func recordMetadataChange(agencyOfAccount accountKey: Int, _ db: Database) throws {
+        let version = try bumpDataVersion(db)
+        try db.execute(sql: """
+            INSERT INTO metadata_changes (agency_key, data_version)
+            SELECT agency_key, ? FROM accounts WHERE account_key = ?
+            ON CONFLICT(agency_key) DO UPDATE SET data_version = excluded.data_version
+            """, arguments: [version, accountKey])
+    }
+
+    /// Each agency's latest metadata change, as a data version.
+    public func metadataChanges() throws(StoreError) -> [Int: Int64] {
+        try read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT agency_key, data_version FROM metadata_changes").map { ($0[0], $0[1]) })
+        }
     }
 
     /// The data version: it changes with every ingest, score run and metadata

@@ -37,14 +37,17 @@ public struct MaterializedDay: Sendable {
     public var scores: [MaterializedScore]
     /// (agency key, tool name, result JSON) for the tools' default arguments.
     public var agencyResults: [(agencyKey: Int, tool: String, json: String)]
+    /// The day's compact scores, one per agency: the health history.
+    public var history: [DailyScores]
 
     public init(asOfDay: Int, configJSON: String, modelJSON: String, scores: [MaterializedScore],
-                agencyResults: [(agencyKey: Int, tool: String, json: String)]) {
+                agencyResults: [(agencyKey: Int, tool: String, json: String)], history: [DailyScores] = []) {
         self.asOfDay = asOfDay
         self.configJSON = configJSON
         self.modelJSON = modelJSON
         self.scores = scores
         self.agencyResults = agencyResults
+        self.history = history
     }
 }
 
@@ -54,20 +57,39 @@ public struct ScoreRun: Sendable, Equatable {
     public var computedAt: Int64
     public var configJSON: String
     public var modelJSON: String
+    /// Whether the day's full detail (per-account detail, default tool
+    /// results) is kept: only for the newest scored day.
+    public var detailed: Bool
+    /// The store's data version this run wrote.
+    public var dataVersion: Int64
 }
 
 extension Store {
     /// Writes the results of `days` in one transaction, replacing whatever
-    /// was materialized for those days before.
+    /// was materialized for those days before. Every day keeps its compact
+    /// scores (the health history) and its run; the full detail (per-account
+    /// detail and the default tool results) is kept for the newest scored day
+    /// only, so a backfill of a year costs the history, not a year of detail.
     public func writeScores(_ days: [MaterializedDay], computedAt: Int64 = Int64(Date().timeIntervalSince1970)) throws(StoreError) {
         try write { db in
-            try Self.bumpDataVersion(db)
+            let version = try Self.bumpDataVersion(db)
+            let newestBefore = try Int.fetchOne(db, sql: "SELECT MAX(as_of_day) FROM score_runs") ?? Int.min
+            let newest = max(newestBefore, days.map(\.asOfDay).max() ?? Int.min)
             for day in days {
                 try db.execute(sql: "DELETE FROM account_scores WHERE as_of_day = ?", arguments: [day.asOfDay])
                 try db.execute(sql: "DELETE FROM agency_results WHERE as_of_day = ?", arguments: [day.asOfDay])
                 try db.execute(sql: "DELETE FROM score_runs WHERE as_of_day = ?", arguments: [day.asOfDay])
-                try db.execute(sql: "INSERT INTO score_runs (as_of_day, computed_at, config_json, model_json) VALUES (?, ?, ?, ?)",
-                               arguments: [day.asOfDay, computedAt, day.configJSON, day.modelJSON])
+                try db.execute(sql: "DELETE FROM health_history WHERE as_of_day = ?", arguments: [day.asOfDay])
+                let detailed = day.asOfDay == newest
+                try db.execute(sql: """
+                    INSERT INTO score_runs (as_of_day, computed_at, config_json, model_json, detailed, data_version)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [day.asOfDay, computedAt, day.configJSON, day.modelJSON, detailed, version])
+                let insertHistory = try db.makeStatement(sql: "INSERT INTO health_history (as_of_day, agency_key, scores) VALUES (?, ?, ?)")
+                for scores in day.history {
+                    try insertHistory.execute(arguments: [day.asOfDay, scores.agencyKey, Data(try scores.encoded())])
+                }
+                guard detailed else { continue }
                 let insertScore = try db.makeStatement(sql: """
                     INSERT INTO account_scores (as_of_day, account_key, agency_key, health, band, activity, recency, breadth,
                         trend, payments, sentiment, churn_risk, signals, detail_json)
@@ -85,14 +107,20 @@ extension Store {
                     try insertResult.execute(arguments: [day.asOfDay, result.agencyKey, result.tool, result.json])
                 }
             }
+            // Older days keep their history and run, not their detail.
+            try db.execute(sql: "DELETE FROM account_scores WHERE as_of_day < ?", arguments: [newest])
+            try db.execute(sql: "DELETE FROM agency_results WHERE as_of_day < ?", arguments: [newest])
+            try db.execute(sql: "UPDATE score_runs SET detailed = 0 WHERE as_of_day < ?", arguments: [newest])
         }
     }
 
     /// The materialized runs, oldest first.
     public func scoreRuns() throws(StoreError) -> [ScoreRun] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT as_of_day, computed_at, config_json, model_json FROM score_runs ORDER BY as_of_day").map {
-                ScoreRun(asOfDay: $0[0], computedAt: $0[1], configJSON: $0[2], modelJSON: $0[3])
+            try Row.fetchAll(db, sql: """
+                SELECT as_of_day, computed_at, config_json, model_json, detailed, data_version FROM score_runs ORDER BY as_of_day
+                """).map {
+                ScoreRun(asOfDay: $0[0], computedAt: $0[1], configJSON: $0[2], modelJSON: $0[3], detailed: $0[4], dataVersion: $0[5])
             }
         }
     }
@@ -121,16 +149,6 @@ extension Store {
                 SELECT account_key, agency_key, health, band, activity, recency, breadth, trend, payments, sentiment,
                        churn_risk, signals, detail_json FROM account_scores WHERE as_of_day = ? AND account_key = ?
                 """, arguments: [asOfDay, accountKey]).map(Self.score(_:))
-        }
-    }
-
-    /// An account's health over every materialized day up to `throughDay`, oldest first.
-    public func healthHistory(accountKey: Int, throughDay: Int) throws(StoreError) -> [(day: Int, health: Double, band: String, churnRisk: Double)] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT as_of_day, health, band, churn_risk FROM account_scores
-                WHERE account_key = ? AND as_of_day <= ? ORDER BY as_of_day
-                """, arguments: [accountKey, throughDay]).map { ($0[0], $0[1], $0[2], $0[3]) }
         }
     }
 

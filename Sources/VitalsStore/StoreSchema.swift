@@ -268,6 +268,28 @@ enum StoreSchema {
                 ALTER TABLE oauth_clients ADD COLUMN application_type TEXT NOT NULL DEFAULT 'web';
                 """)
         }
+        migrator.registerMigration("v8-health-history") { db in
+            try db.execute(sql: """
+                -- Every scored day's compact scores, one blob per agency and day (DailyScores):
+                -- the health trend and health movers read it. Full detail (account_scores,
+                -- agency_results) is kept for the newest scored day only.
+                CREATE TABLE health_history (
+                    as_of_day INTEGER NOT NULL,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    scores BLOB NOT NULL,
+                    PRIMARY KEY (as_of_day, agency_key)
+                ) WITHOUT ROWID;
+                -- Whether the day's full detail is still kept, and the data version the run
+                -- wrote (a metadata write with a later version makes its results stale).
+                ALTER TABLE score_runs ADD COLUMN detailed INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE score_runs ADD COLUMN data_version INTEGER NOT NULL DEFAULT 0;
+                -- The data version of each agency's latest metadata write (priority, key user).
+                CREATE TABLE metadata_changes (
+                    agency_key INTEGER PRIMARY KEY REFERENCES agencies(agency_key),
+                    data_version INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

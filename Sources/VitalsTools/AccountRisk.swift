@@ -1,4 +1,6 @@
 import VitalsAnalytics
+import VitalsColumnar
+import VitalsStore
 
 /// An account's score as every tool reports it (and as `vitals score`
 /// materializes it): health with components, band, signals with evidence,
@@ -8,12 +10,15 @@ public struct AccountRisk: Sendable, Equatable, Codable {
     public var health: Double
     public var band: HealthBand
     public var components: HealthComponents
+    /// Fired signals, heaviest first (their weight in the churn model).
     public var signals: [RiskSignalHit]
     /// Probability of MRR going to 0 within 90 days, 4 decimals; 1 for an
     /// account whose MRR is already 0 (churned: the outcome has happened).
     public var churnRisk: Double
     /// MRR(a, T) = 0.
     public var churned: Bool
+    /// The day MRR went to 0 (`YYYY-MM-DD`); nil when paying or never paid.
+    public var churnedSince: String?
     /// What pushes the churn risk up, largest first.
     public var drivers: [ChurnDriver]
     public var users: Int
@@ -22,13 +27,14 @@ public struct AccountRisk: Sendable, Equatable, Codable {
     public var daysSinceLogin: Int?
     public var mrrCents: Int64
 
-    init(score: AccountScore, churnRisk: Double, drivers: [ChurnDriver], asOf: AsOf) {
+    init(score: AccountScore, churnRisk: Double, drivers: [ChurnDriver], signals: [RiskSignalHit], churnedSince: Int?, asOf: AsOf) {
         accountKey = score.account
         health = score.health.score
         band = score.health.band
         components = score.health.components
-        signals = score.signals
+        self.signals = signals
         churned = score.facts.mrrCents == 0
+        self.churnedSince = churned ? churnedSince.map(CivilTime.formatDate(days:)) : nil
         self.churnRisk = churned ? 1 : (churnRisk * 10000).rounded() / 10000
         self.drivers = churned ? [] : drivers
         users = score.facts.users
@@ -46,8 +52,18 @@ public struct ScoredAgency: Sendable {
     public var risks: [AccountRisk]
 
     public func risk(of account: Int) -> AccountRisk? {
-        guard let position = scores.scores.firstIndex(where: { $0.account == account }) else { return nil }
+        guard let position = position(of: account) else { return nil }
         return risks[position]
+    }
+
+    /// The position of a tracked account (accounts are in key order).
+    func position(of account: Int) -> Int? {
+        var low = 0, high = risks.count
+        while low < high {
+            let mid = (low + high) / 2
+            if risks[mid].accountKey < account { low = mid + 1 } else { high = mid }
+        }
+        return low < risks.count && risks[low].accountKey == account ? low : nil
     }
 }
 
@@ -57,8 +73,42 @@ extension Analytics {
         let scores = agencyScores(agency)
         let features = churnFeatures(scores)
         let risks = zip(scores.scores, features).map { score, inputs in
-            AccountRisk(score: score, churnRisk: model.risk(inputs), drivers: model.drivers(inputs), asOf: asOf)
+            AccountRisk(score: score, churnRisk: model.risk(inputs), drivers: model.drivers(inputs), signals: model.ranked(score.signals),
+                        churnedSince: churnedSince(score.account, on: asOf.day), asOf: asOf)
         }
         return ScoredAgency(scores: scores, risks: risks)
     }
+}
+
+extension ScoredAgency {
+    /// The compact form the health history keeps (``DailyScores``).
+    public func daily(day: Int, agency: Int) -> DailyScores {
+        var daily = DailyScores(day: day, agencyKey: agency)
+        for risk in risks {
+            let c = risk.components
+            daily.append(accountKey: risk.accountKey, health: risk.health,
+                         components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
+                         churnRisk: risk.churnRisk, signalBits: RiskSignal.bits(risk.signals.map(\.signal)), mrrCents: risk.mrrCents)
+        }
+        return daily
+    }
+}
+
+extension RiskSignal {
+    /// A set of signals as the health history stores it: bit i for `allCases[i]`.
+    static func bits(_ signals: [RiskSignal]) -> UInt8 {
+        var bits: UInt8 = 0
+        for (i, signal) in allCases.enumerated() where signals.contains(signal) { bits |= 1 << i }
+        return bits
+    }
+
+    /// The signals of a stored bit set, in DESIGN.md's order.
+    static func signals(_ bits: UInt8) -> [RiskSignal] {
+        allCases.enumerated().filter { bits & (1 << $0.offset) != 0 }.map(\.element)
+    }
+}
+
+extension DailyScores {
+    func band(at position: Int, _ bands: ScoringConfig.Bands) -> HealthBand { HealthBand(score: health(at: position), bands: bands) }
+    func churned(at position: Int) -> Bool { mrrCents[position] == 0 }
 }

@@ -17,9 +17,16 @@ struct AccountSummary: Encodable {
     var churnRisk: Double
     /// MRR is 0: a win-back, not a save.
     var churned: Bool
+    /// The day MRR went to 0.
+    var churnedSince: String?
+    /// Health now minus health 7 days before as_of; nil when that day precedes the data.
+    var healthChange: Double?
+    /// Fired signals, heaviest (in the churn model) first.
     var signals: [String]
+    /// The heaviest fired signal.
+    var topSignal: String?
 
-    init(_ risk: AccountRisk, _ record: AccountRecord) {
+    init(_ risk: AccountRisk, _ record: AccountRecord, healthChange: Double? = nil) {
         accountID = record.accountID
         name = record.name
         plan = record.plan
@@ -31,7 +38,10 @@ struct AccountSummary: Encodable {
         band = risk.band
         churnRisk = risk.churnRisk
         churned = risk.churned
+        churnedSince = risk.churnedSince
+        self.healthChange = healthChange
         signals = risk.signals.map(\.signal.rawValue)
+        topSignal = signals.first
     }
 }
 
@@ -62,7 +72,7 @@ struct UserSummary: Encodable {
 extension ToolContext {
     /// An account's risk as of `day`: materialized when allowed and present.
     func risk(of account: Int, agency: Int, asOf day: AsOf) -> (AccountRisk, materialized: Bool)? {
-        if isMaterialized(day), let stored = try? store.materializedScore(asOfDay: day.day, accountKey: account),
+        if isMaterialized(day, agency: agency), let stored = try? store.materializedScore(asOfDay: day.day, accountKey: account),
            let risk = try? Self.snakeCaseDecoder.decode(AccountRisk.self, from: Data(stored.detailJSON.utf8)) {
             return (risk, true)
         }
@@ -75,8 +85,12 @@ extension ToolContext {
         return decoder
     }()
 
-    /// Every tracked account of the agency with its risk, by account key.
+    /// Every tracked account of the agency with its risk and its health
+    /// change over the 7 days before `day`, by account key.
     func summaries(agency: Int, asOf day: AsOf) -> [(AccountSummary, AccountRisk)] {
-        scored(agency: agency, asOf: day).risks.map { (AccountSummary($0, dataset.accounts[$0.accountKey]), $0) }
+        let changes = healthChanges(agency: agency, asOf: day)
+        return scored(agency: agency, asOf: day).risks.map {
+            (AccountSummary($0, dataset.accounts[$0.accountKey], healthChange: changes[$0.accountKey]), $0)
+        }
     }
 }

@@ -27,6 +27,12 @@ public final class LiveContext: @unchecked Sendable {
         context = try ToolContext(store: store, config: config)
     }
 
+    /// Makes the next ``current()`` look at the store at once: after a write
+    /// through this server, so that its next answer shows it.
+    public func expire() {
+        lock.withLock { checkedAt = .distantPast }
+    }
+
     /// The context to answer with now.
     public func current() -> ToolContext {
         lock.lock()

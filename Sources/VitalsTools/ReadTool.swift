@@ -56,6 +56,8 @@ public struct ReadTool: Sendable {
     public var isList: Bool
     /// Whether `vitals score` materializes its result for the declared defaults.
     public var materialized: Bool
+    /// The default `limit` of a list: a default page stays near 10 KB.
+    public var pageSize = 20
     /// The fields of each item of a list (name → type, see ``ToolOutput``).
     public var items: [String: String]? = nil
     /// The result's own top-level fields besides the envelope.
@@ -65,7 +67,7 @@ public struct ReadTool: Sendable {
 
     /// Every parameter a call may pass.
     public var allParameters: [ToolParameter] {
-        parameters + [.asOf] + (isList ? [.limit, .cursor] : [])
+        parameters + [.asOf] + (isList ? [.limit(default: pageSize), .cursor, .fields(Array((items ?? [:]).keys))] : [])
     }
 
     /// The arguments `vitals score` materializes the result for (the
@@ -80,7 +82,7 @@ public struct ReadTool: Sendable {
     /// Whether `call`'s arguments are the materialized defaults.
     func matchesDefaults(_ call: ToolCall) -> Bool {
         guard let defaults = materializedDefaults else { return false }
-        for (name, value) in call.arguments.values where !["as_of", "limit", "cursor"].contains(name) {
+        for (name, value) in call.arguments.values where !["as_of", "limit", "cursor", "fields"].contains(name) {
             guard defaults[name] == value else { return false }
         }
         return true

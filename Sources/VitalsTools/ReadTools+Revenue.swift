@@ -30,12 +30,21 @@ extension ReadTools {
             ])
         },
         ReadTool(name: "list_upsell_candidates", title: "Upsell candidates", scope: .readRevenue, toolset: "revenue",
-                 summary: "Healthy accounts near their seat limit (users/seats ≥ 0.8) or growing fast (trend ≥ 0.75), by MRR × health.",
-                 parameters: [], isList: true, materialized: true,
-                 items: ["account_id": "string", "name": "string", "mrr_cents": "integer", "health": "number",
-                                 "seat_use": "number?", "trend": "number", "reasons": "array"]) { context, call throws(ToolError) in
+                 summary: "Healthy paying accounts near their seat limit (users/seats ≥ 0.8) or growing fast (trend ≥ 0.75), by MRR × health. Sort and filter.",
+                 parameters: AccountFilters.parameters(), isList: true, materialized: true,
+                 items: ToolOutput.accountSummary.merging(["seat_use": "number?", "trend": "number", "reasons": "array"]) { own, _ in own }) { context, call throws(ToolError) in
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
-            return list(context.analytics(call.asOf).upsellCandidates(scored.scores))
+            let summaries = Dictionary(uniqueKeysWithValues: context.summaries(agency: call.agency, asOf: call.asOf).map { ($0.0.accountID, $0.0) })
+            let candidates = context.analytics(call.asOf).upsellCandidates(scored.scores)
+            let rank = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1.accountID, $0) })
+            let rows: [(summary: AccountSummary, candidate: UpsellCandidate)] = candidates.compactMap { candidate in
+                summaries[candidate.accountID].map { ($0, candidate) }
+            }
+            let items = AccountFilters(call.arguments).apply(rows, \.summary) { rank[$0.candidate.accountID]! < rank[$1.candidate.accountID]! }.map {
+                $0.summary.row(["seat_use": $0.candidate.seatUse.map(JSONValue.double) ?? .null, "trend": .double($0.candidate.trend),
+                                "reasons": .array($0.candidate.reasons.map(JSONValue.string))])
+            }
+            return .object(["items": .array(items)])
         },
     ]
 

@@ -29,12 +29,13 @@ public enum ReadTools {
         guard let agency = context.dataset.agencyKey(agencyID) else { throw ToolError("unknown agency \(agencyID)") }
         let arguments = try ToolArguments(json, parameters: tool.allParameters)
         let asOf = arguments.asOf() ?? context.defaultAsOf
+        try context.checkAsOf(asOf)
         let call = ToolCall(agency: agency, agencyID: agencyID, arguments: arguments, asOf: asOf)
         let page = tool.isList ? try arguments.page() : (0, 0)
 
         var source = "computed"
         var result: JSONValue?
-        if tool.matchesDefaults(call), context.isMaterialized(asOf),
+        if tool.matchesDefaults(call), context.isMaterialized(asOf, agency: agency),
            let stored = context.materializedResult(asOf: asOf, agency: agency, tool: name) {
             result = stored
             source = "materialized"
@@ -48,11 +49,19 @@ public enum ReadTools {
         guard case var .object(object)? = result else { return result ?? .null }
         object["agency_id"] = .string(agencyID)
         object["as_of"] = .string(asOf.description)
+        object["data_through"] = .string(context.defaultAsOf.description)
         object["source"] = .string(source)
         if tool.isList, case let .array(items)? = object["items"] {
             let (offset, limit) = page
             let start = min(offset, items.count), end = min(start + limit, items.count)
-            object["items"] = .array(Array(items[start ..< end]))
+            var pageItems = Array(items[start ..< end])
+            if let fields = arguments.names("fields") {
+                pageItems = pageItems.map { item in
+                    guard case let .object(all) = item else { return item }
+                    return .object(all.filter { fields.contains($0.key) })
+                }
+            }
+            object["items"] = .array(pageItems)
             object["total"] = .int(items.count)
             object["returned"] = .int(end - start)
             object["has_more"] = .bool(end < items.count)

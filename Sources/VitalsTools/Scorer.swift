@@ -23,14 +23,15 @@ public struct Scorer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         // Agencies are independent: score them on all cores.
-        let perAgency = parallelMap(context.dataset.agencies.count) { agency -> Result<([MaterializedScore], [(Int, String, String)]), ToolError> in
+        let perAgency = parallelMap(context.dataset.agencies.count) { agency -> Result<([MaterializedScore], [(Int, String, String)], DailyScores), ToolError> in
             var scores: [MaterializedScore] = []
-            for risk in context.scored(agency: agency, asOf: day).risks {
+            let scored = context.scored(agency: agency, asOf: day)
+            for risk in scored.risks {
                 let c = risk.components
                 scores.append(MaterializedScore(
                     accountKey: risk.accountKey, agencyKey: agency, health: risk.health, band: risk.band.rawValue,
                     components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
-                    churnRisk: risk.churnRisk, signals: risk.signals.map(\.signal.rawValue),
+                    churnRisk: risk.churnRisk, signals: RiskSignal.signals(RiskSignal.bits(risk.signals.map(\.signal))).map(\.rawValue),
                     detailJSON: JSONValue.encoding(risk).text()))
             }
             let agencyID = context.dataset.agencies[agency].agencyID
@@ -43,22 +44,24 @@ public struct Scorer {
                     return .failure(error)
                 }
             }
-            return .success((scores, results))
+            return .success((scores, results, scored.daily(day: day.day, agency: agency)))
         }
         var scores: [MaterializedScore] = []
         var results: [(agencyKey: Int, tool: String, json: String)] = []
+        var history: [DailyScores] = []
         for outcome in perAgency {
             switch outcome {
-            case let .success((agencyScores, agencyResults)):
+            case let .success((agencyScores, agencyResults, daily)):
                 scores += agencyScores
                 results += agencyResults.map { (agencyKey: $0.0, tool: $0.1, json: $0.2) }
+                history.append(daily)
             case let .failure(error): throw error
             }
         }
         return MaterializedDay(asOfDay: day.day,
                                configJSON: String(decoding: try! encoder.encode(context.config), as: UTF8.self),
                                modelJSON: String(decoding: try! encoder.encode(model), as: UTF8.self),
-                               scores: scores, agencyResults: results)
+                               scores: scores, agencyResults: results, history: history)
     }
 
     /// The scores CSV header: exactly these columns.

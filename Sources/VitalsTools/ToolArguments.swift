@@ -35,6 +35,9 @@ public struct ToolArguments: Sendable {
         return parameter
     }
 
+    /// Whether the tool declares a parameter of this name.
+    func declares(_ name: String) -> Bool { parameters[name] != nil }
+
     /// The value given, else the declared default.
     func value(_ name: String) -> JSONValue? { values[name] ?? declared(name).defaultValue }
 
@@ -74,9 +77,18 @@ public struct ToolArguments: Sendable {
     /// `as_of`: a `YYYY-MM-DD` day.
     public func asOf() -> AsOf? { string("as_of").flatMap(AsOf.init) }
 
-    /// The page: `limit` (1–200, default 50) and the opaque `cursor` of a previous page.
+    /// A date argument (checked on arrival).
+    public func date(_ name: String) -> AsOf? { string(name).flatMap(AsOf.init) }
+
+    /// A list of names (`fields`), or nil.
+    public func names(_ name: String) -> [String]? {
+        guard case let .array(items)? = value(name) else { return nil }
+        return items.compactMap { if case let .string(text) = $0 { text } else { nil } }
+    }
+
+    /// The page: `limit` (1–200, the tool's default) and the opaque `cursor` of a previous page.
     public func page() throws(ToolError) -> (offset: Int, limit: Int) {
-        let limit = int("limit") ?? 50
+        let limit = int("limit") ?? 20
         guard let cursor = string("cursor") else { return (0, limit) }
         guard let offset = Cursor.offset(cursor) else {
             throw ToolError("invalid cursor: pass the next_cursor of the previous page unchanged, or leave cursor out for the first page")

@@ -15,16 +15,21 @@ public final class ToolContext: @unchecked Sendable {
     /// Answer from materialized results when the arguments match their
     /// defaults; false: always compute from the columns.
     public let useMaterialized: Bool
-    /// T when a call gives no `as_of`: the latest event day.
+    /// T when a call gives no `as_of`: the latest event day (`data_through`).
     public let defaultAsOf: AsOf
+    /// The earliest event day: an `as_of` before it has nothing to score.
+    public let dataFrom: AsOf
     /// Materialized runs by as-of day.
     let runs: [Int: ScoreRun]
+    /// Each agency's latest metadata write (priority, key user), as a data version.
+    let metadataChanges: [Int: Int64]
 
     private let lock = NSLock()
     private var analyticsByDay: [Int: Analytics] = [:]
     private var modelsByDay: [Int: ChurnModel] = [:]
     private var scoredByDayAndAgency: [[Int]: ScoredAgency] = [:]
     private var materializedResults: [String: JSONValue] = [:]
+    private var historyByAgency: [Int: [Int: DailyScores]] = [:]
 
     public init(store: Store, config: ScoringConfig = .standard, useMaterialized: Bool = true) throws {
         self.store = store
@@ -34,11 +39,59 @@ public final class ToolContext: @unchecked Sendable {
         self.useMaterialized = useMaterialized
         guard let latest = Analytics.latestDay(of: dataset) else { throw AnalyticsError.noData }
         defaultAsOf = latest
+        dataFrom = Analytics.firstDay(of: dataset).map(AsOf.init(day:)) ?? latest
         runs = Dictionary(uniqueKeysWithValues: try store.scoreRuns().map { ($0.asOfDay, $0) })
+        metadataChanges = try store.metadataChanges()
     }
 
-    /// Whether `day` has materialized results this context may use.
-    func isMaterialized(_ day: AsOf) -> Bool { useMaterialized && runs[day.day] != nil }
+    /// Whether an agency's results for `day` may be read from the store: the
+    /// day's detail is kept, and no priority or key-user change of the agency
+    /// came after the run (its results would show the old values).
+    func isMaterialized(_ day: AsOf, agency: Int) -> Bool {
+        guard useMaterialized, let run = runs[day.day], run.detailed else { return false }
+        return (metadataChanges[agency] ?? .min) < run.dataVersion
+    }
+
+    /// The range of days an `as_of` may name: the first through the latest event day.
+    public func checkAsOf(_ day: AsOf, argument: String = "as_of") throws(ToolError) {
+        guard day >= dataFrom, day <= defaultAsOf else {
+            throw ToolError("\(argument) \(day) is outside the data: events run from \(dataFrom) through \(defaultAsOf) (data_through); "
+                + "pass a day in that range, or leave as_of out for \(defaultAsOf)")
+        }
+    }
+
+    // MARK: - Health history
+
+    /// The agency's scored days (compact), read from the store once.
+    func history(agency: Int) -> [Int: DailyScores] {
+        if let cached = lock.withLock({ historyByAgency[agency] }) { return cached }
+        let days = (try? store.healthHistory(agencyKey: agency)) ?? []
+        let byDay = Dictionary(days.map { ($0.day, $0) }, uniquingKeysWith: { _, last in last })
+        lock.withLock { historyByAgency[agency] = byDay }
+        return byDay
+    }
+
+    /// An agency's compact scores on `day`: as scored that night when the
+    /// history has the day, else computed from the columns now.
+    func dailyScores(agency: Int, day: AsOf) -> (scores: DailyScores, fromHistory: Bool) {
+        if let kept = history(agency: agency)[day.day] { return (kept, true) }
+        return (scored(agency: agency, asOf: day).daily(day: day.day, agency: agency), false)
+    }
+
+    /// Each tracked account's health change over the `days` days before
+    /// `day` (health on `day` minus health on `day − days`), by account key;
+    /// empty when `day − days` precedes the data.
+    func healthChanges(agency: Int, asOf day: AsOf, days: Int = 7) -> [Int: Double] {
+        let baselineDay = AsOf(day: day.day - days)
+        guard baselineDay >= dataFrom else { return [:] }
+        let then = dailyScores(agency: agency, day: baselineDay).scores
+        var changes: [Int: Double] = [:]
+        for risk in scored(agency: agency, asOf: day).risks {
+            guard let position = then.position(of: risk.accountKey) else { continue }
+            changes[risk.accountKey] = ((risk.health - then.health(at: position)) * 10).rounded() / 10
+        }
+        return changes
+    }
 
     /// A materialized agency-wide result, read from the store and parsed
     /// once, then served from memory (a new context follows a new score run).

@@ -10,7 +10,7 @@ public enum ToolOutput {
     public static let accountSummary: [String: String] = [
         "account_id": "string", "name": "string", "plan": "string", "priority": "string", "owner_email": "string",
         "renewal_date": "string?", "mrr_cents": "integer", "health": "number", "band": "string", "churn_risk": "number",
-        "churned": "boolean", "signals": "array",
+        "churned": "boolean", "churned_since": "string?", "health_change": "number?", "signals": "array", "top_signal": "string?",
     ]
     public static let userSummary: [String: String] = [
         "user_id": "string", "account_id": "string", "email": "string", "name": "string", "role": "string", "key_user": "boolean",
@@ -30,14 +30,15 @@ public enum ToolOutput {
     public static let fieldScopes: [String: Scope] = [
         // read:revenue
         "mrr_cents": .readRevenue, "retention": .readRevenue, "monthly_movements": .readRevenue, "failed_payments_30d": .readRevenue,
-        "renewals_30d": .readRevenue, "renewal_date": .readRevenue, "days_to_renewal": .readRevenue, "amount_cents": .readRevenue,
+        "renewals_30d": .readRevenue, "renewal_date": .readRevenue, "churned_mrr_this_month_cents": .readRevenue, "days_to_renewal": .readRevenue, "amount_cents": .readRevenue,
         "unrecovered": .readRevenue, "recovered": .readRevenue, "recovered_at": .readRevenue, "failed_at": .readRevenue,
         // read:users
         "email": .readUsers, "key_users": .readUsers, "last_login": .readUsers, "days_since_login": .readUsers,
         // read:accounts
         "health": .readAccounts, "band": .readAccounts, "churn_risk": .readAccounts, "signals": .readAccounts, "drivers": .readAccounts,
         "components": .readAccounts, "average_health": .readAccounts, "accounts_by_band": .readAccounts,
-        "highest_churn_risk": .readAccounts, "health_trend": .readAccounts,
+        "highest_churn_risk": .readAccounts, "health_trend": .readAccounts, "health_change": .readAccounts, "top_signal": .readAccounts,
+        "health_then": .readAccounts, "band_then": .readAccounts, "churn_risk_then": .readAccounts, "components_moved": .readAccounts,
         // read:feedback
         "comment": .readFeedback, "latest_nps": .readFeedback,
     ]
@@ -72,19 +73,17 @@ public enum ToolOutput {
     public static func inputSchema(_ parameters: [ToolParameter]) -> JSONValue {
         var properties: [String: JSONValue] = [:]
         for parameter in parameters { properties[parameter.name] = parameter.schema }
-        return [
-            "type": "object", "properties": .object(properties),
-            "required": .array(parameters.filter(\.required).map { .string($0.name) }), "additionalProperties": false,
-        ]
+        var schema: [String: JSONValue] = ["type": "object", "properties": .object(properties), "additionalProperties": false]
+        let required = parameters.filter(\.required).map { JSONValue.string($0.name) }
+        if !required.isEmpty { schema["required"] = .array(required) }
+        return .object(schema)
     }
 
-    static func fieldSchema(_ type: String, owner: Scope, name: String) -> JSONValue {
-        var schema: [String: JSONValue] = type.hasSuffix("?")
-            ? ["type": .array([.string(String(type.dropLast())), "null"])] : ["type": .string(type)]
-        if let scope = fieldScopes[name], scope != owner {
-            schema["description"] = .string("Present only when the credential has \(scope.rawValue).")
-        }
-        return .object(schema)
+    /// A field's schema: its type only. Fields of another scope than the
+    /// tool's are not required (a credential without that scope does not get
+    /// them); the tool list stays small enough for a model's context.
+    static func fieldSchema(_ type: String) -> JSONValue {
+        type.hasSuffix("?") ? ["type": .array([.string(String(type.dropLast())), "null"])] : ["type": .string(type)]
     }
 
     /// An object whose fields are all present (absent values are explicit
@@ -92,7 +91,7 @@ public enum ToolOutput {
     /// without that scope does not get.
     static func objectSchema(_ fields: [String: String], owner: Scope) -> JSONValue {
         var properties: [String: JSONValue] = [:]
-        for (name, type) in fields { properties[name] = fieldSchema(type, owner: owner, name: name) }
+        for (name, type) in fields { properties[name] = fieldSchema(type) }
         let required = fields.keys.filter { fieldScopes[$0].map { $0 == owner } ?? true }.sorted()
         return ["type": "object", "properties": .object(properties), "required": .array(required.map(JSONValue.string))]
     }
@@ -100,23 +99,27 @@ public enum ToolOutput {
     /// A read tool's output schema: the envelope, its own fields, and for
     /// lists the page fields and the fields of every item.
     public static func outputSchema(_ tool: ReadTool) -> JSONValue {
+        // The envelope (described once, in the server's instructions): the
+        // agency, as_of (T, windows count from it), data_through (the latest
+        // event day), and source (materialized nightly, or computed now).
         var properties: [String: JSONValue] = [
-            "agency_id": ["type": "string", "description": "The agency the answer is scoped to."],
-            "as_of": ["type": "string", "description": "The day T of the answer."],
-            "source": ["type": "string", "enum": ["materialized", "computed"],
-                       "description": "Read from the nightly scores, or computed from the events now."],
+            "agency_id": ["type": "string"], "as_of": ["type": "string"], "data_through": ["type": "string"],
+            "source": ["type": "string", "enum": ["materialized", "computed"]],
         ]
-        var required: [String] = ["agency_id", "as_of", "source"]
+        var required: [String] = ["agency_id", "as_of", "data_through", "source"]
         if tool.isList {
-            properties["items"] = ["type": "array", "items": tool.items.map { objectSchema($0, owner: tool.scope) } ?? ["type": "object"]]
-            properties["total"] = ["type": "integer", "minimum": 0, "description": "Items in the whole list."]
-            properties["returned"] = ["type": "integer", "minimum": 0]
-            properties["has_more"] = ["type": "boolean", "description": "Whether another page follows."]
-            properties["next_cursor"] = ["type": ["string", "null"], "description": "Pass as cursor for the next page; null on the last."]
+            // Items list every field, but require none: `fields` may narrow them.
+            var itemSchema = tool.items.map { objectSchema($0, owner: tool.scope) } ?? ["type": "object"]
+            if case var .object(schema) = itemSchema { schema["required"] = nil; itemSchema = .object(schema) }
+            properties["items"] = ["type": "array", "items": itemSchema]
+            properties["total"] = ["type": "integer"]
+            properties["returned"] = ["type": "integer"]
+            properties["has_more"] = ["type": "boolean"]
+            properties["next_cursor"] = ["type": ["string", "null"]]
             required += ["items", "total", "returned", "has_more", "next_cursor"]
         }
         for (name, type) in tool.fields {
-            properties[name] = fieldSchema(type, owner: tool.scope, name: name)
+            properties[name] = fieldSchema(type)
             if fieldScopes[name].map({ $0 == tool.scope }) ?? true { required.append(name) }
         }
         return ["type": "object", "properties": .object(properties), "required": .array(required.sorted().map(JSONValue.string))]

@@ -21,6 +21,8 @@ public struct ToolParameter: Sendable {
         case date
         /// A non-empty list of health bands.
         case bands
+        /// A non-empty list of these names (field names of the items).
+        case names([String])
     }
 
     public var name: String
@@ -37,20 +39,22 @@ public struct ToolParameter: Sendable {
     public var schema: JSONValue {
         var schema: [String: JSONValue]
         switch kind {
-        case .string: schema = ["type": "string", "minLength": 1]
-        case let .integer(range): schema = ["type": "integer", "minimum": .int(range.lowerBound), "maximum": .int(range.upperBound)]
+        case .string: schema = ["type": "string"]
+        case let .integer(range):
+            // Money has no useful upper bound to show (the check still applies).
+            schema = range.upperBound >= Int(Int32.max) ? ["type": "integer", "minimum": .int(range.lowerBound)]
+                : ["type": "integer", "minimum": .int(range.lowerBound), "maximum": .int(range.upperBound)]
         case .boolean: schema = ["type": "boolean"]
         case let .choice(values): schema = ["type": "string", "enum": .array(values.map(JSONValue.string))]
-        case .date: schema = ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"]
+        case .date: schema = ["type": "string", "format": "date"]
         case .bands: schema = ["type": "array", "items": ["type": "string", "enum": .array(HealthBand.allCases.map { .string($0.rawValue) })],
                                "minItems": 1]
+        // The names are checked on arrival (the error lists them); the
+        // schema stays short.
+        case .names: schema = ["type": "array", "items": ["type": "string"], "minItems": 1]
         }
-        var text = description
-        if let defaultValue {
-            schema["default"] = defaultValue
-            text += " Default: \(defaultValue.text())."
-        }
-        schema["description"] = .string(text)
+        if let defaultValue { schema["default"] = defaultValue }
+        schema["description"] = .string(description)
         return .object(schema)
     }
 
@@ -84,6 +88,13 @@ public struct ToolParameter: Sendable {
                 }
             }
         case (.bands, _): throw .invalid(name, "expected a non-empty list of bands", example: example)
+        case let (.names(values), .array(items)) where !items.isEmpty:
+            for item in items {
+                guard case let .string(text) = item, values.contains(text) else {
+                    throw .invalid(name, "each entry is one of " + values.joined(separator: ", "), example: example)
+                }
+            }
+        case (.names, _): throw .invalid(name, "expected a non-empty list of field names", example: example)
         }
     }
 }
@@ -93,62 +104,66 @@ public struct ToolParameter: Sendable {
 extension ToolParameter {
     public static func accountID(required: Bool = false) -> ToolParameter {
         ToolParameter(name: "account_id", kind: .string,
-                      description: "The account's id, e.g. \"acc_00042\" (from list_tracked_accounts or search_accounts).",
+                      description: "Account id, e.g. \"acc_00042\".",
                       example: "acc_00042", required: required)
     }
 
     public static func userID(required: Bool = false) -> ToolParameter {
         ToolParameter(name: "user_id", kind: .string,
-                      description: "The user's id, e.g. \"usr_000123\" (from search_users or list_inactive_users).",
+                      description: "User id, e.g. \"usr_000123\".",
                       example: "usr_000123", required: required)
     }
 
     public static let query = ToolParameter(
         name: "query", kind: .string,
-        description: "Free text matched against ids, names and emails, case-insensitive, e.g. \"acme\".", example: "acme", required: true)
+        description: "Words to find, e.g. \"acme dental\".", example: "acme", required: true)
 
     /// `days`: a window counted back from as_of.
     public static func days(default fallback: Int, max: Int = 366) -> ToolParameter {
         ToolParameter(name: "days", kind: .integer(1...max),
-                      description: "How many days back from as_of the tool looks, 1–\(max), e.g. \(fallback).",
+                      description: "Days back from as_of, e.g. \(fallback).",
                       example: "\(fallback)", defaultValue: .int(fallback))
     }
 
     /// `days` of list_upcoming_renewals: a window counted forward from as_of.
     public static func daysAhead(default fallback: Int, max: Int = 366) -> ToolParameter {
         ToolParameter(name: "days", kind: .integer(1...max),
-                      description: "How many days ahead of as_of the tool looks (as_of included), 1–\(max), e.g. \(fallback).",
+                      description: "Days ahead from as_of (included), e.g. \(fallback).",
                       example: "\(fallback)", defaultValue: .int(fallback))
     }
 
     public static let window = ToolParameter(
         name: "window", kind: .integer(1...183),
-        description: "Days in each compared window (the last `window` days against the `window` days before), 1–183, e.g. 7.",
+        description: "Days per window: the last `window` days vs the `window` before, e.g. 7.",
         example: "7", defaultValue: .int(7))
 
     public static let direction = ToolParameter(
         name: "direction", kind: .choice(MoverDirection.allCases.map(\.rawValue)),
-        description: "Sort movers by rise (up), fall (down) or size of change (both), e.g. \"down\".", example: "down",
+        description: "up: rises, down: falls, both: largest change, e.g. \"down\".", example: "down",
         defaultValue: .string(MoverDirection.both.rawValue))
 
     public static let asOf = ToolParameter(
         name: "as_of", kind: .date,
-        description: "The day T the answer is as of, YYYY-MM-DD, e.g. \"2026-11-20\"; default the latest event day.", example: "2026-11-20")
+        description: "Day T; default data_through. E.g. \"2026-11-20\".",
+        example: "2026-11-20")
 
-    public static let limit = ToolParameter(
-        name: "limit", kind: .integer(1...200), description: "Items per page, 1–200, e.g. 50.", example: "50", defaultValue: .int(50))
+    /// `limit`: items per page; each list picks a default that keeps a page near 10 KB.
+    public static func limit(default fallback: Int) -> ToolParameter {
+        ToolParameter(name: "limit", kind: .integer(1...200), description: "Page size, e.g. \(fallback).",
+                      example: "\(fallback)", defaultValue: .int(fallback))
+    }
 
     public static let cursor = ToolParameter(
         name: "cursor", kind: .string,
-        description: "The next_cursor of the previous page, unchanged, e.g. \"o1e\"; leave out for the first page.", example: "o1e")
+        description: "Previous next_cursor, e.g. \"o1e\".", example: "o1e")
 
     public static func bands(default fallback: [HealthBand]? = nil) -> ToolParameter {
-        ToolParameter(name: "bands", kind: .bands, description: "Health bands to keep, e.g. [\"At Risk\", \"Watch\"].",
+        ToolParameter(name: "bands", kind: .bands, description: "Bands to keep, e.g. [\"At Risk\"].",
                       example: #"["At Risk", "Watch"]"#, defaultValue: fallback.map { .array($0.map { .string($0.rawValue) }) })
     }
 
     public static let workflowID = ToolParameter(
-        name: "workflow_id", kind: .string, description: "The workflow's id, e.g. \"wf_001_01\" (from list_workflows).",
+        name: "workflow_id", kind: .string, description: "Workflow id (list_workflows), e.g. \"wf_001_01\".",
         example: "wf_001_01", required: true)
 
     public static let priority = ToolParameter(
@@ -156,10 +171,60 @@ extension ToolParameter {
         example: "high", required: true)
 
     public static let keyUser = ToolParameter(
-        name: "key_user", kind: .boolean, description: "true to mark the user a key user (champion), false to unmark, e.g. true.",
+        name: "key_user", kind: .boolean, description: "true: key user (champion); false: not. E.g. true.",
         example: "true", required: true)
 
     public static let minMRRCents = ToolParameter(
         name: "min_mrr_cents", kind: .integer(0...Int(Int32.max) * 1000),
-        description: "Only accounts with at least this MRR in cents, e.g. 50000 ($500.00).", example: "50000")
+        description: "Least MRR in cents, e.g. 50000 ($500.00).", example: "50000")
+}
+
+// MARK: - Account lists: sort and filters
+
+extension ToolParameter {
+    public static let sortBy = ToolParameter(
+        name: "sort_by", kind: .choice(AccountSort.allCases.map(\.rawValue)),
+        description: "Order by, e.g. \"mrr\"; default the tool's order.", example: "mrr")
+
+    public static let sortOrder = ToolParameter(
+        name: "sort_order", kind: .choice(["asc", "desc"]),
+        description: "Default desc for mrr, churn_risk; else asc. E.g. \"desc\".", example: "desc")
+
+    /// `compare_to`: the past day a list is compared with.
+    public static let compareTo = ToolParameter(
+        name: "compare_to", kind: .date,
+        description: "Earlier day to compare with, e.g. \"2026-10-20\".",
+        example: "2026-10-20")
+
+    public static let ownerEmail = ToolParameter(
+        name: "owner_email", kind: .string, description: "Owner's email, e.g. \"csm1@agency.example\".",
+        example: "csm1@agency.example")
+
+    public static let plan = ToolParameter(
+        name: "plan", kind: .string, description: "Plan, e.g. \"pro\".", example: "pro")
+
+    public static let priorityFilter = ToolParameter(
+        name: "priority", kind: .choice(["low", "normal", "high"]), description: "Priority, e.g. \"high\".",
+        example: "high")
+
+    public static let maxMRRCents = ToolParameter(
+        name: "max_mrr_cents", kind: .integer(0...Int(Int32.max) * 1000),
+        description: "Most MRR in cents, e.g. 500000 ($5,000.00).", example: "500000")
+
+    /// Triage lists leave churned accounts (MRR 0: a win-back, not a save) out unless asked.
+    public static let includeChurned = ToolParameter(
+        name: "include_churned", kind: .boolean,
+        description: "List churned accounts (MRR 0) too, e.g. true.", example: "true", defaultValue: .bool(false))
+
+    /// Browse lists show every account; this keeps only churned (true) or paying (false) ones.
+    public static let churned = ToolParameter(
+        name: "churned", kind: .boolean, description: "true: churned only (MRR 0); false: paying only. E.g. false.",
+        example: "false")
+
+    /// `fields`: keep only these fields of each item (a smaller answer).
+    public static func fields(_ names: [String]) -> ToolParameter {
+        ToolParameter(name: "fields", kind: .names(names.sorted()),
+                      description: "Fields to keep, e.g. [\"account_id\"].",
+                      example: #"["account_id", "mrr_cents"]"#)
+    }
 }

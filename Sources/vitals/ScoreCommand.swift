@@ -52,6 +52,13 @@ struct ScoreCommand: ParsableCommand {
             let context = try ToolContext(store: store, config: config, useMaterialized: false)
             if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if days.isEmpty { days = [context.defaultAsOf] }
+            do {
+                try context.checkAsOf(days.first!, argument: asOf != nil ? "--as-of" : "--from")
+                try context.checkAsOf(days.last!, argument: asOf != nil ? "--as-of" : "--to")
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode.validationFailure
+            }
             let scorer = Scorer(context: context)
             var results: [MaterializedDay] = []
             for (n, day) in days.enumerated() {
@@ -77,6 +84,8 @@ struct ScoreCommand: ParsableCommand {
             printError("scored \(formatCount(accounts)) account-days over \(days.count) day(s) (\(days.first!) .. \(days.last!)) in "
                 + String(format: "%.2f", Date().timeIntervalSince(started)) + " s; churn model: \(model?.kind ?? "?")"
                 + (model.map { $0.kind == "fitted" ? " on \($0.trainingSamples) samples, \($0.trainingChurners) churners" : "" } ?? ""))
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure

@@ -55,8 +55,7 @@ import VitalsStore
                 let fromStore = try ReadTools.call(tool.name, agencyID: agencyID, arguments: nil, context: materialized)
                 #expect(fromStore["source"] == .string("materialized"), "\(tool.name)")
                 // The same arguments given explicitly, computed from the columns.
-                var explicit = tool.materializedDefaults!
-                if tool.isList { explicit["limit"] = .int(50) }
+                let explicit = tool.materializedDefaults!
                 let fromColumns = try ReadTools.call(tool.name, agencyID: agencyID, arguments: .object(explicit), context: computed)
                 #expect(fromColumns["source"] == .string("computed"), "\(tool.name)")
                 #expect(Self.firstDifference(Self.withoutSource(fromStore), Self.withoutSource(fromColumns)) == nil, "\(tool.name) of \(agencyID)")
@@ -121,7 +120,9 @@ import VitalsStore
                                          arguments: .object(["account_id": id, "as_of": .string(CivilTime.formatDate(days: last - 1))]), context: reader)
         guard case let .array(earlierTrend)? = earlier["health_trend"] else { Issue.record("no trend"); return }
         #expect(earlierTrend.count == 2)
-        #expect(earlier["source"] == .string("materialized"))
+        // Only the newest scored day keeps its full detail; an earlier day is computed.
+        #expect(earlier["source"] == .string("computed"))
+        #expect(detail["source"] == .string("materialized"))
     }
 
     @Test func rescoringADayReplacesIt() throws {
@@ -174,7 +175,7 @@ import VitalsStore
         #expect(throws: ToolError("unknown argument limit; this tool takes: as_of")) {
             try ReadTools.call("get_agency_overview", agencyID: "ag_001", arguments: .object(["limit": .int(5)]), context: context)
         }
-        #expect(throws: ToolError("invalid limit: must be between 1 and 200, got 500 (example: 50)")) {
+        #expect(throws: ToolError("invalid limit: must be between 1 and 200, got 500 (example: 20)")) {
             try ReadTools.call("list_tracked_accounts", agencyID: "ag_001", arguments: .object(["limit": .int(500)]), context: context)
         }
     }

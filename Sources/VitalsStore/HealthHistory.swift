@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+import VitalsColumnar
+
+/// One agency's scores on one day, kept compactly for the health history:
+/// every `vitals score` writes one per agency and day, so the health trend
+/// and health movers grow by themselves. Plain fixed-width columns (the store
+/// does not know the analytics types): health in tenths, components and churn
+/// risk in ten-thousandths, fired signals as a bit set in the analytics'
+/// signal order, MRR in cents. About 29 bytes an account before compression.
+public struct DailyScores: Sendable, Equatable {
+    public var day: Int
+    public var agencyKey: Int
+    /// Ascending.
+    public var accountKeys: [UInt32] = []
+    public var healthTenths: [UInt16] = []
+    /// ``componentCount`` per account, account-major, in ten-thousandths.
+    public var components: [UInt16] = []
+    public var churnRisk: [UInt16] = []
+    public var signalBits: [UInt8] = []
+    public var mrrCents: [Int64] = []
+
+    /// activity, recency, breadth, trend, payments, sentiment.
+    public static let componentCount = 6
+
+    public init(day: Int, agencyKey: Int) {
+        self.day = day
+        self.agencyKey = agencyKey
+    }
+
+    public var count: Int { accountKeys.count }
+
+    /// Appends one account (in ascending key order).
+    public mutating func append(accountKey: Int, health: Double, components values: [Double], churnRisk risk: Double,
+                                signalBits bits: UInt8, mrrCents cents: Int64) {
+        precondition(values.count == Self.componentCount)
+        accountKeys.append(UInt32(accountKey))
+        healthTenths.append(UInt16(clamping: Int((health * 10).rounded())))
+        for value in values { components.append(UInt16(clamping: Int((value * 10000).rounded()))) }
+        churnRisk.append(UInt16(clamping: Int((risk * 10000).rounded())))
+        signalBits.append(bits)
+        mrrCents.append(cents)
+    }
+
+    /// The position of an account, if it was scored that day.
+    public func position(of accountKey: Int) -> Int? {
+        let key = UInt32(accountKey)
+        var low = 0, high = accountKeys.count
+        while low < high {
+            let mid = (low + high) / 2
+            if accountKeys[mid] < key { low = mid + 1 } else { high = mid }
+        }
+        return low < accountKeys.count && accountKeys[low] == key ? low : nil
+    }
+
+    public func health(at position: Int) -> Double { Double(healthTenths[position]) / 10 }
+    public func component(_ component: Int, at position: Int) -> Double {
+        Double(components[position * Self.componentCount + component]) / 10000
+    }
+    public func churnRisk(at position: Int) -> Double { Double(churnRisk[position]) / 10000 }
+
+    // MARK: - Encoding
+
+    static let magic: [UInt8] = Array("VHS1".utf8)
+
+    /// `"VHS1"`, the account count (UInt32 LE), then one zstd frame of the
+    /// columns in order: account keys (delta), health, components, churn
+    /// risk, signal bits, MRR — little endian.
+    func encoded() throws(StoreError) -> [UInt8] {
+        var raw: [UInt8] = []
+        raw.reserveCapacity(count * 29)
+        var previous: UInt32 = 0
+        for key in accountKeys {
+            Self.append(key &- previous, to: &raw)
+            previous = key
+        }
+        for value in healthTenths { Self.append(value, to: &raw) }
+        for value in components { Self.append(value, to: &raw) }
+        for value in churnRisk { Self.append(value, to: &raw) }
+        raw += signalBits
+        for value in mrrCents { Self.append(value, to: &raw) }
+        do {
+            var blob = Self.magic
+            Self.append(UInt32(count), to: &blob)
+            return blob + (try ZstdCodec.compress(raw))
+        } catch {
+            throw .corrupt("could not compress the health history: \(error)")
+        }
+    }
+
+    static func decode(_ blob: [UInt8], day: Int, agencyKey: Int) throws(StoreError) -> DailyScores {
+        guard blob.count >= 8, Array(blob[0 ..< 4]) == magic else {
+            throw .corrupt("health history of day \(day), agency \(agencyKey): not a VHS1 blob")
+        }
+        let n = Int(UInt32(blob[4]) | UInt32(blob[5]) << 8 | UInt32(blob[6]) << 16 | UInt32(blob[7]) << 24)
+        let expected = n * (4 + 2 + 2 * componentCount + 2 + 1 + 8)
+        var raw = [UInt8](repeating: 0, count: expected)
+        let failure: String? = blob.withUnsafeBytes { bytes in
+            let frame = UnsafeRawBufferPointer(rebasing: bytes[8...])
+            do throws(ZstdError) {
+                guard try ZstdCodec.contentSize(of: frame) == expected else { return "\(n) accounts do not match the frame's size" }
+                var failure: ZstdError?
+                raw.withUnsafeMutableBytes { out in
+                    do throws(ZstdError) { try ZstdCodec.decompress(frame, into: out) } catch { failure = error }
+                }
+                return failure?.description
+            } catch {
+                return error.description
+            }
+        }
+        if let failure { throw .corrupt("health history of day \(day), agency \(agencyKey): \(failure)") }
+        var scores = DailyScores(day: day, agencyKey: agencyKey)
+        raw.withUnsafeBytes { bytes in
+            var offset = 0
+            func read<T: FixedWidthInteger>(_ count: Int, as _: T.Type) -> [T] {
+                let values = (0 ..< count).map { i in T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + i * MemoryLayout<T>.size, as: T.self)) }
+                offset += count * MemoryLayout<T>.size
+                return values
+            }
+            var key: UInt32 = 0
+            scores.accountKeys = read(n, as: UInt32.self).map { delta in key &+= delta; return key }
+            scores.healthTenths = read(n, as: UInt16.self)
+            scores.components = read(n * componentCount, as: UInt16.self)
+            scores.churnRisk = read(n, as: UInt16.self)
+            scores.signalBits = read(n, as: UInt8.self)
+            scores.mrrCents = read(n, as: Int64.self)
+        }
+        return scores
+    }
+
+    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+}
+
+extension Store {
+    /// Every scored day's compact scores of one agency up to `throughDay`, oldest first.
+    public func healthHistory(agencyKey: Int, throughDay: Int = .max) throws(StoreError) -> [DailyScores] {
+        let rows: [(Int, [UInt8])] = try read { db in
+            try Row.fetchAll(db, sql: "SELECT as_of_day, scores FROM health_history WHERE agency_key = ? AND as_of_day <= ? ORDER BY as_of_day",
+                             arguments: [agencyKey, throughDay]).map { ($0[0], [UInt8]($0[1] as Data)) }
+        }
+        var days: [DailyScores] = []
+        for (day, blob) in rows { days.append(try DailyScores.decode(blob, day: day, agencyKey: agencyKey)) }
+        return days
+    }
+
+    /// Bytes the health history takes (compressed blobs), and how many (day, agency) rows.
+    public func healthHistorySize() throws(StoreError) -> (rows: Int, bytes: Int) {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), COALESCE(SUM(LENGTH(scores)), 0) FROM health_history")!
+            return (row[0], row[1])
+        }
+    }
+}

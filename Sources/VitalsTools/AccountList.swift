@@ -1,0 +1,140 @@
+import Foundation
+import VitalsAnalytics
+import VitalsJSON
+
+/// What an account list can be ordered by (`sort_by`).
+public enum AccountSort: String, CaseIterable, Sendable {
+    case mrr
+    case health
+    case churnRisk = "churn_risk"
+    case healthChange = "health_change"
+    case renewalDate = "renewal_date"
+    case name
+
+    /// Biggest first for money and risk; lowest, soonest or A first for the others.
+    var descendingByDefault: Bool { self == .mrr || self == .churnRisk }
+}
+
+/// The sort and filters every account list takes, declared once so that
+/// `list_tracked_accounts`, `search_accounts`, `list_accounts_at_risk`,
+/// `list_upcoming_renewals`, `list_upsell_candidates` and
+/// `list_health_movers` read them the same way.
+struct AccountFilters {
+    /// The parameters, given the list's own `bands` and churned-account rule.
+    static func parameters(bands: ToolParameter = .bands(), churned: ToolParameter = .includeChurned) -> [ToolParameter] {
+        [.sortBy, .sortOrder, .ownerEmail, .plan, .priorityFilter, bands, .minMRRCents, .maxMRRCents, churned]
+    }
+
+    var sort: AccountSort?
+    var descending: Bool
+    var ownerEmail: String?
+    var plan: String?
+    var priority: String?
+    var bands: Set<HealthBand>?
+    var minMRRCents: Int64?
+    var maxMRRCents: Int64?
+    /// nil: any; true: churned only; false: paying only.
+    var churned: Bool?
+
+    init(_ arguments: ToolArguments) {
+        sort = arguments.string("sort_by").flatMap(AccountSort.init(rawValue:))
+        descending = arguments.string("sort_order").map { $0 == "desc" } ?? sort?.descendingByDefault ?? false
+        ownerEmail = arguments.string("owner_email")?.lowercased()
+        plan = arguments.string("plan")?.lowercased()
+        priority = arguments.string("priority")
+        bands = arguments.bands()
+        minMRRCents = arguments.int("min_mrr_cents").map(Int64.init)
+        maxMRRCents = arguments.int("max_mrr_cents").map(Int64.init)
+        if arguments.declares("include_churned") {
+            churned = arguments.bool("include_churned") == true ? nil : false
+        } else {
+            churned = arguments.bool("churned")
+        }
+    }
+
+    func keeps(_ account: AccountSummary) -> Bool {
+        if let ownerEmail, account.ownerEmail.lowercased() != ownerEmail { return false }
+        if let plan, account.plan.lowercased() != plan { return false }
+        if let priority, account.priority != priority { return false }
+        if let bands, !bands.contains(account.band) { return false }
+        if let minMRRCents, account.mrrCents < minMRRCents { return false }
+        if let maxMRRCents, account.mrrCents > maxMRRCents { return false }
+        if let churned, account.churned != churned { return false }
+        return true
+    }
+
+    /// `rows` filtered, then in `sort_by` order when given (ties by
+    /// account_id; absent values last), else in the list's own order.
+    func apply<Row>(_ rows: [Row], _ summary: (Row) -> AccountSummary, ownOrder: (Row, Row) -> Bool) -> [Row] {
+        let kept = rows.filter { keeps(summary($0)) }
+        guard let sort else { return kept.sorted(by: ownOrder) }
+        let descending = self.descending
+        return kept.sorted { a, b in
+            let x = summary(a), y = summary(b)
+            switch Self.compare(x, y, by: sort) {
+            case .some(true): return !descending
+            case .some(false): return descending
+            case nil:
+                // Equal, or one of them has no value: absent values go last.
+                let xa = Self.hasValue(x, sort), ya = Self.hasValue(y, sort)
+                if xa != ya { return xa }
+                return x.accountID < y.accountID
+            }
+        }
+    }
+
+    /// true: x before y ascending; false: after; nil: equal or incomparable.
+    private static func compare(_ x: AccountSummary, _ y: AccountSummary, by sort: AccountSort) -> Bool? {
+        func order<T: Comparable>(_ a: T?, _ b: T?) -> Bool? {
+            guard let a, let b, a != b else { return nil }
+            return a < b
+        }
+        switch sort {
+        case .mrr: return order(x.mrrCents, y.mrrCents)
+        case .health: return order(x.health, y.health)
+        case .churnRisk: return order(x.churnRisk, y.churnRisk)
+        case .healthChange: return order(x.healthChange, y.healthChange)
+        case .renewalDate: return order(x.renewalDate, y.renewalDate)
+        case .name: return order(x.name.lowercased(), y.name.lowercased())
+        }
+    }
+
+    private static func hasValue(_ x: AccountSummary, _ sort: AccountSort) -> Bool {
+        switch sort {
+        case .healthChange: x.healthChange != nil
+        case .renewalDate: x.renewalDate != nil
+        default: true
+        }
+    }
+}
+
+extension AccountSummary {
+    /// The summary as a JSON object with the list's own fields added.
+    func row(_ extra: [String: JSONValue]) -> JSONValue {
+        guard case var .object(fields) = JSONValue.encoding(self) else { return .null }
+        for (name, value) in extra { fields[name] = value }
+        return .object(fields)
+    }
+}
+
+/// Text search that forgives what people type: case, accents and
+/// punctuation are ignored, and each word of the query matches the start
+/// of a word of the text ("charlotte ortho llc" finds "Charlotte
+/// Orthodontics, LLC"; "acc 42" does not find "acc_00042", "acc_0004" does).
+struct SearchQuery {
+    let words: [String]
+
+    init(_ query: String) { words = Self.words(query) }
+
+    static func words(_ text: String) -> [String] {
+        let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).lowercased()
+        return folded.split { !($0.isLetter || $0.isNumber) }.map(String.init)
+    }
+
+    /// Whether every query word starts a word of one of `texts`.
+    func matches(_ texts: [String]) -> Bool {
+        guard !words.isEmpty else { return false }
+        let candidates = texts.flatMap(Self.words)
+        return words.allSatisfy { word in candidates.contains { $0.hasPrefix(word) } }
+    }
+}
