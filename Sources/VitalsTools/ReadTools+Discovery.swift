@@ -27,8 +27,8 @@ extension ReadTools {
             return list(items, ["query": .string(call.arguments.requiredString("query"))])
         },
         ReadTool(name: "get_account", title: "Get account", scope: .readAccounts, toolset: "discovery",
-                 summary: "One account in full: health with its six components, risk signals (heaviest first) with evidence, churn risk with drivers, key users, and its health on every scored day up to as_of.",
-                 parameters: [.accountID(required: true)], isList: false, materialized: false,
+                 summary: "One account in full: health with its six components, risk signals (heaviest first) with evidence, churn risk with drivers, key users, and its health on each scored day of the `days` up to as_of.",
+                 parameters: [.accountID(required: true), .trendDays], isList: false, materialized: false,
                  fields: ["account": "object", "score": "object", "seats": "integer?", "key_users": "array", "health_trend": "array"]) { context, call throws(ToolError) in
             let account = try call.requiredAccount(context)
             guard let (risk, materialized) = context.risk(of: account, agency: call.agency, asOf: call.asOf) else {
@@ -37,7 +37,8 @@ extension ReadTools {
             let record = context.dataset.accounts[account]
             let analytics = context.analytics(call.asOf)
             var trend: [JSONValue] = []
-            for (day, scores) in context.history(agency: call.agency).sorted(by: { $0.key < $1.key }) where day <= call.asOf.day {
+            let trendFrom = call.asOf.day - call.int("days") + 1
+            for (day, scores) in context.history(agency: call.agency).sorted(by: { $0.key < $1.key }) where day <= call.asOf.day && day >= trendFrom {
                 guard let position = scores.position(of: account) else { continue }
                 trend.append(["as_of": .string(CivilTime.formatDate(days: day)), "health": .double(scores.health(at: position)),
                               "band": .string(scores.band(at: position, context.config.bands).rawValue),

@@ -23,7 +23,7 @@ public struct Scorer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         // Agencies are independent: score them on all cores.
-        let perAgency = parallelMap(context.dataset.agencies.count) { agency -> Result<([MaterializedScore], [(Int, String, String)], DailyScores), ToolError> in
+        let perAgency = parallelMap(context.dataset.agencies.count) { agency -> ([MaterializedScore], [(Int, String, String)], DailyScores) in
             var scores: [MaterializedScore] = []
             let scored = context.scored(agency: agency, asOf: day)
             for risk in scored.risks {
@@ -37,26 +37,22 @@ public struct Scorer {
             let agencyID = context.dataset.agencies[agency].agencyID
             var results: [(Int, String, String)] = []
             for tool in ReadTools.all where tool.materialized {
-                do throws(ToolError) {
-                    let result = try ReadTools.materializedResult(tool, agency: agency, agencyID: agencyID, asOf: day, context: context)
+                // A default call the day cannot answer (health movers whose
+                // baseline precedes the data) is not materialized: the call
+                // then computes, and refuses with the same clear message.
+                if let result = try? ReadTools.materializedResult(tool, agency: agency, agencyID: agencyID, asOf: day, context: context) {
                     results.append((agency, tool.name, result.text()))
-                } catch {
-                    return .failure(error)
                 }
             }
-            return .success((scores, results, scored.daily(day: day.day, agency: agency)))
+            return (scores, results, scored.daily(day: day.day, agency: agency))
         }
         var scores: [MaterializedScore] = []
         var results: [(agencyKey: Int, tool: String, json: String)] = []
         var history: [DailyScores] = []
-        for outcome in perAgency {
-            switch outcome {
-            case let .success((agencyScores, agencyResults, daily)):
-                scores += agencyScores
-                results += agencyResults.map { (agencyKey: $0.0, tool: $0.1, json: $0.2) }
-                history.append(daily)
-            case let .failure(error): throw error
-            }
+        for (agencyScores, agencyResults, daily) in perAgency {
+            scores += agencyScores
+            results += agencyResults.map { (agencyKey: $0.0, tool: $0.1, json: $0.2) }
+            history.append(daily)
         }
         return MaterializedDay(asOfDay: day.day,
                                configJSON: String(decoding: try! encoder.encode(context.config), as: UTF8.self),

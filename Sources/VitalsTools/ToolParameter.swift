@@ -125,6 +125,11 @@ extension ToolParameter {
                       example: "\(fallback)", defaultValue: .int(fallback))
     }
 
+    /// `days` of get_account: how much of the health trend.
+    public static let trendDays = ToolParameter(
+        name: "days", kind: .integer(1...366), description: "Days of health trend back from as_of, e.g. 30.", example: "30",
+        defaultValue: .int(30))
+
     /// `days` of list_upcoming_renewals: a window counted forward from as_of.
     public static func daysAhead(default fallback: Int, max: Int = 366) -> ToolParameter {
         ToolParameter(name: "days", kind: .integer(1...max),

@@ -95,6 +95,34 @@ import VitalsStore
         #expect(risks == risks.sorted(by: >))
     }
 
+    /// Every tool's default answer (required arguments only) stays near
+    /// 10 KB of JSON, so a weak model's context does not fill in a few calls.
+    @Test func defaultAnswersAreSmall() throws {
+        let (store, _) = try Self.scoredStore()
+        let context = try ToolContext(store: store)
+        let agency = context.dataset.agencyKey("ag_001")!
+        let account = context.dataset.accounts[context.index.trackedAccounts[agency][0]].accountID
+        let user = context.dataset.users[context.index.usersOfAccount[context.index.trackedAccounts[agency][0]][0]].userID
+        for tool in ReadTools.all {
+            var arguments: [String: JSONValue] = [:]
+            for parameter in tool.parameters where parameter.required {
+                switch parameter.name {
+                case "account_id": arguments["account_id"] = .string(account)
+                case "user_id": arguments["user_id"] = .string(user)
+                case "query": arguments["query"] = "a"
+                default: Issue.record("\(tool.name): no test value for \(parameter.name)")
+                }
+            }
+            let result = try ReadTools.call(tool.name, agencyID: "ag_001", arguments: .object(arguments), context: context)
+            let bytes = result.text().utf8.count
+            #expect(bytes <= 10 * 1024, "\(tool.name) answers \(bytes) bytes by default")
+            if tool.isList, case let .int(total)? = result["total"] {
+                // A full first page where the list is long enough: the budget was really exercised.
+                if total >= tool.pageSize { #expect(result["returned"] == .int(tool.pageSize), "\(tool.name)") }
+            }
+        }
+    }
+
     @Test func nonDefaultArgumentsAreComputed() throws {
         let (store, _) = try Self.scoredStore()
         let context = try ToolContext(store: store, useMaterialized: true)

@@ -30,6 +30,23 @@ import VitalsTools
         #expect(stored == text, "the definition of \(name) changed: review the diff, then UPDATE_TOOLSNAPS=1 swift test --filter ToolSnapshotTests")
     }
 
+    /// What a model's context pays for the whole surface: the tools' names,
+    /// titles, descriptions, input schemas and annotations (clients hand the
+    /// model these; the output schemas check results). Budget: 25 KB, so a
+    /// weak model still has room after tools/list. The whole list, output
+    /// schemas included, stays under 45 KB.
+    @Test func theToolListFitsAModelsContext() {
+        var modelFacing = 0, whole = 0
+        for tool in ToolCatalog.tools {
+            guard case var .object(fields) = tool.json else { continue }
+            whole += tool.json.text().utf8.count
+            fields["outputSchema"] = nil
+            modelFacing += JSONValue.object(fields).text().utf8.count
+        }
+        #expect(modelFacing <= 25 * 1024, "the tools as a model reads them take \(modelFacing) bytes")
+        #expect(whole <= 45 * 1024, "the whole tool list takes \(whole) bytes")
+    }
+
     @Test func everySnapshotIsATool() throws {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: Self.directory.path)) ?? []
         #expect(Set(files) == Set(ToolCatalog.tools.map { "\($0.name).json" }))
