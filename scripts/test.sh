@@ -15,4 +15,4 @@ fi
 python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 swift build --build-tests
 swift test --skip-build
-VITALS_BIN=$(swift build --show-bin-path) python3 -m pytest -q tests/mcp tests/oauth tests/reliability
+VITALS_BIN=$(swift build --show-bin-path) python3 -m pytest -q tests/mcp tests/oauth tests/reliability tests/cli

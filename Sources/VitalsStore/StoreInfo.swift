@@ -12,7 +12,28 @@ public struct StoreInfo: Sendable, Equatable {
         public var storedBytes: Int = 0
     }
 
+    /// One agency and how many of the store's accounts are its.
+    public struct AgencySummary: Sendable, Equatable {
+        public var agencyID: String
+        public var name: String
+        public var accounts: Int
+        public var trackedAccounts: Int
+    }
+
+    /// The days `vitals score` materialized (``Store/scoreRuns()``), in brief.
+    public struct ScoredDays: Sendable, Equatable {
+        public var count = 0
+        /// The first and last as-of day (days since 1970-01-01); nil: none scored.
+        public var firstDay: Int?
+        public var lastDay: Int?
+        /// Epoch seconds of the latest run.
+        public var lastComputedAt: Int64?
+    }
+
     public var agencies = 0
+    /// Every agency, in key order.
+    public var agencyList: [AgencySummary] = []
+    public var scoredDays = ScoredDays()
     public var accounts = 0
     public var trackedAccounts = 0
     public var users = 0
@@ -46,6 +67,14 @@ extension Store {
             info.payments = try count("SELECT COUNT(*) FROM payments")
             info.feedback = try count("SELECT COUNT(*) FROM feedback")
             info.ingests = try count("SELECT COUNT(*) FROM ingests")
+            info.agencyList = try Row.fetchAll(db, sql: """
+                SELECT g.agency_id, g.name, COUNT(a.account_key), COALESCE(SUM(a.tracked), 0)
+                FROM agencies g LEFT JOIN accounts a ON a.agency_key = g.agency_key
+                GROUP BY g.agency_key ORDER BY g.agency_key
+                """).map { StoreInfo.AgencySummary(agencyID: $0[0], name: $0[1], accounts: $0[2], trackedAccounts: $0[3]) }
+            if let runs = try Row.fetchOne(db, sql: "SELECT COUNT(*), MIN(as_of_day), MAX(as_of_day), MAX(computed_at) FROM score_runs") {
+                info.scoredDays = StoreInfo.ScoredDays(count: runs[0], firstDay: runs[1], lastDay: runs[2], lastComputedAt: runs[3])
+            }
             let rows = try Row.fetchAll(db, sql: """
                 SELECT kind, SUM(row_count), COUNT(*), MIN(min_ts), MAX(max_ts), SUM(raw_bytes), SUM(stored_bytes)
                 FROM event_batches GROUP BY kind

@@ -27,3 +27,11 @@ func formatCount(_ value: Int) -> String {
     }
     return value < 0 ? "-" + out : out
 }
+
+/// Cents as dollars for people: `$12,345.67`, `-$5.00`. Money stays integer
+/// cents everywhere a machine reads it (JSON, CSV); only tables show this.
+func formatMoney(cents: Int) -> String {
+    let dollars = formatCount(Int(cents.magnitude / 100))
+    let rest = Int(cents.magnitude % 100)
+    return (cents < 0 ? "-$" : "$") + dollars + (rest < 10 ? ".0" : ".") + String(rest)
+}

@@ -4,110 +4,106 @@ import VitalsJSON
 import VitalsStore
 import VitalsTools
 
-/// `vitals query TOOL`: runs one read tool and prints its result.
+/// `vitals query TOOL`: runs one read tool and prints its result, as JSON
+/// (what the MCP server answers), a table for people, or CSV (every page
+/// of a list) for a spreadsheet. `vitals query TOOL --help` prints the
+/// tool's own help (``ToolHelp``).
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "Run one read tool of the MCP surface for an agency and print its structured result.",
-        discussion: "Tools: " + ReadTools.all.map(\.name).joined(separator: ", ")
+        discussion: "Tools (vitals query TOOL --help prints a tool's parameters):\n" + ToolHelp.catalogue
     )
 
-    enum Format: String, ExpressibleByArgument { case json, table }
+    enum Format: String, ExpressibleByArgument { case json, table, csv }
+
+    /// Items fetched per call when CSV pages through a whole list (the tools' maximum `limit`).
+    static let csvPageSize = 200
 
     @Argument(help: "The tool, e.g. list_accounts_at_risk.") var tool: String
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var scoring: ScoringOptions
     @Option(name: .long, help: "The agency id, e.g. ag_001.") var agency: String
     @Option(name: .long, help: #"The tool's arguments as a JSON object, e.g. '{"days": 45}'."#) var args: String?
-    @Option(name: .long, help: "json (default) or table.") var format: Format = .json
+    @Option(name: .long, help: "json (default), table (money in dollars), or csv (list tools: every page, money in cents).")
+    var format: Format = .json
     @Flag(name: .long, help: "Compute from the columns even where materialized results exist.") var fresh = false
 
     func run() throws {
-        let arguments: JSONValue?
+        let tool = try readTool()
+        let arguments = try parsedArguments()
+        try checkFormat(for: tool)
         do {
-            arguments = try args.map(JSONValue.parse)
-        } catch {
-            printError("error: --args is not valid JSON: \(args ?? "")")
-            throw ExitCode.validationFailure
-        }
-        do {
-            let store = try Store.open(at: storeOptions.store, readOnly: true)
-            let context = try ToolContext(store: store, config: try scoring.load(), useMaterialized: !fresh)
-            let result = try ReadTools.call(tool, agencyID: agency, arguments: arguments, context: context)
-            print(format == .json ? result.text(pretty: true) : TableRenderer.render(result))
+            let context = try openContext()
+            try checkAgency(in: context)
+            switch format {
+            case .json: print(try ReadTools.call(tool.name, agencyID: agency, arguments: arguments, context: context).text(pretty: true))
+            case .table: print(TableRenderer.render(try ReadTools.call(tool.name, agencyID: agency, arguments: arguments, context: context)))
+            case .csv: print(CSVRenderer.render(items: try allItems(of: tool, arguments: arguments, context: context), declared: tool.items),
+                             terminator: "")
+            }
         } catch let error as ExitCode {
             throw error
         } catch {
-            printError("error: \(error)")
-            throw ExitCode.failure
+            throw failure("error: \(error)")
         }
     }
-}
 
-/// `--format table`: the items of a list as columns (nested objects'
-/// fields inlined, lists of named things as their names), other fields as
-/// `key: value` lines.
-enum TableRenderer {
-    static let leading = ["account_id", "user_id", "feature", "invoice_id", "workflow_id", "name", "date"]
-
-    static func render(_ value: JSONValue) -> String {
-        guard case let .object(object) = value else { return value.text() }
-        var lines: [String] = []
-        for key in object.keys.sorted() where key != "items" {
-            lines.append("\(key): \(cell(object[key]!))")
+    /// The tool named on the command line; unknown: an error listing the tools.
+    func readTool() throws -> ReadTool {
+        guard let found = ReadTools.named(tool) else {
+            throw failure("error: unknown tool \(tool). The read tools are:\n\(ToolHelp.catalogue)", code: .validationFailure)
         }
-        if case let .array(items)? = object["items"] {
-            let rows = items.map(flatten)
-            var columns: [String] = []
-            for row in rows { for key in row.keys where !columns.contains(key) { columns.append(key) } }
-            columns.sort { a, b in
-                let ia = leading.firstIndex(of: a) ?? leading.count, ib = leading.firstIndex(of: b) ?? leading.count
-                return ia != ib ? ia < ib : a < b
-            }
-            let cells = rows.map { row in columns.map { row[$0] ?? "" } }
-            let widths = columns.indices.map { c in min(48, ([columns[c].count] + cells.map { $0[c].count }).max()!) }
-            func line(_ texts: [String]) -> String {
-                texts.enumerated().map { c, text in
-                    let clipped = text.count > widths[c] ? String(text.prefix(widths[c] - 1)) + "…" : text
-                    return clipped.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                }.joined(separator: "  ")
-            }
-            lines.append("")
-            lines.append(line(columns))
-            lines += cells.map(line)
-        }
-        return lines.joined(separator: "\n")
+        return found
     }
 
-    /// One list item as column → text: nested objects inlined one level.
-    static func flatten(_ item: JSONValue) -> [String: String] {
-        guard case let .object(fields) = item else { return ["value": cell(item)] }
-        var row: [String: String] = [:]
-        for (key, value) in fields {
-            if case let .object(inner) = value {
-                for (innerKey, innerValue) in inner where row[innerKey] == nil { row[innerKey] = cell(innerValue) }
-            } else {
-                row[key] = cell(value)
-            }
+    /// `--args` parsed; it must be a JSON object.
+    func parsedArguments() throws -> JSONValue? {
+        guard let args else { return nil }
+        guard let value = try? JSONValue.parse(args), case .object = value else {
+            throw failure(#"error: --args must be a JSON object, e.g. '{"days": 45}'; got: "# + args, code: .validationFailure)
         }
-        return row
+        return value
     }
 
-    static func cell(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return ""
-        case let .string(text): return text
-        case let .bool(flag): return String(flag)
-        case let .int(n): return String(n)
-        case let .double(d): return String((d * 10000).rounded() / 10000)
-        case let .array(items):
-            // Lists of named things (signals, drivers) read as their names.
-            return items.map { item in
-                for key in ["signal", "name", "feature"] { if case let .string(name)? = item[key] { return name } }
-                return cell(item)
-            }.joined(separator: ";")
-        case .object: return value.text()
-        case let .encoded(text): return cell(text.value)
+    /// CSV is rows of a list; one object (an account, an overview) has none.
+    func checkFormat(for tool: ReadTool) throws {
+        guard format == .csv, !tool.isList else { return }
+        throw failure("error: --format csv is for list tools; \(tool.name) returns one object: use --format json or --format table",
+                      code: .validationFailure)
+    }
+
+    func openContext() throws -> ToolContext {
+        let store = try Store.open(at: storeOptions.store, readOnly: true)
+        return try ToolContext(store: store, config: try scoring.load(), useMaterialized: !fresh)
+    }
+
+    /// The agency must be one the store holds; unknown: an error listing them.
+    func checkAgency(in context: ToolContext) throws {
+        guard context.dataset.agencyKey(agency) == nil else { return }
+        let held = context.dataset.agencies.map { "  \($0.agencyID)  \($0.name)" }
+        throw failure("error: unknown agency \(agency). The store \(storeOptions.store) holds:\n" +
+                      (held.isEmpty ? "  (no agencies: run vitals ingest first)" : held.joined(separator: "\n")))
+    }
+
+    /// Every item of a list, page after page (`limit` 200, following
+    /// `next_cursor` until `has_more` is false). A `limit` in `--args` sets
+    /// the page size instead; a `cursor` there is where the pages start.
+    func allItems(of tool: ReadTool, arguments: JSONValue?, context: ToolContext) throws -> [JSONValue] {
+        guard case var .object(page) = arguments ?? .object([:]) else { return [] }
+        if page["limit"] == nil { page["limit"] = .int(Self.csvPageSize) }
+        var items: [JSONValue] = []
+        while true {
+            let result = try ReadTools.call(tool.name, agencyID: agency, arguments: .object(page), context: context)
+            if case let .array(pageItems)? = result["items"]?.resolved { items += pageItems }
+            guard result["has_more"] == .bool(true), case let .string(next)? = result["next_cursor"] else { return items }
+            page["cursor"] = .string(next)
         }
+    }
+
+    /// Prints `message` to standard error and returns the exit to throw.
+    func failure(_ message: String, code: ExitCode = .failure) -> ExitCode {
+        printError(message)
+        return code
     }
 }

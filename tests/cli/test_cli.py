@@ -1,0 +1,162 @@
+"""`vitals` for people: CSV of whole lists, tables with money in dollars and
+ids whole, a tool's own --help, clear errors, and `vitals info`."""
+import csv
+import io
+import json
+import re
+
+
+def query_json(run, tool, agency="ag_001", **arguments):
+    out = run("query", tool, "--agency", agency, "--args", json.dumps(arguments))
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def all_items(run, tool, agency="ag_001", **arguments):
+    """Every item of a list through the JSON pages, following next_cursor."""
+    items, cursor = [], None
+    while True:
+        page = query_json(run, tool, agency, **arguments, limit=200, **({"cursor": cursor} if cursor else {}))
+        items += page["items"]
+        if not page["has_more"]:
+            return items, page["total"]
+        cursor = page["next_cursor"]
+
+
+def query_csv(run, tool, agency="ag_001", **arguments):
+    args = ["query", tool, "--agency", agency, "--format", "csv"] + (["--args", json.dumps(arguments)] if arguments else [])
+    out = run(*args)
+    assert out.returncode == 0, out.stderr
+    return out.stdout, list(csv.DictReader(io.StringIO(out.stdout, newline="")))
+
+
+def dollars(cents):
+    return ("-" if cents < 0 else "") + f"${abs(cents) / 100:,.2f}"
+
+
+def test_csv_has_every_page_of_the_list(run):
+    first = query_json(run, "list_tracked_accounts")
+    assert first["total"] > 200, "the fixture must need more than one 200-item page"
+    text, rows = query_csv(run, "list_tracked_accounts")
+    assert len(rows) == first["total"]
+    assert text.splitlines()[0].split(",")[0] == "account_id"
+    raw = run("query", "list_tracked_accounts", "--agency", "ag_001", "--format", "csv", raw=True).stdout
+    assert raw.count(b"\r\n") == len(rows) + 1 and raw.endswith(b"\r\n"), "RFC 4180 records end with CRLF"
+    items, _ = all_items(run, "list_tracked_accounts")
+    assert [row["account_id"] for row in rows] == [item["account_id"] for item in items]
+    assert [row["name"] for row in rows] == [item["name"] for item in items]
+    assert any("," in row["name"] for row in rows), "some names need quoting"
+    assert len({row["account_id"] for row in rows}) == len(rows)
+
+
+def test_csv_money_stays_integer_cents(run):
+    _, rows = query_csv(run, "list_tracked_accounts")
+    items, _ = all_items(run, "list_tracked_accounts")
+    assert "mrr_cents" in rows[0]
+    for row, item in zip(rows, items):
+        assert row["mrr_cents"] == str(item["mrr_cents"])
+
+
+def test_csv_small_pages_give_the_same_rows(run):
+    whole, _ = query_csv(run, "list_tracked_accounts")
+    paged, _ = query_csv(run, "list_tracked_accounts", limit=7)
+    assert paged == whole
+
+
+def test_csv_quotes_text_as_rfc4180(run, tricky_comment):
+    """Feedback comments (commas, quotes) survive a round trip through Python's csv reader."""
+    items, total = all_items(run, "list_feedback_responses", days=60)
+    _, rows = query_csv(run, "list_feedback_responses", days=60)
+    assert len(rows) == total > 0
+    assert any("," in (item.get("comment") or "") for item in items)
+    assert tricky_comment in [item.get("comment") for item in items]
+    assert [row["comment"] for row in rows] == [item.get("comment") or "" for item in items]
+
+
+def test_csv_flattens_nested_objects_and_joins_named_lists(run):
+    items, total = all_items(run, "list_accounts_at_risk")
+    _, rows = query_csv(run, "list_accounts_at_risk")
+    assert len(rows) == total > 0
+    assert "account_id" in rows[0] and "account" not in rows[0]
+    for row, item in zip(rows, items):
+        assert row["account_id"] == item["account"]["account_id"]
+        assert row["signals"] == ";".join(signal["signal"] if isinstance(signal, dict) else signal for signal in item["signals"])
+
+
+def test_csv_on_a_single_object_tool_is_refused(run):
+    out = run("query", "get_account", "--agency", "ag_001", "--format", "csv", "--args", '{"account_id": "acc_00001"}')
+    assert out.returncode != 0
+    assert "csv is for list tools" in out.stderr
+    assert "--format json" in out.stderr and "--format table" in out.stderr
+
+
+def test_table_shows_money_in_dollars(run):
+    page = query_json(run, "list_tracked_accounts")
+    out = run("query", "list_tracked_accounts", "--agency", "ag_001", "--format", "table")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("account_id"))
+    assert " mrr " in header and "mrr_cents" not in header
+    for item in page["items"]:
+        line = next(line for line in lines if line.startswith(item["account_id"] + " "))
+        assert re.search(r"\s" + re.escape(dollars(item["mrr_cents"])) + r"(\s|$)", line), (item, line)
+
+
+def test_table_shows_totals_with_thousands_separators(run):
+    overview = query_json(run, "get_agency_overview")
+    assert overview["mrr_cents"] >= 100000
+    out = run("query", "get_agency_overview", "--agency", "ag_001", "--format", "table")
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^mrr: " + re.escape(dollars(overview["mrr_cents"])) + "$", out.stdout, re.M)
+    assert "," in dollars(overview["mrr_cents"])
+
+
+def test_table_shows_emails_and_ids_whole(run):
+    page = query_json(run, "list_inactive_users", days=1, limit=50)
+    assert page["items"], "the fixture should have inactive users"
+    out = run("query", "list_inactive_users", "--agency", "ag_001", "--format", "table", "--args", '{"days": 1, "limit": 50}')
+    assert out.returncode == 0, out.stderr
+    for item in page["items"]:
+        assert item["email"] in out.stdout
+        assert item["user_id"] in out.stdout
+
+
+def test_tool_help_names_its_parameters(run):
+    out = run("query", "list_accounts_at_risk", "--help", store=False)
+    assert out.returncode == 0, out.stderr
+    assert "Accounts at risk" in out.stdout
+    for name in ["bands", "limit", "cursor", "as_of"]:
+        assert re.search(rf"^\s+{name}\s", out.stdout, re.M), name
+    limit = next(line for line in out.stdout.splitlines() if line.strip().startswith("limit"))
+    assert "50" in limit and "integer 1–200" in limit
+
+
+def test_query_help_lists_the_tools(run):
+    out = run("query", "--help", store=False)
+    assert out.returncode == 0, out.stderr
+    for name in ["list_tracked_accounts", "get_account", "list_accounts_at_risk", "list_feedback_responses"]:
+        assert name in out.stdout
+
+
+def test_unknown_tool_lists_the_tools(run):
+    out = run("query", "list_everything", "--agency", "ag_001")
+    assert out.returncode != 0
+    assert "unknown tool list_everything" in out.stderr
+    assert "list_tracked_accounts" in out.stderr and "get_account" in out.stderr
+
+
+def test_unknown_agency_lists_the_agencies(run):
+    out = run("query", "list_tracked_accounts", "--agency", "ag_999")
+    assert out.returncode != 0
+    assert "unknown agency ag_999" in out.stderr
+    assert "ag_001" in out.stderr and "ag_002" in out.stderr
+
+
+def test_info_lists_agencies_and_scored_days(run):
+    out = run("info")
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^agencies:\s+2$", out.stdout, re.M)
+    for agency in ["ag_001", "ag_002"]:
+        assert re.search(rf"^  {agency}\s.*\s\d+ accounts \(\d+ tracked\)$", out.stdout, re.M), out.stdout
+    assert re.search(r"^scored days:\s+1 \(2026-11-20 \.\. 2026-11-20\), last run \d{4}-\d\d-\d\d \d\d:\d\d UTC$", out.stdout, re.M), out.stdout
+    assert re.search(r"^accounts:\s+460 \(", out.stdout, re.M)
