@@ -79,11 +79,15 @@ public enum ToolOutput {
         return .object(schema)
     }
 
-    /// A field's schema: its type only. Fields of another scope than the
-    /// tool's are not required (a credential without that scope does not get
-    /// them); the tool list stays small enough for a model's context.
-    static func fieldSchema(_ type: String) -> JSONValue {
-        type.hasSuffix("?") ? ["type": .array([.string(String(type.dropLast())), "null"])] : ["type": .string(type)]
+    /// A field's schema: its type, and for a field of another scope than
+    /// the tool's, that a credential without that scope does not get it.
+    static func fieldSchema(_ type: String, owner: Scope, name: String) -> JSONValue {
+        var schema: [String: JSONValue] = type.hasSuffix("?")
+            ? ["type": .array([.string(String(type.dropLast())), "null"])] : ["type": .string(type)]
+        if let scope = fieldScopes[name], scope != owner {
+            schema["description"] = .string("Present only when the credential has \(scope.rawValue).")
+        }
+        return .object(schema)
     }
 
     /// An object whose fields are all present (absent values are explicit
@@ -91,7 +95,7 @@ public enum ToolOutput {
     /// without that scope does not get.
     static func objectSchema(_ fields: [String: String], owner: Scope) -> JSONValue {
         var properties: [String: JSONValue] = [:]
-        for (name, type) in fields { properties[name] = fieldSchema(type) }
+        for (name, type) in fields { properties[name] = fieldSchema(type, owner: owner, name: name) }
         let required = fields.keys.filter { fieldScopes[$0].map { $0 == owner } ?? true }.sorted()
         return ["type": "object", "properties": .object(properties), "required": .array(required.map(JSONValue.string))]
     }
@@ -119,7 +123,7 @@ public enum ToolOutput {
             required += ["items", "total", "returned", "has_more", "next_cursor"]
         }
         for (name, type) in tool.fields {
-            properties[name] = fieldSchema(type)
+            properties[name] = fieldSchema(type, owner: tool.scope, name: name)
             if fieldScopes[name].map({ $0 == tool.scope }) ?? true { required.append(name) }
         }
         return ["type": "object", "properties": .object(properties), "required": .array(required.sorted().map(JSONValue.string))]

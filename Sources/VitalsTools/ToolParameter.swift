@@ -149,7 +149,7 @@ extension ToolParameter {
 
     public static let asOf = ToolParameter(
         name: "as_of", kind: .date,
-        description: "Day T; default data_through. E.g. \"2026-11-20\".",
+        description: "Day T; default data_through, e.g. \"2026-11-20\".",
         example: "2026-11-20")
 
     /// `limit`: items per page; each list picks a default that keeps a page near 10 KB.
@@ -176,7 +176,7 @@ extension ToolParameter {
         example: "high", required: true)
 
     public static let keyUser = ToolParameter(
-        name: "key_user", kind: .boolean, description: "true: key user (champion); false: not. E.g. true.",
+        name: "key_user", kind: .boolean, description: "true: key user (champion); false: not, e.g. true.",
         example: "true", required: true)
 
     public static let minMRRCents = ToolParameter(
@@ -193,7 +193,7 @@ extension ToolParameter {
 
     public static let sortOrder = ToolParameter(
         name: "sort_order", kind: .choice(["asc", "desc"]),
-        description: "Default desc for mrr, churn_risk; else asc. E.g. \"desc\".", example: "desc")
+        description: "Default desc for mrr, churn_risk; else asc, e.g. \"desc\".", example: "desc")
 
     /// `compare_to`: the past day a list is compared with.
     public static let compareTo = ToolParameter(
@@ -223,7 +223,7 @@ extension ToolParameter {
 
     /// Browse lists show every account; this keeps only churned (true) or paying (false) ones.
     public static let churned = ToolParameter(
-        name: "churned", kind: .boolean, description: "true: churned only (MRR 0); false: paying only. E.g. false.",
+        name: "churned", kind: .boolean, description: "true: churned only (MRR 0); false: paying only, e.g. false.",
         example: "false")
 
     /// `fields`: keep only these fields of each item (a smaller answer).

@@ -5,6 +5,7 @@ per-request `_meta`) and `auto` (probes with `server/discover`, stays modern).""
 import json
 import os
 import subprocess
+from datetime import date, timedelta
 
 import httpx2
 import jsonschema
@@ -13,12 +14,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from tenancy import assert_foreign_ids_unreachable
 
-READ_TOOLS = [
-    "list_tracked_accounts", "search_accounts", "get_account", "search_users", "get_user", "get_agency_overview",
-    "list_accounts_at_risk", "list_inactive_users", "list_failed_payments", "list_upcoming_renewals",
-    "get_feature_metrics", "list_feature_adoption_gaps", "list_feature_metric_movers", "get_login_activity",
-    "get_revenue_summary", "list_upsell_candidates", "list_feedback_responses", "list_workflows",
-]
+from surface import READ_TOOLS
 
 pytestmark = pytest.mark.anyio
 
@@ -79,17 +75,19 @@ async def test_every_tool_answers_as_vitals_query_does(transport, vitals, store,
     accounts = query("list_tracked_accounts", limit=200)["items"]
     paying = next(a for a in accounts if not a["churned"])
     user = query("search_users", query="usr", limit=1)["items"][0]
+    t = date.fromisoformat(query("get_agency_overview")["as_of"])
     arguments = {
-        "list_tracked_accounts": {"bands": ["Watch", "At Risk"]},
+        "list_tracked_accounts": {"bands": ["Watch", "At Risk"], "sort_by": "mrr", "fields": ["account_id", "mrr_cents", "band"]},
         "search_accounts": {"query": paying["name"][:4]},
         "get_account": {"account_id": paying["account_id"]},
         "search_users": {"query": user["email"][:6]},
         "get_user": {"user_id": user["user_id"]},
         "get_agency_overview": {},
-        "list_accounts_at_risk": {},
+        "list_accounts_at_risk": {"compare_to": (t - timedelta(days=14)).isoformat()},
+        "list_health_movers": {"days": 14, "direction": "down", "plan": "pro"},
         "list_inactive_users": {"days": 45},
         "list_failed_payments": {"days": 60},
-        "list_upcoming_renewals": {"days": 90, "min_mrr_cents": 1000},
+        "list_upcoming_renewals": {"days": 90, "min_mrr_cents": 1000, "sort_by": "health", "include_churned": True},
         "get_feature_metrics": {"account_id": paying["account_id"]},
         "list_feature_adoption_gaps": {"account_id": paying["account_id"]},
         "list_feature_metric_movers": {"window": 14, "direction": "down"},
@@ -172,7 +170,7 @@ def test_bad_revoked_and_expired_keys_are_refused(vitals, store, token):
 async def test_toolsets_choose_the_served_tools(vitals, store, read_key):
     async with server(vitals, store, read_key, "--toolsets", "risk,revenue") as client:
         names = [t.name for t in (await client.list_tools()).tools]
-        assert names == ["list_accounts_at_risk", "list_inactive_users", "list_failed_payments", "list_upcoming_renewals",
+        assert names == ["list_accounts_at_risk", "list_health_movers", "list_inactive_users", "list_failed_payments", "list_upcoming_renewals",
                          "get_revenue_summary", "list_upsell_candidates"]
         refused = await client.call_tool("get_account", {"account_id": "acc_00001"})
         assert refused.is_error and "--toolsets" in refused.content[0].text

@@ -19,7 +19,7 @@ from cli import querier
 
 pytestmark = pytest.mark.anyio
 
-WRITE_TOOLS = ["request_feedback", "trigger_workflow", "set_account_priority", "set_user_key_status"]
+from surface import READ_TOOLS, WRITE_TOOLS
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ async def test_the_22_tools_with_valid_schemas_and_write_annotations(transport, 
     client = http_client(http_url, full_key) if transport == "http" else stdio_client(vitals, store, full_key)
     async with client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-    assert len(tools) == 22 and set(WRITE_TOOLS) <= set(tools)
+    assert len(tools) == len(READ_TOOLS) + len(WRITE_TOOLS) and set(WRITE_TOOLS) <= set(tools)
     for tool in tools.values():
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
         jsonschema.Draft202012Validator.check_schema(tool.output_schema)
@@ -105,7 +105,7 @@ async def test_read_only_serves_no_write_tool(vitals, store, full_key):
                                           env={"VITALS_API_KEY": full_key, "PATH": os.environ.get("PATH", "")}), mode="legacy")
     async with client:
         names = [t.name for t in (await client.list_tools()).tools]
-        assert len(names) == 18 and not set(WRITE_TOOLS) & set(names)
+        assert len(names) == len(READ_TOOLS) and not set(WRITE_TOOLS) & set(names)
         refused = await client.call_tool("set_account_priority", {"account_id": "acc_00001", "priority": "high"})
         assert refused.is_error and "--read-only" in refused.content[0].text
 

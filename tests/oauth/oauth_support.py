@@ -24,12 +24,7 @@ READ_SCOPES = ["read:accounts", "read:users", "read:revenue", "read:feedback"]
 WRITE_SCOPES = ["write:workflows", "write:feedback", "write:metadata"]
 SCOPES = READ_SCOPES + WRITE_SCOPES
 
-READ_TOOLS = [
-    "list_tracked_accounts", "search_accounts", "get_account", "search_users", "get_user", "get_agency_overview",
-    "list_accounts_at_risk", "list_inactive_users", "list_failed_payments", "list_upcoming_renewals",
-    "get_feature_metrics", "list_feature_adoption_gaps", "list_feature_metric_movers", "get_login_activity",
-    "get_revenue_summary", "list_upsell_candidates", "list_feedback_responses", "list_workflows",
-]
+from surface import READ_TOOLS  # noqa: F401 (re-exported to the OAuth tests)
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "pytest", "version": "1"}}}

@@ -36,8 +36,17 @@ let benchmarks: @Sendable () -> Void = {
     @Sendable func account(_ i: Int) -> JSONValue { .string(accounts[i % accounts.count]) }
 
     tool("materialized: get_agency_overview", "get_agency_overview") { _ in nil }
-    tool("materialized: list_accounts_at_risk (limit 50)", "list_accounts_at_risk") { _ in nil }
+    tool("materialized: list_accounts_at_risk", "list_accounts_at_risk") { _ in nil }
     tool("materialized: get_account", "get_account") { .object(["account_id": account($0)]) }
+    tool("materialized: list_health_movers (7 days)", "list_health_movers") { _ in nil }
+
+    // Issue 12: health movers over a non-default window and the at-risk
+    // comparison, both against a scored day of the health history (the
+    // backfill of Benchmarks/history_bench.py), agency-wide.
+    let compared = AsOf(day: context.defaultAsOf.day - 28).description
+    tool("history: list_health_movers (28 days, down)", "list_health_movers") { _ in .object(["days": .int(28), "direction": "down"]) }
+    tool("history: list_accounts_at_risk compare_to T−28", "list_accounts_at_risk") { _ in .object(["compare_to": .string(compared)]) }
+    tool("history: list_tracked_accounts sort_by health_change", "list_tracked_accounts") { _ in .object(["sort_by": "health_change"]) }
 
     tool("on the fly, account: get_login_activity (45 days)", "get_login_activity") {
         .object(["account_id": account($0), "days": .int(45)])
