@@ -95,7 +95,7 @@ import VitalsTools
             }
             try await client.execute(uri: "/api/mcp", method: .post, headers: headers(served.readKey, ["mcp-session-id": session]), body: list) { response in
                 #expect(response.status == .ok)
-                if case let .array(tools)? = json(response)["result"]?["tools"] { #expect(tools.count == 18) } else { Issue.record("no tools") }
+                if case let .array(tools)? = json(response)["result"]?["tools"] { #expect(tools.count == 19) } else { Issue.record("no tools") }
             }
             // Another key of the same agency: as unknown.
             try await client.execute(uri: "/api/mcp", method: .post, headers: headers(served.otherKey, ["mcp-session-id": session]), body: list) { response in

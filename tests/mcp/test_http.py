@@ -95,4 +95,4 @@ async def test_a_long_session_keeps_answering_the_same(http_url, read_key):
         for _ in range(40):
             result = await client.call_tool("get_agency_overview", {})
             assert not result.is_error and result.structured_content == first
-        assert len((await client.list_tools()).tools) == 18
+        assert len((await client.list_tools()).tools) == 19

@@ -66,7 +66,7 @@ def test_chatgpt_and_codex_initialize_bodies_get_a_session_and_tools(http_url, r
     assert post(http_url, read_key, {"jsonrpc": "2.0", "method": "notifications/initialized"}, follow).status_code == 202
     listed = post(http_url, read_key, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, follow)
     assert listed.status_code == 200
-    assert len(listed.json()["result"]["tools"]) == 18
+    assert len(listed.json()["result"]["tools"]) == 19
 
 
 # MARK: - Malformed requests: the right code, a message naming the problem, the server keeps serving
@@ -271,7 +271,7 @@ async def test_fastmcp_client_in_every_mode(vitals, store, http_url, read_key, q
     async with Client(connection, mode=mode, timeout=30, init_timeout=30) as client:
         assert client.protocol_version == ("2025-11-25" if mode == "legacy" else "2026-07-28")
         tools = await client.list_tools()
-        assert len(tools) == 18
+        assert len(tools) == 19
         result = await client.call_tool("get_agency_overview", {})
         assert result.structured_content == query("get_agency_overview")
         prompts = await client.list_prompts()

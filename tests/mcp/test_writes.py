@@ -84,11 +84,11 @@ def runs_of(query, workflow_id):
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])
-async def test_the_22_tools_with_valid_schemas_and_write_annotations(transport, vitals, store, http_url, full_key):
+async def test_the_23_tools_with_valid_schemas_and_write_annotations(transport, vitals, store, http_url, full_key):
     client = http_client(http_url, full_key) if transport == "http" else stdio_client(vitals, store, full_key)
     async with client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-    assert len(tools) == 22 and set(WRITE_TOOLS) <= set(tools)
+    assert len(tools) == 23 and set(WRITE_TOOLS) <= set(tools)
     for tool in tools.values():
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
         jsonschema.Draft202012Validator.check_schema(tool.output_schema)
@@ -105,7 +105,7 @@ async def test_read_only_serves_no_write_tool(vitals, store, full_key):
                                           env={"VITALS_API_KEY": full_key, "PATH": os.environ.get("PATH", "")}), mode="legacy")
     async with client:
         names = [t.name for t in (await client.list_tools()).tools]
-        assert len(names) == 18 and not set(WRITE_TOOLS) & set(names)
+        assert len(names) == 19 and not set(WRITE_TOOLS) & set(names)
         refused = await client.call_tool("set_account_priority", {"account_id": "acc_00001", "priority": "high"})
         assert refused.is_error and "--read-only" in refused.content[0].text
 
