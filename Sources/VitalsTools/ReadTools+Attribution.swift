@@ -47,7 +47,7 @@ extension ReadTools {
 
     static let attribution: [ReadTool] = [
         ReadTool(name: "list_revenue_movements", title: "Revenue movements", scope: .readRevenue, toolset: "revenue",
-                 summary: "Which accounts made each month's MRR movements (new, reactivation, expansion, contraction, churn) over the last `months` calendar months counted back from as_of's month (default 3), newest month first, largest change first: start and end MRR at the month's edges (the day before it starts; its last day, or as_of), the signed change in cents (e.g. -50000 = $500.00 lost), the day it changed, and `before`: the account's health, band, churn risk and signals 30 days before that day (null when that is before the data starts). `totals` sums each movement over those months (as get_revenue_summary's monthly_movements do), whatever `movement` keeps.",
+                 summary: "Which accounts made each month's MRR movements (new, reactivation, expansion, contraction, churn) over the last `months` calendar months counted back from as_of's month (default 3), newest month first, largest change first: start and end MRR at the month's edges (the day before it starts; its last day, or as_of), the signed change in cents (e.g. -50000 = $500.00 lost), the day it changed, and `before`: the account's health, band, churn risk and signals 30 days before that day (null when that is before the data starts). `totals` sums each movement over those months, whatever `movement` keeps: for the whole agency they equal get_revenue_summary's monthly_movements added up; with account_id, that account's.",
                  parameters: [.months(default: 3), .movement, .accountID()], isList: true, materialized: false,
                  items: ["month": "string", "account_id": "string", "name": "string", "movement": "string",
                          "start_mrr_cents": "integer", "end_mrr_cents": "integer", "change_cents": "integer", "changed_on": "string",
@@ -79,7 +79,7 @@ extension ReadTools {
     static func movementItems(_ movements: [AccountMovement], agency: Int, context: ToolContext) -> [RevenueMovementItem] {
         let firstDay = Analytics.firstDay(of: context.dataset) ?? .max
         var scoredByDay: [Int: ScoredAgency] = [:]
-        for day in Set(movements.map { $0.changedOn - daysBeforeChange }) where day >= firstDay {
+        for day in Set(movements.map { $0.changedOn - daysBeforeChange }).sorted() where day >= firstDay {
             scoredByDay[day] = context.scored(agency: agency, asOf: AsOf(day: day))
         }
         return movements.map { movement in
