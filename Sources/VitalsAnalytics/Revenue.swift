@@ -63,37 +63,16 @@ public struct UpsellCandidate: Sendable, Equatable, Codable {
 extension Analytics {
     /// MRR movements of the 12 calendar months ending with T's month, oldest first.
     public func monthlyMovements(agency: Int, months: Int = 12) -> [MonthlyMovements] {
-        let (year, month, _) = CivilTime.date(fromDays: asOf.day)
-        let firstOfTMonth = CivilTime.days(year: year, month: month, day: 1)
-        var result: [MonthlyMovements] = []
-        for back in stride(from: months - 1, through: 0, by: -1) {
-            let first = CivilTime.adding(months: -back, toDay: firstOfTMonth)
-            let (y, m, _) = CivilTime.date(fromDays: first)
-            let startDay = first - 1
-            let endDay = min(first + CivilTime.daysInMonth(year: y, month: m) - 1, asOf.day)
-            var movements = MonthlyMovements(month: String(CivilTime.formatDate(days: first).prefix(7)))
+        movementMonths(months).map { month in
+            var movements = MonthlyMovements(month: month.month)
             for account in index.trackedAccounts[agency] {
-                let start = mrr(of: account, on: startDay), end = mrr(of: account, on: endDay)
-                movements.startMRRCents += start
-                movements.endMRRCents += end
-                if start == 0 && end > 0 {
-                    if hadPositiveMRR(account, onOrBefore: startDay) { movements.reactivation.add(end) } else { movements.new.add(end) }
-                } else if start > 0 && end == 0 {
-                    movements.churn.add(start)
-                } else if end > start && start > 0 {
-                    movements.expansion.add(end - start)
-                } else if end < start && end > 0 {
-                    movements.contraction.add(start - end)
-                }
+                let mrr = monthMRR(of: account, in: month)
+                movements.startMRRCents += mrr.startMRRCents
+                movements.endMRRCents += mrr.endMRRCents
+                if let movement = mrr.movement { movements[movement].add(mrr.amountCents) }
             }
-            result.append(movements)
+            return movements
         }
-        return result
-    }
-
-    /// Whether the account has an MRR row above 0 dated on or before `day`.
-    func hadPositiveMRR(_ account: Int, onOrBefore day: Int) -> Bool {
-        index.mrrRows(of: account).contains { dataset.mrrChanges[$0].day <= day && dataset.mrrChanges[$0].mrrCents > 0 }
     }
 
     /// NRR, GRR, revenue churn and logo churn over [P0, P1] (default

@@ -93,7 +93,8 @@ async def test_every_tool_answers_as_vitals_query_does(transport, vitals, store,
         "list_feature_metric_movers": {"window": 14, "direction": "down"},
         "get_login_activity": {"account_id": paying["account_id"], "days": 14},
         "get_revenue_summary": {},
-        "list_upsell_candidates": {},
+        "list_upsell_candidates": {"sort_by": "health"},
+        "list_revenue_movements": {"months": 6},
         "list_feedback_responses": {"days": 120},
         "list_workflows": {},
     }
@@ -171,7 +172,7 @@ async def test_toolsets_choose_the_served_tools(vitals, store, read_key):
     async with server(vitals, store, read_key, "--toolsets", "risk,revenue") as client:
         names = [t.name for t in (await client.list_tools()).tools]
         assert names == ["list_accounts_at_risk", "list_health_movers", "list_inactive_users", "list_failed_payments", "list_upcoming_renewals",
-                         "get_revenue_summary", "list_upsell_candidates"]
+                         "get_revenue_summary", "list_upsell_candidates", "list_revenue_movements"]
         refused = await client.call_tool("get_account", {"account_id": "acc_00001"})
         assert refused.is_error and "--toolsets" in refused.content[0].text
 

@@ -1,0 +1,98 @@
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsJSON
+import VitalsStore
+
+/// An account's MRR movement in one month, with how it looked 30 days before.
+struct RevenueMovementItem: Encodable {
+    /// The account's score 30 days before the change.
+    struct Before: Encodable {
+        var asOf: String
+        var health: Double
+        var band: HealthBand
+        var churnRisk: Double
+        var signals: [String]
+    }
+
+    var month: String
+    var accountID: String
+    var name: String
+    var movement: String
+    var startMRRCents: Int64
+    var endMRRCents: Int64
+    var changeCents: Int64
+    var changedOn: String
+    /// nil when the day 30 days before is before the first event day.
+    var before: Before?
+}
+
+extension ToolParameter {
+    /// `months`: calendar months counted back from as_of's month.
+    static func months(default fallback: Int, max: Int = 12) -> ToolParameter {
+        ToolParameter(name: "months", kind: .integer(1...max),
+                      description: "How many calendar months the tool looks at, counted back from as_of's month (that month up to as_of included), 1–\(max), e.g. \(fallback): with as_of 2026-11-20, 2026-09-01 to 2026-11-20.",
+                      example: "\(fallback)", defaultValue: .int(fallback))
+    }
+
+    /// `movement`: one kind of MRR movement.
+    static let movement = ToolParameter(
+        name: "movement", kind: .choice(MRRMovement.allCases.map(\.rawValue)),
+        description: "Only this kind of MRR movement, e.g. \"churn\": new (0 → >0, first time), reactivation (0 → >0, paid before), expansion, contraction, churn (→ 0); leave out for all five.",
+        example: "churn")
+}
+
+extension ReadTools {
+    /// Days between a change and the score it is shown with.
+    static let daysBeforeChange = 30
+
+    static let attribution: [ReadTool] = [
+        ReadTool(name: "list_revenue_movements", title: "Revenue movements", scope: .readRevenue, toolset: "revenue",
+                 summary: "Which accounts made each month's MRR movements (new, reactivation, expansion, contraction, churn) over the last `months` calendar months counted back from as_of's month (default 3), newest month first, largest change first: start and end MRR at the month's edges (the day before it starts; its last day, or as_of), the signed change in cents (e.g. -50000 = $500.00 lost), the day it changed, and `before`: the account's health, band, churn risk and signals 30 days before that day (null when that is before the data starts). `totals` sums each movement over those months, whatever `movement` keeps: for the whole agency they equal get_revenue_summary's monthly_movements added up; with account_id, that account's.",
+                 parameters: [.months(default: 3), .movement, .accountID()], isList: true, materialized: false,
+                 items: ["month": "string", "account_id": "string", "name": "string", "movement": "string",
+                         "start_mrr_cents": "integer", "end_mrr_cents": "integer", "change_cents": "integer", "changed_on": "string",
+                         "before": "object?"],
+                 fields: ["months": "integer", "totals": "object"]) { context, call throws(ToolError) in
+            let months = call.int("months")
+            let analytics = context.analytics(call.asOf)
+            let movements = analytics.accountMovements(agency: call.agency, months: months, account: try call.account(context))
+            var totals: [MRRMovement: MoneyCount] = [:]
+            for movement in movements {
+                totals[movement.movement, default: MoneyCount()].cents += abs(movement.changeCents)
+                totals[movement.movement, default: MoneyCount()].accounts += 1
+            }
+            let kept = call.arguments.string("movement").flatMap(MRRMovement.init(rawValue:)).map { only in movements.filter { $0.movement == only } }
+                ?? movements
+            let items = movementItems(kept, agency: call.agency, context: context)
+            return list(items, [
+                "months": .int(months),
+                "totals": .object(Dictionary(uniqueKeysWithValues: MRRMovement.allCases.map {
+                    ($0.rawValue, JSONValue.encoding(totals[$0] ?? MoneyCount()))
+                })),
+            ])
+        },
+    ]
+
+    /// The items, each with its score 30 days before the change: the
+    /// movements are grouped by that day so each day is scored once
+    /// (``ToolContext/scored(agency:asOf:)`` caches it).
+    static func movementItems(_ movements: [AccountMovement], agency: Int, context: ToolContext) -> [RevenueMovementItem] {
+        let firstDay = Analytics.firstDay(of: context.dataset) ?? .max
+        var scoredByDay: [Int: ScoredAgency] = [:]
+        for day in Set(movements.map { $0.changedOn - daysBeforeChange }).sorted() where day >= firstDay {
+            scoredByDay[day] = context.scored(agency: agency, asOf: AsOf(day: day))
+        }
+        return movements.map { movement in
+            let day = movement.changedOn - daysBeforeChange
+            let before = scoredByDay[day]?.risk(of: movement.account).map { risk in
+                RevenueMovementItem.Before(asOf: CivilTime.formatDate(days: day), health: risk.health, band: risk.band,
+                                           churnRisk: risk.churnRisk, signals: risk.signals.map(\.signal.rawValue))
+            }
+            let account = context.dataset.accounts[movement.account]
+            return RevenueMovementItem(month: movement.month, accountID: account.accountID, name: account.name,
+                                       movement: movement.movement.rawValue, startMRRCents: movement.startMRRCents,
+                                       endMRRCents: movement.endMRRCents, changeCents: movement.changeCents,
+                                       changedOn: CivilTime.formatDate(days: movement.changedOn), before: before)
+        }
+    }
+}
