@@ -30,14 +30,14 @@ extension ToolParameter {
     /// `months`: calendar months counted back from as_of's month.
     static func months(default fallback: Int, max: Int = 12) -> ToolParameter {
         ToolParameter(name: "months", kind: .integer(1...max),
-                      description: "How many calendar months the tool looks at, counted back from as_of's month (that month up to as_of included), 1–\(max), e.g. \(fallback): with as_of 2026-11-20, 2026-09-01 to 2026-11-20.",
+                      description: "Calendar months back from as_of's month (included, up to as_of), e.g. \(fallback).",
                       example: "\(fallback)", defaultValue: .int(fallback))
     }
 
     /// `movement`: one kind of MRR movement.
     static let movement = ToolParameter(
         name: "movement", kind: .choice(MRRMovement.allCases.map(\.rawValue)),
-        description: "Only this kind of MRR movement, e.g. \"churn\": new (0 → >0, first time), reactivation (0 → >0, paid before), expansion, contraction, churn (→ 0); leave out for all five.",
+        description: "Only this movement, e.g. \"churn\".",
         example: "churn")
 }
 
@@ -47,7 +47,7 @@ extension ReadTools {
 
     static let attribution: [ReadTool] = [
         ReadTool(name: "list_revenue_movements", title: "Revenue movements", scope: .readRevenue, toolset: "revenue",
-                 summary: "Which accounts made each month's MRR movements (new, reactivation, expansion, contraction, churn) over the last `months` calendar months counted back from as_of's month (default 3), newest month first, largest change first: start and end MRR at the month's edges (the day before it starts; its last day, or as_of), the signed change in cents (e.g. -50000 = $500.00 lost), the day it changed, and `before`: the account's health, band, churn risk and signals 30 days before that day (null when that is before the data starts). `totals` sums each movement over those months, whatever `movement` keeps: for the whole agency they equal get_revenue_summary's monthly_movements added up; with account_id, that account's.",
+                 summary: "Which accounts made each month's MRR movements (new, reactivation, expansion, contraction, churn), newest month and largest change first: MRR at the month's edges, change_cents (e.g. -50000 = $500.00 lost), the day it changed, and `before`: health, band, churn risk and signals 30 days before it. `totals` per movement over the months.",
                  parameters: [.months(default: 3), .movement, .accountID()], isList: true, materialized: false,
                  items: ["month": "string", "account_id": "string", "name": "string", "movement": "string",
                          "start_mrr_cents": "integer", "end_mrr_cents": "integer", "change_cents": "integer", "changed_on": "string",
@@ -73,20 +73,26 @@ extension ReadTools {
         },
     ]
 
-    /// The items, each with its score 30 days before the change: the
-    /// movements are grouped by that day so each day is scored once
-    /// (``ToolContext/scored(agency:asOf:)`` caches it).
+    /// The items, each with its score 30 days before the change: from the
+    /// health history where that day was scored, else computed (once per day:
+    /// the movements are grouped by it).
     static func movementItems(_ movements: [AccountMovement], agency: Int, context: ToolContext) -> [RevenueMovementItem] {
-        let firstDay = Analytics.firstDay(of: context.dataset) ?? .max
-        var scoredByDay: [Int: ScoredAgency] = [:]
-        for day in Set(movements.map { $0.changedOn - daysBeforeChange }).sorted() where day >= firstDay {
-            scoredByDay[day] = context.scored(agency: agency, asOf: AsOf(day: day))
+        var byDay: [Int: DailyScores] = [:]
+        for day in Set(movements.map { $0.changedOn - daysBeforeChange }).sorted() where day >= context.dataFrom.day {
+            byDay[day] = context.dailyScores(agency: agency, day: AsOf(day: day)).scores
         }
         return movements.map { movement in
             let day = movement.changedOn - daysBeforeChange
-            let before = scoredByDay[day]?.risk(of: movement.account).map { risk in
-                RevenueMovementItem.Before(asOf: CivilTime.formatDate(days: day), health: risk.health, band: risk.band,
-                                           churnRisk: risk.churnRisk, signals: risk.signals.map(\.signal.rawValue))
+            let before = byDay[day].flatMap { scores in
+                scores.position(of: movement.account).map { position in
+                    let model = context.model(AsOf(day: day))
+                    let signals = model.ranked(RiskSignal.signals(scores.signalBits[position]).map {
+                        RiskSignalHit(signal: $0, value: nil, evidence: "")
+                    }).map(\.signal)
+                    return RevenueMovementItem.Before(asOf: CivilTime.formatDate(days: day), health: scores.health(at: position),
+                                                      band: scores.band(at: position, context.config.bands),
+                                                      churnRisk: scores.churnRisk(at: position), signals: signals.map(\.rawValue))
+                }
             }
             let account = context.dataset.accounts[movement.account]
             return RevenueMovementItem(month: movement.month, accountID: account.accountID, name: account.name,

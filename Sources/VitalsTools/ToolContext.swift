@@ -31,6 +31,11 @@ public final class ToolContext: @unchecked Sendable {
     private var materializedResults: [String: JSONValue] = [:]
     private var historyByAgency: [Int: [Int: DailyScores]] = [:]
 
+    /// Past days kept computed in memory (per agency); beyond, all but
+    /// data_through are dropped, so a long-running server asked about many
+    /// days does not grow without bound.
+    static let cachedDays = 128
+
     public init(store: Store, config: ScoringConfig = .standard, useMaterialized: Bool = true) throws {
         self.store = store
         dataset = try store.loadDataset()
@@ -111,6 +116,7 @@ public final class ToolContext: @unchecked Sendable {
         if let cached = analyticsByDay[day.day] { return cached }
         // The dataset is not empty (init checked), so this cannot fail.
         let analytics = try! Analytics(dataset: dataset, index: index, asOf: day, config: config)
+        if analyticsByDay.count >= Self.cachedDays { analyticsByDay = analyticsByDay.filter { $0.key == defaultAsOf.day } }
         analyticsByDay[day.day] = analytics
         return analytics
     }
@@ -144,6 +150,9 @@ public final class ToolContext: @unchecked Sendable {
         lock.unlock()
         let scored = analytics(day).scoredAgency(agency, model: model(day))
         lock.lock()
+        if scoredByDayAndAgency.count >= Self.cachedDays * max(1, dataset.agencies.count) {
+            scoredByDayAndAgency = scoredByDayAndAgency.filter { $0.key[0] == defaultAsOf.day }
+        }
         scoredByDayAndAgency[[day.day, agency]] = scored
         lock.unlock()
         return scored

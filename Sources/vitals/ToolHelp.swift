@@ -66,6 +66,7 @@ enum ToolHelp {
         case let .choice(values): values.joined(separator: "|")
         case .date: "date YYYY-MM-DD"
         case .bands: "list of bands"
+        case let .names(values): "list of: " + values.joined(separator: ", ")
         }
     }
 
@@ -84,7 +85,7 @@ enum ToolHelp {
             let quoted: Bool
             switch parameter.kind {
             case .string, .choice, .date: quoted = true
-            case .integer, .boolean, .bands: quoted = false
+            case .integer, .boolean, .bands, .names: quoted = false
             }
             return "\"\(parameter.name)\": " + (quoted ? "\"\(parameter.example)\"" : parameter.example)
         }

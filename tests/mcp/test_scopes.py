@@ -15,10 +15,12 @@ pytestmark = pytest.mark.anyio
 # The contract, written from GoCSM's scope table rather than read from the code.
 FIELDS_OF = {
     "read:revenue": {"mrr_cents", "retention", "monthly_movements", "failed_payments_30d", "renewals_30d", "renewal_date",
-                     "days_to_renewal", "amount_cents", "recovered", "recovered_at", "failed_at", "unrecovered"},
+                     "days_to_renewal", "amount_cents", "recovered", "recovered_at", "failed_at", "unrecovered",
+                     "churned_mrr_this_month_cents"},
     "read:users": {"email", "key_users", "last_login", "days_since_login"},
     "read:accounts": {"health", "band", "churn_risk", "signals", "drivers", "components", "average_health", "accounts_by_band",
-                      "highest_churn_risk", "health_trend"},
+                      "highest_churn_risk", "health_trend", "health_change", "top_signal", "health_then", "band_then",
+                      "churn_risk_then", "components_moved"},
     "read:feedback": {"comment"},
 }
 READ_SCOPES = list(FIELDS_OF)
