@@ -18,6 +18,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/: surface.py
 from oauth_support import Page  # noqa: E402
 
 
