@@ -45,7 +45,7 @@ enum VitalsPrompts {
                              description: "Renewals coming up in the Watch or At Risk band, by MRR, with the top risk signal of each.",
                              arguments: [Prompt.Argument(name: "days", title: "Days ahead", description: "How far ahead to look, e.g. 14", required: false)])) { args in
             "Find accounts with renewals in the next \(args["days"] ?? "14") days that are in the Watch or At Risk band "
-                + "(list_upcoming_renewals with bands [\"Watch\", \"At Risk\"]), sorted by MRR. For each, give me the top risk signal (get_account)."
+                + "(list_upcoming_renewals with days \(args["days"] ?? "14"), bands [\"Watch\", \"At Risk\"] and sort_by \"mrr\"). For each, give me its top_signal and what it shows (get_account for the evidence)."
         },
         Entry(prompt: Prompt(name: "adoption_coaching", title: "Adoption coaching",
                              description: "The features with the biggest week-over-week drop across tracked accounts, and who to coach.",

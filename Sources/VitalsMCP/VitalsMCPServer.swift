@@ -51,10 +51,14 @@ public struct VitalsMCPServer: Sendable {
 
     static let instructions = """
         Vitals answers customer-success questions about this agency's client accounts: health scores with \
-        their six components, churn risk with its drivers, inactive users, feature adoption and movers, \
-        revenue (MRR, NRR, GRR), renewals and upsell candidates. Start with get_agency_overview or \
-        list_accounts_at_risk; find ids with search_accounts and search_users. Lists are paged: pass \
-        next_cursor back as cursor until has_more is false.
+        their six components, churn risk with its drivers, health movers, inactive users, feature adoption and \
+        movers, revenue (MRR, NRR, GRR, who made each month's movements), renewals and upsell candidates. Start \
+        with get_agency_overview or list_accounts_at_risk; find ids with search_accounts and search_users. \
+        Every answer says as_of (the day T; windows count from it), data_through (the latest event day: how \
+        fresh the data is) and source (materialized nightly, or computed now). Churned accounts (MRR 0) are \
+        apart: triage lists leave them out unless include_churned is true. Money is integer cents (*_cents: \
+        50000 = $500.00). Lists are paged: pass next_cursor back as cursor until has_more is false; sort_by \
+        and filters narrow them server-side, fields keeps only the fields you need.
         """
 
     /// Runs a tool for the credential's agency. Reads are audited in the

@@ -161,3 +161,16 @@ def test_info_lists_agencies_and_scored_days(run):
         assert re.search(rf"^  {agency}\s.*\s\d+ accounts \(\d+ tracked\)$", out.stdout, re.M), out.stdout
     assert re.search(r"^scored days:\s+1 \(2026-11-20 \.\. 2026-11-20\), last run \d{4}-\d\d-\d\d \d\d:\d\d UTC$", out.stdout, re.M), out.stdout
     assert re.search(r"^accounts:\s+460 \(", out.stdout, re.M)
+
+
+def test_a_day_outside_the_data_is_refused_and_changes_nothing(run, cli_store):
+    """`vitals score` and `vitals query` name the valid range; the store keeps its scored days."""
+    before = run("info").stdout
+    scored = next(line for line in before.splitlines() if line.startswith("scored days:"))
+    for args in (["score", "--as-of", "2027-01-01"], ["score", "--from", "2026-11-15", "--to", "2026-12-01"]):
+        out = run(*args)
+        assert out.returncode != 0
+        assert "outside the data: events run from" in out.stderr and "through 2026-11-20" in out.stderr, out.stderr
+    out = run("query", "list_tracked_accounts", "--agency", "ag_001", "--args", '{"as_of": "2027-01-01"}')
+    assert out.returncode != 0 and "as_of 2027-01-01 is outside the data" in out.stderr
+    assert scored in run("info").stdout
