@@ -108,6 +108,15 @@ struct AccountFilters {
     }
 }
 
+extension ReadTools {
+    /// A list of account rows (the summary's fields and the list's own),
+    /// only the page's rows encoded.
+    static func accountRows(_ rows: [(AccountSummary, [String: JSONValue])], _ extra: [String: JSONValue] = [:], for call: ToolCall) -> JSONValue {
+        let page = rows[pageRange(rows.count, call)].map { $0.0.row($0.1) }
+        return listPage(.array(page), total: rows.count, extra, for: call)
+    }
+}
+
 extension AccountSummary {
     /// The summary as a JSON object with the list's own fields added.
     func row(_ extra: [String: JSONValue]) -> JSONValue {

@@ -40,7 +40,7 @@ extension ReadTools {
         let bands: JSONValue = .array(HealthBand.allCases.filter((filters.bands ?? []).contains).map { .string($0.rawValue) })
         guard let compareTo = call.arguments.date("compare_to") else {
             return list(listed.map { AtRiskAccount(account: $0.summary, signals: $0.risk.signals, drivers: $0.risk.drivers) },
-                        ["bands": bands])
+                        ["bands": bands], for: call)
         }
         guard compareTo < call.asOf else {
             throw .invalid("compare_to", "must be before as_of (\(call.asOf)), got \(compareTo)", example: "2026-10-20")
@@ -66,7 +66,7 @@ extension ReadTools {
         }
         return list(items, ["bands": bands, "compare_to": .string(compareTo.description),
                             "compared_from": .string(fromHistory ? "history" : "computed"),
-                            "comparison": .object(counts.mapValues(JSONValue.int))])
+                            "comparison": .object(counts.mapValues(JSONValue.int))], for: call)
     }
 
     /// The accounts on the at-risk list of an earlier day: paying that day,
@@ -95,7 +95,7 @@ extension ReadTools {
         let (then, fromHistory) = context.dailyScores(agency: call.agency, day: baseline)
         let weights = context.config.weights
         let weightOf = [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]
-        var moved: [(summary: AccountSummary, change: Double, row: JSONValue)] = []
+        var moved: [(summary: AccountSummary, change: Double, extra: [String: JSONValue])] = []
         for (summary, risk) in context.summaries(agency: call.agency, asOf: call.asOf) {
             guard let position = then.position(of: risk.accountKey) else { continue }
             let change = ((risk.health - then.health(at: position)) * 10).rounded() / 10
@@ -110,20 +110,21 @@ extension ReadTools {
             components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
             var withChange = summary
             withChange.healthChange = change
-            moved.append((withChange, change, withChange.row([
+            moved.append((withChange, change, [
                 "health_then": .double(then.health(at: position)),
                 "band_then": .string(then.band(at: position, context.config.bands).rawValue),
                 "components_moved": .array(components.map {
                     ["component": .string($0.name), "then": .double($0.then), "now": .double($0.now), "points": .double($0.points)]
                 }),
-            ])))
+            ]))
         }
-        let items = AccountFilters(call.arguments).apply(moved, \.summary) { a, b in
+        let rows = AccountFilters(call.arguments).apply(moved, \.summary) { a, b in
             let ka = direction == .both ? abs(a.change) : direction == .up ? a.change : -a.change
             let kb = direction == .both ? abs(b.change) : direction == .up ? b.change : -b.change
             return ka != kb ? ka > kb : a.summary.accountID < b.summary.accountID
-        }.map(\.row)
-        return .object(["items": .array(items), "days": .int(days), "direction": .string(direction.rawValue),
-                        "compared_to": .string(baseline.description), "compared_from": .string(fromHistory ? "history" : "computed")])
+        }
+        return accountRows(rows.map { ($0.summary, $0.extra) }, ["days": .int(days), "direction": .string(direction.rawValue),
+                                                                  "compared_to": .string(baseline.description),
+                                                                  "compared_from": .string(fromHistory ? "history" : "computed")], for: call)
     }
 }

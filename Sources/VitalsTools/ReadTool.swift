@@ -9,6 +9,10 @@ public struct ToolCall: Sendable {
     public var agencyID: String
     public var arguments: ToolArguments
     public var asOf: AsOf
+    /// The page asked for (offset, limit): a list handler encodes only these
+    /// items (``ReadTools/list(_:_:for:)``); nil when `vitals score`
+    /// materializes the whole list.
+    public var page: (offset: Int, limit: Int)? = nil
 
     /// The optional `account_id`, resolved within the agency.
     func account(_ context: ToolContext) throws(ToolError) -> Int? {

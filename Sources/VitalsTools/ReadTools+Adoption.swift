@@ -24,7 +24,7 @@ extension ReadTools {
                 }
                 items.sort { $0.uses != $1.uses ? $0.uses > $1.uses : $0.feature < $1.feature }
             }
-            return list(items, ["days": .int(days)])
+            return list(items, ["days": .int(days)], for: call)
         },
         ReadTool(name: "list_feature_adoption_gaps", title: "Feature adoption gaps", scope: .readAccounts, toolset: "adoption",
                  summary: "With account_id: the core features (used by ≥ half the accounts in 30 days) that account did not use, most adopted first. Without: every feature by adoption, least adopted first.",
@@ -34,9 +34,9 @@ extension ReadTools {
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
             if let account = try call.account(context) {
                 return list(analytics.adoptionGaps(scored.scores, account: account),
-                            ["account_id": .string(context.dataset.accounts[account].accountID)])
+                            ["account_id": .string(context.dataset.accounts[account].accountID)], for: call)
             }
-            return list(analytics.adoptionByFeature(scored.scores))
+            return list(analytics.adoptionByFeature(scored.scores), for: call)
         },
         ReadTool(name: "list_feature_metric_movers", title: "Feature movers", scope: .readAccounts, toolset: "adoption",
                  summary: "Features whose uses moved most: the last `window` days (default 7) against the window before, agency-wide or for one account; direction up, down or both.",

@@ -63,13 +63,14 @@ extension ReadTools {
             }
             let kept = call.arguments.string("movement").flatMap(MRRMovement.init(rawValue:)).map { only in movements.filter { $0.movement == only } }
                 ?? movements
-            let items = movementItems(kept, agency: call.agency, context: context)
-            return list(items, [
+            // Only the page's accounts are scored 30 days before their change.
+            let items = movementItems(Array(kept[pageRange(kept.count, call)]), agency: call.agency, context: context)
+            return listPage(JSONValue.encoding(items), total: kept.count, [
                 "months": .int(months),
                 "totals": .object(Dictionary(uniqueKeysWithValues: MRRMovement.allCases.map {
                     ($0.rawValue, JSONValue.encoding(totals[$0] ?? MoneyCount()))
                 })),
-            ])
+            ], for: call)
         },
     ]
 

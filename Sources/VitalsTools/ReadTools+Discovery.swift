@@ -12,7 +12,7 @@ extension ReadTools {
                  items: ToolOutput.accountSummary) { context, call throws(ToolError) in
             let filters = AccountFilters(call.arguments)
             let items = filters.apply(context.summaries(agency: call.agency, asOf: call.asOf).map(\.0), { $0 }) { $0.accountID < $1.accountID }
-            return list(items)
+            return list(items, for: call)
         },
         ReadTool(name: "search_accounts", title: "Search accounts", scope: .readAccounts, toolset: "discovery",
                  summary: "Find tracked accounts by id, name or owner email: each word matches a word's start, ignoring case, accents and punctuation. Use to get an account_id.",
@@ -24,7 +24,7 @@ extension ReadTools {
                 query.matches([$0.accountID, $0.name, $0.ownerEmail])
             }
             let items = found.filter { churned == nil || $0.churned == churned }.sorted { $0.accountID < $1.accountID }
-            return list(items, ["query": .string(call.arguments.requiredString("query"))])
+            return list(items, ["query": .string(call.arguments.requiredString("query"))], for: call)
         },
         ReadTool(name: "get_account", title: "Get account", scope: .readAccounts, toolset: "discovery",
                  summary: "One account in full: health with its six components, risk signals (heaviest first) with evidence, churn risk with drivers, key users, and its health on each scored day of the `days` up to as_of.",
@@ -74,7 +74,7 @@ extension ReadTools {
                 }
             }
             items.sort { $0.userID < $1.userID }
-            return list(items, ["query": .string(call.arguments.requiredString("query"))])
+            return list(items, ["query": .string(call.arguments.requiredString("query"))], for: call)
         },
         ReadTool(name: "get_user", title: "Get user", scope: .readUsers, toolset: "discovery",
                  summary: "One user: account, role, key-user flag, last login, and how many logins and active days in the 30 days up to as_of (get_login_activity gives them per day).",

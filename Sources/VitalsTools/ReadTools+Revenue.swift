@@ -40,11 +40,11 @@ extension ReadTools {
             let rows: [(summary: AccountSummary, candidate: UpsellCandidate)] = candidates.compactMap { candidate in
                 summaries[candidate.accountID].map { ($0, candidate) }
             }
-            let items = AccountFilters(call.arguments).apply(rows, \.summary) { rank[$0.candidate.accountID]! < rank[$1.candidate.accountID]! }.map {
-                $0.summary.row(["seat_use": $0.candidate.seatUse.map(JSONValue.double) ?? .null, "trend": .double($0.candidate.trend),
-                                "reasons": .array($0.candidate.reasons.map(JSONValue.string))])
-            }
-            return .object(["items": .array(items)])
+            let kept = AccountFilters(call.arguments).apply(rows, \.summary) { rank[$0.candidate.accountID]! < rank[$1.candidate.accountID]! }
+            return accountRows(kept.map {
+                ($0.summary, ["seat_use": $0.candidate.seatUse.map(JSONValue.double) ?? .null, "trend": .double($0.candidate.trend),
+                              "reasons": .array($0.candidate.reasons.map(JSONValue.string))])
+            }, for: call)
         },
     ]
 
@@ -69,7 +69,7 @@ extension ReadTools {
                              ts: CivilTime.formatTimestamp(seconds: $0.ts), score: $0.score,
                              category: $0.score >= 9 ? "promoter" : $0.score >= 7 ? "passive" : "detractor", comment: $0.comment)
             }
-            return list(items, ["days": .int(days)])
+            return list(items, ["days": .int(days)], for: call)
         },
     ]
 

@@ -25,7 +25,7 @@ extension ReadTools {
                                  "last_login": "string?", "days_since_login": "integer?"]) { context, call throws(ToolError) in
             let days = call.int("days")
             let items = context.analytics(call.asOf).inactiveUsers(agency: call.agency, account: try call.account(context), days: days)
-            return list(items, ["days": .int(days)])
+            return list(items, ["days": .int(days)], for: call)
         },
         ReadTool(name: "list_failed_payments", title: "Failed payments", scope: .readRevenue, toolset: "risk",
                  summary: "Failed payments in the last `days` days (default 30), newest first, each marked recovered when a later payment of the same invoice succeeded.",
@@ -34,7 +34,7 @@ extension ReadTools {
                                  "recovered": "boolean", "recovered_at": "string?"]) { context, call throws(ToolError) in
             let days = call.int("days")
             let items = context.analytics(call.asOf).failedPayments(agency: call.agency, account: try call.account(context), days: days)
-            return list(items, ["days": .int(days), "unrecovered": .int(items.filter { !$0.recovered }.count)])
+            return list(items, ["days": .int(days), "unrecovered": .int(items.filter { !$0.recovered }.count)], for: call)
         },
         ReadTool(name: "list_upcoming_renewals", title: "Upcoming renewals", scope: .readRevenue, toolset: "risk",
                  summary: "Paying accounts renewing in the `days` days from as_of on (default 30), soonest first, with MRR, health and churn risk. Sort and filter; churned accounts only when asked.",
@@ -47,10 +47,10 @@ extension ReadTools {
                 guard let summary = summaries[$0.accountID] else { return nil }
                 return (summary, $0.daysToRenewal)
             }
-            let items = AccountFilters(call.arguments).apply(renewals, \.summary) { a, b in
+            let rows = AccountFilters(call.arguments).apply(renewals, \.summary) { a, b in
                 a.days != b.days ? a.days < b.days : a.summary.accountID < b.summary.accountID
-            }.map { $0.summary.row(["days_to_renewal": .int($0.days)]) }
-            return .object(["items": .array(items), "days": .int(days)])
+            }
+            return accountRows(rows.map { ($0.summary, ["days_to_renewal": .int($0.days)]) }, ["days": .int(days)], for: call)
         },
     ]
 

@@ -30,8 +30,8 @@ public enum ReadTools {
         let arguments = try ToolArguments(json, parameters: tool.allParameters)
         let asOf = arguments.asOf() ?? context.defaultAsOf
         try context.checkAsOf(asOf)
-        let call = ToolCall(agency: agency, agencyID: agencyID, arguments: arguments, asOf: asOf)
         let page = tool.isList ? try arguments.page() : (0, 0)
+        let call = ToolCall(agency: agency, agencyID: agencyID, arguments: arguments, asOf: asOf, page: tool.isList ? page : nil)
 
         var source = "computed"
         var result: JSONValue?
@@ -53,7 +53,10 @@ public enum ReadTools {
         object["source"] = .string(source)
         if tool.isList, case let .array(items)? = object["items"] {
             let (offset, limit) = page
-            let start = min(offset, items.count), end = min(start + limit, items.count)
+            // A handler that encoded only the page says the whole list's total.
+            let paged = object.removeValue(forKey: pagedMarker) != nil
+            let total = paged ? (object["total"].flatMap { if case let .int(n) = $0 { n } else { nil } } ?? items.count) : items.count
+            let start = paged ? 0 : min(offset, items.count), end = paged ? items.count : min(start + limit, items.count)
             var pageItems = Array(items[start ..< end])
             if let fields = arguments.names("fields") {
                 pageItems = pageItems.map { item in
@@ -61,11 +64,12 @@ public enum ReadTools {
                     return .object(all.filter { fields.contains($0.key) })
                 }
             }
+            let next = min(offset, total) + pageItems.count
             object["items"] = .array(pageItems)
-            object["total"] = .int(items.count)
-            object["returned"] = .int(end - start)
-            object["has_more"] = .bool(end < items.count)
-            object["next_cursor"] = end < items.count ? .string(Cursor.make(offset: end)) : .null
+            object["total"] = .int(total)
+            object["returned"] = .int(pageItems.count)
+            object["has_more"] = .bool(next < total)
+            object["next_cursor"] = next < total ? .string(Cursor.make(offset: next)) : .null
         }
         guard let scopes else { return .object(object) }
         return ToolOutput.redact(.object(object), for: scopes)
@@ -79,10 +83,34 @@ public enum ReadTools {
         return try tool.handler(context, call)
     }
 
-    /// A list result: `items` plus extra top-level fields.
-    static func list(_ items: some Encodable, _ extra: [String: JSONValue] = [:]) -> JSONValue {
+    /// Marks a list result whose `items` are already the page asked for.
+    static let pagedMarker = "$paged"
+
+    /// A list result: `items` plus extra top-level fields. With a page to
+    /// answer, only that page's items are encoded (a list of thousands of
+    /// accounts costs its sort, not its JSON), and `total` says how many
+    /// there are; without (materializing), every item.
+    static func list<Item: Encodable>(_ items: [Item], _ extra: [String: JSONValue] = [:], for call: ToolCall) -> JSONValue {
+        let range = pageRange(items.count, call)
+        return listPage(JSONValue.encoding(Array(items[range])), total: items.count, extra, for: call)
+    }
+
+    /// The positions of the page a call asks for: all of them when materializing.
+    static func pageRange(_ count: Int, _ call: ToolCall) -> Range<Int> {
+        guard let (offset, limit) = call.page else { return 0 ..< count }
+        let start = min(offset, count)
+        return start ..< min(start + limit, count)
+    }
+
+    /// A list result whose `items` are the items of ``pageRange(_:_:)`` of
+    /// a list of `total`, already encoded.
+    static func listPage(_ items: JSONValue, total: Int, _ extra: [String: JSONValue] = [:], for call: ToolCall) -> JSONValue {
         var object = extra
-        object["items"] = JSONValue.encoding(items)
+        object["items"] = items
+        if call.page != nil {
+            object["total"] = .int(total)
+            object[pagedMarker] = true
+        }
         return .object(object)
     }
 }

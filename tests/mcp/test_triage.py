@@ -143,9 +143,11 @@ async def test_an_as_of_outside_the_data_is_refused_and_the_server_keeps_serving
         assert ok(await client.call_tool("get_agency_overview", {}))["data_through"] == through
 
 
-async def test_a_write_shows_in_the_next_read(connect, full_key, query):
-    target = next(a for a in query("list_tracked_accounts", limit=200)["items"] if a["priority"] != "high")
-    async with connect(full_key) as client:
+async def test_a_write_shows_in_the_next_read(connect, token, query):
+    # Its own key and the last account: the audit counts of test_writes.py stay its own.
+    key = token(scopes="read:accounts,read:revenue,write:metadata")
+    target = next(a for a in reversed(query("list_tracked_accounts", limit=200)["items"]) if a["priority"] != "high")
+    async with connect(key) as client:
         ok(await client.call_tool("set_account_priority", {"account_id": target["account_id"], "priority": "high"}))
         try:
             after = ok(await client.call_tool("list_tracked_accounts", {"limit": 200}))
