@@ -87,10 +87,14 @@ extension ToolContext {
 
     /// Every tracked account of the agency with its risk and its health
     /// change over the 7 days before `day`, by account key.
+    /// Built once per agency and day, then served from memory (sorting and
+    /// filtering a list of thousands of accounts costs a sort, not a rebuild).
     func summaries(agency: Int, asOf day: AsOf) -> [(AccountSummary, AccountRisk)] {
-        let changes = healthChanges(agency: agency, asOf: day)
-        return scored(agency: agency, asOf: day).risks.map {
-            (AccountSummary($0, dataset.accounts[$0.accountKey], healthChange: changes[$0.accountKey]), $0)
+        cachedSummaries(agency: agency, day: day) {
+            let changes = healthChanges(agency: agency, asOf: day)
+            return scored(agency: agency, asOf: day).risks.map {
+                (AccountSummary($0, dataset.accounts[$0.accountKey], healthChange: changes[$0.accountKey]), $0)
+            }
         }
     }
 }

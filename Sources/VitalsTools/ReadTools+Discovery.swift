@@ -46,7 +46,7 @@ extension ReadTools {
             }
             var object: [String: JSONValue] = [
                 "account": JSONValue.encoding(AccountSummary(risk, record,
-                                                             healthChange: context.healthChanges(agency: call.agency, asOf: call.asOf)[account])),
+                                                             healthChange: context.healthChange(of: account, agency: call.agency, asOf: call.asOf))),
                 "score": JSONValue.encoding(risk),
                 "seats": record.seats.map { .int($0) } ?? .null,
                 "key_users": JSONValue.encoding(context.index.usersOfAccount[account]

@@ -30,6 +30,7 @@ public final class ToolContext: @unchecked Sendable {
     private var scoredByDayAndAgency: [[Int]: ScoredAgency] = [:]
     private var materializedResults: [String: JSONValue] = [:]
     private var historyByAgency: [Int: [Int: DailyScores]] = [:]
+    private var summariesByDayAndAgency: [[Int]: [(AccountSummary, AccountRisk)]] = [:]
 
     /// Past days kept computed in memory (per agency); beyond, all but
     /// data_through are dropped, so a long-running server asked about many
@@ -65,6 +66,19 @@ public final class ToolContext: @unchecked Sendable {
         }
     }
 
+    /// An agency's account rows of a day, built by `make` once (see ``summaries(agency:asOf:)``).
+    func cachedSummaries(agency: Int, day: AsOf, _ make: () -> [(AccountSummary, AccountRisk)]) -> [(AccountSummary, AccountRisk)] {
+        if let cached = lock.withLock({ summariesByDayAndAgency[[day.day, agency]] }) { return cached }
+        let made = make()
+        lock.withLock {
+            if summariesByDayAndAgency.count >= Self.cachedDays * max(1, dataset.agencies.count) {
+                summariesByDayAndAgency = summariesByDayAndAgency.filter { $0.key[0] == defaultAsOf.day }
+            }
+            summariesByDayAndAgency[[day.day, agency]] = made
+        }
+        return made
+    }
+
     // MARK: - Health history
 
     /// The agency's scored days (compact), read from the store once.
@@ -81,6 +95,16 @@ public final class ToolContext: @unchecked Sendable {
     func dailyScores(agency: Int, day: AsOf) -> (scores: DailyScores, fromHistory: Bool) {
         if let kept = history(agency: agency)[day.day] { return (kept, true) }
         return (scored(agency: agency, asOf: day).daily(day: day.day, agency: agency), false)
+    }
+
+    /// One account's health change over the `days` days before `day`, from
+    /// the history where both days were scored (no agency-wide scoring).
+    func healthChange(of account: Int, agency: Int, asOf day: AsOf, days: Int = 7) -> Double? {
+        let baselineDay = AsOf(day: day.day - days)
+        guard baselineDay >= dataFrom else { return nil }
+        let now = dailyScores(agency: agency, day: day).scores, then = dailyScores(agency: agency, day: baselineDay).scores
+        guard let p = now.position(of: account), let q = then.position(of: account) else { return nil }
+        return ((now.health(at: p) - then.health(at: q)) * 10).rounded() / 10
     }
 
     /// Each tracked account's health change over the `days` days before
