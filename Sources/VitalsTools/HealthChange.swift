@@ -93,38 +93,40 @@ extension ReadTools {
         let baseline = AsOf(day: call.asOf.day - days)
         try context.checkAsOf(baseline, argument: "as_of − days")
         let (then, fromHistory) = context.dailyScores(agency: call.agency, day: baseline)
-        let weights = context.config.weights
-        let weightOf = [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]
-        var moved: [(summary: AccountSummary, change: Double, extra: [String: JSONValue])] = []
+        // Every account's change first; the components that moved only for the page's rows.
+        var moved: [(summary: AccountSummary, risk: AccountRisk, change: Double, position: Int)] = []
         for (summary, risk) in context.summaries(agency: call.agency, asOf: call.asOf) {
             guard let position = then.position(of: risk.accountKey) else { continue }
             let change = ((risk.health - then.health(at: position)) * 10).rounded() / 10
             guard change != 0, direction != .up || change > 0, direction != .down || change < 0 else { continue }
-            // Each component's share of the move, in health points (weight × change × 100), largest first.
-            var components: [(name: String, then: Double, now: Double, points: Double)] = []
-            for (j, component) in risk.components.named.enumerated() {
-                let before = then.component(j, at: position)
-                let points = ((component.value - before) * weightOf[j] * 1000).rounded() / 10
-                if points != 0 { components.append((component.name, before, (component.value * 10000).rounded() / 10000, points)) }
-            }
-            components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
             var withChange = summary
             withChange.healthChange = change
-            moved.append((withChange, change, [
-                "health_then": .double(then.health(at: position)),
-                "band_then": .string(then.band(at: position, context.config.bands).rawValue),
-                "components_moved": .array(components.map {
-                    ["component": .string($0.name), "then": .double($0.then), "now": .double($0.now), "points": .double($0.points)]
-                }),
-            ]))
+            moved.append((withChange, risk, change, position))
         }
         let rows = AccountFilters(call.arguments).apply(moved, \.summary) { a, b in
             let ka = direction == .both ? abs(a.change) : direction == .up ? a.change : -a.change
             let kb = direction == .both ? abs(b.change) : direction == .up ? b.change : -b.change
             return ka != kb ? ka > kb : a.summary.accountID < b.summary.accountID
         }
-        return accountRows(rows.map { ($0.summary, $0.extra) }, ["days": .int(days), "direction": .string(direction.rawValue),
-                                                                  "compared_to": .string(baseline.description),
-                                                                  "compared_from": .string(fromHistory ? "history" : "computed")], for: call)
+        let weights = context.config.weights
+        let weightOf = [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]
+        return accountRows(rows, ["days": .int(days), "direction": .string(direction.rawValue), "compared_to": .string(baseline.description),
+                                  "compared_from": .string(fromHistory ? "history" : "computed")], for: call) { row in
+            // Each component's share of the move, in health points (weight × change × 100), largest first.
+            var components: [(name: String, then: Double, now: Double, points: Double)] = []
+            for (j, component) in row.risk.components.named.enumerated() {
+                let before = then.component(j, at: row.position)
+                let points = ((component.value - before) * weightOf[j] * 1000).rounded() / 10
+                if points != 0 { components.append((component.name, before, (component.value * 10000).rounded() / 10000, points)) }
+            }
+            components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
+            return (row.summary, [
+                "health_then": .double(then.health(at: row.position)),
+                "band_then": .string(then.band(at: row.position, context.config.bands).rawValue),
+                "components_moved": .array(components.map {
+                    ["component": .string($0.name), "then": .double($0.then), "now": .double($0.now), "points": .double($0.points)]
+                }),
+            ])
+        }
     }
 }

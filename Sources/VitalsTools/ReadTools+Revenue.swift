@@ -41,10 +41,10 @@ extension ReadTools {
                 summaries[candidate.accountID].map { ($0, candidate) }
             }
             let kept = AccountFilters(call.arguments).apply(rows, \.summary) { rank[$0.candidate.accountID]! < rank[$1.candidate.accountID]! }
-            return accountRows(kept.map {
+            return accountRows(kept, for: call) {
                 ($0.summary, ["seat_use": $0.candidate.seatUse.map(JSONValue.double) ?? .null, "trend": .double($0.candidate.trend),
                               "reasons": .array($0.candidate.reasons.map(JSONValue.string))])
-            }, for: call)
+            }
         },
     ]
 

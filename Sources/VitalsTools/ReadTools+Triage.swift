@@ -50,7 +50,7 @@ extension ReadTools {
             let rows = AccountFilters(call.arguments).apply(renewals, \.summary) { a, b in
                 a.days != b.days ? a.days < b.days : a.summary.accountID < b.summary.accountID
             }
-            return accountRows(rows.map { ($0.summary, ["days_to_renewal": .int($0.days)]) }, ["days": .int(days)], for: call)
+            return accountRows(rows, ["days": .int(days)], for: call) { ($0.summary, ["days_to_renewal": .int($0.days)]) }
         },
     ]
 
