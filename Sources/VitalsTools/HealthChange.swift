@@ -24,65 +24,74 @@ struct AtRiskAccount: Encodable {
 /// earlier day from the health history, or compute it when it was never
 /// scored (`compared_from` says which).
 extension ReadTools {
-    typealias ScoredSummary = (summary: AccountSummary, risk: AccountRisk)
-
-    /// Highest churn risk first; ties: lower health, then account_id.
-    static func atRiskOrder(_ a: ScoredSummary, _ b: ScoredSummary) -> Bool {
-        if a.risk.churnRisk != b.risk.churnRisk { return a.risk.churnRisk > b.risk.churnRisk }
-        if a.risk.health != b.risk.health { return a.risk.health < b.risk.health }
-        return a.summary.accountID < b.summary.accountID
+    /// The at-risk order on positions of an agency's account rows: highest
+    /// churn risk first; ties: lower health, then account_id. Rows are read
+    /// in place (no copies inside the comparisons).
+    static func atRiskOrder(_ rows: [(AccountSummary, AccountRisk)]) -> (Int, Int) -> Bool {
+        { a, b in
+            let ra = rows[a].1.churnRisk, rb = rows[b].1.churnRisk
+            if ra != rb { return ra > rb }
+            let ha = rows[a].1.health, hb = rows[b].1.health
+            if ha != hb { return ha < hb }
+            return rows[a].0.accountID < rows[b].0.accountID
+        }
     }
 
     static func atRisk(_ context: ToolContext, _ call: ToolCall) throws(ToolError) -> JSONValue {
         let filters = AccountFilters(call.arguments)
-        let summaries: [ScoredSummary] = context.summaries(agency: call.agency, asOf: call.asOf).map { ($0.0, $0.1) }
-        let listed = filters.apply(summaries, \.summary, ownOrder: atRiskOrder)
+        let rows = context.summaries(agency: call.agency, asOf: call.asOf)
+        let order = atRiskOrder(rows)
+        let listed = filters.apply(Array(rows.indices), { rows[$0].0 }, ownOrder: order)
         let bands: JSONValue = .array(HealthBand.allCases.filter((filters.bands ?? []).contains).map { .string($0.rawValue) })
+        func item(_ i: Int, _ comparison: AtRiskAccount.Comparison? = nil) -> AtRiskAccount {
+            AtRiskAccount(account: rows[i].0, signals: rows[i].1.signals, drivers: rows[i].1.drivers, comparison: comparison)
+        }
         guard let compareTo = call.arguments.date("compare_to") else {
-            return list(listed.map { AtRiskAccount(account: $0.summary, signals: $0.risk.signals, drivers: $0.risk.drivers) },
-                        ["bands": bands], for: call)
+            let page = listed[pageRange(listed.count, call)].map { item($0) }
+            return listPage(JSONValue.encoding(page), total: listed.count, ["bands": bands], for: call)
         }
         guard compareTo < call.asOf else {
             throw .invalid("compare_to", "must be before as_of (\(call.asOf)), got \(compareTo)", example: "2026-10-20")
         }
         try context.checkAsOf(compareTo, argument: "compare_to")
         let (then, fromHistory) = context.dailyScores(agency: call.agency, day: compareTo)
-        let listedThen = listedOn(then, summaries, filters, bands: context.config.bands)
-        let listedNow = Set(listed.map(\.risk.accountKey))
-        var items: [AtRiskAccount] = []
+        let listedThen = listedOn(then, rows, filters, bands: context.config.bands)
+        let listedNow = Set(listed)
+        var compared: [(index: Int, comparison: AtRiskAccount.Comparison)] = []
         var counts: [String: Int] = ["entered": 0, "still_there": 0, "left_recovered": 0, "left_churned": 0]
-        for (summary, risk) in summaries.sorted(by: atRiskOrder) {
-            let wasListed = listedThen[risk.accountKey]
+        for i in rows.indices.sorted(by: order) {
+            let wasListed = listedThen[i]
             let status: String
-            switch (listedNow.contains(risk.accountKey), wasListed != nil) {
+            switch (listedNow.contains(i), wasListed != nil) {
             case (true, true): status = "still_there"
             case (true, false): status = "entered"
-            case (false, true): status = risk.churned ? "left_churned" : "left_recovered"
+            case (false, true): status = rows[i].1.churned ? "left_churned" : "left_recovered"
             case (false, false): continue
             }
             counts[status, default: 0] += 1
-            items.append(AtRiskAccount(account: summary, signals: risk.signals, drivers: risk.drivers,
-                                       comparison: .init(status: status, bandThen: wasListed?.bandThen, churnRiskThen: wasListed?.churnRiskThen)))
+            compared.append((i, .init(status: status, bandThen: wasListed?.bandThen, churnRiskThen: wasListed?.churnRiskThen)))
         }
-        return list(items, ["bands": bands, "compare_to": .string(compareTo.description),
-                            "compared_from": .string(fromHistory ? "history" : "computed"),
-                            "comparison": .object(counts.mapValues(JSONValue.int))], for: call)
+        let page = compared[pageRange(compared.count, call)].map { item($0.index, $0.comparison) }
+        return listPage(JSONValue.encoding(page), total: compared.count,
+                        ["bands": bands, "compare_to": .string(compareTo.description),
+                         "compared_from": .string(fromHistory ? "history" : "computed"),
+                         "comparison": .object(counts.mapValues(JSONValue.int))], for: call)
     }
 
-    /// The accounts on the at-risk list of an earlier day: paying that day,
-    /// in the bands by that day's health; the other filters (owner, plan,
-    /// priority, MRR range) are today's.
-    static func listedOn(_ then: DailyScores, _ summaries: [ScoredSummary], _ filters: AccountFilters,
+    /// The rows (by position) on the at-risk list of an earlier day: paying
+    /// that day, in the bands by that day's health; the other filters
+    /// (owner, plan, priority, MRR range) are today's.
+    static func listedOn(_ then: DailyScores, _ rows: [(AccountSummary, AccountRisk)], _ filters: AccountFilters,
                          bands: ScoringConfig.Bands) -> [Int: AtRiskAccount.Comparison] {
         var others = filters
         others.bands = nil
         others.churned = nil
         var listed: [Int: AtRiskAccount.Comparison] = [:]
-        for (summary, risk) in summaries {
-            guard let position = then.position(of: risk.accountKey), !then.churned(at: position) else { continue }
+        for i in rows.indices {
+            guard let position = then.position(of: rows[i].1.accountKey), !then.churned(at: position) else { continue }
             let band = then.band(at: position, bands)
-            guard filters.bands?.contains(band) ?? true, others.keeps(summary) else { continue }
-            listed[risk.accountKey] = .init(status: "", bandThen: band, churnRiskThen: then.churnRisk(at: position))
+            guard filters.bands?.contains(band) ?? true, others.keeps(rows[i].0) else { continue }
+            listed[i] = .init(status: "", bandThen: band, churnRiskThen: then.churnRisk(at: position))
         }
         return listed
     }
@@ -94,19 +103,24 @@ extension ReadTools {
         try context.checkAsOf(baseline, argument: "as_of − days")
         let (then, fromHistory) = context.dailyScores(agency: call.agency, day: baseline)
         // Every account's change first; the components that moved only for the page's rows.
-        var moved: [(summary: AccountSummary, risk: AccountRisk, change: Double, position: Int)] = []
-        for (summary, risk) in context.summaries(agency: call.agency, asOf: call.asOf) {
-            guard let position = then.position(of: risk.accountKey) else { continue }
-            let change = ((risk.health - then.health(at: position)) * 10).rounded() / 10
+        let all = context.summaries(agency: call.agency, asOf: call.asOf)
+        var moved: [(index: Int, change: Double, position: Int)] = []
+        for i in all.indices {
+            guard let position = then.position(of: all[i].1.accountKey) else { continue }
+            let change = ((all[i].1.health - then.health(at: position)) * 10).rounded() / 10
             guard change != 0, direction != .up || change > 0, direction != .down || change < 0 else { continue }
-            var withChange = summary
-            withChange.healthChange = change
-            moved.append((withChange, risk, change, position))
+            moved.append((i, change, position))
         }
-        let rows = AccountFilters(call.arguments).apply(moved, \.summary) { a, b in
+        // The change over `days` is what a mover's row says, and what sort_by health_change sorts.
+        func summary(_ row: (index: Int, change: Double, position: Int)) -> AccountSummary {
+            var withChange = all[row.index].0
+            withChange.healthChange = row.change
+            return withChange
+        }
+        let rows = AccountFilters(call.arguments).apply(moved, summary) { a, b in
             let ka = direction == .both ? abs(a.change) : direction == .up ? a.change : -a.change
             let kb = direction == .both ? abs(b.change) : direction == .up ? b.change : -b.change
-            return ka != kb ? ka > kb : a.summary.accountID < b.summary.accountID
+            return ka != kb ? ka > kb : all[a.index].0.accountID < all[b.index].0.accountID
         }
         let weights = context.config.weights
         let weightOf = [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]
@@ -114,13 +128,13 @@ extension ReadTools {
                                   "compared_from": .string(fromHistory ? "history" : "computed")], for: call) { row in
             // Each component's share of the move, in health points (weight × change × 100), largest first.
             var components: [(name: String, then: Double, now: Double, points: Double)] = []
-            for (j, component) in row.risk.components.named.enumerated() {
+            for (j, component) in all[row.index].1.components.named.enumerated() {
                 let before = then.component(j, at: row.position)
                 let points = ((component.value - before) * weightOf[j] * 1000).rounded() / 10
                 if points != 0 { components.append((component.name, before, (component.value * 10000).rounded() / 10000, points)) }
             }
             components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
-            return (row.summary, [
+            return (summary(row), [
                 "health_then": .double(then.health(at: row.position)),
                 "band_then": .string(then.band(at: row.position, context.config.bands).rawValue),
                 "components_moved": .array(components.map {
