@@ -25,15 +25,14 @@ struct AtRiskAccount: Encodable {
 /// scored (`compared_from` says which).
 extension ReadTools {
     /// The at-risk order on positions of an agency's account rows: highest
-    /// churn risk first; ties: lower health, then account_id. Rows are read
-    /// in place (no copies inside the comparisons).
+    /// churn risk first; ties: lower health, then account_id. The keys are
+    /// read once into plain arrays, so comparisons copy no rows.
     static func atRiskOrder(_ rows: [(AccountSummary, AccountRisk)]) -> (Int, Int) -> Bool {
-        { a, b in
-            let ra = rows[a].1.churnRisk, rb = rows[b].1.churnRisk
-            if ra != rb { return ra > rb }
-            let ha = rows[a].1.health, hb = rows[b].1.health
-            if ha != hb { return ha < hb }
-            return rows[a].0.accountID < rows[b].0.accountID
+        let risk = rows.map { $0.1.churnRisk }, health = rows.map { $0.1.health }, ids = rows.map { $0.0.accountID }
+        return { a, b in
+            if risk[a] != risk[b] { return risk[a] > risk[b] }
+            if health[a] != health[b] { return health[a] < health[b] }
+            return ids[a] < ids[b]
         }
     }
 
