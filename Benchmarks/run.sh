@@ -2,6 +2,7 @@
 # The one benchmark command (issue 5): on this machine, at one scale,
 #   1. Vitals against DuckDB (PyPI) on the same CSVs: ingest vs load, score vs
 #      the same metrics in SQL (Benchmarks/sql/); fails on any disagreement;
+#   1b. the health history: nightly score, a 90-day backfill, store growth per day;
 #   2. the ordo-one kernels in GB/s beside the memory bandwidth of the same run;
 #   3. the MCP load test: 64 clients against `vitals serve --http` (wrk), paced and back to back, in both MCP generations.
 #   Benchmarks/run.sh [--scale 1m|10m|50m] [--runs N] [--load-seconds S]
@@ -26,6 +27,9 @@ BIN=$(swift build -c release --show-bin-path)
 
 echo "== Vitals vs DuckDB, $SCALE =="
 python3 Benchmarks/side_by_side.py --bin "$BIN" --scale "$SCALE" --runs "$RUNS"
+
+echo; echo "== Health history, $SCALE =="
+python3 Benchmarks/history_bench.py --bin "$BIN" --data "Benchmarks/out/data-$EVENTS" --days 90 --runs "$RUNS" --keep Benchmarks/out/history
 
 echo; echo "== Kernels (ordo-one/benchmark) =="
 (cd Benchmarks && swift package --disable-sandbox benchmark --target ColumnarKernels --no-progress --format markdown) \
