@@ -66,6 +66,10 @@ struct ResultRows {
         case let .double(d): return roundDoubles ? String((d * 10000).rounded() / 10000) : JSONValue.double(d).text()
         case let .array(items):
             return items.map { item in
+                // A moved component reads as its name and points ("activity -30.0").
+                if case let .string(name)? = item["component"], let points = item["points"] {
+                    return name + " " + text(points, roundDoubles: roundDoubles)
+                }
                 for key in ["signal", "name", "feature"] { if case let .string(name)? = item[key] { return name } }
                 return text(item, roundDoubles: roundDoubles)
             }.joined(separator: ";")

@@ -40,9 +40,13 @@ enum TableRenderer {
     }
 
     /// The header line and one line per row, columns two spaces apart.
+    /// Columns empty in every row (a comparison not asked for, no one churned) are left out.
     static func table(_ result: ResultRows) -> [String] {
-        let columns = result.columns
-        let cells = result.rows.map { row in columns.map { column in row[column].map { cell($0, column: column) } ?? "" } }
+        let all = result.columns
+        let allCells = result.rows.map { row in all.map { column in row[column].map { cell($0, column: column) } ?? "" } }
+        let kept = all.indices.filter { c in allCells.isEmpty || allCells.contains { !$0[c].isEmpty } }
+        let columns = kept.map { all[$0] }
+        let cells = allCells.map { row in kept.map { row[$0] } }
         let widths = columns.indices.map { c in
             let widest = ([heading(columns[c]).count] + cells.map { $0[c].count }).max()!
             return ResultRows.isIdentifier(columns[c]) ? widest : min(maxWidth, widest)
