@@ -157,7 +157,8 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsAnalyticsTests",
-            dependencies: ["VitalsJSON", "VitalsAnalytics", "VitalsTools", "VitalsStore", "VitalsColumnar", "DataGenKit"],
+            dependencies: ["VitalsJSON", "VitalsAnalytics", "VitalsTools", "VitalsStore", "VitalsColumnar", "DataGenKit",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -39,15 +39,20 @@ public struct MaterializedDay: Sendable {
     public var agencyResults: [(agencyKey: Int, tool: String, json: String)]
     /// The day's compact scores, one per agency: the health history.
     public var history: [DailyScores]
+    /// The signal names in the order of ``DailyScores/signalBits`` (bit i =
+    /// name i): how a day scored before the history existed is converted.
+    public var signalOrder: [String]
 
     public init(asOfDay: Int, configJSON: String, modelJSON: String, scores: [MaterializedScore],
-                agencyResults: [(agencyKey: Int, tool: String, json: String)], history: [DailyScores] = []) {
+                agencyResults: [(agencyKey: Int, tool: String, json: String)], history: [DailyScores] = [],
+                signalOrder: [String] = []) {
         self.asOfDay = asOfDay
         self.configJSON = configJSON
         self.modelJSON = modelJSON
         self.scores = scores
         self.agencyResults = agencyResults
         self.history = history
+        self.signalOrder = signalOrder
     }
 }
 
@@ -107,10 +112,44 @@ extension Store {
                     try insertResult.execute(arguments: [day.asOfDay, result.agencyKey, result.tool, result.json])
                 }
             }
-            // Older days keep their history and run, not their detail.
+            // Older days keep their history and run, not their detail. A day
+            // scored before the health history existed becomes history first.
+            try Self.keepLegacyDaysAsHistory(before: newest, signalOrder: days.first?.signalOrder ?? [], db)
             try db.execute(sql: "DELETE FROM account_scores WHERE as_of_day < ?", arguments: [newest])
             try db.execute(sql: "DELETE FROM agency_results WHERE as_of_day < ?", arguments: [newest])
             try db.execute(sql: "UPDATE score_runs SET detailed = 0 WHERE as_of_day < ?", arguments: [newest])
+        }
+    }
+
+    /// Builds the compact history of every day before `newest` that has
+    /// detail rows but no history (a store scored before `health_history`
+    /// existed), from those rows, so that pruning their detail loses no
+    /// day of anyone's health trend.
+    static func keepLegacyDaysAsHistory(before newest: Int, signalOrder: [String], _ db: Database) throws {
+        let legacy = try Int.fetchAll(db, sql: """
+            SELECT DISTINCT as_of_day FROM account_scores
+            WHERE as_of_day < ? AND as_of_day NOT IN (SELECT as_of_day FROM health_history)
+            """, arguments: [newest])
+        let bit = Dictionary(signalOrder.enumerated().map { ($1, UInt8(1) << UInt8($0)) }, uniquingKeysWith: { first, _ in first })
+        let insert = try db.makeStatement(sql: "INSERT INTO health_history (as_of_day, agency_key, scores) VALUES (?, ?, ?)")
+        for day in legacy {
+            var byAgency: [Int: DailyScores] = [:]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT account_key, agency_key, health, activity, recency, breadth, trend, payments, sentiment, churn_risk, signals,
+                       COALESCE(json_extract(detail_json, '$.mrr_cents'), 0)
+                FROM account_scores WHERE as_of_day = ? ORDER BY agency_key, account_key
+                """, arguments: [day])
+            for row in rows {
+                let agency: Int = row[1]
+                let signals: String = row[10]
+                let bits = signals.split(separator: ";").reduce(UInt8(0)) { $0 | (bit[String($1)] ?? 0) }
+                byAgency[agency, default: DailyScores(day: day, agencyKey: agency)].append(
+                    accountKey: row[0], health: row[2], components: [row[3], row[4], row[5], row[6], row[7], row[8]],
+                    churnRisk: row[9], signalBits: bits, mrrCents: row[11])
+            }
+            for (agency, scores) in byAgency {
+                try insert.execute(arguments: [day, agency, Data(try scores.encoded())])
+            }
         }
     }
 

@@ -57,7 +57,8 @@ public struct Scorer {
         return MaterializedDay(asOfDay: day.day,
                                configJSON: String(decoding: try! encoder.encode(context.config), as: UTF8.self),
                                modelJSON: String(decoding: try! encoder.encode(model), as: UTF8.self),
-                               scores: scores, agencyResults: results, history: history)
+                               scores: scores, agencyResults: results, history: history,
+                               signalOrder: RiskSignal.allCases.map(\.rawValue))
     }
 
     /// The scores CSV header: exactly these columns.

@@ -1,9 +1,10 @@
 import Foundation
+import GRDB
 import Testing
 import VitalsAnalytics
 import VitalsColumnar
 import VitalsJSON
-import VitalsStore
+@testable import VitalsStore
 @testable import VitalsTools
 
 /// Issue 12 on ``TriageFixture``: every value below is computed by hand in
@@ -88,6 +89,26 @@ import VitalsStore
         let account = try Self.call("get_account", ["account_id": "acc_drop"], context)
         #expect(account["health_trend"]?.arrayValue?.map { [$0["as_of"], $0["health"]] } == [["2026-11-13", 94.5], ["2026-11-20", 61.0]])
         #expect(account["account"]?["health_change"] == -33.5)
+    }
+
+    @Test func daysScoredBeforeTheHistoryExistedBecomeHistory() throws {
+        // What an older binary left: day D with its full detail and no history row.
+        let store = try Store.open(at: TriageFixture.store())
+        let context = try ToolContext(store: store, useMaterialized: false)
+        let scorer = Scorer(context: context)
+        let d = AsOf(day: TriageFixture.t - 7)
+        try store.writeScores([try scorer.score(d)])
+        try store.write { db in try db.execute(sql: "DELETE FROM health_history") }
+        #expect(try store.healthHistorySize().rows == 0)
+        // Scoring T prunes D's detail; D is kept as history first, exactly as it was scored.
+        try store.writeScores([try scorer.score(AsOf(day: TriageFixture.t))])
+        #expect(try store.healthHistorySize().rows == 2)
+        let converted = try #require(try store.healthHistory(agencyKey: 0).first { $0.day == d.day })
+        #expect(converted == context.scored(agency: 0, asOf: d).daily(day: d.day, agency: 0))
+        #expect(try store.materializedScores(asOfDay: d.day).isEmpty)
+        let down = try Self.call("list_health_movers", ["direction": "down"], try ToolContext(store: store))
+        #expect(down["compared_from"] == "history")
+        #expect(Self.items(down).first?["health_then"] == 94.5)
     }
 
     @Test func listsSortAndFilter() throws {
