@@ -38,7 +38,9 @@ extension ReadTools {
             let analytics = context.analytics(call.asOf)
             var trend: [JSONValue] = []
             let trendFrom = call.asOf.day - call.int("days") + 1
-            for (day, scores) in context.history(agency: call.agency).sorted(by: { $0.key < $1.key }) where day <= call.asOf.day && day >= trendFrom {
+            let history = context.history(agency: call.agency)
+            for day in trendFrom ... call.asOf.day {
+                guard let scores = history[day] else { continue }
                 guard let position = scores.position(of: account) else { continue }
                 trend.append(["as_of": .string(CivilTime.formatDate(days: day)), "health": .double(scores.health(at: position)),
                               "band": .string(scores.band(at: position, context.config.bands).rawValue),

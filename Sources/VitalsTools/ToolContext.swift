@@ -30,6 +30,8 @@ public final class ToolContext: @unchecked Sendable {
     private var scoredByDayAndAgency: [[Int]: ScoredAgency] = [:]
     private var materializedResults: [String: JSONValue] = [:]
     private var historyByAgency: [Int: [Int: DailyScores]] = [:]
+    /// Days not in the history, computed once from the columns.
+    private var computedDays: [[Int]: DailyScores] = [:]
     private var summariesByDayAndAgency: [[Int]: [(AccountSummary, AccountRisk)]] = [:]
 
     /// Past days kept computed in memory (per agency); beyond, all but
@@ -94,7 +96,15 @@ public final class ToolContext: @unchecked Sendable {
     /// history has the day, else computed from the columns now.
     func dailyScores(agency: Int, day: AsOf) -> (scores: DailyScores, fromHistory: Bool) {
         if let kept = history(agency: agency)[day.day] { return (kept, true) }
-        return (scored(agency: agency, asOf: day).daily(day: day.day, agency: agency), false)
+        if let made = lock.withLock({ computedDays[[day.day, agency]] }) { return (made, false) }
+        let made = scored(agency: agency, asOf: day).daily(day: day.day, agency: agency)
+        lock.withLock {
+            if computedDays.count >= Self.cachedDays * max(1, dataset.agencies.count) {
+                computedDays = computedDays.filter { $0.key[0] == defaultAsOf.day }
+            }
+            computedDays[[day.day, agency]] = made
+        }
+        return (made, false)
     }
 
     /// One account's health change over the `days` days before `day`, from
