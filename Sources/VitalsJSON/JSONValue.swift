@@ -160,6 +160,24 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// The text of a string value; nil for any other kind.
+    public var stringValue: String? {
+        switch self {
+        case let .string(text): text
+        case let .encoded(text): text.value.stringValue
+        default: nil
+        }
+    }
+
+    /// The items of an array value; nil for any other kind.
+    public var arrayValue: [JSONValue]? {
+        switch self {
+        case let .array(items): items
+        case let .encoded(text): text.value.arrayValue
+        default: nil
+        }
+    }
+
     /// The same value as JSON text written once (see ``encoded(_:)``).
     public var encodedOnce: JSONText {
         if case let .encoded(text) = self { return text }

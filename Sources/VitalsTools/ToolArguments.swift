@@ -41,10 +41,7 @@ public struct ToolArguments: Sendable {
     /// The value given, else the declared default.
     func value(_ name: String) -> JSONValue? { values[name] ?? declared(name).defaultValue }
 
-    public func string(_ name: String) -> String? {
-        if case let .string(text)? = value(name) { return text }
-        return nil
-    }
+    public func string(_ name: String) -> String? { value(name)?.stringValue }
 
     /// A required string (present: the declaration made it so).
     public func requiredString(_ name: String) -> String { string(name) ?? "" }
@@ -81,10 +78,7 @@ public struct ToolArguments: Sendable {
     public func date(_ name: String) -> AsOf? { string(name).flatMap(AsOf.init) }
 
     /// A list of names (`fields`), or nil.
-    public func names(_ name: String) -> [String]? {
-        guard case let .array(items)? = value(name) else { return nil }
-        return items.compactMap { if case let .string(text) = $0 { text } else { nil } }
-    }
+    public func names(_ name: String) -> [String]? { value(name)?.arrayValue?.compactMap(\.stringValue) }
 
     /// The page: `limit` (1–200, the tool's default) and the opaque `cursor` of a previous page.
     public func page() throws(ToolError) -> (offset: Int, limit: Int) {

@@ -23,10 +23,7 @@ import VitalsJSON
         try ReadTools.call(tool, agencyID: "ag_1", arguments: arguments, context: context)
     }
 
-    static func items(_ result: JSONValue) -> [JSONValue] {
-        if case let .array(items)? = result["items"] { return items }
-        return []
-    }
+    static func items(_ result: JSONValue) -> [JSONValue] { result["items"]?.arrayValue ?? [] }
 
     static func ids(_ result: JSONValue) -> [String] {
         items(result).map { ($0["account_id"] ?? $0["account"]?["account_id"])?.stringValue ?? "?" }
@@ -211,17 +208,5 @@ import VitalsJSON
         try store.writeScores([try Scorer(context: try ToolContext(store: store, useMaterialized: false)).score(AsOf(day: TriageFixture.t))])
         let rescored = try ToolContext(store: store)
         #expect(try Self.call("list_tracked_accounts", [:], rescored)["source"] == "materialized")
-    }
-}
-
-extension JSONValue {
-    var stringValue: String? {
-        if case let .string(text) = self { return text }
-        return nil
-    }
-
-    var arrayValue: [JSONValue]? {
-        if case let .array(items) = self { return items }
-        return nil
     }
 }

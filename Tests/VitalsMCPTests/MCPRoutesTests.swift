@@ -168,10 +168,3 @@ import VitalsTools
         }
     }
 }
-
-extension JSONValue {
-    var stringValue: String? {
-        if case let .string(text) = self { return text }
-        return nil
-    }
-}
