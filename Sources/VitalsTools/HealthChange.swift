@@ -106,7 +106,7 @@ extension ReadTools {
         var moved: [(index: Int, change: Double, position: Int)] = []
         for i in all.indices {
             guard let position = then.position(of: all[i].1.accountKey) else { continue }
-            let change = ((all[i].1.health - then.health(at: position)) * 10).rounded() / 10
+            let change = ToolContext.healthChange(all[i].1.health, from: then.health(at: position))
             guard change != 0, direction != .up || change > 0, direction != .down || change < 0 else { continue }
             moved.append((i, change, position))
         }

@@ -107,27 +107,35 @@ public final class ToolContext: @unchecked Sendable {
         return (made, false)
     }
 
+    /// Health now minus health then, to one decimal: the one definition of
+    /// a health change (rows, get_account, the movers).
+    static func healthChange(_ now: Double, from then: Double) -> Double { ((now - then) * 10).rounded() / 10 }
+
+    /// The scores `days` days before `day`, or nil when that day precedes the data.
+    func baseline(agency: Int, asOf day: AsOf, days: Int) -> DailyScores? {
+        let baselineDay = AsOf(day: day.day - days)
+        guard baselineDay >= dataFrom else { return nil }
+        return dailyScores(agency: agency, day: baselineDay).scores
+    }
+
     /// One account's health change over the `days` days before `day`, from
     /// the history where both days were scored (no agency-wide scoring).
     func healthChange(of account: Int, agency: Int, asOf day: AsOf, days: Int = 7) -> Double? {
-        let baselineDay = AsOf(day: day.day - days)
-        guard baselineDay >= dataFrom else { return nil }
-        let now = dailyScores(agency: agency, day: day).scores, then = dailyScores(agency: agency, day: baselineDay).scores
+        guard let then = baseline(agency: agency, asOf: day, days: days) else { return nil }
+        let now = dailyScores(agency: agency, day: day).scores
         guard let p = now.position(of: account), let q = then.position(of: account) else { return nil }
-        return ((now.health(at: p) - then.health(at: q)) * 10).rounded() / 10
+        return Self.healthChange(now.health(at: p), from: then.health(at: q))
     }
 
     /// Each tracked account's health change over the `days` days before
     /// `day` (health on `day` minus health on `day − days`), by account key;
     /// empty when `day − days` precedes the data.
     func healthChanges(agency: Int, asOf day: AsOf, days: Int = 7) -> [Int: Double] {
-        let baselineDay = AsOf(day: day.day - days)
-        guard baselineDay >= dataFrom else { return [:] }
-        let then = dailyScores(agency: agency, day: baselineDay).scores
+        guard let then = baseline(agency: agency, asOf: day, days: days) else { return [:] }
         var changes: [Int: Double] = [:]
         for risk in scored(agency: agency, asOf: day).risks {
             guard let position = then.position(of: risk.accountKey) else { continue }
-            changes[risk.accountKey] = ((risk.health - then.health(at: position)) * 10).rounded() / 10
+            changes[risk.accountKey] = Self.healthChange(risk.health, from: then.health(at: position))
         }
         return changes
     }
