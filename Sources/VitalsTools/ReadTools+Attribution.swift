@@ -26,21 +26,6 @@ struct RevenueMovementItem: Encodable {
     var before: Before?
 }
 
-extension ToolParameter {
-    /// `months`: calendar months counted back from as_of's month.
-    static func months(default fallback: Int, max: Int = 12) -> ToolParameter {
-        ToolParameter(name: "months", kind: .integer(1...max),
-                      description: "Calendar months back from as_of's month (included, up to as_of), e.g. \(fallback).",
-                      example: "\(fallback)", defaultValue: .int(fallback))
-    }
-
-    /// `movement`: one kind of MRR movement.
-    static let movement = ToolParameter(
-        name: "movement", kind: .choice(MRRMovement.allCases.map(\.rawValue)),
-        description: "Only this movement, e.g. \"churn\".",
-        example: "churn")
-}
-
 extension ReadTools {
     /// Days between a change and the score it is shown with.
     static let daysBeforeChange = 30

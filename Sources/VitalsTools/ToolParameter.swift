@@ -137,6 +137,19 @@ extension ToolParameter {
                       example: "\(fallback)", defaultValue: .int(fallback))
     }
 
+    /// `months`: calendar months counted back from as_of's month.
+    public static func months(default fallback: Int, max: Int = 12) -> ToolParameter {
+        ToolParameter(name: "months", kind: .integer(1...max),
+                      description: "Calendar months back from as_of's month (included, up to as_of), e.g. \(fallback).",
+                      example: "\(fallback)", defaultValue: .int(fallback))
+    }
+
+    /// `movement`: one kind of MRR movement.
+    public static let movement = ToolParameter(
+        name: "movement", kind: .choice(MRRMovement.allCases.map(\.rawValue)),
+        description: "Only this movement, e.g. \"churn\".",
+        example: "churn")
+
     public static let window = ToolParameter(
         name: "window", kind: .integer(1...183),
         description: "Days per window: the last `window` days vs the `window` before, e.g. 7.",
