@@ -93,9 +93,11 @@ public enum ToolOutput {
     /// An object whose fields are all present (absent values are explicit
     /// nulls) except those of another scope than `owner`'s, which a credential
     /// without that scope does not get.
-    static func objectSchema(_ fields: [String: String], owner: Scope) -> JSONValue {
+    /// - Parameter requiring: false for list items, which `fields` may narrow.
+    static func objectSchema(_ fields: [String: String], owner: Scope, requiring: Bool = true) -> JSONValue {
         var properties: [String: JSONValue] = [:]
         for (name, type) in fields { properties[name] = fieldSchema(type, owner: owner, name: name) }
+        guard requiring else { return ["type": "object", "properties": .object(properties)] }
         let required = fields.keys.filter { fieldScopes[$0].map { $0 == owner } ?? true }.sorted()
         return ["type": "object", "properties": .object(properties), "required": .array(required.map(JSONValue.string))]
     }
@@ -113,8 +115,7 @@ public enum ToolOutput {
         var required: [String] = ["agency_id", "as_of", "data_through", "source"]
         if tool.isList {
             // Items list every field, but require none: `fields` may narrow them.
-            var itemSchema = tool.items.map { objectSchema($0, owner: tool.scope) } ?? ["type": "object"]
-            if case var .object(schema) = itemSchema { schema["required"] = nil; itemSchema = .object(schema) }
+            let itemSchema = tool.items.map { objectSchema($0, owner: tool.scope, requiring: false) } ?? ["type": "object"]
             properties["items"] = ["type": "array", "items": itemSchema]
             properties["total"] = ["type": "integer"]
             properties["returned"] = ["type": "integer"]
