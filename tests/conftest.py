@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from cli import querier
+from stores import generated_store
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,15 +29,8 @@ def vitals():
 @pytest.fixture(scope="session")
 def store(vitals, tmp_path_factory):
     """2 agencies × 40 accounts, 160 days, ingested and scored as of 2026-11-20."""
-    work = tmp_path_factory.mktemp("mcp")
-    data, db = str(work / "data"), str(work / "mcp.db")
-    data_gen = os.path.join(os.path.dirname(vitals), "data-gen")
-    subprocess.run([data_gen, "--agencies", "2", "--accounts-per-agency", "40", "--users-per-account", "6",
-                    "--days", "160", "--events", "80000", "--seed", "5", "--as-of", "2026-11-20", "--out", data],
-                   check=True, capture_output=True)
-    subprocess.run([vitals, "ingest", data, "--store", db], check=True, capture_output=True)
-    subprocess.run([vitals, "score", "--store", db], check=True, capture_output=True)
-    return db
+    return generated_store(vitals, tmp_path_factory.mktemp("mcp"), "mcp",
+                           agencies=2, accounts=40, users=6, days=160, events=80000, seed=5)
 
 
 @pytest.fixture(scope="session")

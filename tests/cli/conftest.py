@@ -5,6 +5,7 @@ import os
 import subprocess
 
 import pytest
+from stores import generated_store
 
 
 # A comment CSV has to quote: a comma, quotes and a line break (CSV-quoted itself).
@@ -15,17 +16,11 @@ TRICKY_FEEDBACK = '2026-11-19T09:00:00Z,acc_00001,usr_000001,3,"' + TRICKY_COMME
 @pytest.fixture(scope="session")
 def cli_store(vitals, tmp_path_factory):
     """2 agencies × 230 accounts × 2 users, 60 days, one tricky comment, scored as of 2026-11-20."""
-    work = tmp_path_factory.mktemp("cli")
-    data, db = str(work / "data"), str(work / "cli.db")
-    data_gen = os.path.join(os.path.dirname(vitals), "data-gen")
-    subprocess.run([data_gen, "--agencies", "2", "--accounts-per-agency", "230", "--users-per-account", "2",
-                    "--days", "60", "--events", "30000", "--seed", "3", "--as-of", "2026-11-20", "--out", data],
-                   check=True, capture_output=True)
-    with open(os.path.join(data, "feedback.csv"), "a", newline="") as feedback:
-        feedback.write(TRICKY_FEEDBACK)
-    subprocess.run([vitals, "ingest", data, "--store", db], check=True, capture_output=True)
-    subprocess.run([vitals, "score", "--store", db], check=True, capture_output=True)
-    return db
+    def add_tricky_comment(data):
+        with open(os.path.join(data, "feedback.csv"), "a", newline="") as feedback:
+            feedback.write(TRICKY_FEEDBACK)
+    return generated_store(vitals, tmp_path_factory.mktemp("cli"), "cli", agencies=2, accounts=230, users=2, days=60,
+                           events=30000, seed=3, before_ingest=add_tricky_comment)
 
 
 @pytest.fixture(scope="session")
