@@ -178,6 +178,15 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// The fields of an object, or nil.
+    public var objectValue: [String: JSONValue]? {
+        switch self {
+        case let .object(fields): fields
+        case let .encoded(text): text.value.objectValue
+        default: nil
+        }
+    }
+
     /// The same value as JSON text written once (see ``encoded(_:)``).
     public var encodedOnce: JSONText {
         if case let .encoded(text) = self { return text }

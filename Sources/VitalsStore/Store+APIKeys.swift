@@ -8,12 +8,15 @@ public enum Scope: String, Sendable, CaseIterable, Codable, Comparable {
     case readUsers = "read:users"
     case readRevenue = "read:revenue"
     case readFeedback = "read:feedback"
+    /// The CS team's work: CTAs and their tasks, success plans, timeline activities.
+    case readActivities = "read:activities"
     case writeWorkflows = "write:workflows"
     case writeFeedback = "write:feedback"
     case writeMetadata = "write:metadata"
+    case writeActivities = "write:activities"
 
     /// The read scopes: what a key gets when none are named.
-    public static let reads: [Scope] = [.readAccounts, .readUsers, .readRevenue, .readFeedback]
+    public static let reads: [Scope] = [.readAccounts, .readUsers, .readRevenue, .readFeedback, .readActivities]
 
     public static func < (a: Scope, b: Scope) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 

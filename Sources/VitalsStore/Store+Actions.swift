@@ -10,17 +10,20 @@ public struct AuditEntry: Sendable, Equatable {
     /// The tool name, or an event such as `token.revoke`.
     public var action: String
     public var accountID: String?
+    /// The work object the change touched (`cta_…`, `tsk_…`, `pln_…`, `act_…`), if any.
+    public var objectID: String?
     /// `ok`, or the error the caller got.
     public var outcome: String
     public var durationMilliseconds: Double?
 
     public init(atMilliseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1000), agencyKey: Int?, client: String, action: String,
-                accountID: String? = nil, outcome: String, durationMilliseconds: Double? = nil) {
+                accountID: String? = nil, objectID: String? = nil, outcome: String, durationMilliseconds: Double? = nil) {
         self.atMilliseconds = atMilliseconds
         self.agencyKey = agencyKey
         self.client = client
         self.action = action
         self.accountID = accountID
+        self.objectID = objectID
         self.outcome = outcome
         self.durationMilliseconds = durationMilliseconds
     }
@@ -53,9 +56,10 @@ public struct DueDelivery: Sendable, Equatable {
 extension Store {
     static func insert(_ entry: AuditEntry, _ db: Database) throws {
         try db.execute(sql: """
-            INSERT INTO audit_log (at_ms, agency_key, client, action, account_id, outcome, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.atMilliseconds, entry.agencyKey, entry.client, entry.action, entry.accountID, entry.outcome,
-                             entry.durationMilliseconds])
+            INSERT INTO audit_log (at_ms, agency_key, client, action, account_id, object_id, outcome, duration_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [entry.atMilliseconds, entry.agencyKey, entry.client, entry.action, entry.accountID, entry.objectID,
+                             entry.outcome, entry.durationMilliseconds])
     }
 
     /// Appends audit entries in one transaction.
@@ -67,15 +71,15 @@ extension Store {
     /// Audit entries of one agency (or all) since a time, oldest first.
     public func auditEntries(agencyKey: Int? = nil, sinceMilliseconds: Int64 = 0) throws(StoreError) -> [AuditEntry] {
         try read { db in
-            var sql = "SELECT at_ms, agency_key, client, action, account_id, outcome, duration_ms FROM audit_log WHERE at_ms >= ?"
+            var sql = "SELECT at_ms, agency_key, client, action, account_id, object_id, outcome, duration_ms FROM audit_log WHERE at_ms >= ?"
             var arguments: StatementArguments = [sinceMilliseconds]
             if let agencyKey {
                 sql += " AND agency_key = ?"
                 arguments += [agencyKey]
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY entry_id", arguments: arguments).map {
-                AuditEntry(atMilliseconds: $0[0], agencyKey: $0[1], client: $0[2], action: $0[3], accountID: $0[4], outcome: $0[5],
-                           durationMilliseconds: $0[6])
+                AuditEntry(atMilliseconds: $0[0], agencyKey: $0[1], client: $0[2], action: $0[3], accountID: $0[4], objectID: $0[5],
+                           outcome: $0[6], durationMilliseconds: $0[7])
             }
         }
     }
@@ -86,60 +90,6 @@ extension Store {
         try write { db in
             try db.execute(sql: "DELETE FROM audit_log WHERE at_ms < ?", arguments: [cutoff])
             return db.changesCount
-        }
-    }
-
-    /// Records a workflow run (pending delivery when the workflow has a
-    /// webhook, else just recorded) and its audit entry, in one transaction.
-    public func recordWorkflowRun(runID: String, workflowKey: Int, agencyKey: Int, accountKey: Int, userKey: Int?,
-                                  requestedBy: String, now: Int64, hasWebhook: Bool, audit: AuditEntry) throws(StoreError) {
-        try write { db in
-            try db.execute(sql: """
-                INSERT INTO workflow_runs (run_id, workflow_key, agency_key, account_key, user_key, requested_by, requested_at, status, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [runID, workflowKey, agencyKey, accountKey, userKey, requestedBy, now,
-                                 hasWebhook ? "pending" : "recorded", hasWebhook ? now * 1000 : nil])
-            try Self.insert(audit, db)
-        }
-    }
-
-    /// Records a feedback request for an account's owner, with its audit entry.
-    public func recordFeedbackRequest(requestID: String, agencyKey: Int, accountKey: Int, ownerEmail: String,
-                                      requestedBy: String, now: Int64, audit: AuditEntry) throws(StoreError) {
-        try write { db in
-            try db.execute(sql: """
-                INSERT INTO feedback_requests (request_id, agency_key, account_key, owner_email, requested_by, requested_at, status)
-                VALUES (?, ?, ?, ?, ?, ?, 'requested')
-                """, arguments: [requestID, agencyKey, accountKey, ownerEmail, requestedBy, now])
-            try Self.insert(audit, db)
-        }
-    }
-
-    /// Sets an account's priority; returns the previous one (equal: nothing changed).
-    public func setAccountPriority(accountKey: Int, to priority: AccountPriority, audit: AuditEntry) throws(StoreError) -> AccountPriority {
-        try write { db in
-            let previous = try String.fetchOne(db, sql: "SELECT priority FROM accounts WHERE account_key = ?", arguments: [accountKey])
-                .flatMap(AccountPriority.init(rawValue:)) ?? .normal
-            if previous != priority {
-                try db.execute(sql: "UPDATE accounts SET priority = ? WHERE account_key = ?", arguments: [priority.rawValue, accountKey])
-                try Self.recordMetadataChange(agencyOfAccount: accountKey, db)
-            }
-            try Self.insert(audit, db)
-            return previous
-        }
-    }
-
-    /// Sets a user's key-user flag; returns the previous value.
-    public func setUserKeyStatus(userKey: Int, to keyUser: Bool, audit: AuditEntry) throws(StoreError) -> Bool {
-        try write { db in
-            let previous = try Bool.fetchOne(db, sql: "SELECT key_user FROM users WHERE user_key = ?", arguments: [userKey]) ?? false
-            if previous != keyUser {
-                try db.execute(sql: "UPDATE users SET key_user = ? WHERE user_key = ?", arguments: [keyUser, userKey])
-                let account = try Int.fetchOne(db, sql: "SELECT account_key FROM users WHERE user_key = ?", arguments: [userKey]) ?? 0
-                try Self.recordMetadataChange(agencyOfAccount: account, db)
-            }
-            try Self.insert(audit, db)
-            return previous
         }
     }
 
@@ -210,6 +160,54 @@ extension Store {
                 WHERE run_id = ?
                 """, arguments: [error, nextAttemptAt, nextAttemptAt, runID])
         }
+    }
+}
+
+extension WriteTransaction {
+    /// Records a workflow run (pending delivery when the workflow has a
+    /// webhook, else just recorded) and its audit entry.
+    public func recordWorkflowRun(runID: String, workflowKey: Int, agencyKey: Int, accountKey: Int, userKey: Int?,
+                                  requestedBy: String, now: Int64, hasWebhook: Bool, audit: AuditEntry) throws {
+        try db.execute(sql: """
+            INSERT INTO workflow_runs (run_id, workflow_key, agency_key, account_key, user_key, requested_by, requested_at, status, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, workflowKey, agencyKey, accountKey, userKey, requestedBy, now,
+                             hasWebhook ? "pending" : "recorded", hasWebhook ? now * 1000 : nil])
+        try self.audit(audit)
+    }
+
+    /// Records a feedback request for an account's owner, with its audit entry.
+    public func recordFeedbackRequest(requestID: String, agencyKey: Int, accountKey: Int, ownerEmail: String,
+                                      requestedBy: String, now: Int64, audit: AuditEntry) throws {
+        try db.execute(sql: """
+            INSERT INTO feedback_requests (request_id, agency_key, account_key, owner_email, requested_by, requested_at, status)
+            VALUES (?, ?, ?, ?, ?, ?, 'requested')
+            """, arguments: [requestID, agencyKey, accountKey, ownerEmail, requestedBy, now])
+        try self.audit(audit)
+    }
+
+    /// Sets an account's priority; returns the previous one (equal: nothing changed).
+    public func setAccountPriority(accountKey: Int, to priority: AccountPriority, audit: AuditEntry) throws -> AccountPriority {
+        let previous = try String.fetchOne(db, sql: "SELECT priority FROM accounts WHERE account_key = ?", arguments: [accountKey])
+            .flatMap(AccountPriority.init(rawValue:)) ?? .normal
+        if previous != priority {
+            try db.execute(sql: "UPDATE accounts SET priority = ? WHERE account_key = ?", arguments: [priority.rawValue, accountKey])
+            try Store.recordMetadataChange(agencyOfAccount: accountKey, db)
+        }
+        try self.audit(audit)
+        return previous
+    }
+
+    /// Sets a user's key-user flag; returns the previous value.
+    public func setUserKeyStatus(userKey: Int, to keyUser: Bool, audit: AuditEntry) throws -> Bool {
+        let previous = try Bool.fetchOne(db, sql: "SELECT key_user FROM users WHERE user_key = ?", arguments: [userKey]) ?? false
+        if previous != keyUser {
+            try db.execute(sql: "UPDATE users SET key_user = ? WHERE user_key = ?", arguments: [keyUser, userKey])
+            let account = try Int.fetchOne(db, sql: "SELECT account_key FROM users WHERE user_key = ?", arguments: [userKey]) ?? 0
+            try Store.recordMetadataChange(agencyOfAccount: account, db)
+        }
+        try self.audit(audit)
+        return previous
     }
 }
 

@@ -12,6 +12,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case corrupt(String)
     /// Another writer changed the store while this ingest was parsing.
     case concurrentWrite(String)
+    /// A write that contradicts an earlier one (an idempotency key reused with other arguments).
+    case conflict(String)
     /// SQLite failed; the message includes the SQL.
     case database(String)
 
@@ -22,6 +24,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case let .storeUnavailable(path, reason): "store \(path): \(reason)"
         case let .corrupt(why): "store is corrupt: \(why)"
         case let .concurrentWrite(why): why
+        case let .conflict(why): why
         case let .database(why): "database error: \(why)"
         }
     }

@@ -290,6 +290,111 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v9-cs-work") { db in
+            try db.execute(sql: """
+                -- Calls to action: opened by a person/agent (source 'person') or a playbook rule
+                -- (source 'playbook', rule_id). Never deleted: closed with an outcome.
+                CREATE TABLE ctas (
+                    cta_id TEXT PRIMARY KEY,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    -- risk | renewal | expansion | onboarding | other
+                    type TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    -- low | normal | high
+                    priority TEXT NOT NULL,
+                    -- open | snoozed | closed
+                    status TEXT NOT NULL,
+                    snoozed_until INTEGER,
+                    outcome TEXT,
+                    owner_email TEXT,
+                    due_day INTEGER,
+                    source TEXT NOT NULL,
+                    rule_id TEXT,
+                    created_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    closed_at INTEGER,
+                    closed_day INTEGER
+                );
+                CREATE INDEX ctas_by_agency ON ctas(agency_key, status, due_day);
+                CREATE INDEX ctas_by_account ON ctas(account_key, status);
+                CREATE INDEX ctas_by_rule ON ctas(agency_key, rule_id, account_key) WHERE rule_id IS NOT NULL;
+                CREATE TABLE cta_tasks (
+                    task_id TEXT PRIMARY KEY,
+                    cta_id TEXT NOT NULL REFERENCES ctas(cta_id),
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    position INTEGER NOT NULL,
+                    title TEXT NOT NULL,
+                    owner_email TEXT,
+                    due_day INTEGER,
+                    done INTEGER NOT NULL DEFAULT 0,
+                    done_at INTEGER,
+                    created_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX cta_tasks_by_cta ON cta_tasks(cta_id, position);
+                -- Success plans and their objectives.
+                CREATE TABLE success_plans (
+                    plan_id TEXT PRIMARY KEY,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    title TEXT NOT NULL,
+                    -- active | completed | cancelled
+                    status TEXT NOT NULL,
+                    owner_email TEXT,
+                    created_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX success_plans_by_account ON success_plans(agency_key, account_key, status);
+                CREATE TABLE plan_objectives (
+                    objective_id TEXT PRIMARY KEY,
+                    plan_id TEXT NOT NULL REFERENCES success_plans(plan_id),
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    position INTEGER NOT NULL,
+                    title TEXT NOT NULL,
+                    -- not_started | in_progress | achieved | missed | cancelled
+                    status TEXT NOT NULL,
+                    target_day INTEGER,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX plan_objectives_by_plan ON plan_objectives(plan_id, position);
+                -- Timeline: notes, calls, emails, meetings, updates.
+                CREATE TABLE activities (
+                    activity_id TEXT PRIMARY KEY,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    account_key INTEGER NOT NULL REFERENCES accounts(account_key),
+                    -- note | call | email | meeting | update
+                    kind TEXT NOT NULL,
+                    subject TEXT,
+                    body TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    occurred_at INTEGER NOT NULL,
+                    cta_id TEXT REFERENCES ctas(cta_id),
+                    plan_id TEXT REFERENCES success_plans(plan_id),
+                    created_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX activities_by_account ON activities(agency_key, account_key, occurred_at);
+                CREATE INDEX activities_by_agency ON activities(agency_key, occurred_at);
+                -- A write's idempotency key: a retried call with the same key gets the first
+                -- result back (and creates nothing); the fingerprint is the tool and its arguments.
+                CREATE TABLE idempotency_keys (
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    idempotency_key TEXT NOT NULL,
+                    tool TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    result TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (agency_key, idempotency_key)
+                ) WITHOUT ROWID;
+                -- The object a change touched (cta_…, tsk_…, pln_…, act_…).
+                ALTER TABLE audit_log ADD COLUMN object_id TEXT;
+                """)
+        }
         return migrator
     }
 }
