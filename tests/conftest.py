@@ -62,4 +62,5 @@ def read_key(token):
 @pytest.fixture(scope="session")
 def full_key(token):
     """A key of ag_001 with every scope, writes included."""
-    return token(scopes="read:accounts,read:users,read:revenue,read:feedback,write:workflows,write:feedback,write:metadata")
+    return token(scopes="read:accounts,read:users,read:revenue,read:feedback,read:activities,"
+                        "write:workflows,write:feedback,write:metadata,write:activities")

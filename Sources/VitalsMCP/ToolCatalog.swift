@@ -40,7 +40,7 @@ public enum ToolCatalog {
     static func definition(_ tool: WriteTool) -> Tool {
         Tool(name: tool.name, scope: tool.scope, toolset: tool.toolset, isWrite: true,
              json: Self.tool(name: tool.name, title: tool.title, description: "Changes data (needs \(tool.scope.rawValue)). " + tool.summary,
-                             input: ToolOutput.inputSchema(tool.parameters), output: ToolOutput.outputSchema(tool),
+                             input: ToolOutput.inputSchema(tool.allParameters), output: ToolOutput.outputSchema(tool),
                              readOnly: false, destructive: tool.destructive, idempotent: tool.idempotent, openWorld: tool.openWorld))
     }
 

@@ -20,7 +20,7 @@ public struct VitalsMCPServer: Sendable {
     public static let version = "0.5.0"
 
     /// The tool categories, as GoCSM's catalogue groups them.
-    public static let allToolsets = ["discovery", "risk", "adoption", "login", "revenue", "feedback", "actions"]
+    public static let allToolsets = ["discovery", "risk", "adoption", "login", "revenue", "feedback", "actions", "work"]
 
     /// Where read calls and failed calls are logged (nil: not audited).
     public let audit: AuditLog?

@@ -27,9 +27,10 @@ extension ReadTools {
             return list(items, ["query": .string(call.arguments.requiredString("query"))], for: call)
         },
         ReadTool(name: "get_account", title: "Get account", scope: .readAccounts, toolset: "discovery",
-                 summary: "One account in full: health with its six components, risk signals (heaviest first) with evidence, churn risk with drivers, key users, and its health on each scored day of the `days` up to as_of.",
+                 summary: "One account in full: health with its six components, risk signals (heaviest first) with evidence, churn risk with drivers, key users, health on each scored day of the `days` up to as_of, open CTAs, active plan, recent notes.",
                  parameters: [.accountID(required: true), .trendDays], isList: false, materialized: false,
-                 fields: ["account": "object", "score": "object", "seats": "integer?", "key_users": "array", "health_trend": "array"]) { context, call throws(ToolError) in
+                 fields: ["account": "object", "score": "object", "seats": "integer?", "key_users": "array", "health_trend": "array",
+                          "open_ctas": "array", "open_cta_count": "integer", "active_plan": "object?", "recent_activities": "array"]) { context, call throws(ToolError) in
             let account = try call.requiredAccount(context)
             guard let (risk, materialized) = context.risk(of: account, agency: call.agency, asOf: call.asOf) else {
                 throw ToolError.unknownAccount(context.dataset.accounts[account].accountID)
@@ -55,6 +56,7 @@ extension ReadTools {
                     .filter { context.dataset.users[$0].keyUser }.map { UserSummary($0, analytics) }),
                 "health_trend": .array(trend),
             ]
+            object.merge(try WorkTools.accountWork(account, call, context)) { own, _ in own }
             if case var .object(score)? = object["score"] { score["account_key"] = nil; object["score"] = .object(score) }
             if materialized { object["source"] = .string("materialized") }
             return .object(object)

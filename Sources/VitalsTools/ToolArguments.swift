@@ -38,6 +38,9 @@ public struct ToolArguments: Sendable {
     /// Whether the tool declares a parameter of this name.
     func declares(_ name: String) -> Bool { parameters[name] != nil }
 
+    /// Whether the call gave this argument (a default does not count).
+    public func given(_ name: String) -> Bool { values[name] != nil }
+
     /// The value given, else the declared default.
     func value(_ name: String) -> JSONValue? { values[name] ?? declared(name).defaultValue }
 

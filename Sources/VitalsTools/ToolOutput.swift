@@ -41,10 +41,13 @@ public enum ToolOutput {
         "health_then": .readAccounts, "band_then": .readAccounts, "churn_risk_then": .readAccounts, "components_moved": .readAccounts,
         // read:feedback
         "comment": .readFeedback, "latest_nps": .readFeedback,
+        // read:activities (the team's work, where an account's view shows it)
+        "open_ctas": .readActivities, "open_cta_count": .readActivities, "active_plan": .readActivities,
+        "recent_activities": .readActivities,
     ]
 
     /// The read scopes; a credential holding all of them sees every field.
-    static let readScopes: Set<Scope> = [.readAccounts, .readUsers, .readRevenue, .readFeedback]
+    static let readScopes = Set(Scope.reads)
 
     /// `result` without the fields whose scope `scopes` lacks, at any depth.
     public static func redact(_ result: JSONValue, for scopes: Set<Scope>) -> JSONValue {

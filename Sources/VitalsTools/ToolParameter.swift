@@ -23,6 +23,10 @@ public struct ToolParameter: Sendable {
         case bands
         /// A non-empty list of these names (field names of the items).
         case names([String])
+        /// A non-empty string of at most this many characters (free text a person wrote).
+        case text(Int)
+        /// A non-empty list of at most `count` non-empty strings of at most `length` characters each.
+        case texts(count: Int, length: Int)
     }
 
     public var name: String
@@ -52,6 +56,10 @@ public struct ToolParameter: Sendable {
         // The names are checked on arrival (the error lists them); the
         // schema stays short.
         case .names: schema = ["type": "array", "items": ["type": "string"], "minItems": 1]
+        case let .text(length): schema = ["type": "string", "minLength": 1, "maxLength": .int(length)]
+        case let .texts(count, length):
+            schema = ["type": "array", "items": ["type": "string", "minLength": 1, "maxLength": .int(length)], "minItems": 1,
+                      "maxItems": .int(count)]
         }
         if let defaultValue { schema["default"] = defaultValue }
         schema["description"] = .string(description)
@@ -95,6 +103,22 @@ public struct ToolParameter: Sendable {
                 }
             }
         case (.names, _): throw .invalid(name, "expected a non-empty list of field names", example: example)
+        case let (.text(length), .string(text)) where text.contains(where: { !$0.isWhitespace }):
+            guard text.count <= length else {
+                throw .invalid(name, "at most \(length) characters, got \(text.count)", example: example)
+            }
+        case (.text, _): throw .invalid(name, "expected a non-empty string", example: example)
+        case let (.texts(count, length), .array(items)) where !items.isEmpty:
+            guard items.count <= count else { throw .invalid(name, "at most \(count) entries, got \(items.count)", example: example) }
+            for (i, item) in items.enumerated() {
+                guard case let .string(text) = item, text.contains(where: { !$0.isWhitespace }) else {
+                    throw .invalid(name, "entry \(i + 1) must be a non-empty string", example: example)
+                }
+                guard text.count <= length else {
+                    throw .invalid(name, "entry \(i + 1) has \(text.count) characters; at most \(length)", example: example)
+                }
+            }
+        case (.texts, _): throw .invalid(name, "expected a non-empty list of strings", example: example)
         }
     }
 }
@@ -245,4 +269,126 @@ extension ToolParameter {
                       description: "Fields to keep, e.g. [\"account_id\"].",
                       example: #"["account_id", "mrr_cents"]"#)
     }
+}
+
+// MARK: - CS work: CTAs, tasks, success plans, timeline
+
+extension ToolParameter {
+    public static func ctaID(required: Bool = true) -> ToolParameter {
+        ToolParameter(name: "cta_id", kind: .string, description: "CTA id (list_ctas), e.g. \"cta_3f9a1c2b7d4e\".",
+                      example: "cta_3f9a1c2b7d4e", required: required)
+    }
+
+    public static let taskID = ToolParameter(
+        name: "task_id", kind: .string, description: "Task id (get_cta), e.g. \"tsk_9b1e4f7a2c3d\".", example: "tsk_9b1e4f7a2c3d",
+        required: true)
+
+    public static func planID(required: Bool = true) -> ToolParameter {
+        ToolParameter(name: "plan_id", kind: .string, description: "Success plan id (list_success_plans), e.g. \"pln_5c2d8e1f0a9b\".",
+                      example: "pln_5c2d8e1f0a9b", required: required)
+    }
+
+    public static func activityID(required: Bool = true) -> ToolParameter {
+        ToolParameter(name: "activity_id", kind: .string, description: "Activity id, e.g. \"act_7e3b2a9c1d0f\".",
+                      example: "act_7e3b2a9c1d0f", required: required)
+    }
+
+    public static let objectiveID = ToolParameter(
+        name: "objective_id", kind: .string, description: "Objective id (list_success_plans), e.g. \"obj_2a7c9e1b3d5f\".",
+        example: "obj_2a7c9e1b3d5f")
+
+    public static func ctaType(required: Bool) -> ToolParameter {
+        ToolParameter(name: "type", kind: .choice(WorkVocabulary.ctaTypes), description: "CTA type, e.g. \"risk\".", example: "risk",
+                      required: required)
+    }
+
+    /// A CTA's priority: the same three words as an account's.
+    public static let ctaPriority = ToolParameter(
+        name: "priority", kind: .choice(["low", "normal", "high"]), description: "CTA priority, e.g. \"high\".", example: "high")
+
+    public static func reason(required: Bool) -> ToolParameter {
+        ToolParameter(name: "reason", kind: .text(300), description: "Why, e.g. \"Logins fell 60%\".",
+                      example: "Logins fell 60%", required: required)
+    }
+
+    public static let ctaStatus = ToolParameter(
+        name: "status", kind: .choice(["open", "snoozed", "closed"]),
+        description: "snoozed needs snooze_until; closed takes outcome, e.g. \"closed\".", example: "closed")
+
+    public static let ctaStatusFilter = ToolParameter(
+        name: "status", kind: .choice(["open", "snoozed", "closed", "all"]),
+        description: "Which CTAs, e.g. \"open\".", example: "open", defaultValue: "open")
+
+    public static let snoozeUntil = ToolParameter(
+        name: "snooze_until", kind: .date, description: "Day the snoozed CTA comes back, e.g. \"2026-12-15\".", example: "2026-12-15")
+
+    public static let outcome = ToolParameter(
+        name: "outcome", kind: .choice(WorkVocabulary.outcomes), description: "How it ended, e.g. \"resolved\".", example: "resolved")
+
+    public static let dueDate = ToolParameter(
+        name: "due_date", kind: .date, description: "Due day, e.g. \"2026-12-07\".", example: "2026-12-07")
+
+    public static func title(required: Bool) -> ToolParameter {
+        ToolParameter(name: "title", kind: .text(200), description: "Title, e.g. \"Book a QBR\".",
+                      example: "Book a QBR", required: required)
+    }
+
+    public static let taskTitles = ToolParameter(
+        name: "tasks", kind: .texts(count: 20, length: 200), description: "Task titles, e.g. [\"Call the client\"].",
+        example: #"["Call the client", "Send a report"]"#)
+
+    public static let done = ToolParameter(
+        name: "done", kind: .boolean, description: "true: done; false: not done, e.g. true.", example: "true")
+
+    public static func activityKind(required: Bool) -> ToolParameter {
+        ToolParameter(name: "kind", kind: .choice(WorkVocabulary.activityKinds), description: "Activity kind, e.g. \"call\".", example: "call",
+                      required: required)
+    }
+
+    public static func body(required: Bool) -> ToolParameter {
+        ToolParameter(name: "body", kind: .text(20_000), description: "Markdown, e.g. \"Called Dana: migrating in January.\".",
+                      example: "Called Dana: migrating in January.", required: required)
+    }
+
+    public static let subject = ToolParameter(
+        name: "subject", kind: .text(200), description: "Subject, e.g. \"QBR prep\".", example: "QBR prep")
+
+    public static let occurredOn = ToolParameter(
+        name: "occurred_on", kind: .date, description: "Day it happened; default now, e.g. \"2026-11-28\".", example: "2026-11-28")
+
+    public static let authorEmail = ToolParameter(
+        name: "author_email", kind: .string, description: "Author; default this credential, e.g. \"csm1@agency.example\".",
+        example: "csm1@agency.example")
+
+    public static let planStatus = ToolParameter(
+        name: "status", kind: .choice(["active", "completed", "cancelled"]), description: "Plan status, e.g. \"completed\".",
+        example: "completed")
+
+    public static let planStatusFilter = ToolParameter(
+        name: "status", kind: .choice(["active", "completed", "cancelled", "all"]), description: "Which plans, e.g. \"active\".",
+        example: "active", defaultValue: "active")
+
+    public static func objectives(_ name: String) -> ToolParameter {
+        ToolParameter(name: name, kind: .texts(count: 20, length: 200), description: "Objective titles, e.g. [\"Double logins\"].",
+                      example: #"["Double logins", "Adopt reporting"]"#)
+    }
+
+    public static let targetDate = ToolParameter(
+        name: "target_date", kind: .date, description: "Objectives' target day, e.g. \"2027-03-31\".", example: "2027-03-31")
+
+    public static let objectiveStatus = ToolParameter(
+        name: "objective_status", kind: .choice(WorkVocabulary.objectiveStatuses),
+        description: "Status for objective_id, e.g. \"achieved\".", example: "achieved")
+
+    public static let ctaSource = ToolParameter(
+        name: "source", kind: .choice(["playbook", "person"]), description: "Who opened it, e.g. \"playbook\".",
+        example: "playbook")
+
+    public static let overdue = ToolParameter(
+        name: "overdue", kind: .boolean, description: "true: only overdue ones, e.g. true.", example: "true")
+
+    /// `idempotency_key`: every write takes one.
+    public static let idempotencyKey = ToolParameter(
+        name: "idempotency_key", kind: .text(200),
+        description: "Retry-safe request id, e.g. \"r1\".", example: "r1")
 }

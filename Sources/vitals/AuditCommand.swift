@@ -7,7 +7,7 @@ import VitalsStore
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Print the audit log: every tool call (time, client, tool, account, outcome, duration), oldest first. Kept 90 days."
+        abstract: "Print the audit log: every tool call (time, client, tool, account, outcome, duration, and the CTA, task, plan or activity it changed), oldest first. Kept 90 days."
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -32,7 +32,7 @@ struct AuditCommand: ParsableCommand {
             for entry in try store.auditEntries(agencyKey: agencyKey, sinceMilliseconds: sinceMs) {
                 let seconds = entry.atMilliseconds / 1000
                 print([CivilTime.formatTimestamp(seconds: seconds), entry.client, entry.action, entry.accountID ?? "-", entry.outcome,
-                       entry.durationMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-"].joined(separator: "\t"))
+                       entry.durationMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-", entry.objectID ?? "-"].joined(separator: "\t"))
             }
         } catch let error as ExitCode {
             throw error

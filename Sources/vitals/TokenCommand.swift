@@ -17,7 +17,7 @@ struct TokenCommand: ParsableCommand {
 
         @OptionGroup var storeOptions: StoreOptions
         @Option(name: .long, help: "The agency, e.g. ag_001.") var agency: String
-        @Option(name: .long, help: "Comma-separated scopes (default: the four read:* scopes): \(Scope.allCases.map(\.rawValue).joined(separator: ","))")
+        @Option(name: .long, help: "Comma-separated scopes (default: the read:* scopes): \(Scope.allCases.map(\.rawValue).joined(separator: ","))")
         var scopes: String?
         @Option(name: .long, help: "Lifetime such as 90d, 12h or 30m (default: no expiry).") var expires: String?
         @Option(name: .long, help: "A note for `token list`, e.g. \"Claude Desktop, Maria\".") var label: String = ""

@@ -67,6 +67,8 @@ enum ToolHelp {
         case .date: "date YYYY-MM-DD"
         case .bands: "list of bands"
         case let .names(values): "list of: " + values.joined(separator: ", ")
+        case let .text(length): "text, at most \(length) characters"
+        case let .texts(count, length): "list of at most \(count) texts of at most \(length) characters"
         }
     }
 
@@ -84,8 +86,8 @@ enum ToolHelp {
         let fields = chosen.map { parameter in
             let quoted: Bool
             switch parameter.kind {
-            case .string, .choice, .date: quoted = true
-            case .integer, .boolean, .bands, .names: quoted = false
+            case .string, .choice, .date, .text: quoted = true
+            case .integer, .boolean, .bands, .names, .texts: quoted = false
             }
             return "\"\(parameter.name)\": " + (quoted ? "\"\(parameter.example)\"" : parameter.example)
         }

@@ -103,6 +103,8 @@ import VitalsStore
         let agency = context.dataset.agencyKey("ag_001")!
         let account = context.dataset.accounts[context.index.trackedAccounts[agency][0]].accountID
         let user = context.dataset.users[context.index.usersOfAccount[context.index.trackedAccounts[agency][0]][0]].userID
+        // The team's work, written long: full reasons, tasks, objectives and bodies.
+        let workCTA = try Self.writeLongWork(account: account, context: context)
         for tool in ReadTools.all {
             var arguments: [String: JSONValue] = [:]
             for parameter in tool.parameters where parameter.required {
@@ -110,6 +112,7 @@ import VitalsStore
                 case "account_id": arguments["account_id"] = .string(account)
                 case "user_id": arguments["user_id"] = .string(user)
                 case "query": arguments["query"] = "a"
+                case "cta_id": arguments["cta_id"] = .string(workCTA)
                 default: Issue.record("\(tool.name): no test value for \(parameter.name)")
                 }
             }
@@ -121,6 +124,30 @@ import VitalsStore
                 if total >= tool.pageSize { #expect(result["returned"] == .int(tool.pageSize), "\(tool.name)") }
             }
         }
+    }
+
+    /// 30 CTAs of 3 tasks with 300-character reasons, 30 activities of 2,000
+    /// characters on the first of them, 12 plans of 6 objectives: the
+    /// longest a page of each work list can be. Once per store.
+    static func writeLongWork(account: String, context: ToolContext) throws -> String {
+        func write(_ tool: String, _ arguments: JSONValue) throws -> JSONValue {
+            try WriteTools.call(tool, agencyID: "ag_001", client: "key_test", arguments: arguments, context: context, scopes: Set(Scope.allCases))
+        }
+        let reason = JSONValue.string(String(repeating: "r", count: 300))
+        let title = JSONValue.string(String(repeating: "t", count: 200))
+        var first = ""
+        for i in 0 ..< 30 {
+            let cta = try write("create_cta", ["account_id": .string(account), "type": "risk", "reason": reason, "tasks": [title, title, title],
+                                               "idempotency_key": .string("long-cta-\(i)")])
+            if i == 0 { first = cta["cta_id"]?.stringValue ?? "" }
+            _ = try write("log_activity", ["account_id": .string(account), "kind": "call", "body": .string(String(repeating: "b", count: 2000)),
+                                           "subject": title, "cta_id": .string(first), "idempotency_key": .string("long-act-\(i)")])
+        }
+        for i in 0 ..< 12 {
+            _ = try write("create_success_plan", ["account_id": .string(account), "title": title, "objectives": .array(Array(repeating: title, count: 6)),
+                                                  "target_date": "2026-12-31", "idempotency_key": .string("long-plan-\(i)")])
+        }
+        return first
     }
 
     @Test func nonDefaultArgumentsAreComputed() throws {

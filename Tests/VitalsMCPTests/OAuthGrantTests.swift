@@ -57,7 +57,7 @@ import VitalsStore
     @Test func scopesAndPKCE() throws {
         #expect(try OAuthPolicy.scopes("read:accounts write:metadata read:accounts") == [.readAccounts, .writeMetadata])
         #expect(throws: OAuthError("invalid_scope", "unknown scope admin:all; scopes are read:accounts, read:users, read:revenue, "
-            + "read:feedback, write:workflows, write:feedback, write:metadata")) { try OAuthPolicy.scopes("read:accounts admin:all") }
+            + "read:feedback, read:activities, write:workflows, write:feedback, write:metadata, write:activities")) { try OAuthPolicy.scopes("read:accounts admin:all") }
         #expect(OAuthPolicy.verifierMatches(Self.verifier, challenge: Self.challenge))
         #expect(!OAuthPolicy.verifierMatches(Self.verifier + "x", challenge: Self.challenge))
         #expect(!OAuthPolicy.verifierMatches(Self.challenge, challenge: Self.challenge))  // `plain` is not S256

@@ -22,7 +22,7 @@ struct ServedStore {
         let path = root.appendingPathComponent("routes.db").path
         _ = try! Ingestor.ingest(directory: data, into: path)
         store = try! Store.open(at: path)
-        readKey = try! store.createAPIKey(agencyID: "ag_001", scopes: [.readAccounts, .readUsers, .readRevenue, .readFeedback]).key
+        readKey = try! store.createAPIKey(agencyID: "ag_001", scopes: Scope.reads).key
         otherKey = try! store.createAPIKey(agencyID: "ag_001", scopes: [.readAccounts]).key
     }
 

@@ -22,6 +22,7 @@ FIELDS_OF = {
                       "highest_churn_risk", "health_trend", "health_change", "top_signal", "health_then", "band_then",
                       "churn_risk_then", "components_moved"},
     "read:feedback": {"comment"},
+    "read:activities": {"open_ctas", "open_cta_count", "active_plan", "recent_activities"},
 }
 READ_SCOPES = list(FIELDS_OF)
 

@@ -19,7 +19,7 @@ from cli import querier
 
 pytestmark = pytest.mark.anyio
 
-from surface import READ_TOOLS, WRITE_TOOLS
+from surface import DESTRUCTIVE_WRITES, IDEMPOTENT_WRITES, READ_TOOLS, WRITE_TOOLS
 
 
 @pytest.fixture
@@ -96,8 +96,8 @@ async def test_the_22_tools_with_valid_schemas_and_write_annotations(transport, 
     for name in WRITE_TOOLS:
         hints = tools[name].annotations
         assert hints.read_only_hint is False
-        assert hints.destructive_hint is (name.startswith("set_"))
-        assert hints.idempotent_hint is (name.startswith("set_"))
+        assert hints.destructive_hint is (name in DESTRUCTIVE_WRITES), name
+        assert hints.idempotent_hint is (name in IDEMPOTENT_WRITES), name
 
 
 async def test_read_only_serves_no_write_tool(vitals, store, full_key):

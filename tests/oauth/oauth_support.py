@@ -20,8 +20,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 TIMEOUT = 10  # seconds, every HTTP call
 
-READ_SCOPES = ["read:accounts", "read:users", "read:revenue", "read:feedback"]
-WRITE_SCOPES = ["write:workflows", "write:feedback", "write:metadata"]
+READ_SCOPES = ["read:accounts", "read:users", "read:revenue", "read:feedback", "read:activities"]
+WRITE_SCOPES = ["write:workflows", "write:feedback", "write:metadata", "write:activities"]
 SCOPES = READ_SCOPES + WRITE_SCOPES
 
 from surface import READ_TOOLS  # noqa: F401 (re-exported to the OAuth tests)

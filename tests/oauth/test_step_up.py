@@ -45,4 +45,4 @@ def test_an_api_key_without_the_scope_gets_a_tool_error_naming_it(oauth_server, 
 def test_the_401_challenge_names_the_scopes_to_ask_for(oauth_server):
     answer = call(oauth_server.url, "get_agency_overview")
     assert answer.status_code == 401
-    assert 'scope="read:accounts read:users read:revenue read:feedback"' in answer.headers["www-authenticate"]
+    assert 'scope="read:accounts read:users read:revenue read:feedback read:activities"' in answer.headers["www-authenticate"]

@@ -15,9 +15,11 @@ enum Pages {
         case .readUsers: "See the users of your client accounts and when they last logged in."
         case .readRevenue: "See revenue: MRR, NRR and GRR, failed payments and upsell candidates."
         case .readFeedback: "See NPS responses and their comments."
+        case .readActivities: "See your team's work on each account: calls to action and their tasks, success plans, and timeline notes."
         case .writeWorkflows: "Trigger your agency's workflows (they may call webhooks and reach your clients)."
         case .writeFeedback: "Send feedback requests to your client accounts' owners."
         case .writeMetadata: "Change account priorities and which users are key users."
+        case .writeActivities: "Open, update and close calls to action and their tasks, write success plans, and log notes, calls and meetings."
         }
     }
 
