@@ -228,16 +228,14 @@ public enum Playbooks {
     /// and conditions the facts cannot decide (a health drop over a day the
     /// history did not keep) are left alone.
     /// - Returns: rule order, then account key (then CTA id).
-    /// - Complexity: O(rules × (facts + existing)).
+    /// - Complexity: O(rules × facts + existing), after sorting the facts.
     public static func plan(rules: [PlaybookRule], facts: [PlaybookFacts], existing: [PlaybookCTAState], day: Int) -> [PlaybookAction] {
         // Of two facts for one account, the last wins.
-        let factsByAccount = Dictionary(facts.map { ($0.accountKey, $0) }, uniquingKeysWith: { _, last in last })
-        let accounts = factsByAccount.keys.sorted()
+        let accounts = Dictionary(facts.map { ($0.accountKey, $0) }, uniquingKeysWith: { _, last in last }).sorted { $0.key < $1.key }
         let ctas = Dictionary(grouping: existing) { RuleAccount(ruleID: $0.ruleID, accountKey: $0.accountKey) }
         var actions: [PlaybookAction] = []
         for rule in rules where rule.enabled {
-            for account in accounts {
-                let accountFacts = factsByAccount[account]!
+            for (account, accountFacts) in accounts {
                 let own = ctas[RuleAccount(ruleID: rule.id, accountKey: account)] ?? []
                 switch condition(rule.trigger, accountFacts, day: day) {
                 case let .holds(reason):
