@@ -66,7 +66,7 @@ extension Analytics {
         }
 
         let record = dataset.accounts[account]
-        let keyUsers = index.usersOfAccount[account].filter { dataset.users[$0].keyUser }
+        let keyUsers = keyUsers(of: account)
         let activeSince = asOf.start(lastDays: 14)
         return AccountFacts(
             account: account,
@@ -86,6 +86,20 @@ extension Analytics {
             mrrCents: mrr(of: account, on: asOf.day),
             keyUsers: keyUsers.count,
             inactiveKeyUsers: keyUsers.filter { lastLoginOfUser[$0] < activeSince }.count)
+    }
+
+    /// The key users of an account (users.csv `key_user`), in key order.
+    public func keyUsers(of account: Int) -> [Int] { index.usersOfAccount[account].filter { dataset.users[$0].keyUser } }
+
+    /// How long the least active key user of `account` has gone without a
+    /// login: the largest `T − last_login(u)` over its key users, `Int.max`
+    /// when one never logged in, nil when it has no key users.
+    /// `champion_inactive` over a window of N days fires when this is ≥ N
+    /// (the risk signal is N = 14).
+    public func longestKeyUserInactivity(of account: Int) -> Int? {
+        let keyUsers = keyUsers(of: account)
+        guard !keyUsers.isEmpty else { return nil }
+        return keyUsers.map { daysSinceLogin(user: $0) ?? .max }.max()
     }
 
     /// The latest NPS score of `account` in the sentiment window: the latest

@@ -28,16 +28,9 @@ extension Analytics {
     /// the last `days` days, newest first (ties by account, invoice).
     /// Refunds are ignored.
     public func failedPayments(agency: Int, account: Int? = nil, days: Int = 30) -> [FailedPayment] {
-        let window = asOf.last(days)
         var result: [(ts: Int64, payment: FailedPayment)] = []
         for a in account.map({ [$0] }) ?? index.trackedAccounts[agency] {
-            let rows = index.paymentRows(of: a)
-            for row in rows {
-                let payment = dataset.payments[row]
-                guard payment.status == .failed, payment.ts >= window.from, payment.ts < window.to else { continue }
-                let recovery = rows.lazy.map { dataset.payments[$0] }.first {
-                    $0.status == .succeeded && $0.invoiceID == payment.invoiceID && $0.ts > payment.ts && $0.ts < asOf.end
-                }
+            for (payment, recovery) in failures(of: a, days: days) {
                 result.append((payment.ts, FailedPayment(
                     accountID: dataset.accounts[a].accountID, invoiceID: payment.invoiceID, amountCents: payment.amountCents,
                     failedAt: CivilTime.formatTimestamp(seconds: payment.ts), recovered: recovery != nil,
@@ -50,6 +43,26 @@ extension Analytics {
             return a.payment.invoiceID < b.payment.invoiceID
         }
         return result.map(\.payment)
+    }
+
+    /// The failed payments of one account in the last `days` days, in the
+    /// payment log's order, each with its recovery: the first strictly later
+    /// succeeded payment of the same invoice, on or before T (nil: not
+    /// recovered). Refunds are ignored.
+    /// - Complexity: O(p²) in the account's payment rows p (a handful).
+    public func failures(of account: Int, days: Int) -> [(failure: Payment, recovery: Payment?)] {
+        let window = asOf.last(days)
+        let rows = index.paymentRows(of: account)
+        var result: [(failure: Payment, recovery: Payment?)] = []
+        for row in rows {
+            let payment = dataset.payments[row]
+            guard payment.status == .failed, payment.ts >= window.from, payment.ts < window.to else { continue }
+            let recovery = rows.lazy.map { dataset.payments[$0] }.first {
+                $0.status == .succeeded && $0.invoiceID == payment.invoiceID && $0.ts > payment.ts && $0.ts < asOf.end
+            }
+            result.append((payment, recovery))
+        }
+        return result
     }
 
     /// Tracked accounts with renewal_date in [T, T+days], soonest first

@@ -21,7 +21,8 @@ extension ScoringConfig {
         return config
     }
 
-    /// Checks weights ≥ 0, windows ≥ 1, watch ≤ healthy.
+    /// Checks weights ≥ 0, windows ≥ 1, watch ≤ healthy, and the playbooks
+    /// (``PlaybookRule/validate(_:)``).
     public func validate() throws(AnalyticsError) {
         let w = weights
         for (name, value) in [("activity", w.activity), ("recency", w.recency), ("breadth", w.breadth),
@@ -40,6 +41,7 @@ extension ScoringConfig {
         guard (0...1).contains(coreAdoption) else {
             throw .invalidArgument(name: "core_adoption", message: "must be between 0 and 1, got \(coreAdoption)")
         }
+        try PlaybookRule.validate(playbooks)
     }
 }
 

@@ -78,20 +78,23 @@ public struct ScoringConfig: Sendable, Equatable, Codable {
     public var windows = Windows()
     /// Adoption at or above this makes a feature "core".
     public var coreAdoption = 0.5
+    /// The playbooks evaluated after each score; a config's list replaces the defaults.
+    public var playbooks = PlaybookRule.defaults
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case weights, bands, windows, coreAdoption = "core_adoption"
+        case weights, bands, windows, coreAdoption = "core_adoption", playbooks
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: LenientKeys.self)
-        try c.refuseUnknown(["weights", "bands", "windows", "core_adoption"], in: "the config")
+        try c.refuseUnknown(["weights", "bands", "windows", "core_adoption", "playbooks"], in: "the config")
         weights = try c.value("weights", weights)
         bands = try c.value("bands", bands)
         windows = try c.value("windows", windows)
         coreAdoption = try c.value("core_adoption", coreAdoption)
+        playbooks = try c.value("playbooks", playbooks)
     }
 
     /// DESIGN.md's configuration.

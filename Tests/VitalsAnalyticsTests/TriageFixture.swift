@@ -84,12 +84,13 @@ enum TriageFixture {
         ]
     }
 
-    /// The fixture ingested into a fresh store; returns its path.
-    static func store() throws -> String {
+    /// The fixture, with `extra` files added (or replacing its own),
+    /// ingested into a fresh store; returns its path.
+    static func store(adding extra: [String: String] = [:]) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-triage-\(UUID().uuidString)")
         let data = directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        for (name, text) in files { try Data(text.utf8).write(to: data.appendingPathComponent(name)) }
+        for (name, text) in files.merging(extra, uniquingKeysWith: { _, added in added }) { try Data(text.utf8).write(to: data.appendingPathComponent(name)) }
         let path = directory.appendingPathComponent("triage.db").path
         _ = try Ingestor.ingest(directory: data.path, into: path)
         return path
