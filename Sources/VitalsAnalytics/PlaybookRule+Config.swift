@@ -4,12 +4,12 @@
 /// A rule whose `id` is one of ``PlaybookRule/defaults`` takes that default's
 /// values for the keys it leaves out (`{"id": "upsell_candidate", "enabled": false}`);
 /// a new id must give `name` and `trigger`, and the other keys default to
-/// `cta_type` other, `priority` medium, `due_in_days` 7, no tasks,
+/// `cta_type` other, `priority` normal, `due_in_days` 7, no tasks,
 /// `auto_close` true, `cooldown_days` 14, `enabled` true.
 extension PlaybookRule: Codable {
     static let keys = ["id", "name", "trigger", "cta_type", "priority", "due_in_days", "tasks", "auto_close", "cooldown_days", "enabled"]
     public static let ctaTypes = ["risk", "renewal", "expansion", "onboarding", "other"]
-    public static let priorities = ["low", "medium", "high"]
+    public static let priorities = ["low", "normal", "high"]
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: LenientKeys.self)
@@ -28,7 +28,7 @@ extension PlaybookRule: Codable {
                   name: try inherited("name", \.name, or: nil),
                   trigger: try inherited("trigger", \.trigger, or: nil),
                   ctaType: try inherited("cta_type", \.ctaType, or: "other"),
-                  priority: try inherited("priority", \.priority, or: "medium"),
+                  priority: try inherited("priority", \.priority, or: "normal"),
                   dueInDays: try inherited("due_in_days", \.dueInDays, or: 7),
                   tasks: try inherited("tasks", \.tasks, or: []),
                   autoClose: try inherited("auto_close", \.autoClose, or: true),

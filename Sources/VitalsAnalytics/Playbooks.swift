@@ -11,7 +11,7 @@ public struct PlaybookRule: Sendable, Equatable {
     public var trigger: PlaybookTrigger
     /// `risk`, `renewal`, `expansion`, `onboarding` or `other`.
     public var ctaType: String
-    /// `low`, `medium` or `high`.
+    /// `low`, `normal` or `high` (an account's priority words).
     public var priority: String
     /// The CTA is due `dueInDays` after the day it opens.
     public var dueInDays: Int
@@ -173,7 +173,7 @@ extension PlaybookRule {
             autoClose: true, cooldownDays: 30),
         PlaybookRule(
             id: "champion_inactive", name: "Champion inactive for 14 days", trigger: .championInactive(days: 14),
-            ctaType: "risk", priority: "medium", dueInDays: 7,
+            ctaType: "risk", priority: "normal", dueInDays: 7,
             tasks: [PlaybookTask(title: "Check whether the key user is still with the client", dueInDays: 3),
                     PlaybookTask(title: "Re-engage the key user or name a new champion", dueInDays: 7)],
             autoClose: true, cooldownDays: 30),
@@ -188,7 +188,7 @@ extension PlaybookRule {
         // opportunity; the owner closes it with the outcome of the talk.
         PlaybookRule(
             id: "upsell_candidate", name: "Became an upsell candidate", trigger: .upsellCandidate,
-            ctaType: "expansion", priority: "medium", dueInDays: 14,
+            ctaType: "expansion", priority: "normal", dueInDays: 14,
             tasks: [PlaybookTask(title: "Review seat use and feature adoption", dueInDays: 5),
                     PlaybookTask(title: "Propose an upgrade to the client", dueInDays: 14)],
             autoClose: false, cooldownDays: 30),

@@ -92,6 +92,15 @@ public final class ToolContext: @unchecked Sendable {
         return byDay
     }
 
+    /// The newest day scored before this context was loaded (nil: none).
+    public var newestScoredDay: Int? { runs.keys.max() }
+
+    /// Drops the history read so far: after `vitals score` wrote new days,
+    /// the next look reads them (the playbooks' health-drop baselines).
+    public func forgetHistory() {
+        lock.withLock { historyByAgency = [:] }
+    }
+
     /// An agency's compact scores on `day`: as scored that night when the
     /// history has the day, else computed from the columns now.
     func dailyScores(agency: Int, day: AsOf) -> (scores: DailyScores, fromHistory: Bool) {

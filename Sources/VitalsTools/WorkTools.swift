@@ -22,7 +22,7 @@ public enum WorkTools {
             let account = try write.call.requiredAccount(context)
             let record = context.dataset.accounts[account]
             let arguments = write.call.arguments
-            let owner = try email(arguments, "owner_email") ?? record.ownerEmail
+            let owner = try email(arguments, "owner_email") ?? record.ownerEmail.lowercased()
             let due = arguments.date("due_date")?.day ?? write.today + 7
             let id = WorkVocabulary.newID("cta")
             let tasks = (arguments.names("tasks") ?? []).enumerated().map { position, title in
@@ -242,7 +242,7 @@ public enum WorkTools {
                               updatedAt: write.now)
             }
             let plan = SuccessPlan(planID: id, agencyKey: write.call.agency, accountKey: account, title: arguments.requiredString("title"),
-                                   ownerEmail: try email(arguments, "owner_email") ?? context.dataset.accounts[account].ownerEmail,
+                                   ownerEmail: try email(arguments, "owner_email") ?? context.dataset.accounts[account].ownerEmail.lowercased(),
                                    createdBy: write.client, createdAt: write.now, objectives: objectives)
             try write.transaction.insert(plan)
             try write.transaction.audit(write.audit("create_success_plan", accountID: context.dataset.accounts[account].accountID, objectID: id))

@@ -12,7 +12,9 @@ struct ScoreCommand: ParsableCommand {
         abstract: "Score every tracked account of every agency and materialize the results keyed by as-of day.",
         discussion: """
             One as-of day (--as-of, default the latest event day) or a backfill (--from/--to, every day). \
-            All days are written in one transaction; re-running a day replaces it. --out writes the scores as CSV.
+            All days are written in one transaction; re-running a day replaces it. --out writes the scores as CSV. \
+            Then the playbooks (the scoring config's `playbooks`) run on the last day, when no later day was scored \
+            before: they open CTAs where a rule fires and close the ones whose condition cleared, and say which.
             """
     )
 
@@ -22,6 +24,8 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "First day of a backfill (YYYY-MM-DD).") var from: String?
     @Option(name: .long, help: "Last day of a backfill (YYYY-MM-DD).") var to: String?
     @Option(name: .long, help: "Also write the scores to this CSV file.") var out: String?
+    @Flag(inversion: .prefixedNo, help: "Evaluate the playbooks on the last day scored (when it is the newest): open and close their CTAs.")
+    var playbooks = true
 
     func run() throws {
         let config = try scoring.load()
@@ -79,6 +83,12 @@ struct ScoreCommand: ParsableCommand {
                 for day in results { lines += scorer.csvRows(day) }
                 try (lines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8)
             }
+            if playbooks, let last = days.last, last.day >= (context.newestScoredDay ?? Int.min) {
+                context.forgetHistory()
+                report(try PlaybookRunner.run(context: context, day: last))
+            } else if playbooks {
+                printError("playbooks: not run, \(days.last!) is older than the newest scored day")
+            }
             let accounts = results.reduce(0) { $0 + $1.scores.count }
             let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(results.last!.modelJSON.utf8))
             printError("scored \(formatCount(accounts)) account-days over \(days.count) day(s) (\(days.first!) .. \(days.last!)) in "
@@ -90,5 +100,21 @@ struct ScoreCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// What the playbooks opened and closed: counts by rule, then the first
+    /// CTAs one per line (list_ctas has them all).
+    func report(_ outcome: PlaybookRunner.Outcome) {
+        func byRule(_ changes: [PlaybookRunner.Change]) -> String {
+            let counts = Dictionary(grouping: changes, by: \.ruleID).mapValues(\.count)
+            return counts.isEmpty ? "" : " (" + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+        }
+        printError("playbooks on \(outcome.day): opened \(outcome.opened.count) CTA(s)\(byRule(outcome.opened)), "
+            + "closed \(outcome.closed.count)\(byRule(outcome.closed)) in "
+            + String(format: "%.3f", outcome.evaluationSeconds + outcome.writeSeconds) + " s")
+        let lines = outcome.opened.map { "  opened \($0.ctaID) \($0.agencyID) \($0.accountID) \($0.ruleID): \($0.reason)" }
+            + outcome.closed.map { "  closed \($0.ctaID) \($0.agencyID) \($0.accountID) \($0.ruleID) (\($0.outcome ?? "")): \($0.reason)" }
+        for line in lines.prefix(20) { printError(line) }
+        if lines.count > 20 { printError("  … and \(lines.count - 20) more: vitals query list_ctas --agency AGENCY") }
     }
 }

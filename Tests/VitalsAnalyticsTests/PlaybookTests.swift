@@ -253,7 +253,7 @@ import VitalsColumnar
         BadConfig(json: #"[{\#(minimal), "cta_type": "churn"}]"#,
                   name: "playbooks[0].cta_type", message: "must be one of risk, renewal, expansion, onboarding, other, got \"churn\""),
         BadConfig(json: #"[{\#(minimal), "priority": "urgent"}]"#,
-                  name: "playbooks[0].priority", message: "must be one of low, medium, high, got \"urgent\""),
+                  name: "playbooks[0].priority", message: "must be one of low, normal, high, got \"urgent\""),
         BadConfig(json: #"[{\#(minimal), "cooldown_days": -1}]"#,
                   name: "playbooks[0].cooldown_days", message: "must be between 0 and 365, got -1"),
         BadConfig(json: #"[{\#(minimal), "tasks": [{"title": "Call", "due_in_days": 400}]}]"#,
