@@ -11,7 +11,7 @@ extension ReadTools {
     static let work: [ReadTool] = [
         ReadTool(name: "list_ctas", title: "List CTAs", scope: .readActivities, toolset: "work",
                  summary: "Calls to action (CTAs), open ones by default, soonest due first: why (playbook rule or person), owner, due day, overdue, task progress.",
-                 parameters: [.accountID(), .ctaStatusFilter, .ctaType(required: false), .ownerEmail, .ctaSource, .overdue],
+                 parameters: [.accountID(), .ctaStatusFilter, .ctaType(required: false), .ownerEmail, .ctaOrigin, .overdue],
                  isList: true, materialized: false, pageSize: 8, items: CTARow.fields) { context, call throws(ToolError) in
             let today = call.asOf.day
             let status = call.arguments.string("status") ?? "open"
@@ -24,10 +24,10 @@ extension ReadTools {
             let query = CTAQuery(agencyKey: call.agency, accountKey: try call.account(context), statuses: stored,
                                  type: call.arguments.string("type"), ownerEmail: call.arguments.string("owner_email"))
             let ctas = try WorkTools.reading { () throws(StoreError) in try context.store.ctas(query) }
-            let source = call.arguments.string("source")
+            let origin = call.arguments.string("origin")
             let overdueOnly = call.arguments.bool("overdue") ?? false
             let rows = ctas.lazy.map { CTARow($0, context, today: today) }.filter { row in
-                (status == "all" || row.status == status) && (source == nil || row.source == source) && (!overdueOnly || row.overdue)
+                (status == "all" || row.status == status) && (origin == nil || row.origin == origin) && (!overdueOnly || row.overdue)
             }
             return list(Array(rows), ["status": .string(status)], for: call)
         },

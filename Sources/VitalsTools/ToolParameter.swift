@@ -380,8 +380,8 @@ extension ToolParameter {
         name: "objective_status", kind: .choice(WorkVocabulary.objectiveStatuses),
         description: "Status for objective_id, e.g. \"achieved\".", example: "achieved")
 
-    public static let ctaSource = ToolParameter(
-        name: "source", kind: .choice(["playbook", "person"]), description: "Who opened it, e.g. \"playbook\".",
+    public static let ctaOrigin = ToolParameter(
+        name: "origin", kind: .choice(["playbook", "person"]), description: "Who opened it, e.g. \"playbook\".",
         example: "playbook")
 
     public static let overdue = ToolParameter(

@@ -338,7 +338,7 @@ public enum WorkTools {
     }
 
     /// What get_account shows of each open CTA (get_cta has the rest).
-    static let accountCTAFields: Set<String> = ["cta_id", "type", "reason", "priority", "due_date", "overdue", "source", "rule_id",
+    static let accountCTAFields: Set<String> = ["cta_id", "type", "reason", "priority", "due_date", "overdue", "origin", "rule_id",
                                                 "tasks_done", "tasks_total"]
 
     /// Only these fields of an encoded object.

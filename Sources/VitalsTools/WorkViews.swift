@@ -65,7 +65,8 @@ struct CTARow: Encodable {
     var dueDate: String?
     /// Open and past its due day.
     var overdue: Bool
-    var source: String
+    /// `playbook` (a rule opened it) or `person` (someone, through a tool).
+    var origin: String
     var ruleID: String?
     var createdBy: String
     var createdAt: String
@@ -90,7 +91,7 @@ struct CTARow: Encodable {
         ownerEmail = cta.ownerEmail
         dueDate = WorkVocabulary.date(cta.dueDay)
         overdue = status == "open" && (cta.dueDay ?? .max) < today
-        source = cta.source
+        origin = cta.source
         ruleID = cta.ruleID
         createdBy = cta.createdBy
         createdAt = WorkVocabulary.time(cta.createdAt) ?? ""
@@ -104,7 +105,7 @@ struct CTARow: Encodable {
     static let fields: [String: String] = [
         "cta_id": "string", "account_id": "string", "account_name": "string", "type": "string", "reason": "string",
         "priority": "string", "status": "string", "snoozed_until": "string?", "outcome": "string?", "owner_email": "string?",
-        "due_date": "string?", "overdue": "boolean", "source": "string", "rule_id": "string?", "created_by": "string",
+        "due_date": "string?", "overdue": "boolean", "origin": "string", "rule_id": "string?", "created_by": "string",
         "created_at": "string", "updated_at": "string", "closed_at": "string?", "tasks_done": "integer", "tasks_total": "integer",
         "next_task": "string?",
     ]

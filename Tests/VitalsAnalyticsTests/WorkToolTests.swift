@@ -44,7 +44,7 @@ import VitalsJSON
         #expect(cta["priority"] == "normal")
         #expect(cta["owner_email"] == "o1@x.test")  // the account's owner
         #expect(cta["due_date"] == "2026-11-27")  // T + 7
-        #expect(cta["source"] == "person")
+        #expect(cta["origin"] == "person")
         #expect(cta["created_by"] == "key_csm")
         #expect(cta["tasks_total"] == 2)
         #expect(cta["next_task"] == "Review the drivers")

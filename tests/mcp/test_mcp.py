@@ -97,6 +97,11 @@ async def test_every_tool_answers_as_vitals_query_does(transport, vitals, store,
         "list_revenue_movements": {"months": 6},
         "list_feedback_responses": {"days": 120},
         "list_workflows": {},
+        # The nightly score's playbooks opened CTAs on this store.
+        "list_ctas": {"origin": "playbook", "limit": 5},
+        "get_cta": {"cta_id": query("list_ctas", status="all", limit=1)["items"][0]["cta_id"]},
+        "list_timeline_activities": {"kind": "update"},
+        "list_success_plans": {"status": "all"},
     }
     async with connect(transport, vitals, store, read_key, http_url) as client:
         schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}

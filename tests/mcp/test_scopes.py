@@ -57,7 +57,10 @@ def client(vitals, store, key):
 def arguments_for(query):
     account = next(a for a in query("list_tracked_accounts", limit=200)["items"] if not a["churned"])
     user = query("search_users", query="usr", limit=1)["items"][0]
+    # The nightly score's playbooks opened CTAs on the generated store.
+    cta = query("list_ctas", status="all", limit=1)["items"][0]
     return {
+        "get_cta": {"cta_id": cta["cta_id"]},
         "search_accounts": {"query": account["name"][:4]}, "get_account": {"account_id": account["account_id"]},
         "search_users": {"query": "usr"}, "get_user": {"user_id": user["user_id"]},
         "get_login_activity": {"account_id": account["account_id"]}, "list_feedback_responses": {"days": 180},
