@@ -39,5 +39,5 @@ public struct DatasetIndex: Sendable {
 
     func mrrRows(of account: Int) -> Range<Int> { mrrOffsets[account] ..< mrrOffsets[account + 1] }
     func paymentRows(of account: Int) -> Range<Int> { paymentOffsets[account] ..< paymentOffsets[account + 1] }
-    func feedbackRows(of account: Int) -> Range<Int> { feedbackOffsets[account] ..< feedbackOffsets[account + 1] }
+    public func feedbackRows(of account: Int) -> Range<Int> { feedbackOffsets[account] ..< feedbackOffsets[account + 1] }
 }

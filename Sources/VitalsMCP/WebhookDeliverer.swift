@@ -4,11 +4,12 @@ import FoundationNetworking
 #endif
 import VitalsStore
 
-/// Delivers trigger_workflow runs to their workflow's webhook from the
-/// durable outbox (`workflow_runs` with status pending): an HTTP POST of the
-/// run as JSON with the run id as `Idempotency-Key`, at least once, retried
-/// with exponential backoff until a 2xx or `maxAttempts`. A server started
-/// after a crash picks up where the outbox stands.
+/// Delivers the durable outboxes: trigger_workflow runs to their workflow's
+/// webhook (`workflow_runs` with status pending), and alerts and feedback
+/// requests to the agency's alert targets (`outbox`). Each is an HTTP POST of
+/// JSON with its id as `Idempotency-Key`, at least once, retried with
+/// exponential backoff until a 2xx or `maxAttempts`. A server (or `vitals
+/// alerts deliver`) started after a crash picks up where the outbox stands.
 public final class WebhookDeliverer: @unchecked Sendable {
     let store: Store
     /// First retry delay; doubles per attempt up to `maxBackoff`.
@@ -48,19 +49,35 @@ public final class WebhookDeliverer: @unchecked Sendable {
 
     public func stop() { task?.cancel() }
 
-    /// One pass over the due deliveries.
-    func deliverDue() async {
+    /// One pass over the due deliveries; how many went out and how many failed an attempt.
+    @discardableResult
+    public func deliverDue() async -> (delivered: Int, failed: Int) {
         let now = Self.nowMilliseconds()
-        guard let due = try? store.claimDueDeliveries(now: now), !due.isEmpty else { return }
+        guard let due = try? store.claimDueDeliveries(now: now), !due.isEmpty else { return (0, 0) }
+        var delivered = 0, failed = 0
         for delivery in due {
-            let failure = await post(delivery)
-            if let failure {
+            if let failure = await post(delivery) {
                 let attempt = delivery.attempts + 1
                 let next: Int64? = attempt >= maxAttempts ? nil : Self.nowMilliseconds() + backoff(afterAttempt: attempt)
-                try? store.markAttemptFailed(runID: delivery.runID, error: failure, nextAttemptAt: next)
+                try? store.markAttemptFailed(delivery, error: failure, nextAttemptAt: next)
+                failed += 1
             } else {
-                try? store.markDelivered(runID: delivery.runID, now: Int64(Date().timeIntervalSince1970))
+                try? store.markDelivered(delivery, now: Int64(Date().timeIntervalSince1970))
+                delivered += 1
             }
+        }
+        return (delivered, failed)
+    }
+
+    /// Passes until nothing is due now (a failed message waits for its backoff).
+    @discardableResult
+    public func deliverAllDue() async -> (delivered: Int, failed: Int) {
+        var delivered = 0, failed = 0
+        while true {
+            let pass = await deliverDue()
+            guard pass.delivered + pass.failed > 0 else { return (delivered, failed) }
+            delivered += pass.delivered
+            failed += pass.failed
         }
     }
 
@@ -72,9 +89,9 @@ public final class WebhookDeliverer: @unchecked Sendable {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(delivery.runID, forHTTPHeaderField: "Idempotency-Key")
+        request.setValue(delivery.id, forHTTPHeaderField: "Idempotency-Key")
         request.setValue("vitals-webhook/1", forHTTPHeaderField: "User-Agent")
-        request.httpBody = try? JSONSerialization.data(withJSONObject: delivery.payload, options: [.sortedKeys])
+        request.httpBody = Data(delivery.body.utf8)
         do {
             let (_, response) = try await session.data(for: request)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0

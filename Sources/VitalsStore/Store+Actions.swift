@@ -45,12 +45,21 @@ public struct WorkflowRun: Sendable, Equatable {
     public var deliveredAt: Int64?
 }
 
-/// A webhook delivery that is due: what to POST and where.
+/// A webhook delivery that is due: what to POST, where, and which outbox it
+/// comes from (a trigger_workflow run, or an alert or feedback request).
 public struct DueDelivery: Sendable, Equatable {
-    public var runID: String
+    public enum Origin: Sendable, Equatable {
+        case workflowRun
+        case outbox
+    }
+
+    /// The run id or the delivery id: the Idempotency-Key.
+    public var id: String
+    public var origin: Origin
     public var url: String
     public var attempts: Int
-    public var payload: [String: String]
+    /// The JSON to POST.
+    public var body: String
 }
 
 extension Store {
@@ -115,14 +124,15 @@ extension Store {
         }
     }
 
-    /// Claims the deliveries due at `now` (ms): each is leased (its next
-    /// attempt pushed `lease` ms out) so that a second deliverer does not send
-    /// it at the same time. At-least-once: a crash mid-send retries later.
+    /// Claims the deliveries due at `now` (ms), from both outboxes: each is
+    /// leased (its next attempt pushed `lease` ms out) so that a second
+    /// deliverer does not send it at the same time. At-least-once: a crash
+    /// mid-send retries later.
     public func claimDueDeliveries(now: Int64, lease: Int64 = 30_000, limit: Int = 16) throws(StoreError) -> [DueDelivery] {
         try write { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT r.run_id, w.webhook_url, r.attempts, w.workflow_id, w.name, g.agency_id, a.account_id, u.user_id,
-                       r.requested_by, r.requested_at
+                       r.requested_by, r.requested_at, u.email, u.name AS user_name, a.owner_email
                 FROM workflow_runs r JOIN workflows w USING (workflow_key) JOIN agencies g ON g.agency_key = r.agency_key
                 JOIN accounts a ON a.account_key = r.account_key LEFT JOIN users u ON u.user_key = r.user_key
                 WHERE r.status = 'pending' AND r.next_attempt_at <= ? ORDER BY r.next_attempt_at LIMIT ?
@@ -136,29 +146,49 @@ extension Store {
                     "run_id": runID, "workflow_id": row[3], "workflow_name": row[4], "agency_id": row[5], "account_id": row[6],
                     "requested_by": row[8], "requested_at": String(row[9] as Int64),
                 ]
-                if let user: String = row[7] { payload["user_id"] = user }
-                due.append(DueDelivery(runID: runID, url: url, attempts: row[2], payload: payload))
+                // The contact the run is for: the named user, else the account's owner.
+                if let user: String = row[7] {
+                    payload["user_id"] = user
+                    payload["contact_email"] = row[10]
+                    payload["contact_name"] = row["user_name"]
+                } else {
+                    payload["contact_email"] = row["owner_email"]
+                }
+                let body = (try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                due.append(DueDelivery(id: runID, origin: .workflowRun, url: url, attempts: row[2], body: body))
+            }
+            let messages = try Row.fetchAll(db, sql: """
+                SELECT delivery_id, url, attempts, body FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+                ORDER BY next_attempt_at LIMIT ?
+                """, arguments: [now, limit])
+            for row in messages {
+                try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE delivery_id = ?", arguments: [now + lease, row[0] as String])
+                due.append(DueDelivery(id: row[0], origin: .outbox, url: row[1], attempts: row[2], body: row[3]))
             }
             return due
         }
     }
 
-    /// Marks a run delivered (`now` in seconds).
-    public func markDelivered(runID: String, now: Int64) throws(StoreError) {
+    /// Marks a delivery done (`now` in seconds).
+    public func markDelivered(_ delivery: DueDelivery, now: Int64) throws(StoreError) {
+        let table = delivery.origin == .workflowRun ? "workflow_runs" : "outbox"
+        let key = delivery.origin == .workflowRun ? "run_id" : "delivery_id"
         try write { db in
-            try db.execute(sql: "UPDATE workflow_runs SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, next_attempt_at = NULL, last_error = NULL WHERE run_id = ?",
-                           arguments: [now, runID])
+            try db.execute(sql: "UPDATE \(table) SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, next_attempt_at = NULL, last_error = NULL WHERE \(key) = ?",
+                           arguments: [now, delivery.id])
         }
     }
 
     /// Records a failed attempt: retry at `nextAttemptAt` (ms), or give up (`failed`) when nil.
-    public func markAttemptFailed(runID: String, error: String, nextAttemptAt: Int64?) throws(StoreError) {
+    public func markAttemptFailed(_ delivery: DueDelivery, error: String, nextAttemptAt: Int64?) throws(StoreError) {
+        let table = delivery.origin == .workflowRun ? "workflow_runs" : "outbox"
+        let key = delivery.origin == .workflowRun ? "run_id" : "delivery_id"
         try write { db in
             try db.execute(sql: """
-                UPDATE workflow_runs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                UPDATE \(table) SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
                     status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END
-                WHERE run_id = ?
-                """, arguments: [error, nextAttemptAt, nextAttemptAt, runID])
+                WHERE \(key) = ?
+                """, arguments: [error, nextAttemptAt, nextAttemptAt, delivery.id])
         }
     }
 }
@@ -176,13 +206,18 @@ extension WriteTransaction {
         try self.audit(audit)
     }
 
-    /// Records a feedback request for an account's owner, with its audit entry.
-    public func recordFeedbackRequest(requestID: String, agencyKey: Int, accountKey: Int, ownerEmail: String,
+    /// Records a feedback request to some of an account's users (its
+    /// recipients), with its audit entry; `ownerEmail` is the account's owner
+    /// at the agency, who asked on the client's behalf.
+    public func recordFeedbackRequest(requestID: String, agencyKey: Int, accountKey: Int, ownerEmail: String, recipients: [Int],
                                       requestedBy: String, now: Int64, audit: AuditEntry) throws {
         try db.execute(sql: """
             INSERT INTO feedback_requests (request_id, agency_key, account_key, owner_email, requested_by, requested_at, status)
             VALUES (?, ?, ?, ?, ?, ?, 'requested')
             """, arguments: [requestID, agencyKey, accountKey, ownerEmail, requestedBy, now])
+        for user in recipients {
+            try db.execute(sql: "INSERT INTO feedback_recipients (request_id, user_key) VALUES (?, ?)", arguments: [requestID, user])
+        }
         try self.audit(audit)
     }
 

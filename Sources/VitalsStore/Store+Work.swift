@@ -419,7 +419,7 @@ enum WorkSQL {
             sql += " AND rule_id = ?"
             arguments += [rule]
         }
-        sql += " ORDER BY status = 'closed', due_day IS NULL, due_day, created_at DESC, cta_id"
+        sql += " ORDER BY status = 'closed', due_day IS NULL, due_day, created_at DESC, rowid DESC"
         var ctas = try Row.fetchAll(db, sql: sql, arguments: arguments).map(cta)
         guard !ctas.isEmpty else { return [] }
         // Tasks: one query for the agency's (or the account's) tasks, grouped.
@@ -471,7 +471,7 @@ enum WorkSQL {
             sql += " AND status IN (" + statuses.map { _ in "?" }.joined(separator: ", ") + ")"
             arguments += StatementArguments(statuses)
         }
-        var plans = try Row.fetchAll(db, sql: sql + " ORDER BY created_at DESC, plan_id", arguments: arguments).map { row in
+        var plans = try Row.fetchAll(db, sql: sql + " ORDER BY created_at DESC, rowid DESC", arguments: arguments).map { row in
             SuccessPlan(planID: row["plan_id"], agencyKey: row["agency_key"], accountKey: row["account_key"], title: row["title"],
                         status: row["status"], ownerEmail: row["owner_email"], createdBy: row["created_by"], createdAt: row["created_at"],
                         updatedAt: row["updated_at"])
@@ -510,7 +510,7 @@ enum WorkSQL {
             arguments += [since]
         }
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*)" + sql, arguments: arguments) ?? 0
-        let items = try Row.fetchAll(db, sql: "SELECT *" + sql + " ORDER BY occurred_at DESC, created_at DESC, activity_id LIMIT ? OFFSET ?",
+        let items = try Row.fetchAll(db, sql: "SELECT *" + sql + " ORDER BY occurred_at DESC, created_at DESC, rowid DESC LIMIT ? OFFSET ?",
                                      arguments: arguments + [min(limit, Int(Int32.max)), offset]).map(activity)
         return (items, total)
     }

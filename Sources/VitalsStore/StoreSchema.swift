@@ -395,6 +395,54 @@ enum StoreSchema {
                 ALTER TABLE audit_log ADD COLUMN object_id TEXT;
                 """)
         }
+        migrator.registerMigration("v10-alerts") { db in
+            try db.execute(sql: """
+                -- Where an agency's alerts go: a JSON webhook or a Slack-compatible incoming webhook,
+                -- for the events it names (space-separated). Removing one keeps its row (removed_at)
+                -- so that its past deliveries still say where they went.
+                CREATE TABLE alert_targets (
+                    target_id TEXT PRIMARY KEY,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    -- webhook | slack
+                    kind TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    events TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    removed_at INTEGER
+                );
+                CREATE INDEX alert_targets_by_agency ON alert_targets(agency_key);
+                -- The outbox of alerts and feedback requests: one row per message and target, written in
+                -- the transaction of the change it tells about; POSTed at least once with delivery_id as
+                -- Idempotency-Key, retried with backoff (workflow runs keep their own outbox).
+                CREATE TABLE outbox (
+                    delivery_id TEXT PRIMARY KEY,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    target_id TEXT NOT NULL REFERENCES alert_targets(target_id),
+                    -- cta.opened | cta.closed | feedback.requested
+                    event TEXT NOT NULL,
+                    -- what it is about: a cta_… or fbr_… id
+                    subject_id TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    -- pending | delivered | failed
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER,
+                    last_error TEXT,
+                    created_at INTEGER NOT NULL,
+                    delivered_at INTEGER
+                );
+                CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+                CREATE INDEX outbox_by_subject ON outbox(subject_id);
+                -- Who a feedback request goes to: the account's key users, or one named user.
+                CREATE TABLE feedback_recipients (
+                    request_id TEXT NOT NULL REFERENCES feedback_requests(request_id),
+                    user_key INTEGER NOT NULL REFERENCES users(user_key),
+                    PRIMARY KEY (request_id, user_key)
+                ) WITHOUT ROWID;
+                CREATE INDEX feedback_requests_by_agency ON feedback_requests(agency_key, requested_at);
+                """)
+        }
         return migrator
     }
 }

@@ -9,7 +9,8 @@ import VitalsStore
 /// ``Playbooks/plan(rules:facts:existing:day:)``), and what they decide is
 /// written in one transaction: each CTA opened with the rule's tasks, each
 /// closed one with its outcome and a timeline note saying why, every change
-/// audited as `playbook:<rule id>`. A crash leaves all of it or none.
+/// audited as `playbook:<rule id>`, and the alerts the agency's targets take
+/// put in the outbox. A crash leaves all of it or none.
 public enum PlaybookRunner {
     /// One CTA a rule opened or closed.
     public struct Change: Sendable, Equatable {
@@ -65,6 +66,7 @@ public enum PlaybookRunner {
                         guard let rule = byID[ruleID] else { continue }
                         let cta = openCTA(rule, account: account, agency: agency, reason: reason, day: day.day, now: now, dataset: dataset)
                         try transaction.insert(cta)
+                        try Alerts.cta("cta.opened", cta, transaction, dataset, now: now)
                         try transaction.audit(AuditEntry(atMilliseconds: now * 1000, agencyKey: agency, client: "playbook:\(ruleID)",
                                                          action: "playbook.open", accountID: dataset.accounts[account].accountID,
                                                          objectID: cta.ctaID, outcome: "ok"))
@@ -79,6 +81,7 @@ public enum PlaybookRunner {
                         cta.closedDay = day.day
                         cta.updatedAt = now
                         try transaction.update(cta)
+                        try Alerts.cta("cta.closed", cta, why: reason, transaction, dataset, now: now)
                         try transaction.insert(Activity(
                             activityID: WorkVocabulary.newID("act"), agencyKey: agency, accountKey: account, kind: "update",
                             subject: "Playbook closed the CTA (\(result))", body: reason, author: "playbook:\(ruleID)", occurredAt: now,

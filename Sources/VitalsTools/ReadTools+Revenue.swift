@@ -73,6 +73,12 @@ extension ReadTools {
         },
     ]
 
+    static let feedbackRequests = ReadTool(
+        name: "list_feedback_requests", title: "Feedback requests", scope: .readFeedback, toolset: "feedback",
+        summary: "Feedback requests sent with request_feedback, newest first, with their status.",
+        parameters: [.accountID(), .feedbackRequestStatus], isList: true, materialized: false,
+        items: FeedbackRequests.itemFields) { context, call throws(ToolError) in try FeedbackRequests.list(context, call) }
+
     static let actions: [ReadTool] = [
         ReadTool(name: "list_workflows", title: "Workflows", scope: .readAccounts, toolset: "actions",
                  summary: "The agency's workflows that trigger_workflow can start, each with its latest runs and their delivery status (recorded, pending, delivered, failed).",

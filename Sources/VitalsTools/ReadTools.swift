@@ -8,7 +8,7 @@ import VitalsStore
 /// `vitals query`, `vitals score` (materializing) and the MCP server call.
 public enum ReadTools {
     /// Every read tool, in GoCSM's catalogue order.
-    public static let all: [ReadTool] = discovery + risk + adoption + login + revenue + attribution + feedback + actions + work
+    public static let all: [ReadTool] = discovery + risk + adoption + login + revenue + attribution + feedback + [feedbackRequests] + actions + work
 
     public static func named(_ name: String) -> ReadTool? { all.first { $0.name == name } }
 

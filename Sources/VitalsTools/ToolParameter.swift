@@ -186,7 +186,7 @@ extension ToolParameter {
 
     public static let asOf = ToolParameter(
         name: "as_of", kind: .date,
-        description: "Day T; default data_through, e.g. \"2026-11-20\".",
+        description: "T; default data_through, e.g. \"2026-11-20\".",
         example: "2026-11-20")
 
     /// `limit`: items per page; each list picks a default that keeps a page near 10 KB.
@@ -218,7 +218,7 @@ extension ToolParameter {
 
     public static let minMRRCents = ToolParameter(
         name: "min_mrr_cents", kind: .integer(0...Int(Int32.max) * 1000),
-        description: "Least MRR in cents, e.g. 50000 ($500.00).", example: "50000")
+        description: "Least MRR, cents, e.g. 50000.", example: "50000")
 }
 
 // MARK: - Account lists: sort and filters
@@ -226,7 +226,7 @@ extension ToolParameter {
 extension ToolParameter {
     public static let sortBy = ToolParameter(
         name: "sort_by", kind: .choice(AccountSort.allCases.map(\.rawValue)),
-        description: "Order by, e.g. \"mrr\"; default the tool's order.", example: "mrr")
+        description: "Order by, e.g. \"mrr\".", example: "mrr")
 
     public static let sortOrder = ToolParameter(
         name: "sort_order", kind: .choice(["asc", "desc"]),
@@ -251,12 +251,12 @@ extension ToolParameter {
 
     public static let maxMRRCents = ToolParameter(
         name: "max_mrr_cents", kind: .integer(0...Int(Int32.max) * 1000),
-        description: "Most MRR in cents, e.g. 500000 ($5,000.00).", example: "500000")
+        description: "Most MRR, cents, e.g. 500000.", example: "500000")
 
     /// Triage lists leave churned accounts (MRR 0: a win-back, not a save) out unless asked.
     public static let includeChurned = ToolParameter(
         name: "include_churned", kind: .boolean,
-        description: "List churned accounts (MRR 0) too, e.g. true.", example: "true", defaultValue: .bool(false))
+        description: "Churned (MRR 0) too, e.g. true.", example: "true", defaultValue: .bool(false))
 
     /// Browse lists show every account; this keeps only churned (true) or paying (false) ones.
     public static let churned = ToolParameter(
@@ -386,6 +386,10 @@ extension ToolParameter {
 
     public static let overdue = ToolParameter(
         name: "overdue", kind: .boolean, description: "true: only overdue ones, e.g. true.", example: "true")
+
+    public static let feedbackRequestStatus = ToolParameter(
+        name: "status", kind: .choice(["recorded", "pending", "sent", "failed", "responded"]), description: "Only this status, e.g. \"sent\".",
+        example: "sent")
 
     /// `idempotency_key`: every write takes one.
     public static let idempotencyKey = ToolParameter(

@@ -35,6 +35,7 @@ public enum WorkTools {
                           tasks: tasks)
             try write.transaction.insert(cta)
             try write.transaction.audit(write.audit("create_cta", accountID: record.accountID, objectID: id))
+            try Alerts.cta("cta.opened", cta, write.transaction, context.dataset, now: write.now)
             return .object(CTARow.detail(cta, context, today: write.today))
         },
         WriteTool(name: "update_cta", title: "Update CTA", scope: .writeActivities, toolset: "work",
@@ -97,6 +98,9 @@ public enum WorkTools {
                 try write.transaction.update(cta)
                 try write.transaction.audit(write.audit("update_cta", accountID: context.dataset.accounts[cta.accountKey].accountID,
                                                         objectID: cta.ctaID))
+                if cta.status == "closed", before.status != "closed" {
+                    try Alerts.cta("cta.closed", cta, write.transaction, context.dataset, now: write.now)
+                }
             }
             var result = CTARow.detail(cta, context, today: write.today)
             result["changed"] = .array(changed.map(JSONValue.string))

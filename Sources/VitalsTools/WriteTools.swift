@@ -53,24 +53,45 @@ public enum WriteTools {
 
     static let actions: [WriteTool] = [
         WriteTool(name: "request_feedback", title: "Request feedback", scope: .writeFeedback, toolset: "feedback",
-                  summary: "Sends an NPS/feedback request to an account's owner. Use only when the user asked: it reaches a real person.",
-                  parameters: [.accountID(required: true)], destructive: false, idempotent: false, openWorld: true,
-                  fields: ["request_id": "string", "account_id": "string", "owner_email": "string", "status": "string"]) { context, write in
+                  summary: "Asks an account's key users (or user_id) for NPS feedback via the agency's alert targets. Only when the user asked: it reaches the client.",
+                  parameters: [.accountID(required: true), .userID()], destructive: false, idempotent: false, openWorld: true,
+                  fields: ["request_id": "string", "account_id": "string", "recipients": "array", "status": "string",
+                           "delivery": "string"]) { context, write in
             let account = try write.call.requiredAccount(context)
             let record = context.dataset.accounts[account]
-            let requestID = "fbr_" + UUID().uuidString.lowercased().prefix(12)
+            let recipients: [Int]
+            if let id = write.call.arguments.string("user_id") {
+                let user = try write.call.user(id, context)
+                guard context.dataset.users[user].accountKey == account else {
+                    throw ToolError("user \(id) is not a user of account \(record.accountID) — call search_users with this account_id")
+                }
+                recipients = [user]
+            } else {
+                recipients = context.index.usersOfAccount[account].filter { context.dataset.users[$0].keyUser }
+                guard !recipients.isEmpty else {
+                    throw ToolError("account \(record.accountID) has no key users to ask: name one with user_id (search_users with this account_id), or mark a key user with set_user_key_status")
+                }
+            }
+            let requestID = WorkVocabulary.newID("fbr")
             try write.transaction.recordFeedbackRequest(
-                requestID: String(requestID), agencyKey: write.call.agency, accountKey: account, ownerEmail: record.ownerEmail,
-                requestedBy: write.client, now: write.now, audit: write.audit("request_feedback", accountID: record.accountID))
-            return .object(["request_id": .string(String(requestID)), "account_id": .string(record.accountID),
-                            "owner_email": .string(record.ownerEmail), "status": .string("requested")])
+                requestID: requestID, agencyKey: write.call.agency, accountKey: account, ownerEmail: record.ownerEmail, recipients: recipients,
+                requestedBy: write.client, now: write.now, audit: write.audit("request_feedback", accountID: record.accountID, objectID: requestID))
+            let targets = try Alerts.feedbackRequested(requestID, account: account, agency: write.call.agency, recipients: recipients,
+                                                       requestedBy: write.client, write.transaction, context.dataset, now: write.now)
+            return .object([
+                "request_id": .string(requestID), "account_id": .string(record.accountID),
+                "recipients": .array(recipients.map { FeedbackRequests.recipient($0, context.dataset) }),
+                "status": .string(targets > 0 ? "pending" : "recorded"),
+                "delivery": .string(targets > 0 ? "to \(targets) alert target(s), at least once"
+                    : "none: no alert target takes feedback.requested (vitals alerts add --events feedback.requested)"),
+            ])
         },
         WriteTool(name: "trigger_workflow", title: "Trigger workflow",
                   scope: .writeWorkflows, toolset: "actions",
-                  summary: "Starts one of the agency's workflows (list_workflows) for an account, optionally for one of its users. With a webhook, it is delivered at least once with the run id as Idempotency-Key; Confirm with the user first.",
+                  summary: "Starts an agency workflow (list_workflows) for an account and a contact (user_id, else the owner); a webhook gets it at least once. Confirm with the user first.",
                   parameters: [.workflowID, .accountID(required: true), .userID()], destructive: false, idempotent: false, openWorld: true,
                   fields: ["run_id": "string", "workflow_id": "string", "workflow_name": "string", "account_id": "string",
-                           "user_id": "string?", "status": "string", "delivery": "string"]) { context, write in
+                           "user_id": "string?", "contact": "object", "status": "string", "delivery": "string"]) { context, write in
             let workflowID = write.call.arguments.requiredString("workflow_id")
             guard let workflow = context.dataset.workflowKey(workflowID), context.dataset.workflows[workflow].agencyKey == write.call.agency else {
                 throw ToolError("workflow \(workflowID) is not one of this agency's — call list_workflows to find the workflow_id")
@@ -94,6 +115,9 @@ public enum WriteTools {
             return .object([
                 "run_id": .string(String(runID)), "workflow_id": .string(workflowID), "workflow_name": .string(definition.name),
                 "account_id": .string(accountID), "user_id": user.map { .string(context.dataset.users[$0].userID) } ?? .null,
+                // Who the run is for (the webhook payload says the same): the user, else the account's owner.
+                "contact": user.map { FeedbackRequests.recipient($0, context.dataset) }
+                    ?? ["owner_email": .string(context.dataset.accounts[account].ownerEmail)],
                 "status": .string(definition.webhookURL != nil ? "pending" : "recorded"),
                 "delivery": .string(definition.webhookURL != nil ? "webhook, at least once, Idempotency-Key = run_id" : "none (the workflow has no webhook)"),
             ])

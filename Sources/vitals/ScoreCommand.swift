@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import VitalsAnalytics
 import VitalsColumnar
+import VitalsMCP
 import VitalsStore
 import VitalsTools
 
 /// `vitals score`: the nightly batch.
-struct ScoreCommand: ParsableCommand {
+struct ScoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score every tracked account of every agency and materialize the results keyed by as-of day.",
@@ -14,7 +15,8 @@ struct ScoreCommand: ParsableCommand {
             One as-of day (--as-of, default the latest event day) or a backfill (--from/--to, every day). \
             All days are written in one transaction; re-running a day replaces it. --out writes the scores as CSV. \
             Then the playbooks (the scoring config's `playbooks`) run on the last day, when no later day was scored \
-            before: they open CTAs where a rule fires and close the ones whose condition cleared, and say which.
+            before: they open CTAs where a rule fires and close the ones whose condition cleared, and say which; \
+            the alerts this makes (vitals alerts) are sent once, and retried by `vitals serve` or `vitals alerts deliver`.
             """
     )
 
@@ -27,7 +29,7 @@ struct ScoreCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Evaluate the playbooks on the last day scored (when it is the newest): open and close their CTAs.")
     var playbooks = true
 
-    func run() throws {
+    func run() async throws {
         let config = try scoring.load()
         var days: [AsOf] = []
         if let single = try parseDay(asOf, option: "--as-of") {
@@ -86,6 +88,11 @@ struct ScoreCommand: ParsableCommand {
             if playbooks, let last = days.last, last.day >= (context.newestScoredDay ?? Int.min) {
                 context.forgetHistory()
                 report(try PlaybookRunner.run(context: context, day: last))
+                if try store.pendingDeliveries() > 0 {
+                    let pass = await WebhookDeliverer.fromEnvironment(store: store).deliverAllDue()
+                    printError("alerts: delivered \(pass.delivered), failed attempts \(pass.failed), still pending "
+                        + "\(try store.pendingDeliveries()) (vitals serve or vitals alerts deliver retries them)")
+                }
             } else if playbooks {
                 printError("playbooks: not run, \(days.last!) is older than the newest scored day")
             }

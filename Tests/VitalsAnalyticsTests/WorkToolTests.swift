@@ -222,4 +222,70 @@ import VitalsJSON
         _ = try write("update_cta", ["cta_id": .string(id), "status": "closed"])
         #expect(try store.auditEntries(agencyKey: 0).filter { $0.objectID != nil }.count == 3)
     }
+
+    @Test func alertsAreWrittenWithTheChangeForTheTargetsThatTakeThem() throws {
+        let target = try Alerts.target(agencyKey: 0, kind: "slack", url: "https://hooks.example/T1", events: ["cta.opened"], now: 1)
+        try store.addAlertTarget(target)
+        try store.addAlertTarget(try Alerts.target(agencyKey: 0, kind: "webhook", url: "https://hooks.example/F", events: ["feedback.requested"], now: 1))
+        let cta = try write("create_cta", ["account_id": "acc_drop", "type": "risk", "reason": "Usage <halved> & more"])
+        _ = try write("update_cta", ["cta_id": cta["cta_id"]!, "status": "closed"])
+        let messages = try store.outboxDeliveries(agencyKey: 0)
+        // One message: the open, to the Slack target (no target takes cta.closed).
+        #expect(messages.map(\.event) == ["cta.opened"])
+        #expect(messages.map(\.targetID) == [target.targetID])
+        #expect(messages.first?.subjectID == cta["cta_id"]?.stringValue)
+        let due = try store.claimDueDeliveries(now: Int64.max / 2)
+        let text = try #require(try JSONValue.parse(due.first?.body ?? "")["text"]?.stringValue)
+        #expect(text.contains("Usage &lt;halved&gt; &amp; more"))  // Slack's escapes
+        #expect(text.contains("*Drop Dental* (acc_drop)"))
+        // Bad targets are refused with what to give.
+        #expect(throws: ToolError.self) { try Alerts.target(agencyKey: 0, kind: "teams", url: "https://x.example", events: [], now: 1) }
+        #expect(throws: ToolError.self) { try Alerts.target(agencyKey: 0, kind: "webhook", url: "ftp://x.example", events: [], now: 1) }
+        #expect(throws: ToolError.self) { try Alerts.target(agencyKey: 0, kind: "webhook", url: "https://x.example", events: ["cta.snoozed"], now: 1) }
+    }
+
+    @Test func feedbackGoesToTheKeyUsersAndItsStatusIsListed() throws {
+        try store.addAlertTarget(try Alerts.target(agencyKey: 0, kind: "webhook", url: "https://hooks.example/F", events: ["feedback.requested"], now: 1))
+        // acc_drop's key user is ud1 (ud2 is not).
+        let request = try write("request_feedback", ["account_id": "acc_drop"])
+        #expect(request["recipients"]?.arrayValue?.map { $0["user_id"] } == ["ud1"])
+        #expect(request["status"] == "pending")
+        let named = try write("request_feedback", ["account_id": "acc_drop", "user_id": "ud2"])
+        #expect(named["recipients"]?.arrayValue?.map { $0["user_id"] } == ["ud2"])
+        // acc_rise has no key user: the refusal says what to do.
+        #expect(refusal("request_feedback", ["account_id": "acc_rise"]).contains("has no key users"))
+        #expect(refusal("request_feedback", ["account_id": "acc_drop", "user_id": "ur1"]).contains("is not a user of account acc_drop"))
+
+        var listed = try read("list_feedback_requests")
+        #expect(Self.items(listed).map { $0["request_id"] } == [named["request_id"], request["request_id"]])
+        #expect(Self.items(listed).map { $0["status"] } == ["pending", "pending"])
+        // Delivered: sent.
+        for delivery in try store.claimDueDeliveries(now: Int64.max / 2) where delivery.body.contains(request["request_id"]?.stringValue ?? "?") {
+            try store.markDelivered(delivery, now: 2)
+        }
+        listed = try read("list_feedback_requests", ["status": "sent"])
+        #expect(Self.items(listed).map { $0["request_id"] } == [request["request_id"]])
+        #expect(Self.items(listed).first?["deliveries"] == ["delivered": 1])
+    }
+
+    @Test func aRequestIsRespondedWhenARecipientAnswersAfterIt() throws {
+        // ud1 answered NPS 9 on T at 10:00; a request to ud1 the day before is responded, one made after is not.
+        let path = try TriageFixture.store(adding: ["feedback.csv": "ts,account_id,user_id,score,comment\n\(TriageFixture.ts(0)),acc_drop,ud1,9,Great\n"])
+        let store = try Store.open(at: path)
+        let context = try ToolContext(store: store)
+        let ud1 = try #require(context.dataset.userKey("ud1")), drop = try #require(context.dataset.accountKey("acc_drop"))
+        let day = Int64(TriageFixture.t) * 86_400
+        for (id, at) in [("fbr_before", day - 86_400), ("fbr_after", day + 11 * 3600)] {
+            _ = try store.write(idempotency: nil) { transaction in
+                try transaction.recordFeedbackRequest(requestID: id, agencyKey: 0, accountKey: drop, ownerEmail: "o1@x.test", recipients: [ud1],
+                                                      requestedBy: "key_csm", now: at,
+                                                      audit: AuditEntry(agencyKey: 0, client: "key_csm", action: "request_feedback", outcome: "ok"))
+                return ""
+            }
+        }
+        let listed = try ReadTools.call("list_feedback_requests", agencyID: "ag_1", arguments: [:], context: context)
+        #expect(Self.items(listed).map { $0["request_id"] } == ["fbr_after", "fbr_before"])
+        #expect(Self.items(listed).map { $0["status"] } == ["recorded", "responded"])
+        #expect(Self.items(listed).last?["responded_at"] == "2026-11-20T10:00:00Z")
+    }
 }

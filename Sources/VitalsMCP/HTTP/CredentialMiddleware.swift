@@ -22,7 +22,7 @@ struct CredentialMiddleware: RouterMiddleware {
 
     /// The scopes a 401 challenge names (MCP 2026-07-28 `basic/authorization`:
     /// what a client should ask for): the read scopes, as the consent page ticks them.
-    static let challengeScopes = "read:accounts read:users read:revenue read:feedback"
+    static let challengeScopes = Scope.reads.map(\.rawValue).joined(separator: " ")
 
     func authenticate(_ request: Request) throws(MCPHTTPError) -> Credential {
         let metadata = "resource_metadata=\"\(urls.protectedResourceMetadata)\", scope=\"\(Self.challengeScopes)\""
