@@ -6,7 +6,8 @@ READ_TOOLS = [
     "list_tracked_accounts", "search_accounts", "get_account", "search_users", "get_user", "get_agency_overview",
     "list_accounts_at_risk", "list_health_movers", "list_inactive_users", "list_failed_payments", "list_upcoming_renewals",
     "get_feature_metrics", "list_feature_adoption_gaps", "list_feature_metric_movers", "get_login_activity",
-    "get_revenue_summary", "list_upsell_candidates", "list_revenue_movements", "list_feedback_responses", "list_workflows",
+    "get_revenue_summary", "list_upsell_candidates", "list_revenue_movements", "list_feedback_responses", "list_feedback_requests",
+    "list_workflows",
     # The team's work (toolset `work`, scope read:activities).
     "list_ctas", "get_cta", "list_timeline_activities", "list_success_plans",
 ]

@@ -107,16 +107,20 @@ public enum PlaybookRunner {
     }
 
     /// A rule's CTA for an account: owned by the account's owner, due
-    /// `dueInDays` after T, with the rule's tasks.
+    /// `dueInDays` after T, with the rule's tasks. A renewal rule's CTA and
+    /// tasks are due on the renewal day at the latest (a renewal in 3 days
+    /// cannot wait a week).
     static func openCTA(_ rule: PlaybookRule, account: Int, agency: Int, reason: String, day: Int, now: Int64, dataset: Dataset) -> CTA {
         let id = WorkVocabulary.newID("cta")
         let owner = dataset.accounts[account].ownerEmail.lowercased()
+        var latest = Int.max
+        if case .renewalWithin = rule.trigger, let renewal = dataset.accounts[account].renewalDay, renewal >= day { latest = renewal }
         let tasks = rule.tasks.enumerated().map { position, task in
             CTATask(taskID: WorkVocabulary.newID("tsk"), ctaID: id, position: position, title: task.title, ownerEmail: owner,
-                    dueDay: day + task.dueInDays, createdBy: "playbook:\(rule.id)", createdAt: now)
+                    dueDay: min(day + task.dueInDays, latest), createdBy: "playbook:\(rule.id)", createdAt: now)
         }
         return CTA(ctaID: id, agencyKey: agency, accountKey: account, type: rule.ctaType, reason: reason, priority: rule.priority,
-                   ownerEmail: owner, dueDay: day + rule.dueInDays, source: "playbook", ruleID: rule.id, createdBy: "playbook:\(rule.id)",
-                   createdAt: now, tasks: tasks)
+                   ownerEmail: owner, dueDay: min(day + rule.dueInDays, latest), source: "playbook", ruleID: rule.id,
+                   createdBy: "playbook:\(rule.id)", createdAt: now, tasks: tasks)
     }
 }

@@ -75,6 +75,26 @@ import VitalsJSON
         #expect(try store.ctas(CTAQuery(agencyKey: 0, accountKey: accRenew, ruleID: "renewal_at_risk")).map(\.outcome) == ["renewed"])
     }
 
+    @Test func aRenewalCTAIsDueByTheRenewalDay() throws {
+        let store = try TriageToolTests.scored()
+        var config = ScoringConfig.standard
+        var rule = try #require(PlaybookRule.defaults.first { $0.id == "renewal_at_risk" })
+        rule.dueInDays = 20
+        rule.tasks = [PlaybookTask(title: "Prepare the quote", dueInDays: 3), PlaybookTask(title: "Renewal call", dueInDays: 15)]
+        config.playbooks = [rule]
+        let context = try ToolContext(store: store, config: config)
+        let d = TriageFixture.t - 7
+        _ = try PlaybookRunner.run(context: context, day: AsOf(day: d))
+        // acc_chr renews on T + 5 = D + 12: due then, not on D + 20; the 3-day task keeps its day.
+        let chr = try #require(context.dataset.accountKey("acc_chr"))
+        let cta = try #require(try store.ctas(CTAQuery(agencyKey: 0, accountKey: chr)).first)
+        #expect(cta.dueDay == d + 12)
+        #expect(cta.tasks.map(\.dueDay) == [d + 3, d + 12])
+        // acc_renew renews on D + 22: its CTA is due D + 20 as the rule says.
+        let renew = try #require(context.dataset.accountKey("acc_renew"))
+        #expect(try store.ctas(CTAQuery(agencyKey: 0, accountKey: renew)).first?.dueDay == d + 20)
+    }
+
     @Test func noRuleNoCTA() throws {
         let store = try TriageToolTests.scored()
         var config = ScoringConfig.standard

@@ -96,6 +96,7 @@ async def test_every_tool_answers_as_vitals_query_does(transport, vitals, store,
         "list_upsell_candidates": {"sort_by": "health"},
         "list_revenue_movements": {"months": 6},
         "list_feedback_responses": {"days": 120},
+        "list_feedback_requests": {},
         "list_workflows": {},
         # The nightly score's playbooks opened CTAs on this store.
         "list_ctas": {"origin": "playbook", "limit": 5},

@@ -121,11 +121,11 @@ async def test_writes_change_the_store_and_are_audited(vitals, store, http_url, 
         assert again["changed"] is False
         flipped = ok(await client.call_tool("set_user_key_status", {"user_id": user["user_id"], "key_user": not user["key_user"]}))
         assert flipped["changed"] is True
-        request = ok(await client.call_tool("request_feedback", {"account_id": account["account_id"]}))
+        request = ok(await client.call_tool("request_feedback", {"account_id": account["account_id"], "user_id": user["user_id"]}))
         for name, result in [("set_account_priority", first), ("set_account_priority", again), ("set_user_key_status", flipped),
                              ("request_feedback", request)]:
             jsonschema.validate(result, schemas[name])
-        assert request["status"] == "requested" and request["owner_email"]
+        assert request["status"] in ("recorded", "pending") and [r["user_id"] for r in request["recipients"]] == [user["user_id"]]
         bad = await client.call_tool("set_account_priority", {"account_id": account["account_id"], "priority": "urgent"})
         assert bad.is_error and "low, normal or high" in bad.content[0].text
     # A read key cannot write.
