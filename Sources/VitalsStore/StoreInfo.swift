@@ -46,6 +46,14 @@ public struct StoreInfo: Sendable, Equatable {
     public var payments = 0
     public var feedback = 0
     public var ingests = 0
+    /// The team's work: CTAs open or snoozed, and all; success plans; timeline activities.
+    public var openCTAs = 0
+    public var ctas = 0
+    public var successPlans = 0
+    public var activities = 0
+    /// Alert targets in use, and messages still to deliver (alerts, feedback requests, workflow runs).
+    public var alertTargets = 0
+    public var pendingDeliveries = 0
     /// The store file plus its WAL, in bytes.
     public var bytesOnDisk = 0
 }
@@ -67,6 +75,13 @@ extension Store {
             info.payments = try count("SELECT COUNT(*) FROM payments")
             info.feedback = try count("SELECT COUNT(*) FROM feedback")
             info.ingests = try count("SELECT COUNT(*) FROM ingests")
+            info.ctas = try count("SELECT COUNT(*) FROM ctas")
+            info.openCTAs = try count("SELECT COUNT(*) FROM ctas WHERE status <> 'closed'")
+            info.successPlans = try count("SELECT COUNT(*) FROM success_plans")
+            info.activities = try count("SELECT COUNT(*) FROM activities")
+            info.alertTargets = try count("SELECT COUNT(*) FROM alert_targets WHERE removed_at IS NULL")
+            info.pendingDeliveries = try count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+                + count("SELECT COUNT(*) FROM workflow_runs WHERE status = 'pending'")
             info.agencyList = try Row.fetchAll(db, sql: """
                 SELECT g.agency_id, g.name, COUNT(a.account_key), COALESCE(SUM(a.tracked), 0)
                 FROM agencies g LEFT JOIN accounts a ON a.agency_key = g.agency_key

@@ -7,7 +7,7 @@ import VitalsStore
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Print what is in the store: agencies, entities, events by kind, date range, scored days, bytes on disk vs raw column bytes."
+        abstract: "Print what is in the store: agencies, entities, events by kind, date range, scored days, bytes on disk vs raw column bytes, the team's CTAs, plans and notes, alert targets."
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -45,6 +45,8 @@ struct InfoCommand: ParsableCommand {
             feedback:       \(formatCount(info.feedback))
             event columns:  \(formatBytes(raw)) raw, \(formatBytes(stored)) stored\(ratio)
             scored days:    \(scoredDays(info.scoredDays))
+            cs work:        \(formatCount(info.ctas)) CTAs (\(formatCount(info.openCTAs)) open or snoozed), \(formatCount(info.successPlans)) success plans, \(formatCount(info.activities)) timeline activities
+            alerts:         \(formatCount(info.alertTargets)) target(s), \(formatCount(info.pendingDeliveries)) message(s) to deliver
             """
     }
 

@@ -161,6 +161,12 @@ def test_info_lists_agencies_and_scored_days(run):
         assert re.search(rf"^  {agency}\s.*\s\d+ accounts \(\d+ tracked\)$", out.stdout, re.M), out.stdout
     assert re.search(r"^scored days:\s+1 \(2026-11-20 \.\. 2026-11-20\), last run \d{4}-\d\d-\d\d \d\d:\d\d UTC$", out.stdout, re.M), out.stdout
     assert re.search(r"^accounts:\s+460 \(", out.stdout, re.M)
+    # The nightly score's playbooks opened CTAs: info counts what list_ctas lists, over both agencies.
+    opened = sum(json.loads(run("query", "list_ctas", "--agency", agency, "--args", '{"status": "all"}').stdout)["total"]
+                 for agency in ["ag_001", "ag_002"])
+    assert opened > 0
+    assert re.search(rf"^cs work:\s+{opened} CTAs \({opened} open or snoozed\), 0 success plans, 0 timeline activities$", out.stdout, re.M), out.stdout
+    assert re.search(r"^alerts:\s+0 target\(s\), 0 message\(s\) to deliver$", out.stdout, re.M), out.stdout
 
 
 def test_a_day_outside_the_data_is_refused_and_changes_nothing(run, cli_store):
