@@ -33,7 +33,7 @@ import VitalsTools
             try await client.execute(uri: "/api/mcp", method: .post, headers: headers(nil), body: ByteBuffer(string: "{}")) { response in
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[.wwwAuthenticate] == "Bearer resource_metadata=\"http://localhost/.well-known/oauth-protected-resource/api/mcp\", "
-                    + "scope=\"read:accounts read:users read:revenue read:feedback\"")
+                    + "scope=\"read:accounts read:users read:revenue read:feedback read:activities\"")
                 #expect(json(response)["error"]?["message"]?.stringValue?.contains("x-api-key") == true)
             }
             try await client.execute(uri: "/api/mcp", method: .post, headers: headers("vk_nope_nope"), body: ByteBuffer(string: "{}")) { response in
