@@ -3,6 +3,8 @@
 #   1. Vitals against DuckDB (PyPI) on the same CSVs: ingest vs load, score vs
 #      the same metrics in SQL (Benchmarks/sql/); fails on any disagreement;
 #   1b. the health history: nightly score, a 90-day backfill, store growth per day;
+#   1c. the playbooks: their share of the nightly score, the CTAs opened, beside DuckDB's score.sql,
+#       in the benchmark world and a wide one (2 agencies x 2,000 accounts, 365 days);
 #   2. the ordo-one kernels in GB/s beside the memory bandwidth of the same run;
 #   3. the MCP load test: 64 clients against `vitals serve --http` (wrk), paced and back to back, in both MCP generations.
 #   Benchmarks/run.sh [--scale 1m|10m|50m] [--runs N] [--load-seconds S]
@@ -30,6 +32,15 @@ python3 Benchmarks/side_by_side.py --bin "$BIN" --scale "$SCALE" --runs "$RUNS"
 
 echo; echo "== Health history, $SCALE =="
 python3 Benchmarks/history_bench.py --bin "$BIN" --data "Benchmarks/out/data-$EVENTS" --days 90 --runs "$RUNS" --keep Benchmarks/out/history
+
+echo; echo "== Playbooks, $SCALE =="
+WIDE=Benchmarks/out/data-wide-$SCALE
+if [ ! -f "$WIDE/labels.csv" ]; then
+    "$BIN/data-gen" --agencies 2 --accounts-per-agency 2000 --users-per-account 6 --days 365 \
+        --events "$EVENTS" --seed 11 --as-of 2026-11-20 --out "$WIDE" >&2
+fi
+python3 Benchmarks/playbook_bench.py --bin "$BIN" --data "Benchmarks/out/data-$EVENTS" --data "$WIDE" --runs "$RUNS" \
+    --keep Benchmarks/out/playbooks
 
 echo; echo "== Kernels (ordo-one/benchmark) =="
 (cd Benchmarks && swift package --disable-sandbox benchmark --target ColumnarKernels --no-progress --format markdown) \

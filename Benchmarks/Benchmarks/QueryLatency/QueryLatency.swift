@@ -11,7 +11,10 @@ import VitalsTools
 //   - materialized: default arguments, read from the score tables;
 //   - on the fly, account: one account's numbers computed from its column slice;
 //   - on the fly, agency: agency-wide scans with non-default arguments, and
-//     the whole agency re-scored (health, signals, churn inputs) uncached.
+//     the whole agency re-scored (health, signals, churn inputs) uncached;
+//   - work (issue 13): the CTAs the playbooks opened, read from SQLite at each
+//     call, on a store where `vitals score` ran them (Benchmarks/playbook_bench.py
+//     --keep out/playbooks leaves one: VITALS_BENCH_STORE=out/playbooks/data-10000000.db).
 
 let storePath = ProcessInfo.processInfo.environment["VITALS_BENCH_STORE"] ?? "out/score-10000000.db"
 
@@ -62,6 +65,28 @@ let benchmarks: @Sendable () -> Void = {
         for i in benchmark.scaledIterations {
             let facts = analytics.facts(of: keys[i % keys.count])
             blackHole(HealthScore(components: HealthComponents(facts: facts, agencyFeatures: 30, asOf: analytics.asOf, config: .standard)))
+        }
+    }
+
+    // Issue 13: the CS team's work objects, read from the store at each call
+    // (no cache): the agency's open CTAs (a page of 8, soonest due first),
+    // one account's, one CTA with its tasks and activities, and get_account,
+    // which now also reads the account's open CTAs, active plan and notes.
+    // The accounts and CTAs cycled through are the ones the playbooks opened.
+    let ctas = (try? store.ctas(CTAQuery(agencyKey: agency, statuses: ["open", "snoozed"]))) ?? []
+    if ctas.isEmpty {
+        print("QueryLatency: no open CTAs for \(agencyID) in \(storePath): the work cases are skipped "
+            + "(run vitals score with playbooks on it, or Benchmarks/playbook_bench.py --keep out/playbooks)")
+    } else {
+        let ctaIDs = ctas.map(\.ctaID)
+        let withCTAs = Array(Set(ctas.map(\.accountKey))).sorted().map { context.dataset.accounts[$0].accountID }
+        tool("work: list_ctas (default page, \(ctas.count) open)", "list_ctas") { _ in nil }
+        tool("work: list_ctas account_id (\(withCTAs.count) accounts with CTAs)", "list_ctas") {
+            .object(["account_id": .string(withCTAs[$0 % withCTAs.count])])
+        }
+        tool("work: get_cta", "get_cta") { .object(["cta_id": .string(ctaIDs[$0 % ctaIDs.count])]) }
+        tool("work: get_account (an account with open CTAs)", "get_account") {
+            .object(["account_id": .string(withCTAs[$0 % withCTAs.count])])
         }
     }
 
