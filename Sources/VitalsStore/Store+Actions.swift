@@ -64,11 +64,11 @@ public struct DueDelivery: Sendable, Equatable {
 
 extension Store {
     static func insert(_ entry: AuditEntry, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO audit_log (at_ms, agency_key, client, action, account_id, object_id, outcome, duration_ms)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [entry.atMilliseconds, entry.agencyKey, entry.client, entry.action, entry.accountID, entry.objectID,
-                             entry.outcome, entry.durationMilliseconds])
+            """).execute(arguments: [entry.atMilliseconds, entry.agencyKey, entry.client, entry.action, entry.accountID, entry.objectID,
+                                     entry.outcome, entry.durationMilliseconds])
     }
 
     /// Appends audit entries in one transaction.

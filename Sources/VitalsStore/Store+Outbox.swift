@@ -164,7 +164,7 @@ extension WriteTransaction {
 
     /// Puts a message in the outbox, due at once.
     public func enqueue(_ message: OutboxMessage) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             INSERT INTO outbox (delivery_id, agency_key, target_id, event, subject_id, url, body, status, next_attempt_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
             """, arguments: [message.deliveryID, message.agencyKey, message.targetID, message.event, message.subjectID, message.url,
@@ -176,7 +176,8 @@ enum OutboxSQL {
     static func targets(agencyKey: Int, event: String?, includeRemoved: Bool, _ db: Database) throws -> [AlertTarget] {
         let sql = "SELECT * FROM alert_targets WHERE agency_key = ?" + (includeRemoved ? "" : " AND removed_at IS NULL")
             + " ORDER BY created_at, target_id"
-        return try Row.fetchAll(db, sql: sql, arguments: [agencyKey]).map {
+        // Cached: a playbook night asks once per CTA it opens.
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [agencyKey]).map {
             AlertTarget(targetID: $0["target_id"], agencyKey: $0["agency_key"], kind: $0["kind"], url: $0["url"],
                         events: ($0["events"] as String).split(separator: " ").map(String.init), createdAt: $0["created_at"],
                         removedAt: $0["removed_at"])

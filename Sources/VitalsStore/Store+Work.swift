@@ -195,15 +195,31 @@ public struct CTAQuery: Sendable, Equatable {
     public var type: String?
     public var ownerEmail: String?
     public var ruleID: String?
+    /// The status on a day T: `open` (a snooze that ended by T included),
+    /// `snoozed` (until after T) or `closed`; nil: any.
+    public var statusOn: (status: String, day: Int)?
+    /// `playbook` or `person`.
+    public var origin: String?
+    /// Only CTAs open on this day and due before it.
+    public var overdueOn: Int?
 
     public init(agencyKey: Int, accountKey: Int? = nil, statuses: [String]? = nil, type: String? = nil, ownerEmail: String? = nil,
-                ruleID: String? = nil) {
+                ruleID: String? = nil, statusOn: (status: String, day: Int)? = nil, origin: String? = nil, overdueOn: Int? = nil) {
         self.agencyKey = agencyKey
         self.accountKey = accountKey
         self.statuses = statuses
         self.type = type
         self.ownerEmail = ownerEmail
         self.ruleID = ruleID
+        self.statusOn = statusOn
+        self.origin = origin
+        self.overdueOn = overdueOn
+    }
+
+    public static func == (a: CTAQuery, b: CTAQuery) -> Bool {
+        a.agencyKey == b.agencyKey && a.accountKey == b.accountKey && a.statuses == b.statuses && a.type == b.type
+            && a.ownerEmail == b.ownerEmail && a.ruleID == b.ruleID && a.statusOn?.status == b.statusOn?.status
+            && a.statusOn?.day == b.statusOn?.day && a.origin == b.origin && a.overdueOn == b.overdueOn
     }
 }
 
@@ -243,7 +259,13 @@ public struct PlaybookCTARow: Sendable, Equatable {
 extension Store {
     /// CTAs matching `query` with their tasks: open and snoozed first, then by due day (none last), then newest.
     public func ctas(_ query: CTAQuery) throws(StoreError) -> [CTA] {
-        try read { try WorkSQL.ctas(query, $0) }
+        try read { try WorkSQL.ctas(query, offset: 0, limit: Int.max, $0).items }
+    }
+
+    /// One page of the CTAs matching `query` (in the order of ``ctas(_:)``),
+    /// with the tasks of that page only, and how many match.
+    public func ctas(_ query: CTAQuery, offset: Int, limit: Int) throws(StoreError) -> (items: [CTA], total: Int) {
+        try read { try WorkSQL.ctas(query, offset: offset, limit: limit, $0) }
     }
 
     /// One CTA of the agency, with its tasks; nil when unknown or another agency's.
@@ -305,7 +327,7 @@ extension WriteTransaction {
 
     /// Inserts a new CTA and its tasks.
     public func insert(_ cta: CTA) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             INSERT INTO ctas (cta_id, agency_key, account_key, type, reason, priority, status, snoozed_until, outcome, owner_email,
                               due_day, source, rule_id, created_by, created_at, updated_at, closed_at, closed_day)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -317,7 +339,7 @@ extension WriteTransaction {
 
     /// Saves a CTA's changeable fields (not its tasks).
     public func update(_ cta: CTA) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             UPDATE ctas SET type = ?, reason = ?, priority = ?, status = ?, snoozed_until = ?, outcome = ?, owner_email = ?, due_day = ?,
                             updated_at = ?, closed_at = ?, closed_day = ?
             WHERE cta_id = ? AND agency_key = ?
@@ -326,7 +348,7 @@ extension WriteTransaction {
     }
 
     public func insert(_ task: CTATask, agencyKey: Int) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             INSERT INTO cta_tasks (task_id, cta_id, agency_key, position, title, owner_email, due_day, done, done_at, created_by,
                                    created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -335,7 +357,7 @@ extension WriteTransaction {
     }
 
     public func update(_ task: CTATask, agencyKey: Int) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             UPDATE cta_tasks SET title = ?, owner_email = ?, due_day = ?, done = ?, done_at = ?, updated_at = ?
             WHERE task_id = ? AND agency_key = ?
             """, arguments: [task.title, task.ownerEmail, task.dueDay, task.done, task.doneAt, task.updatedAt, task.taskID, agencyKey])
@@ -343,12 +365,12 @@ extension WriteTransaction {
 
     /// Marks a CTA changed (a task was added or changed).
     public func touchCTA(_ id: String, agencyKey: Int, at time: Int64) throws {
-        try db.execute(sql: "UPDATE ctas SET updated_at = ? WHERE cta_id = ? AND agency_key = ?", arguments: [time, id, agencyKey])
+        try execute(cached: "UPDATE ctas SET updated_at = ? WHERE cta_id = ? AND agency_key = ?", arguments: [time, id, agencyKey])
     }
 
     /// Inserts a plan and its objectives.
     public func insert(_ plan: SuccessPlan) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             INSERT INTO success_plans (plan_id, agency_key, account_key, title, status, owner_email, created_by, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [plan.planID, plan.agencyKey, plan.accountKey, plan.title, plan.status, plan.ownerEmail, plan.createdBy,
@@ -358,14 +380,14 @@ extension WriteTransaction {
 
     /// Saves a plan's fields and its objectives (new ones are added; none are removed).
     public func update(_ plan: SuccessPlan) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             UPDATE success_plans SET title = ?, status = ?, owner_email = ?, updated_at = ? WHERE plan_id = ? AND agency_key = ?
             """, arguments: [plan.title, plan.status, plan.ownerEmail, plan.updatedAt, plan.planID, plan.agencyKey])
         for objective in plan.objectives { try save(objective, agencyKey: plan.agencyKey) }
     }
 
     func save(_ objective: PlanObjective, agencyKey: Int) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             INSERT INTO plan_objectives (objective_id, plan_id, agency_key, position, title, status, target_day, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(objective_id) DO UPDATE SET title = excluded.title, status = excluded.status, target_day = excluded.target_day,
@@ -375,7 +397,7 @@ extension WriteTransaction {
     }
 
     public func insert(_ activity: Activity) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             INSERT INTO activities (activity_id, agency_key, account_key, kind, subject, body, author, occurred_at, cta_id, plan_id,
                                     created_by, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -385,7 +407,7 @@ extension WriteTransaction {
     }
 
     public func update(_ activity: Activity) throws {
-        try db.execute(sql: """
+        try execute(cached: """
             UPDATE activities SET kind = ?, subject = ?, body = ?, occurred_at = ?, cta_id = ?, plan_id = ?, updated_at = ?
             WHERE activity_id = ? AND agency_key = ?
             """, arguments: [activity.kind, activity.subject, activity.body, activity.occurredAt, activity.ctaID, activity.planID,
@@ -396,8 +418,8 @@ extension WriteTransaction {
 // MARK: - SQL shared by reads and transactions
 
 enum WorkSQL {
-    static func ctas(_ query: CTAQuery, _ db: Database) throws -> [CTA] {
-        var sql = "SELECT * FROM ctas WHERE agency_key = ?"
+    static func ctas(_ query: CTAQuery, offset: Int, limit: Int, _ db: Database) throws -> (items: [CTA], total: Int) {
+        var sql = " FROM ctas WHERE agency_key = ?"
         var arguments: StatementArguments = [query.agencyKey]
         if let account = query.accountKey {
             sql += " AND account_key = ?"
@@ -406,6 +428,23 @@ enum WorkSQL {
         if let statuses = query.statuses {
             sql += " AND status IN (" + statuses.map { _ in "?" }.joined(separator: ", ") + ")"
             arguments += StatementArguments(statuses)
+        }
+        // A snooze that has ended reads as open (WorkVocabulary.status says the same in Swift).
+        let openOn = "(status = 'open' OR (status = 'snoozed' AND snoozed_until <= ?))"
+        if let (status, day) = query.statusOn {
+            switch status {
+            case "open": sql += " AND " + openOn; arguments += [day]
+            case "snoozed": sql += " AND status = 'snoozed' AND snoozed_until > ?"; arguments += [day]
+            default: sql += " AND status = ?"; arguments += [status]
+            }
+        }
+        if let day = query.overdueOn {
+            sql += " AND " + openOn + " AND due_day < ?"
+            arguments += [day, day]
+        }
+        if let origin = query.origin {
+            sql += " AND source = ?"
+            arguments += [origin]
         }
         if let type = query.type {
             sql += " AND type = ?"
@@ -419,20 +458,23 @@ enum WorkSQL {
             sql += " AND rule_id = ?"
             arguments += [rule]
         }
-        sql += " ORDER BY status = 'closed', due_day IS NULL, due_day, created_at DESC, rowid DESC"
-        var ctas = try Row.fetchAll(db, sql: sql, arguments: arguments).map(cta)
-        guard !ctas.isEmpty else { return [] }
-        // Tasks: one query for the agency's (or the account's) tasks, grouped.
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*)" + sql, arguments: arguments) ?? 0
+        sql += " ORDER BY status = 'closed', due_day IS NULL, due_day, created_at DESC, rowid DESC LIMIT ? OFFSET ?"
+        var ctas = try Row.fetchAll(db, sql: "SELECT *" + sql, arguments: arguments + [min(limit, Int(Int32.max)), offset]).map(cta)
+        // The tasks of these CTAs only, through the (cta_id, position) index.
         let positions = Dictionary(uniqueKeysWithValues: ctas.enumerated().map { ($1.ctaID, $0) })
-        let taskSQL = query.accountKey == nil
-            ? "SELECT t.* FROM cta_tasks t WHERE t.agency_key = ? ORDER BY t.cta_id, t.position"
-            : "SELECT t.* FROM cta_tasks t JOIN ctas c USING (cta_id) WHERE c.account_key = ? AND t.agency_key = ? ORDER BY t.cta_id, t.position"
-        let taskArguments: StatementArguments = query.accountKey.map { [$0, query.agencyKey] } ?? [query.agencyKey]
-        for row in try Row.fetchAll(db, sql: taskSQL, arguments: taskArguments) {
-            let task = task(row)
-            if let position = positions[task.ctaID] { ctas[position].tasks.append(task) }
+        var start = 0
+        while start < ctas.count {
+            let ids = ctas[start ..< min(start + 500, ctas.count)].map(\.ctaID)
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM cta_tasks WHERE cta_id IN (" + ids.map { _ in "?" }.joined(separator: ", ")
+                                        + ") ORDER BY cta_id, position", arguments: StatementArguments(ids))
+            for row in rows {
+                let task = task(row)
+                if let position = positions[task.ctaID] { ctas[position].tasks.append(task) }
+            }
+            start += 500
         }
-        return ctas
+        return (ctas, total)
     }
 
     static func cta(_ id: String, agencyKey: Int, _ db: Database) throws -> CTA? {

@@ -14,6 +14,13 @@ public struct WriteTransaction {
     public func audit(_ entry: AuditEntry) throws {
         try Store.insert(entry, db)
     }
+
+    /// Runs one statement through the connection's statement cache: a
+    /// playbook night inserts thousands of rows with a handful of statements,
+    /// prepared once each instead of once per row.
+    func execute(cached sql: String, arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
 }
 
 /// An idempotency key given with a write: the agency it belongs to, the key,

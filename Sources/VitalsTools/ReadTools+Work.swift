@@ -15,21 +15,14 @@ extension ReadTools {
                  isList: true, materialized: false, pageSize: 8, items: CTARow.fields) { context, call throws(ToolError) in
             let today = call.asOf.day
             let status = call.arguments.string("status") ?? "open"
-            // A snooze that ended reads as open: read open and snoozed rows, then decide.
-            let stored: [String]? = switch status {
-            case "open", "snoozed": ["open", "snoozed"]
-            case "closed": ["closed"]
-            default: nil
-            }
-            let query = CTAQuery(agencyKey: call.agency, accountKey: try call.account(context), statuses: stored,
-                                 type: call.arguments.string("type"), ownerEmail: call.arguments.string("owner_email"))
-            let ctas = try WorkTools.reading { () throws(StoreError) in try context.store.ctas(query) }
-            let origin = call.arguments.string("origin")
-            let overdueOnly = call.arguments.bool("overdue") ?? false
-            let rows = ctas.lazy.map { CTARow($0, context, today: today) }.filter { row in
-                (status == "all" || row.status == status) && (origin == nil || row.origin == origin) && (!overdueOnly || row.overdue)
-            }
-            return list(Array(rows), ["status": .string(status)], for: call)
+            let query = CTAQuery(agencyKey: call.agency, accountKey: try call.account(context), type: call.arguments.string("type"),
+                                 ownerEmail: call.arguments.string("owner_email"), statusOn: status == "all" ? nil : (status, today),
+                                 origin: call.arguments.string("origin"), overdueOn: call.arguments.bool("overdue") == true ? today : nil)
+            // The page is cut in SQL, and only its CTAs' tasks are read.
+            let (offset, limit) = call.page ?? (0, Int.max)
+            let (ctas, total) = try WorkTools.reading { () throws(StoreError) in try context.store.ctas(query, offset: offset, limit: limit) }
+            return listPage(JSONValue.encoding(ctas.map { CTARow($0, context, today: today) }), total: total, ["status": .string(status)],
+                            for: call)
         },
         ReadTool(name: "get_cta", title: "Get CTA", scope: .readActivities, toolset: "work",
                  summary: "One CTA in full, with its tasks and the last 5 activities logged on it.",

@@ -320,16 +320,15 @@ public enum WorkTools {
     /// at 200 characters).
     static func accountWork(_ account: Int, _ call: ToolCall, _ context: ToolContext) throws(ToolError) -> [String: JSONValue] {
         let today = call.asOf.day
-        let (ctas, plans, activities) = try reading { () throws(StoreError) in
-            (try context.store.ctas(CTAQuery(agencyKey: call.agency, accountKey: account, statuses: ["open", "snoozed"])),
+        let (open, plans, activities) = try reading { () throws(StoreError) in
+            (try context.store.ctas(CTAQuery(agencyKey: call.agency, accountKey: account, statusOn: ("open", today)), offset: 0, limit: 3),
              try context.store.successPlans(agencyKey: call.agency, accountKey: account, statuses: ["active"]),
              try context.store.activities(ActivityQuery(agencyKey: call.agency, accountKey: account), limit: 3).items)
         }
-        let open = ctas.map { CTARow($0, context, today: today) }.filter { $0.status == "open" }
         let plan = plans.first.map { PlanView($0, context, today: today) }
         return [
-            "open_ctas": .array(open.prefix(3).map { keeping(JSONValue.encoding($0), accountCTAFields) }),
-            "open_cta_count": .int(open.count),
+            "open_ctas": .array(open.items.map { keeping(JSONValue.encoding(CTARow($0, context, today: today)), accountCTAFields) }),
+            "open_cta_count": .int(open.total),
             "active_plan": plan.map { plan in
                 ["plan_id": .string(plan.planID), "title": .string(plan.title), "objectives_achieved": .int(plan.objectivesAchieved),
                  "objectives_total": .int(plan.objectives.count),
