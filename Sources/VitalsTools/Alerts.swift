@@ -30,9 +30,11 @@ public enum Alerts {
     }
 
     /// Tells the agency's targets that take `event` (cta.opened or cta.closed) about a CTA; returns how many.
+    /// - Parameter targets: the agency's targets, when the caller read them once for many CTAs (the playbooks).
     @discardableResult
-    static func cta(_ event: String, _ cta: CTA, why: String? = nil, _ transaction: WriteTransaction, _ dataset: Dataset, now: Int64) throws -> Int {
-        let targets = try transaction.alertTargets(agencyKey: cta.agencyKey, event: event)
+    static func cta(_ event: String, _ cta: CTA, why: String? = nil, targets known: [AlertTarget]? = nil, _ transaction: WriteTransaction,
+                    _ dataset: Dataset, now: Int64) throws -> Int {
+        let targets = try known.map { $0.filter { $0.events.contains(event) } } ?? transaction.alertTargets(agencyKey: cta.agencyKey, event: event)
         guard !targets.isEmpty else { return 0 }
         let account = dataset.accounts[cta.accountKey]
         let data: JSONValue = [

@@ -45,7 +45,9 @@ public enum PlaybookRunner {
         let started = Date()
 
         var actions: [(agency: Int, PlaybookAction)] = []
+        var targets: [Int: [AlertTarget]] = [:]
         for agency in context.dataset.agencies.indices {
+            targets[agency] = try context.store.alertTargets(agencyKey: agency)
             let existing = try context.store.playbookCTAs(agencyKey: agency, closedSince: day.day - cooldown).map {
                 PlaybookCTAState(ctaID: $0.ctaID, accountKey: $0.accountKey, ruleID: $0.ruleID, isOpen: $0.isOpen, closedDay: $0.closedDay)
             }
@@ -66,7 +68,7 @@ public enum PlaybookRunner {
                         guard let rule = byID[ruleID] else { continue }
                         let cta = openCTA(rule, account: account, agency: agency, reason: reason, day: day.day, now: now, dataset: dataset)
                         try transaction.insert(cta)
-                        try Alerts.cta("cta.opened", cta, transaction, dataset, now: now)
+                        try Alerts.cta("cta.opened", cta, targets: targets[agency] ?? [], transaction, dataset, now: now)
                         try transaction.audit(AuditEntry(atMilliseconds: now * 1000, agencyKey: agency, client: "playbook:\(ruleID)",
                                                          action: "playbook.open", accountID: dataset.accounts[account].accountID,
                                                          objectID: cta.ctaID, outcome: "ok"))
@@ -81,7 +83,7 @@ public enum PlaybookRunner {
                         cta.closedDay = day.day
                         cta.updatedAt = now
                         try transaction.update(cta)
-                        try Alerts.cta("cta.closed", cta, why: reason, transaction, dataset, now: now)
+                        try Alerts.cta("cta.closed", cta, why: reason, targets: targets[agency] ?? [], transaction, dataset, now: now)
                         try transaction.insert(Activity(
                             activityID: WorkVocabulary.newID("act"), agencyKey: agency, accountKey: account, kind: "update",
                             subject: "Playbook closed the CTA (\(result))", body: reason, author: "playbook:\(ruleID)", occurredAt: now,

@@ -118,7 +118,8 @@ struct ScoreCommand: AsyncParsableCommand {
         }
         printError("playbooks on \(outcome.day): opened \(outcome.opened.count) CTA(s)\(byRule(outcome.opened)), "
             + "closed \(outcome.closed.count)\(byRule(outcome.closed)) in "
-            + String(format: "%.3f", outcome.evaluationSeconds + outcome.writeSeconds) + " s")
+            + String(format: "%.3f s (evaluation %.3f s, write %.3f s)", outcome.evaluationSeconds + outcome.writeSeconds,
+                     outcome.evaluationSeconds, outcome.writeSeconds))
         let lines = outcome.opened.map { "  opened \($0.ctaID) \($0.agencyID) \($0.accountID) \($0.ruleID): \($0.reason)" }
             + outcome.closed.map { "  closed \($0.ctaID) \($0.agencyID) \($0.accountID) \($0.ruleID) (\($0.outcome ?? "")): \($0.reason)" }
         for line in lines.prefix(20) { printError(line) }

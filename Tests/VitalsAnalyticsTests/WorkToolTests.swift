@@ -92,6 +92,11 @@ import VitalsJSON
         let stored = try #require(try store.cta(id, agencyKey: 0))
         #expect(WorkVocabulary.status(stored, today: CivilTime.parseDate("2026-11-30")!) == "snoozed")
         #expect(WorkVocabulary.status(stored, today: CivilTime.parseDate("2026-12-01")!) == "open")
+        // The store's query says the same (list_ctas pages in SQL).
+        for (day, status, count) in [("2026-11-30", "open", 0), ("2026-11-30", "snoozed", 1), ("2026-12-01", "open", 1), ("2026-12-01", "snoozed", 0)] {
+            let page = try store.ctas(CTAQuery(agencyKey: 0, statusOn: (status, CivilTime.parseDate(day)!)), offset: 0, limit: 10)
+            #expect(page.total == count, "\(status) on \(day)")
+        }
 
         #expect(refusal("update_cta", ["cta_id": .string(id)]).hasPrefix("nothing to change"))
         #expect(refusal("update_cta", ["cta_id": .string(id), "outcome": "renewed"]).contains("goes with status \"closed\""))
