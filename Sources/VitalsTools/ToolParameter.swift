@@ -304,7 +304,7 @@ extension ToolParameter {
 
     /// A CTA's priority: the same three words as an account's.
     public static let ctaPriority = ToolParameter(
-        name: "priority", kind: .choice(["low", "normal", "high"]), description: "CTA priority, e.g. \"high\".", example: "high")
+        name: "priority", kind: .choice(WorkVocabulary.priorities), description: "CTA priority, e.g. \"high\".", example: "high")
 
     public static func reason(required: Bool) -> ToolParameter {
         ToolParameter(name: "reason", kind: .text(300), description: "Why, e.g. \"Logins fell 60%\".",

@@ -1,4 +1,5 @@
 import Foundation
+import VitalsAnalytics
 import VitalsColumnar
 import VitalsJSON
 import VitalsStore
@@ -6,8 +7,9 @@ import VitalsStore
 /// The words of the CS work objects, declared once: parameters, checks and
 /// the playbook config use these lists.
 public enum WorkVocabulary {
-    public static let ctaTypes = ["risk", "renewal", "expansion", "onboarding", "other"]
-    public static let priorities = ["low", "normal", "high"]
+    /// The playbook config checks the same words (defined with it, in VitalsAnalytics).
+    public static let ctaTypes = PlaybookRule.ctaTypes
+    public static let priorities = PlaybookRule.priorities
     public static let outcomes = ["resolved", "renewed", "expanded", "churned", "cancelled"]
     public static let activityKinds = ["note", "call", "email", "meeting", "update"]
     public static let objectiveStatuses = ["not_started", "in_progress", "achieved", "missed", "cancelled"]
