@@ -73,6 +73,11 @@ public struct MCPHTTPServer: Sendable {
         let routes = mcp.collection(credentials: CredentialMiddleware(store: store, urls: urls),
                                     rateLimit: configuration.rateLimit.map { AgencyRateLimitMiddleware(limiter: RateLimiter($0)) })
         router.addRoutes(routes, atPath: RouterPath(stringLiteral: configuration.endpoint))
+        let rest = RESTRoutes(urls: urls, live: live, audit: audit, toolsets: configuration.toolsets, readOnly: configuration.readOnly)
+        router.addRoutes(rest.tools(credentials: CredentialMiddleware(store: store, urls: urls),
+                                    rateLimit: configuration.rateLimit.map { AgencyRateLimitMiddleware(limiter: RateLimiter($0)) }),
+                         atPath: "/api/v1/tools")
+        router.addRoutes(rest.document(), atPath: "/api/v1")
         router.get("/healthz") { _, _ in "ok\n" }
         let ipLimit = authorizationServer.ipLimiter.map { ClientIPRateLimitMiddleware(limiter: $0) }
         router.addRoutes(DiscoveryRoutes(urls: urls).collection(), atPath: "/.well-known")
