@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "VitalsProtocol", targets: ["VitalsProtocol"]),
         .library(name: "VitalsAuth", targets: ["VitalsAuth"]),
         .library(name: "VitalsMCP", targets: ["VitalsMCP"]),
+        .library(name: "VitalsViews", targets: ["VitalsViews"]),
         .library(name: "DataGenKit", targets: ["DataGenKit"]),
     ],
     dependencies: [
@@ -84,6 +85,20 @@ let package = Package(
             dependencies: ["VitalsJSON", "VitalsAnalytics", "VitalsStore", "VitalsColumnar"],
             swiftSettings: strictSettings
         ),
+        // What people open: the agency report (and later the dashboard's pages), rendered from
+        // the tools' answers with swift-mustache; self-contained HTML with inline SVG charts.
+        .target(
+            name: "VitalsViews",
+            dependencies: [
+                "VitalsJSON",
+                "VitalsTools",
+                "VitalsStore",
+                "VitalsAnalytics",
+                "VitalsColumnar",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // OAuth policy: scopes, PKCE, how codes and tokens are made, hashed and judged, redirect-URI
         // rules, client metadata documents. Decisions only: the store persists, the HTTP layer serves.
         .target(
@@ -125,6 +140,7 @@ let package = Package(
                 "VitalsJSON",
                 "VitalsTools",
                 "VitalsMCP",
+                "VitalsViews",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -95,6 +95,21 @@ public final class ToolContext: @unchecked Sendable {
     /// The newest day scored before this context was loaded (nil: none).
     public var newestScoredDay: Int? { runs.keys.max() }
 
+    /// The paying accounts of each band on the scored days T, T − 7, … (up
+    /// to `weeks` days that the history kept), oldest first: the report's
+    /// health distribution.
+    public func weeklyBands(agency: Int, asOf day: AsOf, weeks: Int) -> [(day: Int, counts: [HealthBand: Int])] {
+        let kept = history(agency: agency)
+        return (0 ..< weeks).reversed().compactMap { week -> (day: Int, counts: [HealthBand: Int])? in
+            guard let scores = kept[day.day - 7 * week] else { return nil }
+            var counts: [HealthBand: Int] = [.healthy: 0, .watch: 0, .atRisk: 0]
+            for position in 0 ..< scores.count where !scores.churned(at: position) {
+                counts[scores.band(at: position, config.bands), default: 0] += 1
+            }
+            return (scores.day, counts)
+        }
+    }
+
     /// Drops the history read so far: after `vitals score` wrote new days,
     /// the next look reads them (the playbooks' health-drop baselines).
     public func forgetHistory() {
