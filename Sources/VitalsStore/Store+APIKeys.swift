@@ -94,6 +94,14 @@ public struct Credential: Sendable, Equatable {
     /// Who the audit log names: the API key id, or the OAuth client id.
     public var client: String
 
+    /// What a legacy MCP session is bound to: the API key id; for OAuth, the
+    /// client and the agency — so a session outlives the refresh of its
+    /// access token and a second authorization by the same app for the same
+    /// agency (mcp 2.3.0's provider can authorize twice when two of its
+    /// requests race at the start). Every request's scopes still come from
+    /// the token it carries.
+    public var sessionOwner: String { keyID.hasPrefix("grant:") ? "oauth:\(client)@\(agencyKey)" : keyID }
+
     public init(keyID: String, agencyKey: Int, agencyID: String, scopes: Set<Scope>, client: String? = nil) {
         self.keyID = keyID
         self.agencyKey = agencyKey

@@ -76,7 +76,7 @@ struct MCPRoutes: Sendable {
                 return Self.reply(.refusal(message.id, error, modern: true, status: 400))
             }
         } else if method != "initialize", let sessionID {
-            guard let client = sessions.touch(sessionID, keyID: credential.keyID) else {
+            guard let client = sessions.touch(sessionID, keyID: credential.sessionOwner) else {
                 // Another key's session answers exactly as an unknown one.
                 throw MCPHTTPError(status: .notFound, message: "session \(sessionID) is unknown or has ended: initialize a new one")
             }
@@ -89,7 +89,7 @@ struct MCPRoutes: Sendable {
         let answer = await core.answer(message, session: session)
         var response = Self.reply(answer)
         if let opened = answer.opened {
-            response.headers[HTTPField.Name("Mcp-Session-Id")!] = sessions.open(opened, keyID: credential.keyID)
+            response.headers[HTTPField.Name("Mcp-Session-Id")!] = sessions.open(opened, keyID: credential.sessionOwner)
         }
         return response
     }
@@ -122,7 +122,7 @@ struct MCPRoutes: Sendable {
         guard let sessionID = request.headers[HTTPField.Name("Mcp-Session-Id")!] else {
             throw MCPHTTPError(status: .badRequest, message: "DELETE ends a session: send its Mcp-Session-Id header")
         }
-        guard sessions.close(sessionID, keyID: credential.keyID) else {
+        guard sessions.close(sessionID, keyID: credential.sessionOwner) else {
             throw MCPHTTPError(status: .notFound, message: "session \(sessionID) is unknown or has ended")
         }
         return Response(status: .noContent)
