@@ -178,6 +178,26 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// An integer number (a double with no fraction counts); nil for any other value.
+    public var intValue: Int? {
+        switch self {
+        case let .int(n): n
+        case let .double(d) where d == d.rounded() && abs(d) < 9e15: Int(d)
+        case let .encoded(text): text.value.intValue
+        default: nil
+        }
+    }
+
+    /// A number as a double; nil for any other kind.
+    public var doubleValue: Double? {
+        switch self {
+        case let .int(n): Double(n)
+        case let .double(d): d
+        case let .encoded(text): text.value.doubleValue
+        default: nil
+        }
+    }
+
     /// The fields of an object, or nil.
     public var objectValue: [String: JSONValue]? {
         switch self {

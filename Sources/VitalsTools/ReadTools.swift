@@ -55,7 +55,7 @@ public enum ReadTools {
             let (offset, limit) = page
             // A handler that encoded only the page says the whole list's total.
             let paged = object.removeValue(forKey: pagedMarker) != nil
-            let total = paged ? (object["total"].flatMap { if case let .int(n) = $0 { n } else { nil } } ?? items.count) : items.count
+            let total = paged ? (object["total"]?.intValue ?? items.count) : items.count
             let start = paged ? 0 : min(offset, items.count), end = paged ? items.count : min(start + limit, items.count)
             var pageItems = Array(items[start ..< end])
             if let fields = arguments.names("fields") {

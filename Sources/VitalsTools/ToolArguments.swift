@@ -50,13 +50,7 @@ public struct ToolArguments: Sendable {
     public func requiredString(_ name: String) -> String { string(name) ?? "" }
 
     /// An integer argument, or its default.
-    public func int(_ name: String) -> Int? {
-        switch value(name) {
-        case let .int(n)?: n
-        case let .double(d)?: Int(d)
-        default: nil
-        }
-    }
+    public func int(_ name: String) -> Int? { value(name)?.intValue }
 
     public func bool(_ name: String) -> Bool? {
         if case let .bool(flag)? = value(name) { return flag }

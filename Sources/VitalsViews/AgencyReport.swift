@@ -96,46 +96,22 @@ public enum AgencyReport {
         }
     }
 
-    /// Cents as dollars: `$8,849.00`.
+    /// Cents as dollars: `$8,849.00` (as the CLI's tables show money).
     static func money(_ value: JSONValue?) -> String {
-        guard let cents = int(value) else { return "–" }
-        let sign = cents < 0 ? "-" : ""
-        let whole = abs(cents) / 100, rest = abs(cents) % 100
-        let grouped = String(whole).reversed().enumerated().reduce(into: "") { out, pair in
-            if pair.offset > 0 && pair.offset % 3 == 0 { out.append(",") }
-            out.append(pair.element)
-        }
-        return sign + "$" + String(grouped.reversed()) + "." + (rest < 10 ? "0" : "") + String(rest)
+        guard let cents = value?.intValue else { return "–" }
+        return formatMoney(cents: cents)
     }
 
     /// A ratio as a percentage with one decimal: `100.8%`.
     static func percent(_ value: JSONValue?) -> String {
-        guard let ratio = double(value) else { return "–" }
+        guard let ratio = value?.doubleValue else { return "–" }
         return String(format: "%.1f%%", ratio * 100)
     }
 
     /// One decimal, as the tools round health.
     static func number(_ value: JSONValue?) -> String {
-        guard let n = double(value) else { return "–" }
+        guard let n = value?.doubleValue else { return "–" }
         return String(format: "%.1f", n)
-    }
-
-    static func int(_ value: JSONValue?) -> Int? {
-        switch value {
-        case let .int(n)?: n
-        case let .double(d)?: Int(d)
-        case let .encoded(e)?: int(e.value)
-        default: nil
-        }
-    }
-
-    static func double(_ value: JSONValue?) -> Double? {
-        switch value {
-        case let .int(n)?: Double(n)
-        case let .double(d)?: d
-        case let .encoded(e)?: double(e.value)
-        default: nil
-        }
     }
 
     // MARK: - Charts (inline SVG)
@@ -164,7 +140,7 @@ public enum AgencyReport {
     /// The MRR waterfall: each month a floating bar from its start MRR to its end MRR (green up, red down).
     static func waterfall(_ months: [JSONValue]) -> String {
         let points = months.compactMap { m -> (String, Int, Int)? in
-            guard let start = int(m["start_mrr_cents"]), let end = int(m["end_mrr_cents"]) else { return nil }
+            guard let start = m["start_mrr_cents"]?.intValue, let end = m["end_mrr_cents"]?.intValue else { return nil }
             return (text(m["month"]), start, end)
         }
         guard !points.isEmpty else { return "<p class=\"note\">No MRR history.</p>" }

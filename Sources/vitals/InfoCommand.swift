@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VitalsColumnar
 import VitalsStore
+import VitalsViews
 
 /// `vitals info`: what the store holds.
 struct InfoCommand: ParsableCommand {

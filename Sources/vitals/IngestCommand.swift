@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VitalsStore
+import VitalsViews
 
 /// `vitals ingest DIR`: append a dataset directory's CSVs to the store.
 struct IngestCommand: ParsableCommand {

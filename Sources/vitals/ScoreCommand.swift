@@ -5,6 +5,7 @@ import VitalsColumnar
 import VitalsMCP
 import VitalsStore
 import VitalsTools
+import VitalsViews
 
 /// `vitals score`: the nightly batch.
 struct ScoreCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import VitalsJSON
+import VitalsViews
 
 /// `--format table`: a result for people. The items of a list as columns
 /// (``ResultRows``); other fields as `key: value` lines, a nested object's
