@@ -51,6 +51,14 @@ public struct DueDelivery: Sendable, Equatable {
     public enum Origin: Sendable, Equatable {
         case workflowRun
         case outbox
+
+        /// The outbox table and its id column.
+        var table: (name: String, id: String) {
+            switch self {
+            case .workflowRun: ("workflow_runs", "run_id")
+            case .outbox: ("outbox", "delivery_id")
+            }
+        }
     }
 
     /// The run id or the delivery id: the Idempotency-Key.
@@ -171,23 +179,21 @@ extension Store {
 
     /// Marks a delivery done (`now` in seconds).
     public func markDelivered(_ delivery: DueDelivery, now: Int64) throws(StoreError) {
-        let table = delivery.origin == .workflowRun ? "workflow_runs" : "outbox"
-        let key = delivery.origin == .workflowRun ? "run_id" : "delivery_id"
+        let table = delivery.origin.table
         try write { db in
-            try db.execute(sql: "UPDATE \(table) SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, next_attempt_at = NULL, last_error = NULL WHERE \(key) = ?",
+            try db.execute(sql: "UPDATE \(table.name) SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, next_attempt_at = NULL, last_error = NULL WHERE \(table.id) = ?",
                            arguments: [now, delivery.id])
         }
     }
 
     /// Records a failed attempt: retry at `nextAttemptAt` (ms), or give up (`failed`) when nil.
     public func markAttemptFailed(_ delivery: DueDelivery, error: String, nextAttemptAt: Int64?) throws(StoreError) {
-        let table = delivery.origin == .workflowRun ? "workflow_runs" : "outbox"
-        let key = delivery.origin == .workflowRun ? "run_id" : "delivery_id"
+        let table = delivery.origin.table
         try write { db in
             try db.execute(sql: """
-                UPDATE \(table) SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                UPDATE \(table.name) SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
                     status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END
-                WHERE \(key) = ?
+                WHERE \(table.id) = ?
                 """, arguments: [error, nextAttemptAt, nextAttemptAt, delivery.id])
         }
     }

@@ -187,11 +187,9 @@ public struct Activity: Sendable, Equatable {
 }
 
 /// Which CTAs to read.
-public struct CTAQuery: Sendable, Equatable {
+public struct CTAQuery: Sendable {
     public var agencyKey: Int
     public var accountKey: Int?
-    /// Stored statuses to keep (nil: all).
-    public var statuses: [String]?
     public var type: String?
     public var ownerEmail: String?
     public var ruleID: String?
@@ -203,23 +201,16 @@ public struct CTAQuery: Sendable, Equatable {
     /// Only CTAs open on this day and due before it.
     public var overdueOn: Int?
 
-    public init(agencyKey: Int, accountKey: Int? = nil, statuses: [String]? = nil, type: String? = nil, ownerEmail: String? = nil,
+    public init(agencyKey: Int, accountKey: Int? = nil, type: String? = nil, ownerEmail: String? = nil,
                 ruleID: String? = nil, statusOn: (status: String, day: Int)? = nil, origin: String? = nil, overdueOn: Int? = nil) {
         self.agencyKey = agencyKey
         self.accountKey = accountKey
-        self.statuses = statuses
         self.type = type
         self.ownerEmail = ownerEmail
         self.ruleID = ruleID
         self.statusOn = statusOn
         self.origin = origin
         self.overdueOn = overdueOn
-    }
-
-    public static func == (a: CTAQuery, b: CTAQuery) -> Bool {
-        a.agencyKey == b.agencyKey && a.accountKey == b.accountKey && a.statuses == b.statuses && a.type == b.type
-            && a.ownerEmail == b.ownerEmail && a.ruleID == b.ruleID && a.statusOn?.status == b.statusOn?.status
-            && a.statusOn?.day == b.statusOn?.day && a.origin == b.origin && a.overdueOn == b.overdueOn
     }
 }
 
@@ -424,10 +415,6 @@ enum WorkSQL {
         if let account = query.accountKey {
             sql += " AND account_key = ?"
             arguments += [account]
-        }
-        if let statuses = query.statuses {
-            sql += " AND status IN (" + statuses.map { _ in "?" }.joined(separator: ", ") + ")"
-            arguments += StatementArguments(statuses)
         }
         // A snooze that has ended reads as open (WorkVocabulary.status says the same in Swift).
         let openOn = "(status = 'open' OR (status = 'snoozed' AND snoozed_until <= ?))"

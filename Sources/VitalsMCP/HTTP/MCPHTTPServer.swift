@@ -73,7 +73,7 @@ public struct MCPHTTPServer: Sendable {
         let routes = mcp.collection(credentials: CredentialMiddleware(store: store, urls: urls),
                                     rateLimit: configuration.rateLimit.map { AgencyRateLimitMiddleware(limiter: RateLimiter($0)) })
         router.addRoutes(routes, atPath: RouterPath(stringLiteral: configuration.endpoint))
-        let rest = RESTRoutes(urls: urls, live: live, audit: audit, toolsets: configuration.toolsets, readOnly: configuration.readOnly)
+        let rest = RESTRoutes(mcp: mcp)
         router.addRoutes(rest.tools(credentials: CredentialMiddleware(store: store, urls: urls),
                                     rateLimit: configuration.rateLimit.map { AgencyRateLimitMiddleware(limiter: RateLimiter($0)) }),
                          atPath: "/api/v1/tools")

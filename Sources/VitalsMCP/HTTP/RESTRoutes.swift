@@ -16,12 +16,8 @@ import VitalsTools
 /// details (`application/problem+json`). `GET /api/v1/openapi.json` is the
 /// OpenAPI 3.1 document generated from the tool definitions (``OpenAPI``).
 struct RESTRoutes: Sendable {
-    let urls: ServerURLs
-    let live: LiveContext
-    let audit: AuditLog
-    let toolsets: Set<String>?
-    let readOnly: Bool
-    var maxBody = 1 << 20
+    /// The MCP endpoint's routes: their service (tools, toolsets, read-only, audit) and body limit serve here too.
+    let mcp: MCPRoutes
 
     /// The tool routes, behind the credential check and the rate limit; their refusals (401, 429 too) as problem details.
     func tools(credentials: CredentialMiddleware, rateLimit: AgencyRateLimitMiddleware?) -> RouteCollection<VitalsRequestContext> {
@@ -36,7 +32,7 @@ struct RESTRoutes: Sendable {
     /// The OpenAPI document: public, like the MCP discovery documents.
     func document() -> RouteCollection<VitalsRequestContext> {
         let routes = RouteCollection(context: VitalsRequestContext.self)
-        let urls = urls
+        let urls = mcp.urls
         routes.get("openapi.json") { _, _ -> Response in
             // Made per request: the server's URL is known once it listens.
             Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
@@ -48,7 +44,7 @@ struct RESTRoutes: Sendable {
     func call(_ request: Request, context: VitalsRequestContext) async throws -> Response {
         guard let credential = context.credential else { throw ProblemDetails(status: .unauthorized, detail: "missing credentials") }
         let name = context.parameters.get("name") ?? ""
-        let server = VitalsMCPServer(live: live, credential: credential, toolsets: toolsets, readOnly: readOnly, audit: audit)
+        let server = mcp.service(credential)
         guard let scope = ReadTools.named(name)?.scope ?? WriteTools.named(name)?.scope else {
             throw ProblemDetails(status: .notFound, detail: "unknown tool \(name); GET /api/v1/openapi.json lists the tools")
         }
@@ -58,9 +54,9 @@ struct RESTRoutes: Sendable {
         }
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: maxBody)
+            body = try await request.body.collect(upTo: mcp.maxBody)
         } catch {
-            throw ProblemDetails(status: .contentTooLarge, detail: "request body over \(maxBody >> 20) MiB")
+            throw ProblemDetails(status: .contentTooLarge, detail: "request body over \(mcp.maxBody >> 20) MiB")
         }
         let arguments: JSONValue
         if body.readableBytes == 0 {
