@@ -92,7 +92,12 @@ public enum WorkTools {
             if let due = arguments.date("due_date") { cta.dueDay = due.day }
             if let reason = arguments.string("reason") { cta.reason = reason }
             if let type = arguments.string("type") { cta.type = type }
-            let changed = changes(before, cta)
+            // A new snooze day is a change of status.
+            let changed = changedFields(before, cta, [
+                "status": { [$0.status, $0.snoozedUntil.map(String.init)] as [String?] }, "outcome": { $0.outcome },
+                "priority": { $0.priority }, "owner_email": { $0.ownerEmail }, "due_date": { $0.dueDay }, "reason": { $0.reason },
+                "type": { $0.type },
+            ])
             if !changed.isEmpty {
                 cta.updatedAt = write.now
                 try write.transaction.update(cta)
@@ -148,11 +153,8 @@ public enum WorkTools {
             if let title = arguments.string("title") { task.title = title }
             if let owner = try email(arguments, "owner_email") { task.ownerEmail = owner }
             if let due = arguments.date("due_date") { task.dueDay = due.day }
-            var changed: [String] = []
-            if task.done != before.done { changed.append("done") }
-            if task.title != before.title { changed.append("title") }
-            if task.ownerEmail != before.ownerEmail { changed.append("owner_email") }
-            if task.dueDay != before.dueDay { changed.append("due_date") }
+            let changed = changedFields(before, task, ["done": { $0.done }, "title": { $0.title }, "owner_email": { $0.ownerEmail },
+                                                        "due_date": { $0.dueDay }])
             if !changed.isEmpty {
                 task.updatedAt = write.now
                 try write.transaction.update(task, agencyKey: write.call.agency)
@@ -211,13 +213,9 @@ public enum WorkTools {
             if let day = arguments.date("occurred_on") { activity.occurredAt = occurredAt(day) }
             if ctaID != nil { activity.ctaID = ctaID }
             if planID != nil { activity.planID = planID }
-            var changed: [String] = []
-            if activity.body != before.body { changed.append("body") }
-            if activity.subject != before.subject { changed.append("subject") }
-            if activity.kind != before.kind { changed.append("kind") }
-            if activity.occurredAt != before.occurredAt { changed.append("occurred_at") }
-            if activity.ctaID != before.ctaID { changed.append("cta_id") }
-            if activity.planID != before.planID { changed.append("plan_id") }
+            let changed = changedFields(before, activity, ["body": { $0.body }, "subject": { $0.subject }, "kind": { $0.kind },
+                                                            "occurred_at": { $0.occurredAt }, "cta_id": { $0.ctaID },
+                                                            "plan_id": { $0.planID }])
             if !changed.isEmpty {
                 activity.updatedAt = write.now
                 try write.transaction.update(activity)
@@ -268,13 +266,10 @@ public enum WorkTools {
                 throw ToolError("nothing to change: give status, title, owner_email, objective_id (with objective_status or target_date) or add_objectives")
             }
             var plan = before
-            var changed: [String] = []
             if let status = arguments.string("status") { plan.status = status }
             if let title = arguments.string("title") { plan.title = title }
             if let owner = try email(arguments, "owner_email") { plan.ownerEmail = owner }
-            if plan.status != before.status { changed.append("status") }
-            if plan.title != before.title { changed.append("title") }
-            if plan.ownerEmail != before.ownerEmail { changed.append("owner_email") }
+            var changed = changedFields(before, plan, ["status": { $0.status }, "title": { $0.title }, "owner_email": { $0.ownerEmail }])
             let target = arguments.date("target_date")?.day
             if let objectiveID = arguments.string("objective_id") {
                 guard let i = plan.objectives.firstIndex(where: { $0.objectiveID == objectiveID }) else {
@@ -416,17 +411,10 @@ public enum WorkTools {
     /// A day given for an activity: noon UTC of that day (the day reads the same in every time zone around it).
     static func occurredAt(_ day: AsOf) -> Int64 { Int64(day.day) * 86_400 + 43_200 }
 
-    /// The fields of a CTA that differ, by their names in results.
-    static func changes(_ a: CTA, _ b: CTA) -> [String] {
-        var changed: [String] = []
-        if a.status != b.status || a.snoozedUntil != b.snoozedUntil { changed.append("status") }
-        if a.outcome != b.outcome { changed.append("outcome") }
-        if a.priority != b.priority { changed.append("priority") }
-        if a.ownerEmail != b.ownerEmail { changed.append("owner_email") }
-        if a.dueDay != b.dueDay { changed.append("due_date") }
-        if a.reason != b.reason { changed.append("reason") }
-        if a.type != b.type { changed.append("type") }
-        return changed
+    /// The names (as results say them) of the fields that differ between two
+    /// versions of a record, in the order given: what a write's `changed` lists.
+    static func changedFields<T>(_ before: T, _ after: T, _ fields: KeyValuePairs<String, (T) -> AnyHashable?>) -> [String] {
+        fields.filter { $0.value(before) != $0.value(after) }.map(\.key)
     }
 }
 
