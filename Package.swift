@@ -85,7 +85,7 @@ let package = Package(
             dependencies: ["VitalsJSON", "VitalsAnalytics", "VitalsStore", "VitalsColumnar"],
             swiftSettings: strictSettings
         ),
-        // What people open: the agency report (and later the dashboard's pages), rendered from
+        // What people open: the agency report, the dashboard's pages and the MCP App page, rendered from
         // the tools' answers with swift-mustache; self-contained HTML with inline SVG charts.
         .target(
             name: "VitalsViews",
@@ -123,6 +123,7 @@ let package = Package(
                 "VitalsProtocol",
                 "VitalsAuth",
                 "VitalsTools",
+                "VitalsViews",
                 "VitalsStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -3,6 +3,7 @@ import Foundation
 import VitalsJSON
 import VitalsStore
 import VitalsTools
+import VitalsViews
 
 /// `vitals query TOOL`: runs one read tool and prints its result, as JSON
 /// (what the MCP server answers), a table for people, or CSV (every page

@@ -1,6 +1,7 @@
 import Foundation
 import VitalsJSON
 import VitalsTools
+import VitalsViews
 
 /// `vitals query TOOL --help`: one tool's own help — its title, what it is
 /// for, and its parameters (name, type, default, meaning) — read from the

@@ -4,19 +4,19 @@ import VitalsJSON
 /// table and the CSV renderers share, so both show the same columns in the
 /// same order. Each renderer then writes the values its own way (money as
 /// dollars for people, as cents for machines).
-struct ResultRows {
+public struct ResultRows: Sendable {
     /// Identity columns first, in this order; the rest alphabetically.
-    static let leading = ["account_id", "user_id", "feature", "invoice_id", "workflow_id", "name", "date"]
+    public static let leading = ["account_id", "user_id", "feature", "invoice_id", "workflow_id", "name", "date"]
 
     /// Every column any row has, identity columns first.
-    var columns: [String]
+    public var columns: [String]
     /// One item each: column → value (a missing column is absent).
-    var rows: [[String: JSONValue]]
+    public var rows: [[String: JSONValue]]
 
     /// - Parameter prefixed: name inlined fields after their object
     ///   (`churn.accounts`), for nested lists whose objects share field
     ///   names; a list tool's items keep the plain names (`health`).
-    init(items: [JSONValue], prefixed: Bool = false) {
+    public init(items: [JSONValue], prefixed: Bool = false) {
         rows = items.map { Self.flatten($0, prefixed: prefixed) }
         var seen = Set<String>()
         columns = []
@@ -27,7 +27,7 @@ struct ResultRows {
     }
 
     /// Columns in display order: identity columns first, the rest alphabetically.
-    static func ordered(_ columns: [String]) -> [String] {
+    public static func ordered(_ columns: [String]) -> [String] {
         columns.sorted { a, b in
             let ia = leading.firstIndex(of: a) ?? leading.count, ib = leading.firstIndex(of: b) ?? leading.count
             return ia != ib ? ia < ib : a < b
@@ -37,7 +37,7 @@ struct ResultRows {
     /// One item as column → value, its nested objects' fields inlined one
     /// level (an item's `scores.health` becomes column `health`), so a
     /// row is flat enough for a table or a spreadsheet.
-    static func flatten(_ item: JSONValue, prefixed: Bool = false) -> [String: JSONValue] {
+    public static func flatten(_ item: JSONValue, prefixed: Bool = false) -> [String: JSONValue] {
         guard case let .object(fields) = item.resolved else { return ["value": item.resolved] }
         var row: [String: JSONValue] = [:]
         for (key, value) in fields {
@@ -57,7 +57,7 @@ struct ResultRows {
     /// features) read as their names joined by `;`; other nested values
     /// as JSON. `roundDoubles` rounds to 4 decimals for reading; without
     /// it a number is written as JSON writes it.
-    static func text(_ value: JSONValue, roundDoubles: Bool) -> String {
+    public static func text(_ value: JSONValue, roundDoubles: Bool) -> String {
         switch value.resolved {
         case .null: return ""
         case let .string(text): return text
@@ -79,17 +79,17 @@ struct ResultRows {
 
     /// Whether a column holds money in integer cents (`mrr_cents`, or
     /// `churn.cents` inlined from `{"churn": {"cents": …}}`).
-    static func isMoney(_ column: String) -> Bool { column.hasSuffix("_cents") || column.hasSuffix(".cents") }
+    public static func isMoney(_ column: String) -> Bool { column.hasSuffix("_cents") || column.hasSuffix(".cents") }
 
     /// Whether a column holds an identifier a person copies whole (ids, emails).
-    static func isIdentifier(_ column: String) -> Bool {
+    public static func isIdentifier(_ column: String) -> Bool {
         column == "id" || column.hasSuffix("_id") || column == "email" || column.hasSuffix("_email")
     }
 }
 
 extension JSONValue {
     /// The value itself, with pre-encoded JSON (materialized results) parsed.
-    var resolved: JSONValue {
+    public var resolved: JSONValue {
         if case let .encoded(text) = self { return text.value.resolved }
         return self
     }

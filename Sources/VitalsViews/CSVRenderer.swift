@@ -6,10 +6,10 @@ import VitalsJSON
 /// line ends, fields quoted when they hold a comma, a quote or a line
 /// break. The columns are the table's (``ResultRows``); values stay as
 /// machines read them: money in integer cents, numbers unrounded.
-enum CSVRenderer {
+public enum CSVRenderer {
     /// - Parameter declared: the tool's declared item fields, for the
     ///   header of an empty list (nested objects' fields are unknown then).
-    static func render(items: [JSONValue], declared: [String: String]? = nil) -> String {
+    public static func render(items: [JSONValue], declared: [String: String]? = nil) -> String {
         var result = ResultRows(items: items)
         if items.isEmpty, let declared {
             result.columns = ResultRows.ordered(declared.filter { !$0.value.hasPrefix("object") }.map(\.key))
@@ -22,7 +22,7 @@ enum CSVRenderer {
     }
 
     /// One field, quoted (its quotes doubled) only where RFC 4180 needs it.
-    static func field(_ text: String) -> String {
+    public static func field(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
