@@ -9,8 +9,9 @@ import VitalsJSON
 public enum CSVRenderer {
     /// - Parameter declared: the tool's declared item fields, for the
     ///   header of an empty list (nested objects' fields are unknown then).
-    public static func render(items: [JSONValue], declared: [String: String]? = nil) -> String {
-        var result = ResultRows(items: items)
+    /// - Parameter prefixed: name nested objects' fields after their object (see ``ResultRows``).
+    public static func render(items: [JSONValue], declared: [String: String]? = nil, prefixed: Bool = false) -> String {
+        var result = ResultRows(items: items, prefixed: prefixed)
         if items.isEmpty, let declared {
             result.columns = ResultRows.ordered(declared.filter { !$0.value.hasPrefix("object") }.map(\.key))
         }

@@ -18,8 +18,6 @@ struct QueryCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument { case json, table, csv }
 
-    /// Items fetched per call when CSV pages through a whole list (the tools' maximum `limit`).
-    static let csvPageSize = 200
 
     @Argument(help: "The tool, e.g. list_accounts_at_risk.") var tool: String
     @OptionGroup var storeOptions: StoreOptions
@@ -40,8 +38,9 @@ struct QueryCommand: ParsableCommand {
             switch format {
             case .json: print(try ReadTools.call(tool.name, agencyID: agency, arguments: arguments, context: context).text(pretty: true))
             case .table: print(TableRenderer.render(try ReadTools.call(tool.name, agencyID: agency, arguments: arguments, context: context)))
-            case .csv: print(CSVRenderer.render(items: try allItems(of: tool, arguments: arguments, context: context), declared: tool.items),
-                             terminator: "")
+            case .csv:
+                let items = try ListPages.allItems(tool.name, agencyID: agency, arguments: arguments?.objectValue ?? [:], context: context)
+                print(CSVRenderer.render(items: items, declared: tool.items), terminator: "")
             }
         } catch let error as ExitCode {
             throw error
@@ -85,21 +84,6 @@ struct QueryCommand: ParsableCommand {
         let held = context.dataset.agencies.map { "  \($0.agencyID)  \($0.name)" }
         throw failure("error: unknown agency \(agency). The store \(storeOptions.store) holds:\n" +
                       (held.isEmpty ? "  (no agencies: run vitals ingest first)" : held.joined(separator: "\n")))
-    }
-
-    /// Every item of a list, page after page (`limit` 200, following
-    /// `next_cursor` until `has_more` is false). A `limit` in `--args` sets
-    /// the page size instead; a `cursor` there is where the pages start.
-    func allItems(of tool: ReadTool, arguments: JSONValue?, context: ToolContext) throws -> [JSONValue] {
-        guard case var .object(page) = arguments ?? .object([:]) else { return [] }
-        if page["limit"] == nil { page["limit"] = .int(Self.csvPageSize) }
-        var items: [JSONValue] = []
-        while true {
-            let result = try ReadTools.call(tool.name, agencyID: agency, arguments: .object(page), context: context)
-            if case let .array(pageItems)? = result["items"]?.resolved { items += pageItems }
-            guard result["has_more"] == .bool(true), case let .string(next)? = result["next_cursor"] else { return items }
-            page["cursor"] = .string(next)
-        }
     }
 
     /// Prints `message` to standard error and returns the exit to throw.

@@ -37,8 +37,9 @@ public struct MCPHTTPConfiguration: Sendable {
 }
 
 /// Streamable HTTP at `/api/mcp` on Hummingbird 2, both MCP eras on one
-/// endpoint (``MCPRoutes``), beside the OAuth authorization server and its
-/// pages, each a route collection. Every route sits behind
+/// endpoint (``MCPRoutes``), beside the REST twin (``RESTRoutes``), the
+/// dashboard (``DashboardRoutes``), and the OAuth authorization server and
+/// its pages, each a route collection. Every route sits behind
 /// ``HostOriginMiddleware``; the MCP routes also behind ``CredentialMiddleware``
 /// and the per-agency rate limit; the OAuth routes and the pages' form posts
 /// behind the per-IP limit (``ClientIPRateLimitMiddleware``).
@@ -84,6 +85,8 @@ public struct MCPHTTPServer: Sendable {
         router.addRoutes(OAuthRoutes(server: authorizationServer).collection(rateLimit: ipLimit))
         router.addRoutes(ConnectedAppsPage(server: authorizationServer).collection(rateLimit: ipLimit),
                          atPath: RouterPath(stringLiteral: ConnectedAppsPage.path))
+        router.addRoutes(DashboardRoutes(server: authorizationServer, mcp: mcp).collection(rateLimit: ipLimit),
+                         atPath: RouterPath(stringLiteral: DashboardRoutes.path))
         return router
     }
 

@@ -22,7 +22,7 @@ final class AuthorizationServer: Sendable {
     /// Per client IP, behind ``ClientIPRateLimitMiddleware`` on the OAuth routes and the pages' form posts.
     let ipLimiter: RateLimiter<String>?
     let pending = PendingAuthorizations()
-    let settingsSessions = SettingsSessions()
+    let settingsSessions = SignInSessions<SettingsSession>(lifetime: 1800)
     /// Signs CSRF tokens (HMAC-SHA-256); new at every start, like the pending requests it protects.
     let csrfKey = Crypto.randomBytes(32)
     /// Client ID Metadata Documents of URL `client_id`s.

@@ -48,7 +48,7 @@ struct ConnectedAppsPage: Sendable {
         return routes
     }
 
-    func session(_ request: Request) -> (id: String, session: SettingsSessions.Session)? {
+    func session(_ request: Request) -> (id: String, session: SettingsSession)? {
         guard let id = request.cookies[Self.cookie]?.value, let session = server.settingsSessions.get(id) else { return nil }
         return (id, session)
     }
@@ -91,10 +91,9 @@ struct ConnectedAppsPage: Sendable {
             throw PageHTTPError(status: .unauthorized, page: Pages.signIn(error: "That token is not valid: \(error.description)."))
         }
         let id = Crypto.base64URL(Crypto.randomBytes(24))
-        server.settingsSessions.insert(id, .init(agencyKey: credential.agencyKey, agencyID: credential.agencyID, keyID: credential.keyID,
-                                                 expires: Date().addingTimeInterval(SettingsSessions.lifetime)))
+        server.settingsSessions.insert(id, .init(agencyKey: credential.agencyKey, agencyID: credential.agencyID, keyID: credential.keyID))
         var headers = HTTPFields()
-        headers[.setCookie] = Cookie(name: Self.cookie, value: id, maxAge: Int(SettingsSessions.lifetime), path: "/settings",
+        headers[.setCookie] = Cookie(name: Self.cookie, value: id, maxAge: Int(server.settingsSessions.lifetime), path: "/settings",
                                      secure: server.urls.isHTTPS, httpOnly: true, sameSite: .strict).description
         return HTTPReply.redirect(Self.path, status: .seeOther, headers: headers)
     }

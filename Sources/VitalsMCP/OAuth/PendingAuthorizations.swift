@@ -41,32 +41,35 @@ final class PendingAuthorizations: @unchecked Sendable {
     func remove(_ id: String) { lock.withLock { _ = requests.removeValue(forKey: id) } }
 }
 
-/// Signed-in sessions of the connected-apps page: a random id in an
-/// HttpOnly cookie → the agency whose token signed in; 30 minutes.
-final class SettingsSessions: @unchecked Sendable {
-    struct Session: Sendable {
-        let agencyKey: Int
-        let agencyID: String
-        let keyID: String
-        let expires: Date
-    }
-
-    static let lifetime: TimeInterval = 1800
+/// The signed-in browsers of a page (the connected-apps page, the
+/// dashboard): a random id in an HttpOnly cookie → what the sign-in
+/// established, until `lifetime` after the sign-in.
+final class SignInSessions<Session: Sendable>: @unchecked Sendable {
+    let lifetime: TimeInterval
     private let lock = NSLock()
-    private var sessions: [String: Session] = [:]
+    private var sessions: [String: (session: Session, expires: Date)] = [:]
+
+    init(lifetime: TimeInterval) { self.lifetime = lifetime }
 
     func insert(_ id: String, _ session: Session) {
         lock.withLock {
             let now = Date()
             if sessions.count > 1000 { sessions = sessions.filter { $0.value.expires > now } }
-            sessions[id] = session
+            sessions[id] = (session, now.addingTimeInterval(lifetime))
         }
     }
 
     func get(_ id: String?) -> Session? {
         guard let id else { return nil }
-        return lock.withLock { sessions[id].flatMap { $0.expires > Date() ? $0 : nil } }
+        return lock.withLock { sessions[id].flatMap { $0.expires > Date() ? $0.session : nil } }
     }
 
     func remove(_ id: String) { lock.withLock { _ = sessions.removeValue(forKey: id) } }
+}
+
+/// A sign-in of the connected-apps page: the agency whose token signed in; 30 minutes.
+struct SettingsSession: Sendable {
+    let agencyKey: Int
+    let agencyID: String
+    let keyID: String
 }
