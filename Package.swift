@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "VitalsMCPTests",
             dependencies: [
-                "VitalsMCP", "VitalsAuth", "VitalsProtocol", "VitalsJSON", "VitalsStore", "VitalsTools", "DataGenKit",
+                "VitalsMCP", "VitalsAuth", "VitalsProtocol", "VitalsJSON", "VitalsStore", "VitalsTools", "VitalsViews", "DataGenKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             // The tool snapshots are read from the source tree by path (#filePath), not bundled.

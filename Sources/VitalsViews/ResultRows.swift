@@ -6,7 +6,7 @@ import VitalsJSON
 /// dollars for people, as cents for machines).
 public struct ResultRows: Sendable {
     /// Identity columns first, in this order; the rest alphabetically.
-    public static let leading = ["account_id", "user_id", "feature", "invoice_id", "workflow_id", "name", "date"]
+    public static let leading = ["account_id", "user_id", "feature", "invoice_id", "workflow_id", "name", "date", "month"]
 
     /// Every column any row has, identity columns first.
     public var columns: [String]
