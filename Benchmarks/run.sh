@@ -42,6 +42,11 @@ fi
 python3 Benchmarks/playbook_bench.py --bin "$BIN" --data "Benchmarks/out/data-$EVENTS" --data "$WIDE" --runs "$RUNS" \
     --keep Benchmarks/out/playbooks
 
+echo; echo "== Dashboard, $SCALE =="
+# The playbook stores' bases (a week of history); the bench scores a copy, which opens their CTAs.
+python3 Benchmarks/dashboard_bench.py --bin "$BIN" --store "Benchmarks/out/playbooks/data-$EVENTS.base.db" \
+    --store "Benchmarks/out/playbooks/$(basename "$WIDE").base.db"
+
 echo; echo "== Kernels (ordo-one/benchmark) =="
 (cd Benchmarks && swift package --disable-sandbox benchmark --target ColumnarKernels --no-progress --format markdown) \
     > Benchmarks/out/kernels.md 2>/dev/null
