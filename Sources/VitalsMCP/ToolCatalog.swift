@@ -16,6 +16,20 @@ public enum ToolCatalog {
         var toolset: String
         var isWrite: Bool
         var json: JSONValue
+        /// What a client that renders the MCP App reads: `json` with the
+        /// tool's view linked, if it has one (``MCPApp``). Both made once,
+        /// so neither list is built per request and neither can be served
+        /// for the other.
+        var appJSON: JSONValue
+
+        init(name: String, scope: Scope, toolset: String, isWrite: Bool, json: JSONValue) {
+            self.name = name
+            self.scope = scope
+            self.toolset = toolset
+            self.isWrite = isWrite
+            self.json = json
+            appJSON = MCPApp.linking(json, tool: name)
+        }
     }
 
     /// The tool definitions: the reads, then the writes, in GoCSM's order.

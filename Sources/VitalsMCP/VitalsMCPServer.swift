@@ -6,7 +6,8 @@ import VitalsTools
 
 /// The Vitals MCP service on the protocol core (``MCPServerCore``): the tools of
 /// ``ToolCatalog`` that a credential's scopes allow, every call scoped to
-/// the credential's agency.
+/// the credential's agency, and for a host that renders MCP Apps the views
+/// of two of them (``MCPApp``).
 public struct VitalsMCPServer: Sendable {
     /// Where each call's data comes from (follows the store as it changes).
     public let live: LiveContext
@@ -43,10 +44,18 @@ public struct VitalsMCPServer: Sendable {
         return Set(reads + writes)
     }
 
-    /// Their MCP definitions, in catalogue order.
-    public var tools: [JSONValue] {
+    /// Their MCP definitions, in catalogue order; for a client that renders
+    /// the MCP App, with the views linked.
+    func tools(rendered: Bool) -> [JSONValue] {
         let served = servedNames
-        return ToolCatalog.tools.filter { served.contains($0.name) }.map(\.json)
+        return ToolCatalog.tools.filter { served.contains($0.name) }.map { rendered ? $0.appJSON : $0.json }
+    }
+
+    /// The views of the tools served, for a client that renders them.
+    func views(for client: MCPClient) -> [MCPApp.View] {
+        guard MCPApp.isRendered(by: client) else { return [] }
+        let served = servedNames
+        return MCPApp.views.filter { served.contains($0.tool) }
     }
 
     static let instructions = """
@@ -105,8 +114,12 @@ public struct VitalsMCPServer: Sendable {
 extension VitalsMCPServer: MCPService {
     public var implementation: MCPImplementation { MCPImplementation(name: "vitals", title: "Vitals", version: Self.version) }
     public var instructions: String? { Self.instructions }
+    public var extensions: [String: JSONValue] { [MCPApp.extensionID: [:]] }
 
-    public func tools(for client: MCPClient) -> [JSONValue] { tools }
+    /// Depends on the caller twice over: the credential's scopes and
+    /// toolsets, and whether the client renders the MCP App (so a modern
+    /// list is cached `private`, per client).
+    public func tools(for client: MCPClient) -> [JSONValue] { tools(rendered: MCPApp.isRendered(by: client)) }
 
     public func callTool(_ name: String, arguments: [String: JSONValue], client: MCPClient) async throws(JSONRPCError) -> MCPToolResult {
         guard ReadTools.named(name) != nil || WriteTools.named(name) != nil else {
@@ -119,5 +132,24 @@ extension VitalsMCPServer: MCPService {
 
     public func prompt(_ name: String, arguments: [String: String]) throws(JSONRPCError) -> JSONValue {
         try VitalsPrompts.get(name, arguments: arguments)
+    }
+
+    /// The MCP App's views, listed only for a client that renders them
+    /// (the spec lets a server leave UI-only resources out of the list;
+    /// listing them where they can be used lets a host prefetch them).
+    public func resources(for client: MCPClient) -> [JSONValue] { views(for: client).map(\.resource) }
+
+    /// A view's page. A client that did not declare the extension is told
+    /// which capability the page needs (-32021, `requiredCapabilities`).
+    public func readResource(_ uri: String, client: MCPClient) throws(JSONRPCError) -> [JSONValue] {
+        guard let view = MCPApp.view(uri: uri), servedNames.contains(view.tool) else {
+            throw .invalidParams("unknown resource \(uri): resources/list names the resources this server has")
+        }
+        guard MCPApp.isRendered(by: client) else {
+            throw .missingClientCapability("\(uri) is an MCP App view (\(MCPApp.mimeType)): declare capabilities.extensions[\"\(MCPApp.extensionID)\"] "
+                + "with mimeTypes [\"\(MCPApp.mimeType)\"] to read it; the tool's text content says the same without it",
+                required: ["extensions": [MCPApp.extensionID: ["mimeTypes": [.string(MCPApp.mimeType)]]]])
+        }
+        return [view.contents]
     }
 }

@@ -183,14 +183,16 @@ public struct MCPServerCore<Service: MCPService>: Sendable {
         // version when we speak it, else our latest legacy one.
         let version = MCPVersion.legacy.contains(requested) ? requested : MCPVersion.legacy[0]
         let client = MCPClient(protocolVersion: version, capabilities: capabilities, info: params["clientInfo"])
+        var serverCapabilities: [String: JSONValue] = [
+            "tools": .object(["listChanged": .bool(false)]),
+            "prompts": .object(["listChanged": .bool(false)]),
+            "resources": .object(["subscribe": .bool(false), "listChanged": .bool(false)]),
+            "logging": .object([:]),
+        ]
+        if !service.extensions.isEmpty { serverCapabilities["extensions"] = .object(service.extensions) }
         var result: [String: JSONValue] = [
             "protocolVersion": .string(version),
-            "capabilities": .object([
-                "tools": .object(["listChanged": .bool(false)]),
-                "prompts": .object(["listChanged": .bool(false)]),
-                "resources": .object(["subscribe": .bool(false), "listChanged": .bool(false)]),
-                "logging": .object([:]),
-            ]),
+            "capabilities": .object(serverCapabilities),
             "serverInfo": service.implementation.json,
         ]
         if let instructions = service.instructions { result["instructions"] = .string(instructions) }
@@ -222,7 +224,7 @@ public struct MCPServerCore<Service: MCPService>: Sendable {
             var result: [String: JSONValue] = [
                 "supportedVersions": .array(MCPVersion.all.map(JSONValue.string)),
                 "capabilities": .object([
-                    "tools": .object([:]), "prompts": .object([:]), "resources": .object([:]), "extensions": .object([:]),
+                    "tools": .object([:]), "prompts": .object([:]), "resources": .object([:]), "extensions": .object(service.extensions),
                 ]),
                 "ttlMs": .int(ttl.discover),
                 "cacheScope": .string("public"),

@@ -85,10 +85,17 @@ public protocol MCPService: Sendable {
     var implementation: MCPImplementation { get }
     /// Shown to the model on `initialize` and `server/discover`.
     var instructions: String? { get }
+    /// The extensions this server supports, by identifier, with their
+    /// settings (`{}` for none): advertised in `capabilities.extensions` of
+    /// `initialize` and `server/discover` (2026-07-28
+    /// `basic/versioning.mdx`, "Extension Negotiation"). What a client gets
+    /// of an extension still depends on what it declared.
+    var extensions: [String: JSONValue] { get }
 
     /// The tool definitions this caller may use, in a fixed order.
     func tools(for client: MCPClient) -> [JSONValue]
-    /// Whether the tool list depends on the credential (then it is cached `private`).
+    /// Whether the tool list depends on the caller — its credential or the
+    /// capabilities it declared (then it is cached `private`).
     var toolsDependOnCaller: Bool { get }
     /// Runs a tool. A tool that does not exist throws -32602 (MCP's "Unknown tool");
     /// a call that cannot be answered returns `isError` with what to do next.
@@ -106,6 +113,7 @@ public protocol MCPService: Sendable {
 
 extension MCPService {
     public var instructions: String? { nil }
+    public var extensions: [String: JSONValue] { [:] }
     public var toolsDependOnCaller: Bool { true }
     public func prompts() -> [JSONValue] { [] }
     public func prompt(_ name: String, arguments: [String: String]) throws(JSONRPCError) -> JSONValue {

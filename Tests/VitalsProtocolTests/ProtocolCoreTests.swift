@@ -7,6 +7,7 @@ import VitalsJSON
 struct EchoService: MCPService {
     var implementation: MCPImplementation { MCPImplementation(name: "echo", version: "1.0.0") }
     var instructions: String? { "Echoes." }
+    var extensions: [String: JSONValue] { ["io.modelcontextprotocol/ui": [:]] }
 
     func tools(for client: MCPClient) -> [JSONValue] {
         [["name": "echo", "description": "Echoes its text.", "inputSchema": ["type": "object"]]]
@@ -109,6 +110,7 @@ struct EchoService: MCPService {
         #expect(result["serverInfo"]?["name"] == "echo")
         #expect(answer.opened?.capabilities["experimental"] == ["openai/visibility": ["enabled": true]])
         #expect(answer.opened?.declaresExtension("io.modelcontextprotocol/ui") == true)
+        #expect(result["capabilities"]?["extensions"] == ["io.modelcontextprotocol/ui": [:]])
 
         let codex = #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"experimental":{"codex/auth-change":{}},"elicitation":{}},"clientInfo":{"name":"codex-mcp-client","version":"0.46.0"}}}"#
         #expect(await send(codex).message?["result"]?["protocolVersion"] == "2025-11-25")
@@ -151,6 +153,7 @@ struct EchoService: MCPService {
         #expect(result["ttlMs"] == .int(3_600_000))
         #expect(result["cacheScope"] == "public")
         #expect(result["instructions"] == "Echoes.")
+        #expect(result["capabilities"]?["extensions"] == ["io.modelcontextprotocol/ui": [:]])
         #expect(answer.message?["id"] == "d")
     }
 
