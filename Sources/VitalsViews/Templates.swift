@@ -12,13 +12,19 @@ enum Templates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
         // The templates are literals of this file: a parse error is a programming error.
-        for (name, text) in [("style", style), ("agency", agency), ("report", report), ("dashboard-header", dashboardHeader),
+        for (name, text) in [("head", head), ("style", style), ("agency", agency), ("report", report), ("dashboard-header", dashboardHeader),
                              ("dashboard-agency", dashboardAgency), ("dashboard-account", dashboardAccount),
                              ("dashboard-signin", dashboardSignIn), ("dashboard-message", dashboardMessage)] {
             library.register(try! MustacheTemplate(string: text), named: name)
         }
         return library
     }()
+
+    /// Every page's first lines; the page adds its title, then `{{> style}}`.
+    static let head = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        """
 
     static let style = """
         <style>
@@ -102,8 +108,7 @@ enum Templates {
         """
 
     static let report = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        {{> head}}
         <title>{{agency}} — Vitals report, {{asOf}}</title>
         {{> style}}
         </head><body>
@@ -119,8 +124,7 @@ enum Templates {
         """
 
     static let dashboardAgency = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        {{> head}}
         <title>{{agency}} — Vitals dashboard</title>
         {{> style}}
         </head><body>
@@ -130,8 +134,7 @@ enum Templates {
         """
 
     static let dashboardAccount = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        {{> head}}
         <title>{{name}} — Vitals dashboard</title>
         {{> style}}
         </head><body>
@@ -183,8 +186,7 @@ enum Templates {
         """
 
     static let dashboardSignIn = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        {{> head}}
         <title>Sign in — Vitals dashboard</title>
         {{> style}}
         </head><body>
@@ -198,8 +200,7 @@ enum Templates {
         """
 
     static let dashboardMessage = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        {{> head}}
         <title>{{title}} — Vitals dashboard</title>
         {{> style}}
         </head><body>

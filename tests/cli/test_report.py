@@ -8,16 +8,9 @@ import shutil
 
 import pytest
 
+from shown import money, percent
+
 CHROMIUM = "/usr/bin/chromium"
-
-
-def money(cents):
-    sign = "-" if cents < 0 else ""
-    return f"{sign}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
-
-
-def percent(ratio):
-    return f"{ratio * 100:.1f}%"
 
 
 @pytest.fixture(scope="module")

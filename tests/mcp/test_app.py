@@ -19,6 +19,8 @@ from mcp.client import advertise
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from shown import money, percent
+
 CHROMIUM = "/usr/bin/chromium"
 APPS = "io.modelcontextprotocol/ui"
 MIME = "text/html;profile=mcp-app"
@@ -113,14 +115,6 @@ window.addEventListener("message", (event) => {
   }
 });
 </script></body></html>"""
-
-
-def money(cents):
-    return f"{'-' if cents < 0 else ''}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
-
-
-def percent(ratio):
-    return f"{ratio * 100:.1f}%"
 
 
 def show(page, tool, views, tmp_path):

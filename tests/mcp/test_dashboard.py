@@ -19,18 +19,10 @@ import pytest
 
 from cli import querier
 from served import start
+from shown import money, percent
 
 CHROMIUM = "/usr/bin/chromium"
 WRITE_SCOPES = "read:accounts,read:users,read:revenue,read:feedback,read:activities,write:activities"
-
-
-def money(cents):
-    sign = "-" if cents < 0 else ""
-    return f"{sign}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
-
-
-def percent(ratio):
-    return f"{ratio * 100:.1f}%"
 
 
 @pytest.fixture()
