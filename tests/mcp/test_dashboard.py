@@ -9,6 +9,7 @@ plain HTTP: what a signed-out browser, a forged form, a read-only token, a
 revoked token and another agency's account get."""
 import csv
 import io
+from datetime import date, timedelta
 import os
 import shutil
 import sqlite3
@@ -159,6 +160,17 @@ def test_a_person_reads_and_acts_without_javascript(own, width, tmp_path):
         assert page.locator(f'[data-cta="{cta["cta_id"]}"]').count() == 0
         closed = query("get_cta", cta_id=cta["cta_id"])
         assert (closed["status"], closed["outcome"]) == ("closed", "resolved")
+
+        # Another day, chosen with the header's form: the page and its links keep it.
+        week_ago = (date.fromisoformat(overview["as_of"]) - timedelta(days=7)).isoformat()
+        page.fill('input[name="as_of"]', week_ago)
+        page.click('button:has-text("Show")')
+        assert page.url == f"{origin}/dashboard?as_of={week_ago}"
+        assert f"As of {week_ago}" in page.locator("p.meta").first.inner_text()
+        then = query("get_agency_overview", as_of=week_ago)
+        assert page.locator('[data-k="average_health"]').inner_text() == f'{then["average_health"]:.1f}'
+        hrefs = page.locator('table[data-t="at_risk"] a').evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert hrefs and all(href.endswith(f"?as_of={week_ago}") for href in hrefs)
 
         page.click('button:has-text("Sign out")')
         page.goto(f"{origin}/dashboard/accounts/{account_id}")
