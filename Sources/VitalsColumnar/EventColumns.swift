@@ -54,27 +54,4 @@ public struct EventColumns: Sendable, Equatable {
     public var rawByteCount: Int {
         offsets.count * MemoryLayout<UInt32>.size + count * (8 + 4 + (hasItems ? 8 : 0))
     }
-
-    /// Merges batches stored by separate ingests into one table, as if their
-    /// rows had arrived in one ingest in batch order.
-    /// - Complexity: O(n) when batches do not interleave in time within a
-    ///   partition, O(n log n) at worst.
-    public static func merge(_ batches: [EventColumns], partitionCount: Int, hasItems: Bool) -> EventColumns {
-        if batches.isEmpty { return .empty(partitionCount: partitionCount, hasItems: hasItems) }
-        if batches.count == 1 {
-            var single = batches[0]
-            single.extendPartitions(to: partitionCount)
-            return single
-        }
-        var builder = EventColumnsBuilder(hasItems: hasItems, reservingCapacity: batches.reduce(0) { $0 + $1.count })
-        for batch in batches {
-            for partition in 0 ..< batch.partitionCount {
-                for row in batch.rows(of: partition) {
-                    builder.append(partition: UInt32(partition), timestamp: batch.timestamps[row], actor: batch.actors[row],
-                                   item: hasItems ? batch.items[row] : 0, quantity: hasItems ? batch.quantities[row] : 0)
-                }
-            }
-        }
-        return builder.build(partitionCount: partitionCount)
-    }
 }

@@ -49,10 +49,14 @@ extension Store {
             return (entities, batches, mrr, payments, feedback)
         }
         let accountCount = entities.accounts.count
+        var byKind = batches
+        // Taken out of the dictionary, so that merging frees each batch's columns as it copies them.
+        let logins = EventColumns.merge(byKind.removeValue(forKey: .login) ?? [], partitionCount: accountCount, hasItems: false)
+        let featureUsage = EventColumns.merge(byKind.removeValue(forKey: .featureUsage) ?? [], partitionCount: accountCount, hasItems: true)
         return Dataset(
             entities: entities,
-            logins: EventColumns.merge(batches[.login] ?? [], partitionCount: accountCount, hasItems: false),
-            featureUsage: EventColumns.merge(batches[.featureUsage] ?? [], partitionCount: accountCount, hasItems: true),
+            logins: logins,
+            featureUsage: featureUsage,
             mrrChanges: mrr, payments: payments, feedback: feedback)
     }
 }

@@ -88,4 +88,35 @@ import Testing
         extended.extendPartitions(to: 20)
         #expect(EventColumns.merge([whole], partitionCount: 20, hasItems: true) == extended)
     }
+
+    /// Nightly batches: each later in time than the last (copied as blocks), an
+    /// early batch that knew fewer partitions (accounts created later), a
+    /// backfill that overlaps in time (sorted again, ties in batch order), and a
+    /// kind without items.
+    @Test func mergingNightlyBatchesAndABackfillEqualsOneBuild() {
+        var rows: [Row] = []
+        var nights: [[Row]] = []
+        for night in 0 ..< 5 {
+            // Night n: partitions 0 ..< 8 + n, times in [100 n, 100 n + 99].
+            let batch = randomRows(400, seed: UInt64(10 + night)).map {
+                Row(partition: $0.partition % UInt32(8 + night), ts: Int64(100 * night) + $0.ts, actor: $0.actor, item: $0.item, quantity: $0.quantity)
+            }
+            nights.append(batch)
+            rows += batch
+        }
+        let backfill = randomRows(300, seed: 99).map { Row(partition: $0.partition % 12, ts: $0.ts * 9, actor: $0.actor, item: $0.item, quantity: $0.quantity) }
+        for withBackfill in [false, true] {
+            let batches = nights.enumerated().map { build($0.element, partitions: 8 + $0.offset) } + (withBackfill ? [build(backfill, partitions: 12)] : [])
+            let all = rows + (withBackfill ? backfill : [])
+            #expect(EventColumns.merge(batches, partitionCount: 14, hasItems: true) == build(all, partitions: 14))
+        }
+        let logins = nights.enumerated().map { night, batch in
+            var builder = EventColumnsBuilder(hasItems: false)
+            for row in batch { builder.append(partition: row.partition, timestamp: row.ts, actor: row.actor) }
+            return builder.build(partitionCount: 8 + night)
+        }
+        var whole = EventColumnsBuilder(hasItems: false)
+        for row in rows { whole.append(partition: row.partition, timestamp: row.ts, actor: row.actor) }
+        #expect(EventColumns.merge(logins, partitionCount: 12, hasItems: false) == whole.build(partitionCount: 12))
+    }
 }

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Nightly benchmark (issue 15): what one night costs, against a cold rebuild
+and against DuckDB's full SQL, on the same data in the same run.
+
+For each dataset, the last event day T is split off: a "history" directory
+holds every row before T (entities, events, MRR, payments, feedback), a
+"night" directory the rows of T alone (no entity file). Then, --runs times,
+interleaved, each on a fresh store:
+
+  history ingest   `vitals ingest HISTORY`
+  history score    `vitals score` (as of T-1; the churn model fitted)
+  night ingest     `vitals ingest NIGHT` into that store (one day)
+  night score      `vitals score` of T on that store     <- the night
+  cold ingest      `vitals ingest` of the whole dataset into a fresh store
+  cold score       `vitals score` of T on it
+  DuckDB           Benchmarks/sql/score.sql + revenue.sql on the whole dataset's
+                   CSVs in a fresh process (score_bench.py's script)
+
+Each `vitals score` runs with VITALS_TRACE, so its phases are printed too:
+loading the dataset, fitting the churn model, scoring, writing. Prints the
+medians (seconds, peak RSS), the night against the cold path and against
+DuckDB, and the phases of the night's score.
+
+  python3 Benchmarks/night_bench.py --bin BIN --data DIR [--data DIR2 ...] [--runs 3] [--no-duckdb]
+"""
+import argparse
+import csv
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from score_bench import DUCKDB_SCORE, SQL_DIR, dataset_view, run_measured  # noqa: E402
+
+DATED = {"logins.csv": "ts", "feature_usage.csv": "ts", "payments.csv": "ts", "feedback.csv": "ts", "mrr.csv": "date"}
+PHASES = [("load", re.compile(r"loaded the dataset, ([\d.]+) s")),
+          ("fit", re.compile(r"fitted the churn model for \S+, ([\d.]+) s")),
+          ("score", re.compile(r"scored \S+ \(1/1\), ([\d.]+) s")),
+          ("write", re.compile(r"wrote the results, ([\d.]+) s"))]
+
+
+def last_day(data):
+    latest = ""
+    for name in ("logins.csv", "feature_usage.csv"):
+        path = os.path.join(data, name)
+        if os.path.exists(path):
+            with open(path, newline="") as f:
+                reader = csv.reader(f)
+                next(reader)
+                for row in reader:
+                    if row[0][:10] > latest:
+                        latest = row[0][:10]
+    return latest
+
+
+def split(data, day, history, night):
+    """Rows of dated files before `day` into `history`, rows of `day` into `night`; other files into `history`."""
+    os.makedirs(history)
+    os.makedirs(night)
+    for name in sorted(os.listdir(data)):
+        if not name.endswith(".csv") or name == "labels.csv":
+            continue
+        source = os.path.join(data, name)
+        if name not in DATED:
+            os.symlink(os.path.abspath(source), os.path.join(history, name))
+            continue
+        with open(source, newline="") as f, open(os.path.join(history, name), "w", newline="") as before, \
+                open(os.path.join(night, name), "w", newline="") as on:
+            header = f.readline()
+            before.write(header)
+            on.write(header)
+            nights = 0
+            for line in f:
+                stamp = line[:10]
+                if stamp < day:
+                    before.write(line)
+                elif stamp == day:
+                    on.write(line)
+                    nights += 1
+        if nights == 0:
+            os.remove(os.path.join(night, name))
+
+
+def vitals(binary, *args):
+    seconds, rss, _ = run_measured([os.path.join(binary, "vitals"), *args])
+    return seconds, rss
+
+
+def traced_score(binary, store):
+    """`vitals score` with its phases: (seconds, rss, {phase: seconds since start})."""
+    import subprocess
+    import time
+    env = os.environ | {"VITALS_TRACE": "1"}
+    start = time.perf_counter()
+    proc = subprocess.Popen([os.path.join(binary, "vitals"), "score", "--store", store, "--no-playbooks"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    err = proc.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"vitals score failed:\n{err}")
+    phases = {}
+    for name, pattern in PHASES:
+        match = pattern.search(err)
+        if match:
+            phases[name] = float(match.group(1))
+    return seconds, usage.ru_maxrss * 1024, phases
+
+
+def bench(binary, data, runs, duckdb):
+    day = last_day(data)
+    work = tempfile.mkdtemp(prefix="vitals-night-")
+    try:
+        history, night = os.path.join(work, "history"), os.path.join(work, "night")
+        split(data, day, history, night)
+        night_rows = sum(max(0, sum(1 for _ in open(os.path.join(night, n))) - 1) for n in os.listdir(night))
+        steps = {name: [] for name in ("history ingest", "history score", "night ingest", "night score", "cold ingest", "cold score", "DuckDB")}
+        rss = {name: [] for name in steps}
+        phases = []
+        view = dataset_view(data, work)[0] if duckdb else None
+        for _ in range(runs):
+            store = os.path.join(work, "nightly.db")
+            cold = os.path.join(work, "cold.db")
+            for path in (store, cold):
+                for suffix in ("", "-wal", "-shm"):
+                    if os.path.exists(path + suffix):
+                        os.remove(path + suffix)
+            for name, (seconds, peak) in [("history ingest", vitals(binary, "ingest", history, "--store", store))]:
+                steps[name].append(seconds), rss[name].append(peak)
+            seconds, peak, _ = traced_score(binary, store)
+            steps["history score"].append(seconds), rss["history score"].append(peak)
+            seconds, peak = vitals(binary, "ingest", night, "--store", store)
+            steps["night ingest"].append(seconds), rss["night ingest"].append(peak)
+            seconds, peak, traced = traced_score(binary, store)
+            steps["night score"].append(seconds), rss["night score"].append(peak)
+            phases.append(traced)
+            seconds, peak = vitals(binary, "ingest", data, "--store", cold)
+            steps["cold ingest"].append(seconds), rss["cold ingest"].append(peak)
+            seconds, peak, _ = traced_score(binary, cold)
+            steps["cold score"].append(seconds), rss["cold score"].append(peak)
+            if duckdb:
+                out = os.path.join(work, "duck")
+                os.makedirs(out, exist_ok=True)
+                script = os.path.join(work, "score.py")
+                with open(script, "w") as f:
+                    f.write(DUCKDB_SCORE)
+                seconds, peak, _ = run_measured([sys.executable, script, SQL_DIR, view, day, "0", out])
+                steps["DuckDB"].append(seconds), rss["DuckDB"].append(peak)
+        median = {name: statistics.median(values) for name, values in steps.items() if values}
+        print(f"\n{data}: T = {day}, the night holds {night_rows:,} rows; medians of {runs} run(s)")
+        print(f"{'step':<16}{'seconds':>10}{'peak RSS MB':>14}")
+        for name, seconds in median.items():
+            print(f"{name:<16}{seconds:>10.2f}{statistics.median(rss[name]) / 2**20:>14.0f}")
+        night_total = median["night ingest"] + median["night score"]
+        print(f"a night (ingest + score of T): {night_total:.2f} s; a cold rebuild: {median['cold ingest'] + median['cold score']:.2f} s")
+        if "DuckDB" in median:
+            print(f"night score vs DuckDB's full SQL: {median['DuckDB'] / median['night score']:.2f}x; "
+                  f"cold score vs DuckDB: {median['DuckDB'] / median['cold score']:.2f}x (target 10x and 3x)")
+        if phases and all(phases):
+            names = [n for n, _ in PHASES if all(n in p for p in phases)]
+            cumulative = {n: statistics.median(p[n] for p in phases) for n in names}
+            previous, parts = 0.0, []
+            for n in names:
+                parts.append(f"{n} {cumulative[n] - previous:.2f} s")
+                previous = cumulative[n]
+            print("the night's score, by phase: " + ", ".join(parts))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--data", action="append", required=True)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-duckdb", action="store_true")
+    args = parser.parse_args()
+    for data in args.data:
+        bench(args.bin, data, args.runs, not args.no_duckdb)
+
+
+if __name__ == "__main__":
+    main()
