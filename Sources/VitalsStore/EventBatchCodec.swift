@@ -73,7 +73,7 @@ enum EventBatchCodec {
         for result in results {
             switch result {
             case .success(let segment): segments.append(segment)
-            case .failure(let error): throw .database(error.description)
+            case .failure(let error): throw .unexpected("could not compress the events: \(error.description)")
             }
         }
         return EncodedBatch(kind: kind, rowCount: n, partitionCount: columns.partitionCount,

@@ -3,8 +3,35 @@ import VitalsColumnar
 /// Typed readers for the fields of the data contract. Each throws a
 /// `file:line` error that quotes the bad value.
 extension CSVReader {
+    /// Opens `path` for an ingest.
+    static func opening(_ path: String) throws(StoreError) -> CSVReader {
+        do { return try CSVReader(path: path) } catch { throw .badInput(file: error.file, line: error.line, message: error.message) }
+    }
+
+    /// Moves to the next data row; false after the last one.
+    func nextRow() throws(StoreError) -> Bool {
+        do { return try next() } catch { throw .badInput(file: error.file, line: error.line, message: error.message) }
+    }
+
+    /// The index of a column the file must have.
+    func column(_ name: String) throws(StoreError) -> Int {
+        do { return try requiredColumn(name) } catch { throw .badInput(file: error.file, line: error.line, message: error.message) }
+    }
+
+    /// The current row, for an error found after parsing.
+    var source: SourceRow { SourceRow(file: fileName, line: line) }
+
     func bad(_ message: String) -> StoreError {
         .badInput(file: fileName, line: line, message: message)
+    }
+
+    /// The key of the account whose id is in `column`; unknown or empty: a `file:line` error.
+    func accountKey(_ column: Int, in accounts: ByteStringDictionary) throws(StoreError) -> Int {
+        guard let key = accounts.code(of: field(column)) else {
+            if field(column).count == 0 { throw bad("empty account_id") }
+            throw bad("unknown account_id \(quoted(column)) (not in accounts.csv nor in the store)")
+        }
+        return Int(key)
     }
 
     /// The field's text, shortened for an error message.

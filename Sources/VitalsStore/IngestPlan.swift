@@ -6,15 +6,17 @@ struct IngestPlan: Sendable {
     /// Entity tables as they will be after this ingest (existing rows updated,
     /// new rows appended with the next dense keys).
     var entities: StoreEntities
-    /// Entity counts read from the store before parsing, to detect a
-    /// concurrent writer.
-    var baseCounts: [Int]
-    var changedAgencies: [AgencyRecord] = []
-    var changedAccounts: [AccountRecord] = []
-    var changedUsers: [UserRecord] = []
-    var changedWorkflows: [WorkflowRecord] = []
-    /// Features first seen in this ingest (keys continue the stored ones).
-    var newFeatures: [String] = []
+    /// Entity counts read from the store before parsing: keys below them are
+    /// updates, the rest inserts, and a store whose counts moved meanwhile
+    /// had another writer.
+    var base: EntityCounts
+    var changedAgencies: [Upsert<AgencyRecord>] = []
+    var changedAccounts: [Upsert<AccountRecord>] = []
+    var changedUsers: [Upsert<UserRecord>] = []
+    var changedWorkflows: [Upsert<WorkflowRecord>] = []
+    /// Features first seen in this ingest (keys continue the stored ones),
+    /// with the row each was first seen on.
+    var newFeatures: [(name: String, source: SourceRow)] = []
     var logins: EventColumns?
     var featureUsage: EventColumns?
     var mrrChanges: [MRRChange] = []
@@ -25,13 +27,39 @@ struct IngestPlan: Sendable {
 
     init(entities: StoreEntities) {
         self.entities = entities
-        baseCounts = Self.counts(entities)
+        base = EntityCounts(entities)
     }
+}
 
-    static func counts(_ entities: StoreEntities) -> [Int] {
-        [entities.agencies.count, entities.accounts.count, entities.users.count,
-         entities.workflows.count, entities.features.count]
+/// The row counts of the entity tables (the next dense key of each).
+struct EntityCounts: Equatable, Sendable {
+    var agencies: Int
+    var accounts: Int
+    var users: Int
+    var workflows: Int
+    var features: Int
+
+    init(_ entities: StoreEntities) {
+        agencies = entities.agencies.count
+        accounts = entities.accounts.count
+        users = entities.users.count
+        workflows = entities.workflows.count
+        features = entities.features.count
     }
+}
+
+/// Where a row of an ingest came from, so that a row the store refuses at
+/// write time is still reported as `file:line`.
+struct SourceRow: Sendable {
+    var file: String
+    var line: Int
+}
+
+/// An entity row to insert or update, with the CSV row it came from (the
+/// last one, when an id repeats).
+struct Upsert<Record: Sendable>: Sendable {
+    var record: Record
+    var source: SourceRow
 }
 
 /// What an ingest did, for the CLI's summary.
@@ -45,4 +73,7 @@ public struct IngestSummary: Sendable {
     /// Raw column bytes of the new events, and their stored (compressed) size.
     public var rawColumnBytes: Int
     public var storedColumnBytes: Int
+    /// Something that went wrong after the ingest was committed (it is kept
+    /// all the same: running it again would add its events twice).
+    public var warnings: [String] = []
 }

@@ -7,9 +7,12 @@ import GRDB
 public final class Store: Sendable {
     /// The file's path.
     public let path: String
-    let pool: DatabasePool
+    /// A `DatabasePool` (readers beside the writer), or one connection for
+    /// a batch that must write nothing until its transaction
+    /// (``open(at:create:readOnly:pageLimit:oneConnection:)``).
+    let pool: any DatabaseWriter
 
-    private init(path: String, pool: DatabasePool) {
+    private init(path: String, pool: any DatabaseWriter) {
         self.path = path
         self.pool = pool
     }
@@ -22,20 +25,47 @@ public final class Store: Sendable {
     /// Opens the store at `path`.
     /// - Parameters:
     ///   - create: create the file (and its schema) when missing; otherwise a
-    ///     missing file is an error.
+    ///     missing file is an error. A created file is readable by its owner
+    ///     only (`0600`), and so are its `-wal` and `-shm` (SQLite gives them
+    ///     the main file's mode): it holds every agency's names, emails and
+    ///     credential hashes.
     ///   - readOnly: open without the right to write, so that opening leaves
     ///     the file's bytes exactly as they were (queries, `info`, the read
     ///     phase of an ingest).
     public static func open(at path: String, create: Bool = false, readOnly: Bool = false) throws(StoreError) -> Store {
-        if !create && !exists(at: path) {
-            throw .storeUnavailable(path: path, reason: "no such file (run `vitals ingest DIR --store \(path)` first)")
+        try open(at: path, create: create, readOnly: readOnly, pageLimit: testPageLimit)
+    }
+
+    /// ``open(at:create:readOnly:)``, with two options for an ingest.
+    /// - Parameters:
+    ///   - pageLimit: caps the file at that many pages (`PRAGMA
+    ///     max_page_count`): past it, a write fails as on a full disk. Tests
+    ///     use it to make the disk "fill" at a chosen point.
+    ///   - oneConnection: one connection (a `DatabaseQueue`) instead of a
+    ///     pool. Opening a pool on a store whose WAL is empty commits a
+    ///     dummy transaction (GRDB makes the WAL non-empty for its readers),
+    ///     which changes the file's bytes before any write of ours; one
+    ///     connection writes nothing until its first transaction, so a
+    ///     failed one leaves the file exactly as it was. The store must
+    ///     exist and be in WAL mode already (every store is).
+    static func open(at path: String, create: Bool, readOnly: Bool, pageLimit: Int?, oneConnection: Bool = false) throws(StoreError) -> Store {
+        if !exists(at: path) {
+            guard create else {
+                throw .storeUnavailable(path: path, reason: "no such file (run `vitals ingest DIR --store \(path)` first)")
+            }
+            try createOwnerOnlyFile(at: path)
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.label = "vitals-store"
         configuration.readonly = readOnly
+        if let pageLimit {
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA max_page_count = \(pageLimit)") }
+        }
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
+            let pool: any DatabaseWriter = oneConnection
+                ? try DatabaseQueue(path: path, configuration: configuration)
+                : try DatabasePool(path: path, configuration: configuration)
             let migrator = StoreSchema.migrator
             let upToDate = try pool.read { try migrator.hasCompletedMigrations($0) }
             if !upToDate {
@@ -48,14 +78,31 @@ public final class Store: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw .storeUnavailable(path: path, reason: String(describing: error))
+            throw .storeUnavailable(path: path, reason: StoreError.wrap(error).description)
         }
+    }
+
+    /// `VITALS_TEST_MAX_PAGE_COUNT`, in debug builds only: the page cap of
+    /// ``open(at:create:readOnly:pageLimit:oneConnection:)`` for the CLI's tests (a disk
+    /// that fills at commit). A release build never reads it.
+    static var testPageLimit: Int? {
+        #if DEBUG
+        ProcessInfo.processInfo.environment["VITALS_TEST_MAX_PAGE_COUNT"].flatMap { Int($0) }
+        #else
+        nil
+        #endif
     }
 
     /// Moves everything committed in the WAL into the main file and empties
     /// the WAL, so the file alone is the whole store (after a batch job).
     public func checkpoint() throws(StoreError) {
         do { try pool.writeWithoutTransaction { _ = try $0.checkpoint(.truncate) } } catch { throw StoreError.wrap(error) }
+    }
+
+    /// Closes the store's connections; the WAL, checkpointed, goes with
+    /// them. The store must not be used afterwards.
+    func close() throws(StoreError) {
+        do { try pool.close() } catch { throw StoreError.wrap(error) }
     }
 
     /// Runs `body` in a read transaction (a consistent snapshot).
@@ -74,4 +121,16 @@ public final class Store: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try pool.write(body) } catch { throw StoreError.wrap(error) }
     }
+}
+
+/// Creates an empty file readable and writable by its owner only; SQLite
+/// then makes it a database (it takes an empty file for a new one) and keeps
+/// its mode. SQLite alone would create `0644` under the usual umask.
+func createOwnerOnlyFile(at path: String) throws(StoreError) {
+    let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+    guard fd >= 0 else {
+        let reason = errno == EEXIST ? "the file appeared while it was being created; run it again" : String(cString: strerror(errno))
+        throw .storeUnavailable(path: path, reason: "cannot create the store file: \(reason)")
+    }
+    _ = close(fd)
 }

@@ -97,10 +97,8 @@ public enum PlaybookRunner {
                 }
                 return ""
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw StoreError.database(String(describing: error))
+            throw StoreError.wrap(error)
         }
         outcome.opened = opened
         outcome.closed = closed

@@ -14,15 +14,19 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: "The agency, e.g. ag_001.") var agency: String
     @Option(name: .long, help: "Only entries on or after this day (YYYY-MM-DD).") var since: String?
 
+    func validate() throws {
+        _ = try sinceMilliseconds()
+    }
+
+    /// The start of --since in milliseconds (0 without it).
+    func sinceMilliseconds() throws(ValidationError) -> Int64 {
+        guard let since else { return 0 }
+        guard let day = CivilTime.parseDate(since) else { throw ValidationError("--since must be a date YYYY-MM-DD, got \"\(since)\"") }
+        return Int64(day) * 86_400_000
+    }
+
     func run() throws {
-        var sinceMs: Int64 = 0
-        if let since {
-            guard let day = CivilTime.parseDate(since) else {
-                printError("error: --since must be a date YYYY-MM-DD, got \"\(since)\"")
-                throw ExitCode.validationFailure
-            }
-            sinceMs = Int64(day) * 86_400_000
-        }
+        let sinceMs = try sinceMilliseconds()
         do {
             let store = try Store.open(at: storeOptions.store, readOnly: true)
             guard let agencyKey = try store.agencyKey(agency) else {

@@ -27,6 +27,10 @@ struct EvalChurnCommand: ParsableCommand {
     @Option(name: .long, help: "labels.csv written by data-gen.") var labels: String
     @Option(name: .customLong("as-of"), help: "T (default: the latest event day).") var asOf: String?
 
+    func validate() throws {
+        _ = try parseDay(asOf, option: "--as-of")
+    }
+
     func run() throws {
         do {
             let truth = try Self.readLabels(labels)

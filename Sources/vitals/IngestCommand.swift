@@ -24,6 +24,7 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         do {
             let summary = try Ingestor.ingest(directory: directory, into: storeOptions.store)
+            for warning in summary.warnings { printError("warning: \(warning)") }
             for (file, rows) in summary.rowsByFile {
                 print("\(file): \(formatCount(rows)) rows")
             }

@@ -28,10 +28,14 @@ struct QueryCommand: ParsableCommand {
     var format: Format = .json
     @Flag(name: .long, help: "Compute from the columns even where materialized results exist.") var fresh = false
 
+    func validate() throws {
+        try checkFormat(for: try readTool())
+        _ = try parsedArguments()
+    }
+
     func run() throws {
         let tool = try readTool()
         let arguments = try parsedArguments()
-        try checkFormat(for: tool)
         do {
             let context = try openContext()
             try checkAgency(in: context)
@@ -50,27 +54,26 @@ struct QueryCommand: ParsableCommand {
     }
 
     /// The tool named on the command line; unknown: an error listing the tools.
-    func readTool() throws -> ReadTool {
+    func readTool() throws(ValidationError) -> ReadTool {
         guard let found = ReadTools.named(tool) else {
-            throw failure("error: unknown tool \(tool). The read tools are:\n\(ToolHelp.catalogue)", code: .validationFailure)
+            throw ValidationError("unknown tool \(tool). The read tools are:\n\(ToolHelp.catalogue)")
         }
         return found
     }
 
     /// `--args` parsed; it must be a JSON object.
-    func parsedArguments() throws -> JSONValue? {
+    func parsedArguments() throws(ValidationError) -> JSONValue? {
         guard let args else { return nil }
         guard let value = try? JSONValue.parse(args), case .object = value else {
-            throw failure(#"error: --args must be a JSON object, e.g. '{"days": 45}'; got: "# + args, code: .validationFailure)
+            throw ValidationError(#"--args must be a JSON object, e.g. '{"days": 45}'; got: "# + args)
         }
         return value
     }
 
     /// CSV is rows of a list; one object (an account, an overview) has none.
-    func checkFormat(for tool: ReadTool) throws {
+    func checkFormat(for tool: ReadTool) throws(ValidationError) {
         guard format == .csv, !tool.isList else { return }
-        throw failure("error: --format csv is for list tools; \(tool.name) returns one object: use --format json or --format table",
-                      code: .validationFailure)
+        throw ValidationError("--format csv is for list tools; \(tool.name) returns one object: use --format json or --format table")
     }
 
     func openContext() throws -> ToolContext {

@@ -18,15 +18,12 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("as-of"), help: "The as-of day T (YYYY-MM-DD; default the latest event day).") var asOf: String?
     @Option(name: .long, help: "The HTML file to write.") var out: String
 
+    func validate() throws {
+        _ = try parseDay(asOf, option: "--as-of")
+    }
+
     func run() throws {
-        var day: AsOf?
-        if let asOf {
-            guard let parsed = AsOf(asOf) else {
-                printError("error: --as-of must be a date YYYY-MM-DD, got \"\(asOf)\"")
-                throw ExitCode.validationFailure
-            }
-            day = parsed
-        }
+        let day = try parseDay(asOf, option: "--as-of")
         let started = Date()
         do {
             let store = try Store.open(at: storeOptions.store, readOnly: true)

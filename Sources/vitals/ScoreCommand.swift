@@ -30,28 +30,30 @@ struct ScoreCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Evaluate the playbooks on the last day scored (when it is the newest): open and close their CTAs.")
     var playbooks = true
 
-    func run() async throws {
-        let config = try scoring.load()
-        var days: [AsOf] = []
+    func validate() throws {
+        _ = try requestedDays()
+    }
+
+    /// The days the options ask for: the --as-of day, every day of
+    /// --from/--to, or none (then the latest event day, known once the
+    /// store is open).
+    func requestedDays() throws(ValidationError) -> [AsOf] {
         if let single = try parseDay(asOf, option: "--as-of") {
-            guard from == nil && to == nil else {
-                printError("error: give either --as-of or --from/--to, not both")
-                throw ExitCode.validationFailure
-            }
-            days = [single]
+            guard from == nil && to == nil else { throw ValidationError("give either --as-of or --from/--to, not both") }
+            return [single]
         }
         let first = try parseDay(from, option: "--from"), last = try parseDay(to, option: "--to")
-        if (first == nil) != (last == nil) {
-            printError("error: --from and --to go together")
-            throw ExitCode.validationFailure
+        if (first == nil) != (last == nil) { throw ValidationError("--from and --to go together") }
+        guard let first, let last else { return [] }
+        guard first <= last, last.day - first.day < 3660 else {
+            throw ValidationError("--from must not be after --to (and the range at most 10 years)")
         }
-        if let first, let last {
-            guard first <= last, last.day - first.day < 3660 else {
-                printError("error: --from must not be after --to (and the range at most 10 years)")
-                throw ExitCode.validationFailure
-            }
-            days = (first.day ... last.day).map(AsOf.init(day:))
-        }
+        return (first.day ... last.day).map(AsOf.init(day:))
+    }
+
+    func run() async throws {
+        let config = try scoring.load()
+        var days = try requestedDays()
         do {
             let store = try Store.open(at: storeOptions.store)
             let started = Date()

@@ -17,12 +17,10 @@ struct ScoringOptions: ParsableArguments {
     }
 }
 
-/// Parses a `YYYY-MM-DD` option.
-func parseDay(_ text: String?, option: String) throws -> AsOf? {
+/// Parses a `YYYY-MM-DD` option; commands call it from `validate()` first,
+/// so that a bad date is refused before anything is opened.
+func parseDay(_ text: String?, option: String) throws(ValidationError) -> AsOf? {
     guard let text else { return nil }
-    guard let day = AsOf(text) else {
-        printError("error: \(option) must be a date YYYY-MM-DD, got \"\(text)\"")
-        throw ExitCode.validationFailure
-    }
+    guard let day = AsOf(text) else { throw ValidationError("\(option) must be a date YYYY-MM-DD, got \"\(text)\"") }
     return day
 }

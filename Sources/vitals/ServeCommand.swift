@@ -33,19 +33,44 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate-limit"), help: "HTTP: requests per second per agency on /api/mcp, as RATE/BURST, or off (default 20/40).")
     var rateLimit: String = "20/40"
 
-    func run() async throws {
-        guard stdio != (http != nil) else {
-            printError("error: choose one transport: --stdio or --http HOST:PORT")
-            throw ExitCode.validationFailure
-        }
-        var chosen: Set<String>?
-        if let toolsets {
-            chosen = Set(toolsets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
-            if let unknown = chosen!.first(where: { !VitalsMCPServer.allToolsets.contains($0) }) {
-                printError("error: unknown toolset \(unknown); the toolsets are \(VitalsMCPServer.allToolsets.joined(separator: ","))")
-                throw ExitCode.validationFailure
+    func validate() throws {
+        guard stdio != (http != nil) else { throw ValidationError("choose one transport: --stdio or --http HOST:PORT") }
+        _ = try chosenToolsets()
+        if let http { _ = try address(http) }
+        if let publicURL {
+            guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+                  url.query == nil, url.path.isEmpty || url.path == "/" else {
+                throw ValidationError("--public-url must be an origin such as https://vitals.example.com, got \"\(publicURL)\"")
             }
         }
+        _ = try parsedRateLimit()
+    }
+
+    /// --toolsets as a set (nil: all); an unknown name is refused.
+    func chosenToolsets() throws(ValidationError) -> Set<String>? {
+        guard let toolsets else { return nil }
+        let chosen = Set(toolsets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+        if let unknown = chosen.first(where: { !VitalsMCPServer.allToolsets.contains($0) }) {
+            throw ValidationError("unknown toolset \(unknown); the toolsets are \(VitalsMCPServer.allToolsets.joined(separator: ","))")
+        }
+        return chosen
+    }
+
+    /// --http's HOST and PORT.
+    func address(_ text: String) throws(ValidationError) -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--http must be HOST:PORT, e.g. 127.0.0.1:8080, got \"\(text)\"")
+        }
+        return (String(text[..<colon]), port)
+    }
+
+    /// --rate-limit (nil: off).
+    func parsedRateLimit() throws(ValidationError) -> RateLimit? {
+        do { return try RateLimit.parse(rateLimit) } catch { throw ValidationError("--rate-limit: \(error)") }
+    }
+
+    func run() async throws {
+        let chosen = try chosenToolsets()
         if let http {
             try await serveHTTP(http, toolsets: chosen)
             return
@@ -73,11 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func serveHTTP(_ address: String, toolsets: Set<String>?) async throws {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
-            printError("error: --http must be HOST:PORT, e.g. 127.0.0.1:8080, got \"\(address)\"")
-            throw ExitCode.validationFailure
-        }
-        let host = String(address[..<colon])
+        let (host, port) = try self.address(address)
         let server: MCPHTTPServer
         do {
             let store = try Store.open(at: storeOptions.store)
@@ -86,26 +107,21 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.toolsets = toolsets
             configuration.readOnly = readOnly
             configuration.allowedOrigins = allowedOrigins
-            configuration.rateLimit = try RateLimit.parse(rateLimit)
+            configuration.rateLimit = try parsedRateLimit()
             let environment = ProcessInfo.processInfo.environment
             if let limit = environment["VITALS_AUTH_RATE_LIMIT"] { configuration.authRateLimit = try RateLimit.parse(limit) }
             if let seconds = environment["VITALS_OAUTH_ACCESS_TTL_S"].flatMap(Int64.init), seconds > 0 {
                 configuration.lifetimes.accessToken = seconds
             }
-            if let publicURL {
-                guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
-                      url.query == nil, url.path.isEmpty || url.path == "/" else {
-                    throw ValidationError("--public-url must be an origin such as https://vitals.example.com, got \"\(publicURL)\"")
-                }
-                configuration.publicURL = publicURL
-            }
+            configuration.publicURL = publicURL
             server = MCPHTTPServer(store: store, live: try LiveContext(store: store, config: try scoring.load()), configuration: configuration)
         } catch let error as ExitCode {
             throw error
         } catch let error as ValidationError {
             throw error
         } catch let error as RateLimitError {
-            throw ValidationError("--rate-limit: \(error)")
+            // Only the environment's limit is parsed here (--rate-limit was, in validate()).
+            throw ValidationError("VITALS_AUTH_RATE_LIMIT: \(error)")
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure

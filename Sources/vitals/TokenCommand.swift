@@ -22,10 +22,22 @@ struct TokenCommand: ParsableCommand {
         @Option(name: .long, help: "Lifetime such as 90d, 12h or 30m (default: no expiry).") var expires: String?
         @Option(name: .long, help: "A note for `token list`, e.g. \"Claude Desktop, Maria\".") var label: String = ""
 
+        func validate() throws {
+            _ = try scopeList()
+            _ = try expires.map(Self.seconds)
+        }
+
+        /// --scopes parsed (default: the read scopes); none is refused.
+        func scopeList() throws(ValidationError) -> [Scope] {
+            let list: [Scope]
+            do { list = try scopes.map(Scope.parseList) ?? Scope.reads } catch { throw ValidationError("\(error)") }
+            guard !list.isEmpty else { throw ValidationError("--scopes is empty") }
+            return list
+        }
+
         func run() throws {
             do {
-                let scopeList = try scopes.map(Scope.parseList) ?? Scope.reads
-                guard !scopeList.isEmpty else { throw ValidationError("--scopes is empty") }
+                let scopeList = try scopeList()
                 let now = Int64(Date().timeIntervalSince1970)
                 let lifetime = try expires.map(Self.seconds)
                 let (key, record) = try Store.open(at: storeOptions.store).createAPIKey(

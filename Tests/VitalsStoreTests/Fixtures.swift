@@ -45,3 +45,33 @@ let smallDataset: [String: String] = [
 func fileBytes(_ path: String) -> Data? {
     FileManager.default.contents(atPath: path)
 }
+
+/// Writes `files` (name → bytes) into a new directory and returns its path:
+/// for inputs a text literal cannot hold (a NUL byte inside an id).
+func writeDataset(bytes files: [String: [UInt8]]) -> String {
+    let directory = makeTemporaryDirectory()
+    for (name, bytes) in files {
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data(bytes))
+    }
+    return directory.path
+}
+
+/// The names in a directory, sorted: what a failed ingest left behind.
+func directoryListing(_ path: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+}
+
+/// The permission bits of a file (`0o600`), or nil when it does not exist.
+func permissions(_ path: String) -> Int? {
+    (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
+}
+
+/// `count` login rows of acc_1/u1 at scattered times (a fixed LCG): they
+/// compress badly, so they need new pages in any store.
+func manyLogins(_ count: Int) -> String {
+    var state: UInt64 = 42
+    return "ts,account_id,user_id\n" + (0 ..< count).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return "\(1_700_000_000 + Int(state >> 40) % 60_000_000),acc_1,u1\n"
+    }.joined()
+}

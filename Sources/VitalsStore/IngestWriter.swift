@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+
+/// The write step of an ingest: a parsed plan and its encoded event batches
+/// into the store, inside the caller's one transaction (so a throw here
+/// leaves nothing written).
+enum IngestWriter {
+    /// - Parameter source: the dataset directory, recorded with the ingest.
+    /// - Throws: ``StoreError/concurrentWrite(_:)`` when another writer added
+    ///   entities since the plan was read; ``StoreError/badInput(file:line:message:)``
+    ///   for an id the store holds already once stored; GRDB's errors otherwise.
+    static func write(_ plan: IngestPlan, batches: [EncodedBatch], source: String, to db: Database) throws {
+        guard try EntityCounts(db) == plan.base else {
+            throw StoreError.concurrentWrite("the store was changed by another writer while this ingest was parsing; nothing was written, run it again")
+        }
+        try Store.bumpDataVersion(db)
+        try save(plan.changedAgencies, base: plan.base.agencies, id: \.agencyID, column: "agency_id", entity: "agency", db)
+        try save(plan.changedAccounts, base: plan.base.accounts, id: \.accountID, column: "account_id", entity: "account", db)
+        try save(plan.changedUsers, base: plan.base.users, id: \.userID, column: "user_id", entity: "user", db)
+        try save(plan.changedWorkflows, base: plan.base.workflows, id: \.workflowID, column: "workflow_id", entity: "workflow", db)
+        let featureInsert = try db.makeStatement(sql: "INSERT INTO features (feature_key, name) VALUES (?, ?)")
+        for (offset, feature) in plan.newFeatures.enumerated() {
+            try reportingDuplicates(feature.name, column: "feature", entity: "feature", at: feature.source) {
+                try featureInsert.execute(arguments: [plan.base.features + offset, feature.name])
+            }
+        }
+        let ingestID = try recordIngest(plan, source: source, db)
+        try writeBatches(batches, ingestID: ingestID, db)
+        try writeLogs(plan, db)
+    }
+
+    /// Updates the records whose key is below `base` (they are stored) and
+    /// inserts the others.
+    private static func save<R: PersistableRecord & EntityRecord>(
+        _ upserts: [Upsert<R>], base: Int, id: KeyPath<R, String>, column: String, entity: String, _ db: Database
+    ) throws {
+        for upsert in upserts {
+            try reportingDuplicates(upsert.record[keyPath: id], column: column, entity: entity, at: upsert.source) {
+                try upsert.record.key < base ? upsert.record.update(db) : upsert.record.insert(db)
+            }
+        }
+    }
+
+    /// Runs `write`; a UNIQUE constraint that fails becomes the row's
+    /// `file:line` error naming the id. Ids that differ in memory can be
+    /// the same to the store: SQLite keeps text up to its first NUL byte.
+    private static func reportingDuplicates(_ id: String, column: String, entity: String, at source: SourceRow,
+                                            _ write: () throws -> Void) throws {
+        do {
+            try write()
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.badInput(file: source.file, line: source.line, message: duplicateMessage(id: id, column: column, entity: entity))
+        }
+    }
+
+    static func duplicateMessage(id: String, column: String, entity: String) -> String {
+        guard let nul = id.firstIndex(of: "\0") else {
+            return "\(column) \(shown(id)) is already another \(entity)'s id in the store"
+        }
+        return "\(column) \(shown(id)) holds a NUL byte; the store keeps text up to it, as \(shown(String(id[..<nul]))), "
+            + "which is already another \(entity)'s id: remove the NUL byte and run the ingest again"
+    }
+
+    /// `id` in quotes, its control characters visible (`\0`, `\u{1B}`).
+    static func shown(_ id: String) -> String {
+        var text = "\""
+        for scalar in id.unicodeScalars {
+            switch scalar.value {
+            case 0: text += "\\0"
+            case 0 ..< 0x20, 0x7F: text += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text + "\""
+    }
+
+    /// The ingest's row in `ingests`; returns its id.
+    private static func recordIngest(_ plan: IngestPlan, source: String, _ db: Database) throws -> Int64 {
+        let rowsJSON = "{" + plan.rowsByFile.map { "\"\($0.file)\":\($0.rows)" }.joined(separator: ",") + "}"
+        try db.execute(sql: "INSERT INTO ingests (finished_at, source, rows_json) VALUES (?, ?, ?)",
+                       arguments: [Int64(Date().timeIntervalSince1970), source, rowsJSON])
+        return db.lastInsertedRowID
+    }
+
+    /// Each batch's row, then its column segments.
+    private static func writeBatches(_ batches: [EncodedBatch], ingestID: Int64, _ db: Database) throws {
+        let batchInsert = try db.makeStatement(sql: """
+            INSERT INTO event_batches (ingest_id, kind, row_count, partition_count, min_ts, max_ts, raw_bytes, stored_bytes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let segmentInsert = try db.makeStatement(sql: "INSERT INTO event_segments (batch_id, column_name, piece, bytes) VALUES (?, ?, ?, ?)")
+        for batch in batches {
+            try batchInsert.execute(arguments: [ingestID, batch.kind.rawValue, batch.rowCount, batch.partitionCount,
+                                                batch.minTs, batch.maxTs, batch.rawBytes, batch.storedBytes])
+            let batchID = db.lastInsertedRowID
+            for segment in batch.segments {
+                try segmentInsert.execute(arguments: [batchID, segment.column, segment.piece, Data(segment.bytes)])
+            }
+        }
+    }
+
+    /// MRR changes, payments and feedback, appended in file order.
+    private static func writeLogs(_ plan: IngestPlan, _ db: Database) throws {
+        let mrrInsert = try db.makeStatement(sql: "INSERT INTO mrr_changes (account_key, day, mrr_cents) VALUES (?, ?, ?)")
+        for row in plan.mrrChanges { try mrrInsert.execute(arguments: [row.accountKey, row.day, row.mrrCents]) }
+        let paymentInsert = try db.makeStatement(sql: "INSERT INTO payments (account_key, ts, invoice_id, amount_cents, status) VALUES (?, ?, ?, ?, ?)")
+        for row in plan.payments {
+            try paymentInsert.execute(arguments: [row.accountKey, row.ts, row.invoiceID, row.amountCents, row.status.rawValue])
+        }
+        let feedbackInsert = try db.makeStatement(sql: "INSERT INTO feedback (account_key, user_key, ts, score, comment) VALUES (?, ?, ?, ?, ?)")
+        for row in plan.feedback {
+            try feedbackInsert.execute(arguments: [row.accountKey, row.userKey, row.ts, row.score, row.comment])
+        }
+    }
+}
+
+/// An entity record with a dense key.
+protocol EntityRecord {
+    var key: Int { get }
+}
+
+extension AgencyRecord: EntityRecord {}
+extension AccountRecord: EntityRecord {}
+extension UserRecord: EntityRecord {}
+extension WorkflowRecord: EntityRecord {}
+
+extension EntityCounts {
+    /// The counts of the stored entity tables.
+    init(_ db: Database) throws {
+        func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+        agencies = try count("agencies")
+        accounts = try count("accounts")
+        users = try count("users")
+        workflows = try count("workflows")
+        features = try count("features")
+    }
+}
