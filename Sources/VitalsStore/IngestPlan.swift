@@ -76,4 +76,6 @@ public struct IngestSummary: Sendable {
     /// Something that went wrong after the ingest was committed (it is kept
     /// all the same: running it again would add its events twice).
     public var warnings: [String] = []
+    /// The batches the ingest merged afterwards (``Store/compact(all:)``), if any.
+    public var compaction: CompactionSummary?
 }

@@ -83,7 +83,7 @@ enum IngestWriter {
     }
 
     /// Each batch's row, then its column segments.
-    private static func writeBatches(_ batches: [EncodedBatch], ingestID: Int64, _ db: Database) throws {
+    static func writeBatches(_ batches: [EncodedBatch], ingestID: Int64, _ db: Database) throws {
         let batchInsert = try db.makeStatement(sql: """
             INSERT INTO event_batches (ingest_id, kind, row_count, partition_count, min_ts, max_ts, raw_bytes, stored_bytes)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -36,6 +36,7 @@ public enum Ingestor {
             clock.mark("written")
         }
         var warnings: [String] = []
+        var compaction: CompactionSummary?
         if isNew {
             // Built beside the path and moved into place whole: a failure leaves no file.
             try Store.createWhole(at: storePath, pageLimit: pageLimit, write)
@@ -46,12 +47,15 @@ public enum Ingestor {
             let store = try Store.open(at: storePath, create: false, readOnly: false, pageLimit: pageLimit, oneConnection: true)
             try write(store)
             warnings += checkpoint(store)
+            compaction = compact(store, warnings: &warnings)
         }
         clock.mark("checkpointed")
 
-        return IngestSummary(rowsByFile: plan.rowsByFile, eventRows: batches.reduce(0) { $0 + $1.rowCount }, seconds: clock.seconds,
-                             rawColumnBytes: batches.reduce(0) { $0 + $1.rawBytes },
-                             storedColumnBytes: batches.reduce(0) { $0 + $1.storedBytes }, warnings: warnings)
+        var summary = IngestSummary(rowsByFile: plan.rowsByFile, eventRows: batches.reduce(0) { $0 + $1.rowCount }, seconds: clock.seconds,
+                                    rawColumnBytes: batches.reduce(0) { $0 + $1.rawBytes },
+                                    storedColumnBytes: batches.reduce(0) { $0 + $1.storedBytes }, warnings: warnings)
+        summary.compaction = compaction
+        return summary
     }
 
     /// The plan's event columns as compressed batches (one per kind with
@@ -64,6 +68,21 @@ public enum Ingestor {
         plan.logins = nil
         plan.featureUsage = nil
         return batches
+    }
+
+    /// Merges the newest batches once a kind has more than
+    /// ``Store/batchLimit`` (the loads of every command stay as cheap as a
+    /// few batches'). Its own transaction, after the ingest's: a failure is a
+    /// warning, and the ingest is kept.
+    static func compact(_ store: Store, warnings: inout [String]) -> CompactionSummary? {
+        do throws(StoreError) {
+            let summary = try store.compact()
+            if !summary.merges.isEmpty { try store.checkpoint() }
+            return summary.merges.isEmpty ? nil : summary
+        } catch {
+            warnings.append("the ingest is committed, but merging the store's event batches failed (\(error)); `vitals compact` tries again")
+            return nil
+        }
     }
 
     /// Folds the WAL into the store file after the commit. The ingest is

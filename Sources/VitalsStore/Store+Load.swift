@@ -14,19 +14,8 @@ extension Store {
             for row in batchRows {
                 let kindName: String = row["kind"]
                 guard let kind = EventKind(rawValue: kindName) else { throw StoreError.corrupt("unknown event kind \(kindName)") }
-                let batchID: Int64 = row["batch_id"]
-                // One column's compressed pieces at a time: they are dropped once decoded.
-                let columns = try EventBatchCodec.decode(kind: kind, rowCount: row["row_count"], partitionCount: row["partition_count"]) {
-                    (name: String) throws(StoreError) -> [EncodedSegment] in
-                    do {
-                        return try Row.fetchAll(db, sql: "SELECT piece, bytes FROM event_segments WHERE batch_id = ? AND column_name = ? ORDER BY piece",
-                                                arguments: [batchID, name]).map {
-                            EncodedSegment(column: name, piece: $0["piece"], bytes: [UInt8]($0["bytes"] as Data))
-                        }
-                    } catch {
-                        throw StoreError.wrap(error)
-                    }
-                }
+                let columns = try Self.decodeBatch(db, id: row["batch_id"], kind: kind, rowCount: row["row_count"],
+                                                   partitionCount: row["partition_count"])
                 batches[kind, default: []].append(columns)
             }
             var mrr: [MRRChange] = []
@@ -58,5 +47,22 @@ extension Store {
             logins: logins,
             featureUsage: featureUsage,
             mrrChanges: mrr, payments: payments, feedback: feedback)
+    }
+
+    /// One stored batch's columns, one column's compressed pieces at a time
+    /// (each dropped once decoded).
+    static func decodeBatch(_ db: Database, id batchID: Int64, kind: EventKind, rowCount: Int,
+                            partitionCount: Int) throws(StoreError) -> EventColumns {
+        try EventBatchCodec.decode(kind: kind, rowCount: rowCount, partitionCount: partitionCount) {
+            (name: String) throws(StoreError) -> [EncodedSegment] in
+            do {
+                return try Row.fetchAll(db, sql: "SELECT piece, bytes FROM event_segments WHERE batch_id = ? AND column_name = ? ORDER BY piece",
+                                        arguments: [batchID, name]).map {
+                    EncodedSegment(column: name, piece: $0["piece"], bytes: [UInt8]($0["bytes"] as Data))
+                }
+            } catch {
+                throw StoreError.wrap(error)
+            }
+        }
     }
 }

@@ -32,6 +32,7 @@ struct IngestCommand: ParsableCommand {
             print("ingested \(formatCount(summary.eventRows)) events in \(String(format: "%.2f", summary.seconds)) s "
                 + "(\(formatCount(Int(rate))) rows/s); columns \(formatBytes(summary.rawColumnBytes)) raw, "
                 + "\(formatBytes(summary.storedColumnBytes)) stored")
+            if let compaction = summary.compaction { print(CompactCommand.describe(compaction)) }
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure

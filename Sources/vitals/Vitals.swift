@@ -6,7 +6,7 @@ struct Vitals: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitals",
         abstract: "Customer-success analytics for agencies: ingest events, score accounts, answer questions.",
-        subcommands: [IngestCommand.self, InfoCommand.self, ScoreCommand.self, QueryCommand.self, EvalCommand.self, ServeCommand.self, TokenCommand.self, ClientsCommand.self, AlertsCommand.self, AuditCommand.self, ReportCommand.self]
+        subcommands: [IngestCommand.self, InfoCommand.self, CompactCommand.self, ScoreCommand.self, QueryCommand.self, EvalCommand.self, ServeCommand.self, TokenCommand.self, ClientsCommand.self, AlertsCommand.self, AuditCommand.self, ReportCommand.self]
     )
 
     /// Answers `vitals query TOOL --help` with that tool's own help, which
