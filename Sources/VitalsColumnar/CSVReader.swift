@@ -14,7 +14,7 @@ import Darwin
 /// Empty lines are skipped. Bytes are checked to be UTF-8; a UTF-8 byte-order
 /// mark at the start of the file is skipped; a NUL byte anywhere is an error.
 ///
-/// Rows are found eight bytes at a time (see `CSVScanState+Words.swift`).
+/// Rows are found sixteen bytes at a time (see `CSVScanState+Vectors.swift`).
 public final class CSVReader {
     /// The name used in error messages (usually the file's path).
     public let fileName: String

@@ -6,7 +6,7 @@ import Darwin
 
 /// The scanning state and logic of ``CSVReader``.
 ///
-/// Rows are found by the word-at-a-time scanner (`CSVScanState+Words.swift`),
+/// Rows are found by the vector scanner (`CSVScanState+Vectors.swift`),
 /// which handles well-formed rows; anything unusual — an error, a blank CRLF
 /// line, the file's last unterminated row — is handed to the byte-at-a-time
 /// ``scanRowBytewise()`` below, which defines the reader's exact semantics and
@@ -104,6 +104,9 @@ struct CSVScanState {
         return (start, end)
     }
 
+    /// Field `index`, unescaped. Small enough to inline into
+    /// ``CSVReader/field(_:)``: callers ask for every field of every row.
+    @inline(__always)
     mutating func field(_ index: Int) -> UnsafeRawBufferPointer {
         precondition(index < fieldCount, "field index out of range")
         let (start, end) = rawFieldBounds(index)
@@ -113,9 +116,14 @@ struct CSVScanState {
         guard rowQuoted && end > start && base.load(fromByteOffset: start, as: UInt8.self) == Self.quote else {
             return UnsafeRawBufferPointer(start: base + start, count: end &- start)
         }
-        let inner = UnsafeRawBufferPointer(start: base + start + 1, count: end - start - 2)
+        return quotedField(UnsafeRawBufferPointer(start: base + start + 1, count: end - start - 2))
+    }
+
+    /// A quoted field's bytes between its quotes, with `""` made `"` (in the
+    /// scratch buffer, when there is one).
+    @inline(never)
+    mutating func quotedField(_ inner: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         guard inner.contains(Self.quote) else { return inner }
-        // Drop the `""` escapes into the scratch buffer.
         scratch.removeAll(keepingCapacity: true)
         var i = 0
         while i < inner.count {
@@ -159,7 +167,7 @@ struct CSVScanState {
                 try refill()
                 continue
             }
-            switch try scanRowWords() {
+            switch try scanRowVectors() {
             case let .row(next, lines):
                 line = lineAtStart
                 lineAtStart += lines
@@ -184,7 +192,7 @@ struct CSVScanState {
 
     /// Scans one row starting at `start` a byte at a time, recording its fields.
     ///
-    /// The reference for what a row is: the word-at-a-time scanner must give
+    /// The reference for what a row is: the vector scanner must give
     /// the same result wherever it does not call this.
     @inline(never)
     mutating func scanRowBytewise() throws(CSVError) -> Scan {
