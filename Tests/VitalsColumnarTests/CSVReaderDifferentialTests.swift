@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import VitalsColumnar
 
-/// The reader (word-at-a-time scan, chunked refills) against the plain
+/// The reader (vector scan, chunked refills) against the plain
 /// reference reading in `CSVReference.swift`: same header, rows, lines, and
 /// the same first error on the same line, whatever the chunk size.
 @Suite struct CSVReaderDifferentialTests {

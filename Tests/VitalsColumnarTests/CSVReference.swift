@@ -3,7 +3,7 @@ import Foundation
 
 /// What a CSV file reads as, by the rules ``CSVReader`` documents, written the
 /// plainest way: the whole file in memory, one byte at a time, no chunks.
-/// The differential tests hold the reader (its word-at-a-time scanner, its
+/// The differential tests hold the reader (its vector scanner, its
 /// chunk refills) to this.
 struct CSVOutcome: Equatable, CustomStringConvertible {
     enum Failure: Equatable {
