@@ -101,6 +101,48 @@ private func csvError(_ text: String, chunkSize: Int = 1 << 20) -> CSVError? {
         #expect(try reader.requiredColumn("account_id") == 1)
     }
 
+    @Test func byteOrderMarkBeforeTheHeaderIsSkipped() throws {
+        let (header, rows, lines) = try readAll(writeTemporaryFile([0xEF, 0xBB, 0xBF] + Array("ts,account_id\r\n1,2\r\n".utf8)))
+        #expect(header == ["ts", "account_id"])
+        #expect(rows == [["1", "2"]])
+        #expect(lines == [2])
+        // Only at the start of the file: elsewhere U+FEFF is text.
+        let later = try readAll(writeTemporaryFile("a,b\n\u{FEFF}1,2\n"))
+        #expect(later.rows == [["\u{FEFF}1", "2"]])
+        // A mark and nothing else is still an empty file.
+        #expect(csvError("\u{FEFF}")?.message.contains("empty file") == true)
+        // Quoted first column after the mark.
+        #expect(try readAll(writeTemporaryFile("\u{FEFF}\"ts\",b\n1,2\n")).header == ["ts", "b"])
+    }
+
+    @Test(arguments: [
+        ("a,b\n1,x\u{0}y\n", 2, "field 2 (\"b\")"),
+        ("a,b\n1,2\n\u{0},3\n", 3, "field 1 (\"a\")"),
+        ("a,b\n1,\"two\nlines \u{0}\"\n", 3, "field 2 (\"b\")"),
+        ("a,b\n1,\"q\"\u{0}\n", 2, "field 2 (\"b\")"),
+        ("a,\u{0}b\n1,2\n", 1, "field 2 contains"),
+        ("a,b\n1,2\n3,4\u{0}", 3, "field 2 (\"b\")"),
+    ])
+    func nulByteIsRefusedWithItsLineAndColumn(text: String, line: Int, names: String) {
+        for chunkSize in [1, 5, 64, 1 << 20] {
+            let error = csvError(text, chunkSize: chunkSize)
+            #expect(error?.line == line, "chunk \(chunkSize)")
+            #expect(error?.message.contains("NUL byte") == true)
+            #expect(error?.message.contains(names) == true, "\(error?.message ?? "no error")")
+        }
+    }
+
+    @Test func quotedNewlinesCountTowardLaterLines() throws {
+        let text = "a,b\n\"x\ny\nz\",1\n2,\"\r\n\"\r\nlast,3"
+        for chunkSize in [1, 3, 7, 64, 1 << 20] {
+            let (_, rows, lines) = try readAll(writeTemporaryFile(text), chunkSize: chunkSize)
+            #expect(rows == [["x\ny\nz", "1"], ["2", "\r\n"], ["last", "3"]])
+            #expect(lines == [2, 5, 7])
+        }
+        let error = csvError("a,b\n\"x\ny\",1\n2,3,4\n")
+        #expect(error?.line == 4)
+    }
+
     @Test func validatesUTF8Sequences() {
         func valid(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { isValidUTF8($0) } }
         #expect(valid(Array("héllo wörld ✓ 🎉".utf8)))
