@@ -24,8 +24,10 @@ public enum Ingestor {
     static func ingest(directory: String, into storePath: String, pageLimit: Int?) throws(StoreError) -> IngestSummary {
         let clock = IngestClock()
         let source = try IngestDirectory(directory)
-        let isNew = !Store.exists(at: storePath)
-        let entities = isNew ? StoreEntities() : try Store.open(at: storePath, readOnly: true).read { try StoreEntities($0) }
+        // An existing store is opened once, on one connection, for reading its entities and for the write: a
+        // read-only open would leave a -wal file behind when parsing then fails; this one removes it on close.
+        let existing = !Store.exists(at: storePath) ? nil : try Store.open(at: storePath, create: false, readOnly: false, pageLimit: pageLimit, oneConnection: true)
+        let entities = try existing?.read { try StoreEntities($0) } ?? StoreEntities()
         var plan = try IngestPlan(reading: source, over: entities)
         clock.mark("parsed")
         let batches = try encodeEvents(&plan)
@@ -37,17 +39,16 @@ public enum Ingestor {
         }
         var warnings: [String] = []
         var compaction: CompactionSummary?
-        if isNew {
-            // Built beside the path and moved into place whole: a failure leaves no file.
-            try Store.createWhole(at: storePath, pageLimit: pageLimit, write)
-        } else {
+        if let store = existing {
             // One connection: opening it writes nothing, so the transaction
             // is the only change. (A store of an older schema is migrated
             // first, in a transaction of its own, and stays migrated.)
-            let store = try Store.open(at: storePath, create: false, readOnly: false, pageLimit: pageLimit, oneConnection: true)
             try write(store)
             warnings += checkpoint(store)
             compaction = compact(store, warnings: &warnings)
+        } else {
+            // Built beside the path and moved into place whole: a failure leaves no file.
+            try Store.createWhole(at: storePath, pageLimit: pageLimit, write)
         }
         clock.mark("checkpointed")
 
