@@ -25,6 +25,25 @@ struct AuditCommand: ParsableCommand {
         return Int64(day) * 86_400_000
     }
 
+    /// One tab-separated field: what a caller sent (an account id with a
+    /// line break, a tab) is logged as sent, and printed with `\n`, `\t`,
+    /// `\r` and `\\` escaped so that each entry stays one line of seven fields.
+    static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\\" || $0 == "\r\n" }) else { return text }
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "\n": escaped += "\\n"
+            case "\r\n": escaped += "\\r\\n"
+            case "\t": escaped += "\\t"
+            case "\r": escaped += "\\r"
+            case "\\": escaped += "\\\\"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
     func run() throws {
         let sinceMs = try sinceMilliseconds()
         do {
@@ -36,7 +55,8 @@ struct AuditCommand: ParsableCommand {
             for entry in try store.auditEntries(agencyKey: agencyKey, sinceMilliseconds: sinceMs) {
                 let seconds = entry.atMilliseconds / 1000
                 print([CivilTime.formatTimestamp(seconds: seconds), entry.client, entry.action, entry.accountID ?? "-", entry.outcome,
-                       entry.durationMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-", entry.objectID ?? "-"].joined(separator: "\t"))
+                       entry.durationMilliseconds.map { String(format: "%.1f ms", $0) } ?? "-", entry.objectID ?? "-"]
+                    .map(Self.field).joined(separator: "\t"))
             }
         } catch let error as ExitCode {
             throw error

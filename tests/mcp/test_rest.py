@@ -7,6 +7,7 @@ retried write with the same idempotency_key replays."""
 import sqlite3
 import subprocess
 import sys
+import time
 
 import httpx2
 
@@ -63,3 +64,18 @@ def test_rest_answers_equal_vitals_query_and_writes_replay(http_url, full_key, q
         assert bad.status_code == 400 and bad.json()["detail"].startswith("invalid days")
     notes = query("list_timeline_activities", account_id=account, limit=200)["items"]
     assert [n["activity_id"] for n in notes].count(first.json()["activity_id"]) == 1
+
+
+def test_an_id_with_a_line_break_stays_one_audit_line(vitals, store, http_url, read_key):
+    base = http_url.rsplit("/api/mcp", 1)[0]
+    odd = "acc_\n\todd\\"
+    refused = httpx2.post(f"{base}/api/v1/tools/get_account", headers={"x-api-key": read_key}, json={"account_id": odd})
+    assert refused.status_code == 400
+    for _ in range(50):  # read calls are audited in the background
+        audit = subprocess.run([vitals, "audit", "--store", store, "--agency", "ag_001"], check=True, capture_output=True, text=True).stdout
+        rows = [line.split("\t") for line in audit.splitlines()]
+        if any(r[3] == "acc_\\n\\todd\\\\" for r in rows if len(r) > 3):
+            break
+        time.sleep(0.1)
+    assert all(len(r) == 7 for r in rows), [r for r in rows if len(r) != 7][:3]
+    assert any(r[2] == "get_account" and r[3] == "acc_\\n\\todd\\\\" for r in rows)
