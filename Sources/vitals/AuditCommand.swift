@@ -27,18 +27,24 @@ struct AuditCommand: ParsableCommand {
 
     /// One tab-separated field: what a caller sent (an account id with a
     /// line break, a tab) is logged as sent, and printed with `\n`, `\t`,
-    /// `\r` and `\\` escaped so that each entry stays one line of seven fields.
+    /// `\r` and `\\` escaped, and any other control character or line
+    /// separator as `\u{…}`, so that each entry stays one line of seven
+    /// fields for whatever splits lines (Python's `splitlines` splits on
+    /// U+2028 and U+001E too).
     static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\\" || $0 == "\r\n" }) else { return text }
+        func plain(_ scalar: Unicode.Scalar) -> Bool {
+            scalar != "\\" && ![.control, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
+        }
+        guard !text.unicodeScalars.allSatisfy(plain) else { return text }
         var escaped = ""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "\n": escaped += "\\n"
-            case "\r\n": escaped += "\\r\\n"
             case "\t": escaped += "\\t"
             case "\r": escaped += "\\r"
             case "\\": escaped += "\\\\"
-            default: escaped.append(character)
+            case _ where !plain(scalar): escaped += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: escaped.unicodeScalars.append(scalar)
             }
         }
         return escaped
