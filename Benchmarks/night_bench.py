@@ -110,6 +110,17 @@ def traced_score(binary, store):
     return seconds, usage.ru_maxrss * 1024, phases
 
 
+def by_phase(runs_phases):
+    """The median seconds of each phase (the trace prints times since the start)."""
+    names = [n for n, _ in PHASES if all(n in p for p in runs_phases)]
+    cumulative = {n: statistics.median(p[n] for p in runs_phases) for n in names}
+    previous, parts = 0.0, []
+    for n in names:
+        parts.append(f"{n} {cumulative[n] - previous:.2f} s")
+        previous = cumulative[n]
+    return ", ".join(parts)
+
+
 def bench(binary, data, runs, duckdb):
     day = last_day(data)
     work = tempfile.mkdtemp(prefix="vitals-night-")
@@ -119,7 +130,7 @@ def bench(binary, data, runs, duckdb):
         night_rows = sum(max(0, sum(1 for _ in open(os.path.join(night, n))) - 1) for n in os.listdir(night))
         steps = {name: [] for name in ("history ingest", "history score", "night ingest", "night score", "cold ingest", "cold score", "DuckDB")}
         rss = {name: [] for name in steps}
-        phases = []
+        phases, cold_phases = [], []
         view = dataset_view(data, work)[0] if duckdb else None
         for _ in range(runs):
             store = os.path.join(work, "nightly.db")
@@ -139,8 +150,9 @@ def bench(binary, data, runs, duckdb):
             phases.append(traced)
             seconds, peak = vitals(binary, "ingest", data, "--store", cold)
             steps["cold ingest"].append(seconds), rss["cold ingest"].append(peak)
-            seconds, peak, _ = traced_score(binary, cold)
+            seconds, peak, traced = traced_score(binary, cold)
             steps["cold score"].append(seconds), rss["cold score"].append(peak)
+            cold_phases.append(traced)
             if duckdb:
                 out = os.path.join(work, "duck")
                 os.makedirs(out, exist_ok=True)
@@ -159,14 +171,9 @@ def bench(binary, data, runs, duckdb):
         if "DuckDB" in median:
             print(f"night score vs DuckDB's full SQL: {median['DuckDB'] / median['night score']:.2f}x; "
                   f"cold score vs DuckDB: {median['DuckDB'] / median['cold score']:.2f}x (target 10x and 3x)")
-        if phases and all(phases):
-            names = [n for n, _ in PHASES if all(n in p for p in phases)]
-            cumulative = {n: statistics.median(p[n] for p in phases) for n in names}
-            previous, parts = 0.0, []
-            for n in names:
-                parts.append(f"{n} {cumulative[n] - previous:.2f} s")
-                previous = cumulative[n]
-            print("the night's score, by phase: " + ", ".join(parts))
+        for label, runs_phases in [("the night's score", phases), ("the cold score", cold_phases)]:
+            if runs_phases and all(runs_phases):
+                print(f"{label}, by phase: " + by_phase(runs_phases))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

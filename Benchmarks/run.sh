@@ -42,6 +42,9 @@ fi
 python3 Benchmarks/playbook_bench.py --bin "$BIN" --data "Benchmarks/out/data-$EVENTS" --data "$WIDE" --runs "$RUNS" \
     --keep Benchmarks/out/playbooks
 
+echo; echo "== One night (a day ingested, then scored) against a cold rebuild and DuckDB, $SCALE =="
+python3 Benchmarks/night_bench.py --bin "$BIN" --data "Benchmarks/out/data-$EVENTS" --data "$WIDE" --runs "$RUNS"
+
 echo; echo "== Dashboard, $SCALE =="
 # The playbook stores' bases (a week of history); the bench scores a copy, which opens their CTAs.
 python3 Benchmarks/dashboard_bench.py --bin "$BIN" --store "Benchmarks/out/playbooks/data-$EVENTS.base.db" \
