@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsColumnarTests",
-            dependencies: ["VitalsColumnar"],
+            dependencies: ["VitalsColumnar", "DataGenKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import DataGenKit
 import Foundation
 import Testing
 @testable import VitalsColumnar
@@ -8,7 +9,7 @@ import Testing
 @Suite struct CSVReaderDifferentialTests {
     @Test(arguments: 0 ..< 8)
     func randomFilesReadAsTheReferenceDoes(seed: Int) throws {
-        var random = SplitMix(state: UInt64(seed) &* 0x1234_5678_9ABC_DEF1)
+        var random = SplitMix64(state: UInt64(seed) &* 0x1234_5678_9ABC_DEF1)
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("case.csv").path

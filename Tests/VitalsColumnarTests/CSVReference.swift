@@ -1,3 +1,4 @@
+import DataGenKit
 import Foundation
 @testable import VitalsColumnar
 
@@ -130,18 +131,8 @@ struct CSVOutcome: Equatable, CustomStringConvertible {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so a failing case can be rerun.
-struct SplitMix {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// data-gen's SplitMix64, deterministic so a failing case can be rerun.
+extension SplitMix64 {
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
     mutating func pick<T>(_ choices: [T]) -> T { choices[below(choices.count)] }
@@ -151,16 +142,16 @@ struct SplitMix {
 /// quoting, `""`, embedded newlines, CRLF, blank lines, multi-byte UTF-8,
 /// a missing final newline, a byte-order mark — and, some of the time, one
 /// byte that breaks it (NUL, a stray quote or CR, invalid UTF-8).
-func randomCSV(_ random: inout SplitMix) -> [UInt8] {
+func randomCSV(_ random: inout SplitMix64) -> [UInt8] {
     var out: [UInt8] = random.chance(15) ? [0xEF, 0xBB, 0xBF] : []
     let columns = 1 + random.below(4)
     let crlf = random.chance(40)
-    func newline(_ random: inout SplitMix) -> [UInt8] {
+    func newline(_ random: inout SplitMix64) -> [UInt8] {
         (crlf ? random.chance(90) : random.chance(10)) ? [13, 10] : [10]
     }
     let plain: [String] = ["a", "b", "xyz", "2026-11-30T10:00:00Z", "acc_12", " ", "-", "0", "é", "✓", "🎉", "\r"]
     let quoted: [String] = ["a", ",", "\n", "\r\n", "\"\"", "é", "✓ ok", "🎉", " ", "x,y", "\r"]
-    func field(_ random: inout SplitMix) -> [UInt8] {
+    func field(_ random: inout SplitMix64) -> [UInt8] {
         switch random.below(10) {
         case 0: return []
         case 1 ... 5: return Array((0 ..< 1 + random.below(4)).map { _ in random.pick(plain) }.joined().utf8)

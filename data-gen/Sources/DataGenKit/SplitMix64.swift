@@ -1,14 +1,14 @@
 /// SplitMix64 (Steele, Lea, Flood): a tiny generator used to seed
 /// ``Xoshiro256StarStar`` and to derive independent streams from one seed.
-struct SplitMix64 {
-    var state: UInt64
+public struct SplitMix64: Sendable {
+    public var state: UInt64
 
-    init(state: UInt64) {
+    public init(state: UInt64) {
         self.state = state
     }
 
     /// The next 64 random bits.
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
