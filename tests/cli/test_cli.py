@@ -4,6 +4,8 @@ import csv
 import io
 import json
 import re
+import sqlite3
+import subprocess
 
 
 def query_json(run, tool, agency="ag_001", **arguments):
@@ -180,3 +182,37 @@ def test_a_day_outside_the_data_is_refused_and_changes_nothing(run, cli_store):
     out = run("query", "list_tracked_accounts", "--agency", "ag_001", "--args", '{"as_of": "2027-01-01"}')
     assert out.returncode != 0 and "as_of 2027-01-01 is outside the data" in out.stderr
     assert scored in run("info").stdout
+
+
+def test_compact_merges_nightly_batches_and_changes_no_answer(vitals, cli_store, tmp_path):
+    store = str(tmp_path / "compact.db")
+    with sqlite3.connect(cli_store) as source, sqlite3.connect(store) as copy:
+        source.backup(copy)
+
+    def vitals_run(*args):
+        out = subprocess.run([vitals, *args, "--store", store], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    def query(tool, **arguments):
+        return json.loads(vitals_run("query", tool, "--agency", "ag_001", "--args", json.dumps(arguments)))
+
+    account = query("list_tracked_accounts", limit=1)["items"][0]["account_id"]
+    user = query("search_users", query="usr_", account_id=account, limit=1)["items"][0]["user_id"]
+    before = query("get_login_activity", account_id=account)["total_logins"]
+    # Two nights of one login each on the last day, by a user the store knows: two more login batches.
+    for night in ("2026-11-20T23:00:00Z", "2026-11-20T23:30:00Z"):
+        directory = tmp_path / night[11:16].replace(":", "")
+        directory.mkdir()
+        (directory / "logins.csv").write_text(f"ts,account_id,user_id\n{night},{account},{user}\n")
+        vitals_run("ingest", str(directory))
+
+    def login_line():
+        return next(line for line in vitals_run("info").splitlines() if line.startswith("logins:"))
+
+    assert "in 3 batch(es)" in login_line()
+    merged = vitals_run("compact", "--all")
+    assert merged.startswith("merged 3 login batches (") and "into one" in merged
+    assert "in 1 batch(es)" in login_line()
+    assert vitals_run("compact").strip() == "nothing to merge"
+    assert query("get_login_activity", account_id=account)["total_logins"] == before + 2
