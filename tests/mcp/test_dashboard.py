@@ -19,6 +19,7 @@ import httpx2
 import pytest
 
 from cli import querier
+from pages import Page
 from served import start
 from shown import money, percent
 
@@ -52,15 +53,8 @@ def signed_in(base, token):
 
 
 def form_fields(html, action):
-    """The hidden fields of the form posting to `action` (the CSRF token, the note's idempotency key)."""
-    start = html.index(f'action="{action}"')
-    form = html[start:html.index("</form>", start)]
-    fields = {}
-    for part in form.split("<input")[1:]:
-        if 'type="hidden"' in part:
-            name = part.split('name="')[1].split('"')[0]
-            fields[name] = part.split('value="')[1].split('"')[0]
-    return fields
+    """What a browser posts with the form to `action` (its CSRF token, the note's idempotency key…)."""
+    return dict(Page.submission(Page(html).form(action=action)))
 
 
 def save(page, tmp_path, name):
