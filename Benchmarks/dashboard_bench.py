@@ -34,30 +34,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 
-
-def serve(vitals, store):
-    proc = subprocess.Popen([vitals, "serve", "--http", "127.0.0.1:0", "--store", store, "--rate-limit", "off"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    found, ready = [], threading.Event()
-
-    def drain():
-        for line in proc.stderr:
-            match = re.search(r"serving MCP at http://([^/\s]+)", line)
-            if match and not found:
-                found.append(match.group(1))
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    ready.wait(60)
-    if not found:
-        proc.kill()
-        sys.exit("vitals serve did not start")
-    return proc, found[0]
+# tests/served.py starts `vitals serve --http` and waits for its address, for the tests and here.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+from served import start  # noqa: E402
 
 
 class Browser:
@@ -112,9 +94,9 @@ def bench(vitals, source, agency, rounds, writes):
     key = subprocess.run([vitals, "token", "create", "--store", store, "--agency", agency, "--scopes",
                           "read:accounts,read:users,read:revenue,read:feedback,read:activities,write:activities"],
                          check=True, capture_output=True, text=True).stdout.strip()
-    proc, address = serve(vitals, store)
+    server = start(vitals, store, "--rate-limit", "off", timeout=60)
     try:
-        browser = Browser(address)
+        browser = Browser(urllib.parse.urlsplit(server.base).netloc)
         browser.request("POST", "/dashboard", {"token": key})
         first, html, _ = browser.request("GET", "/dashboard")
         accounts = list(dict.fromkeys(re.findall(r'href="/dashboard/accounts/([^"?]+)"', html.decode())))
@@ -137,10 +119,9 @@ def bench(vitals, source, agency, rounds, writes):
             elapsed, data, _ = browser.request("GET", f"/dashboard/accounts/{account}")
             times["account after a write"].append(elapsed)
             sizes["account after a write"] = len(data)
-        rss = peak_rss_mb(proc.pid)
+        rss = peak_rss_mb(server.proc.pid)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n{source} ({agency}; {open_ctas} open CTAs; {len(accounts)} linked accounts; first page after start {first:.0f} ms; server peak RSS {rss:.0f} MB)")
     print(f"{'page':<24}{'n':>5}{'median':>10}{'p90':>10}{'p99':>10}{'max':>10}{'KB':>8}")

@@ -91,23 +91,14 @@ def vitals(binary, *args):
 
 def traced_score(binary, store):
     """`vitals score` with its phases: (seconds, rss, {phase: seconds since start})."""
-    import subprocess
-    import time
-    env = os.environ | {"VITALS_TRACE": "1"}
-    start = time.perf_counter()
-    proc = subprocess.Popen([os.path.join(binary, "vitals"), "score", "--store", store, "--no-playbooks"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    err = proc.stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"vitals score failed:\n{err}")
+    seconds, rss, err = run_measured([os.path.join(binary, "vitals"), "score", "--store", store, "--no-playbooks"],
+                                     env=os.environ | {"VITALS_TRACE": "1"}, output="stderr")
     phases = {}
     for name, pattern in PHASES:
         match = pattern.search(err)
         if match:
             phases[name] = float(match.group(1))
-    return seconds, usage.ru_maxrss * 1024, phases
+    return seconds, rss, phases
 
 
 def by_phase(runs_phases):

@@ -31,29 +31,18 @@ import re
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from score_bench import DUCKDB_SCORE, SQL_DIR, dataset_view  # noqa: E402
+from score_bench import DUCKDB_SCORE, SQL_DIR, dataset_view, run  # noqa: E402
 
 PLAYBOOK_LINE = re.compile(r"playbooks on (\S+): opened (\d+) CTA\(s\)(?: \(([^)]*)\))?, closed (\d+)(?: \(([^)]*)\))? in ([\d.]+) s")
 SCORED_LINE = re.compile(r"scored .* in ([\d.]+) s;")
 # What the CTAs write: the work tables, their indexes, and the audit log.
 WORK_TABLES = ("ctas", "cta_tasks", "activities", "audit_log")
-
-
-def run(argv):
-    """Wall seconds and stderr of argv; exits with its output when it fails."""
-    start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"failed: {' '.join(argv)}\n{proc.stdout}\n{proc.stderr}")
-    return seconds, proc.stdout, proc.stderr
 
 
 def score(vitals, store, *flags):
@@ -143,7 +132,7 @@ def bench(binary, data, days, runs, workdir, duck):
     t = latest_day(base)
     first, last = t - timedelta(days=days), t - timedelta(days=1)
     run([vitals, "score", "--store", base, "--from", first.isoformat(), "--to", last.isoformat(), "--no-playbooks"])
-    base_size = size(base)
+    checkpoint(base)  # the copies below take the .db file alone
 
     steps = {"first": [], "second": [], "without": [], "without_again": [], "duck": []}
     night1 = night2 = None

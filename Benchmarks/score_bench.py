@@ -46,8 +46,19 @@ WEIGHTS = (0.30, 0.15, 0.20, 0.15, 0.10, 0.10)
 COMPONENT_TOLERANCE = 1e-4
 
 
-def run_measured(argv, env=None):
-    """Runs argv; returns (seconds, peak RSS bytes, stdout). Fails loudly on error."""
+def run(argv):
+    """Wall seconds, stdout and stderr of argv; exits with its output when it fails."""
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(argv)}\n{proc.stdout}\n{proc.stderr}")
+    return seconds, proc.stdout, proc.stderr
+
+
+def run_measured(argv, env=None, output="stdout"):
+    """Runs argv; returns (seconds, peak RSS bytes, its stdout — or its stderr with
+    output="stderr"). Fails loudly on error."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -55,7 +66,7 @@ def run_measured(argv, env=None):
     out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"command failed: {' '.join(argv)}\n{out}\n{err}")
-    return seconds, usage.ru_maxrss * 1024, out
+    return seconds, usage.ru_maxrss * 1024, err if output == "stderr" else out
 
 
 # One run: a fresh process, an in-memory database, both queries, results as CSV.
