@@ -77,7 +77,8 @@ struct ScoreCommand: AsyncParsableCommand {
                 }
                 results.append(try scorer.score(day))
                 if days.count > 1 || trace {
-                    printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+                    // Milliseconds under VITALS_TRACE, like its other lines: benchmarks subtract them.
+                    printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: trace ? "%.3f" : "%.1f", Date().timeIntervalSince(started))) s")
                 }
             }
             try store.writeScores(results)
