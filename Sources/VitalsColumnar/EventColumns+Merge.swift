@@ -51,10 +51,10 @@ struct MergePlan {
         var offsets = [Int](repeating: 0, count: partitionCount + 1)
         var sources: [[Int]] = []
         for b in batches.indices {
-            var own = batches[b].offsets
-            precondition(own.count <= partitionCount + 1, "a batch has more partitions than the merged table")
-            let last = own.last ?? 0
-            while own.count < partitionCount + 1 { own.append(last) }
+            precondition(batches[b].partitionCount <= partitionCount, "a batch has more partitions than the merged table")
+            var extended = batches[b]  // shares the columns; only its offsets are copied, to grow
+            extended.extendPartitions(to: partitionCount)
+            let own = extended.offsets
             for p in 0 ..< partitionCount { offsets[p + 1] += own[p + 1] - own[p] }
             sources.append(own)
         }
