@@ -55,7 +55,8 @@ extension Analytics {
         func uses(_ window: (from: Int64, to: Int64)) -> Int { usage.quantitySum(usage.rows(of: account, from: window.from, to: window.to)) }
 
         let upToT = loginRows((Int64.min, asOf.end))
-        let lastLogin = logins.lastTimestamp(upToT).map { CivilTime.day(ofSeconds: $0) }
+        let skipped = dataset.earlier.map { $0.lastLoginOfAccount[account] }.flatMap { $0 == .min ? nil : $0 }
+        let lastLogin = (logins.lastTimestamp(upToT) ?? skipped).map { CivilTime.day(ofSeconds: $0) }
         let breadthRows = usage.rows(of: account, from: asOf.start(lastDays: windows.breadthDays), to: asOf.end)
 
         let paymentWindow = asOf.last(windows.paymentDays)

@@ -73,6 +73,10 @@ extension Analytics {
             for feature in featureCounter.values(usage.items, rows: usage.rows(of: account, from: .min, to: asOf.end)) {
                 everUsed[Int(feature)] = true
             }
+            // Features used only in events a windowed load skipped (all before T).
+            for feature in dataset.earlier?.featuresOfAccount[account] ?? [] where Int(feature) < featureCount {
+                everUsed[Int(feature)] = true
+            }
         }
         let denominator = inBreadth.reduce(0) { $0 + ($1 ? 1 : 0) }
         let scores = facts.map { facts in

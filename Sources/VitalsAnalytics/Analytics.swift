@@ -40,7 +40,22 @@ public struct Analytics: Sendable {
         self.index = index ?? DatasetIndex(dataset)
         self.asOf = day
         self.config = config
-        lastLoginOfUser = Self.lastLogins(dataset.logins, userCount: dataset.users.count, before: day.end)
+        if let earlier = dataset.earlier {
+            precondition(day.start(lastDays: Self.eventLookbackDays(config)) >= earlier.before,
+                         "as of \(day) needs events the windowed load skipped: load the store with an earlier eventsFrom")
+        }
+        lastLoginOfUser = Self.lastLogins(dataset.logins, userCount: dataset.users.count, before: day.end,
+                                          earlier: dataset.earlier?.lastLoginOfUser)
+    }
+
+    /// How many days of events up to T (T included) a day's scores read: the
+    /// churn model's own-history windows, mau, the 7-day usage windows,
+    /// breadth, adoption and the trend's two windows. "At any time up to T"
+    /// (recency, last_login, the agency's features) is answered for older
+    /// events by ``Dataset/earlier``'s digests.
+    public static func eventLookbackDays(_ config: ScoringConfig) -> Int {
+        let windows = config.windows
+        return max(ChurnFeatures.historyDays, 30, 14, windows.breadthDays, windows.adoptionDays, 2 * windows.trendDays)
     }
 
     /// The latest day of any login or feature use (else of any log row).
@@ -59,8 +74,11 @@ public struct Analytics: Sendable {
         return latest.map { AsOf(day: CivilTime.day(ofSeconds: $0)) }
     }
 
-    static func lastLogins(_ logins: EventColumns, userCount: Int, before end: Int64) -> [Int64] {
-        var last = [Int64](repeating: .min, count: userCount)
+    /// Each user's latest login before `end`, starting from `earlier` (the
+    /// skipped events' latest logins, all before `end`).
+    static func lastLogins(_ logins: EventColumns, userCount: Int, before end: Int64, earlier: [Int64]? = nil) -> [Int64] {
+        var last = earlier ?? [Int64](repeating: .min, count: userCount)
+        if last.count < userCount { last += Array(repeating: .min, count: userCount - last.count) }
         logins.timestamps.withUnsafeBufferPointer { ts in
             logins.actors.withUnsafeBufferPointer { actors in
                 last.withUnsafeMutableBufferPointer { last in

@@ -24,6 +24,9 @@ public struct ChurnModel: Sendable, Equatable, Codable {
     public var trainingDays: [String]
     public var trainingSamples: Int
     public var trainingChurners: Int
+    /// The as-of day (`YYYY-MM-DD`) it was fitted for: the first day of the
+    /// week it scores (see ``fitDay(for:)``). Nil in models stored before.
+    public var fittedFor: String? = nil
 
     /// The probability of churn within 90 days.
     public func risk(_ features: ChurnFeatures) -> Double {
@@ -90,6 +93,30 @@ public struct ChurnModel: Sendable, Equatable, Codable {
 extension ChurnModel {
     /// Fewest churners in the history for a fitted model.
     public static let minimumChurners = 10
+
+    /// Days one model scores: the model is refit once a week, not every night.
+    public static let refitDays = 7
+
+    /// The day the model scoring `day` is fitted for: the first day of its
+    /// week, weeks counted from 1970-01-01 (a Thursday), like the store's
+    /// event epochs. Every path that scores a day (`vitals score`, a backfill,
+    /// a tool call computing a day never scored) uses that week's model, so a
+    /// day's risk does not depend on who asks.
+    public static func fitDay(for day: Int) -> Int {
+        day - ((day % refitDays) + refitDays) % refitDays
+    }
+
+    /// Fits the model scoring the days of `analytics.asOf`'s week: on the
+    /// history before the week's first day (see ``fit(history:maxDays:l2:)``),
+    /// stamped with that day.
+    public static func fitForWeek(of analytics: Analytics) -> ChurnModel {
+        let first = AsOf(day: fitDay(for: analytics.asOf.day))
+        let history = first == analytics.asOf ? analytics
+            : (try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: first, config: analytics.config)) ?? analytics
+        var model = fit(history: history)
+        model.fittedFor = CivilTime.formatDate(days: history.asOf.day)
+        return model
+    }
 
     /// Fits the model on the history of `analytics.dataset` before
     /// `analytics.asOf`: as-of days T − 90, T − 97, … as long as the
@@ -203,9 +230,9 @@ extension ChurnModel {
 }
 
 extension Analytics {
-    /// The earliest day of any login or feature use.
+    /// The earliest day of any login or feature use (the skipped events' too).
     public static func firstDay(of dataset: Dataset) -> Int? {
-        var first: Int64?
+        var first: Int64? = dataset.earlier?.firstTimestamp
         for columns in [dataset.logins, dataset.featureUsage] {
             for account in 0 ..< columns.partitionCount {
                 let rows = columns.rows(of: account)

@@ -24,6 +24,10 @@ public struct Dataset: Sendable {
     public var payments: [Payment]
     /// NPS responses ordered by account, time, then ingest order.
     public var feedback: [FeedbackResponse]
+    /// When the load skipped the batches before a day (`vitals score`'s
+    /// window): what they held that answers "at any time up to T". Nil when
+    /// every event is in `logins` and `featureUsage`.
+    public var earlier: EarlierEvents?
 
     let agencyKeys: ByteStringDictionary
     let accountKeys: ByteStringDictionary
@@ -32,7 +36,8 @@ public struct Dataset: Sendable {
     let featureKeys: ByteStringDictionary
 
     init(entities: StoreEntities, logins: EventColumns, featureUsage: EventColumns,
-         mrrChanges: [MRRChange], payments: [Payment], feedback: [FeedbackResponse]) {
+         mrrChanges: [MRRChange], payments: [Payment], feedback: [FeedbackResponse], earlier: EarlierEvents? = nil) {
+        self.earlier = earlier
         agencies = entities.agencies
         accounts = entities.accounts
         users = entities.users
@@ -60,4 +65,56 @@ public struct Dataset: Sendable {
     public func workflowKey(_ id: String) -> Int? { workflowKeys.code(of: id).map(Int.init) }
     /// The key of a feature name.
     public func featureKey(_ name: String) -> Int? { featureKeys.code(of: name).map(Int.init) }
+}
+
+/// The events a windowed load did not decode (every one before `before`),
+/// as the digests of their batches: each user's and each account's latest
+/// login, the features each account used, and the earliest event. What a
+/// day inside the window needs of "at any time up to T".
+public struct EarlierEvents: Sendable, Equatable {
+    /// Events before this timestamp were skipped (some may be in the tables too).
+    public let before: Int64
+    /// Latest login timestamp per user key (`Int64.min`: none skipped).
+    public var lastLoginOfUser: [Int64]
+    /// Latest login timestamp per account key (`Int64.min`: none skipped).
+    public var lastLoginOfAccount: [Int64]
+    /// Features each account used in the skipped events, ascending keys.
+    public var featuresOfAccount: [[UInt32]]
+    /// The earliest skipped event's timestamp.
+    public var firstTimestamp: Int64?
+    /// How many rows and batches were skipped.
+    public var skippedRows = 0
+    public var skippedBatches = 0
+
+    init(before: Int64, accountCount: Int, userCount: Int) {
+        self.before = before
+        lastLoginOfUser = Array(repeating: .min, count: userCount)
+        lastLoginOfAccount = Array(repeating: .min, count: accountCount)
+        featuresOfAccount = Array(repeating: [], count: accountCount)
+    }
+
+    mutating func add(_ digest: EventDigest, kind: EventKind, minTs: Int64?, rows: Int) {
+        skippedRows += rows
+        skippedBatches += 1
+        if let minTs { firstTimestamp = min(firstTimestamp ?? minTs, minTs) }
+        for (user, ts) in zip(digest.actors, digest.actorLast) where Int(user) < lastLoginOfUser.count {
+            lastLoginOfUser[Int(user)] = max(lastLoginOfUser[Int(user)], ts)
+        }
+        for (account, ts) in zip(digest.partitions, digest.partitionLast) where Int(account) < lastLoginOfAccount.count {
+            lastLoginOfAccount[Int(account)] = max(lastLoginOfAccount[Int(account)], ts)
+        }
+        let pairs = digest.pairPartitions, items = digest.pairItems
+        var i = 0
+        while i < pairs.count {
+            let account = Int(pairs[i])
+            var j = i
+            while j < pairs.count && pairs[j] == pairs[i] { j += 1 }
+            if account < featuresOfAccount.count {
+                var known = Set<UInt32>(featuresOfAccount[account])
+                for k in i ..< j { known.insert(items[k]) }
+                featuresOfAccount[account] = known.sorted()
+            }
+            i = j
+        }
+    }
 }

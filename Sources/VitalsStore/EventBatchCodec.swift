@@ -7,6 +7,14 @@ public enum EventKind: String, Sendable, CaseIterable {
 
     /// Whether the kind has a feature (item) and a count (quantity) column.
     var hasItems: Bool { self == .featureUsage }
+
+    /// What a reader that skips a batch of this kind needs from its digest:
+    /// for logins, each user's and each account's latest login (last_login,
+    /// recency); for feature uses, the features each account used (the
+    /// agency's features "used at any time up to T").
+    func digest(of columns: EventColumns) -> EventDigest {
+        EventDigest(columns, lastByActor: self == .login, lastByPartition: self == .login, itemPairs: hasItems)
+    }
 }
 
 /// One batch of events encoded for the `event_segments` table.
@@ -32,10 +40,19 @@ struct EncodedSegment: Sendable {
 /// into pieces so SQLite blobs stay small and both cores compress.
 enum EventBatchCodec {
     static let pieceRows = 1 << 20
+    /// Stored batches stay within one epoch of this many seconds (7 days, from
+    /// 1970-01-01, a Thursday), so that a reader that needs only the recent
+    /// weeks skips the older epochs' columns and reads their digests.
+    static let epochSeconds: Int64 = 7 * 86_400
+    /// The digest's columns, stored beside the batch's (a batch written
+    /// before digests existed has none and is always decoded).
+    static let digestColumns = ["digest_actor", "digest_actor_ts", "digest_partition", "digest_partition_ts",
+                                "digest_pair_partition", "digest_pair_item"]
 
     private enum Job: Sendable {
         case offsets
         case column(name: String, piece: Int)
+        case digest
     }
 
     static func encode(_ columns: EventColumns, kind: EventKind) throws(StoreError) -> EncodedBatch {
@@ -43,17 +60,28 @@ enum EventBatchCodec {
         let pieceCount = max(1, (n + pieceRows - 1) / pieceRows)
         var names = ["ts", "user"]
         if kind.hasItems { names += ["feature", "count"] }
-        var jobs: [Job] = [.offsets]
+        var jobs: [Job] = [.offsets, .digest]
         for name in names { for piece in 0 ..< pieceCount { jobs.append(.column(name: name, piece: piece)) } }
 
         let jobList = jobs
-        let results = parallelMap(jobList.count) { index -> Result<EncodedSegment, ZstdError> in
+        let results = parallelMap(jobList.count) { index -> Result<[EncodedSegment], ZstdError> in
             do throws(ZstdError) {
                 switch jobList[index] {
                 case .offsets:
                     let offsets = columns.offsets.map { Int64($0) }
-                    return .success(EncodedSegment(column: "offsets", piece: 0,
-                                                   bytes: try ColumnSegment.encode(offsets, encoding: [.delta, .shuffle])))
+                    return .success([EncodedSegment(column: "offsets", piece: 0,
+                                                    bytes: try ColumnSegment.encode(offsets, encoding: [.delta, .shuffle]))])
+                case .digest:
+                    let digest = kind.digest(of: columns)
+                    let names = digestColumns
+                    return .success([
+                        EncodedSegment(column: names[0], piece: 0, bytes: try ColumnSegment.encode(digest.actors)),
+                        EncodedSegment(column: names[1], piece: 0, bytes: try ColumnSegment.encode(digest.actorLast, encoding: [.shuffle])),
+                        EncodedSegment(column: names[2], piece: 0, bytes: try ColumnSegment.encode(digest.partitions)),
+                        EncodedSegment(column: names[3], piece: 0, bytes: try ColumnSegment.encode(digest.partitionLast, encoding: [.shuffle])),
+                        EncodedSegment(column: names[4], piece: 0, bytes: try ColumnSegment.encode(digest.pairPartitions)),
+                        EncodedSegment(column: names[5], piece: 0, bytes: try ColumnSegment.encode(digest.pairItems)),
+                    ])
                 case let .column(name, piece):
                     let range = piece * pieceRows ..< min(n, (piece + 1) * pieceRows)
                     let bytes: [UInt8]
@@ -63,7 +91,7 @@ enum EventBatchCodec {
                     case "feature": bytes = try ColumnSegment.encode(Array(columns.items[range]))
                     default: bytes = try ColumnSegment.encode(Array(columns.quantities[range]))
                     }
-                    return .success(EncodedSegment(column: name, piece: piece, bytes: bytes))
+                    return .success([EncodedSegment(column: name, piece: piece, bytes: bytes)])
                 }
             } catch {
                 return .failure(error)
@@ -72,7 +100,7 @@ enum EventBatchCodec {
         var segments: [EncodedSegment] = []
         for result in results {
             switch result {
-            case .success(let segment): segments.append(segment)
+            case .success(let made): segments += made
             case .failure(let error): throw .unexpected("could not compress the events: \(error.description)")
             }
         }
@@ -135,6 +163,46 @@ enum EventBatchCodec {
         let quantities = kind.hasItems ? try column("count", as: UInt32.self) : []
         return EventColumns(offsets: offsets, timestamps: try column("ts", as: Int64.self), actors: try column("user", as: UInt32.self),
                             items: items, quantities: quantities, hasItems: kind.hasItems)
+    }
+
+    /// A batch's digest from its digest columns, or nil when the batch was
+    /// stored without one (`pieces` answers empty).
+    static func decodeDigest(kind: EventKind, pieces: (String) throws(StoreError) -> [EncodedSegment]) throws(StoreError) -> EventDigest? {
+        func column<V: FixedWidthInteger>(_ name: String, as type: V.Type) throws(StoreError) -> [V]? {
+            guard let part = try pieces(name).first else { return nil }
+            let decoded = part.bytes.withUnsafeBytes { raw -> Result<[V], ColumnarError> in
+                do throws(ColumnarError) { return .success(try ColumnSegment.decode(raw, as: V.self)) } catch { return .failure(error) }
+            }
+            switch decoded {
+            case let .success(values): return values
+            case let .failure(error): throw .corrupt("\(kind.rawValue) digest column \(name): \(error)")
+            }
+        }
+        let names = digestColumns
+        guard let actors = try column(names[0], as: UInt32.self), let actorLast = try column(names[1], as: Int64.self),
+              let partitions = try column(names[2], as: UInt32.self), let partitionLast = try column(names[3], as: Int64.self),
+              let pairPartitions = try column(names[4], as: UInt32.self), let pairItems = try column(names[5], as: UInt32.self)
+        else { return nil }
+        guard actors.count == actorLast.count, partitions.count == partitionLast.count, pairPartitions.count == pairItems.count else {
+            throw .corrupt("\(kind.rawValue) digest columns disagree in length")
+        }
+        return EventDigest(actors: actors, actorLast: actorLast, partitions: partitions, partitionLast: partitionLast,
+                           pairPartitions: pairPartitions, pairItems: pairItems)
+    }
+
+    /// Encodes a kind's columns as one batch per epoch (see ``epochSeconds``)
+    /// that holds rows, in time order, one epoch's copy at a time.
+    static func encodeByEpoch(_ columns: EventColumns, kind: EventKind) throws(StoreError) -> [EncodedBatch] {
+        guard let first = columns.timestamps.min(), let last = columns.timestamps.max() else { return [] }
+        let seconds = epochSeconds
+        let firstEpoch = EventColumns.epoch(of: first, seconds: seconds), lastEpoch = EventColumns.epoch(of: last, seconds: seconds)
+        if firstEpoch == lastEpoch { return [try encode(columns, kind: kind)] }
+        var batches: [EncodedBatch] = []
+        for epoch in firstEpoch ... lastEpoch {
+            let piece = columns.slice(from: epoch * seconds, to: (epoch + 1) * seconds)
+            if piece.count > 0 { batches.append(try encode(piece, kind: kind)) }
+        }
+        return batches
     }
 }
 

@@ -59,13 +59,14 @@ public enum Ingestor {
         return summary
     }
 
-    /// The plan's event columns as compressed batches (one per kind with
-    /// rows); the columns are dropped from the plan once encoded.
+    /// The plan's event columns as compressed batches (per kind, one per
+    /// epoch with rows); the columns are dropped from the plan once encoded.
     static func encodeEvents(_ plan: inout IngestPlan) throws(StoreError) -> [EncodedBatch] {
         let batches = try [plan.logins.map { ($0, EventKind.login) }, plan.featureUsage.map { ($0, EventKind.featureUsage) }]
             .compactMap { $0 }
             .filter { $0.0.count > 0 }
-            .map { (columns, kind) throws(StoreError) in try EventBatchCodec.encode(columns, kind: kind) }
+            .map { (columns, kind) throws(StoreError) in try EventBatchCodec.encodeByEpoch(columns, kind: kind) }
+            .flatMap { $0 }
         plan.logins = nil
         plan.featureUsage = nil
         return batches

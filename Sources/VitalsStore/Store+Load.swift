@@ -3,17 +3,43 @@ import GRDB
 import VitalsColumnar
 
 extension Store {
-    /// Loads the whole store into memory, from one consistent read snapshot.
+    /// Loads the store into memory, from one consistent read snapshot.
     /// Event batches of several ingests are merged into one time-sorted table
     /// per kind.
-    public func loadDataset() throws(StoreError) -> Dataset {
-        let (entities, batches, mrr, payments, feedback) = try read { db in
+    ///
+    /// - Parameter eventsFrom: when given, a stored batch whose events all
+    ///   precede it is not decoded: its digest goes into
+    ///   ``Dataset/earlier`` instead (a batch stored without a digest is
+    ///   decoded all the same). The tables then hold every event from
+    ///   `eventsFrom` on, and maybe some before it.
+    public func loadDataset(eventsFrom: Int64? = nil) throws(StoreError) -> Dataset {
+        let (entities, batches, earlier, mrr, payments, feedback) = try read { db in
             let entities = try StoreEntities(db)
             var batches: [EventKind: [EventColumns]] = [:]
-            let batchRows = try Row.fetchAll(db, sql: "SELECT batch_id, kind, row_count, partition_count FROM event_batches ORDER BY batch_id")
+            var earlier = eventsFrom.map { EarlierEvents(before: $0, accountCount: entities.accounts.count, userCount: entities.users.count) }
+            // Epoch order, then ingest order: batches of different epochs do
+            // not interleave in time, so the merge copies them as blocks.
+            let seconds = EventBatchCodec.epochSeconds
+            let fetched = try Row.fetchAll(db, sql: "SELECT batch_id, kind, row_count, partition_count, min_ts, max_ts FROM event_batches ORDER BY batch_id")
+            let keyed: [(epoch: Int64, id: Int64, row: Row)] = fetched.map { (row: Row) in
+                let minTs: Int64 = row["min_ts"] ?? 0
+                let id: Int64 = row["batch_id"]
+                return (EventColumns.epoch(of: minTs, seconds: seconds), id, row)
+            }
+            let batchRows: [Row] = keyed.sorted { $0.epoch != $1.epoch ? $0.epoch < $1.epoch : $0.id < $1.id }.map(\.row)
             for row in batchRows {
                 let kindName: String = row["kind"]
                 guard let kind = EventKind(rawValue: kindName) else { throw StoreError.corrupt("unknown event kind \(kindName)") }
+                let maxTs: Int64? = row["max_ts"]
+                if let from = eventsFrom, let maxTs, maxTs < from {
+                    let batchID: Int64 = row["batch_id"]
+                    if let digest = try Self.decodeDigest(db, id: batchID, kind: kind) {
+                        let minTs: Int64? = row["min_ts"]
+                        let rowCount: Int = row["row_count"]
+                        earlier!.add(digest, kind: kind, minTs: minTs, rows: rowCount)
+                        continue
+                    }
+                }
                 let columns = try Self.decodeBatch(db, id: row["batch_id"], kind: kind, rowCount: row["row_count"],
                                                    partitionCount: row["partition_count"])
                 batches[kind, default: []].append(columns)
@@ -35,7 +61,7 @@ extension Store {
             while let row = try feedbackCursor.next() {
                 feedback.append(FeedbackResponse(accountKey: row[0], userKey: row[1], ts: row[2], score: row[3], comment: row[4]))
             }
-            return (entities, batches, mrr, payments, feedback)
+            return (entities, batches, earlier, mrr, payments, feedback)
         }
         let accountCount = entities.accounts.count
         var byKind = batches
@@ -46,7 +72,27 @@ extension Store {
             entities: entities,
             logins: logins,
             featureUsage: featureUsage,
-            mrrChanges: mrr, payments: payments, feedback: feedback)
+            mrrChanges: mrr, payments: payments, feedback: feedback, earlier: earlier)
+    }
+
+    /// The day of the newest stored event, from the batch catalog (nil: none).
+    public func latestEventDay() throws(StoreError) -> Int? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(max_ts) FROM event_batches WHERE row_count > 0") }
+            .map { CivilTime.day(ofSeconds: $0) }
+    }
+
+    /// A stored batch's digest, nil when it was stored without one.
+    static func decodeDigest(_ db: Database, id batchID: Int64, kind: EventKind) throws(StoreError) -> EventDigest? {
+        try EventBatchCodec.decodeDigest(kind: kind) { (name: String) throws(StoreError) -> [EncodedSegment] in
+            do {
+                return try Row.fetchAll(db, sql: "SELECT piece, bytes FROM event_segments WHERE batch_id = ? AND column_name = ?",
+                                        arguments: [batchID, name]).map {
+                    EncodedSegment(column: name, piece: $0["piece"], bytes: [UInt8]($0["bytes"] as Data))
+                }
+            } catch {
+                throw StoreError.wrap(error)
+            }
+        }
     }
 
     /// One stored batch's columns, one column's compressed pieces at a time

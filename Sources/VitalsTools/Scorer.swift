@@ -55,10 +55,24 @@ public struct Scorer {
             history.append(daily)
         }
         return MaterializedDay(asOfDay: day.day,
-                               configJSON: String(decoding: try! encoder.encode(context.config), as: UTF8.self),
+                               configJSON: ToolContext.configJSON(context.config),
                                modelJSON: String(decoding: try! encoder.encode(model), as: UTF8.self),
                                scores: scores, agencyResults: results, history: history,
                                signalOrder: RiskSignal.allCases.map(\.rawValue))
+    }
+
+    /// The first event timestamp scoring `days` reads, when it need not read
+    /// them all: every day's week has a stored churn model (so nothing is
+    /// fitted) and `refit` is off. Then the events from the lookback of the
+    /// first day's health-change baseline on are decoded
+    /// (``Analytics/eventLookbackDays(_:)`` before
+    /// ``ToolContext/healthChangeDays`` before it); older batches are read as
+    /// digests. Nil: load every event.
+    public static func eventWindowStart(days: [AsOf], config: ScoringConfig, runs: [ScoreRun], refit: Bool) -> Int64? {
+        guard !refit, let first = days.first else { return nil }
+        let weeks = Set(days.map { ChurnModel.fitDay(for: $0.day) })
+        guard weeks.allSatisfy({ ToolContext.storedModel(runs: runs, week: $0, config: config) != nil }) else { return nil }
+        return AsOf(day: first.day - ToolContext.healthChangeDays).start(lastDays: Analytics.eventLookbackDays(config))
     }
 
     /// The scores CSV header: exactly these columns.

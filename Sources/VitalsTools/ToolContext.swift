@@ -39,17 +39,55 @@ public final class ToolContext: @unchecked Sendable {
     /// days does not grow without bound.
     static let cachedDays = 128
 
-    public init(store: Store, config: ScoringConfig = .standard, useMaterialized: Bool = true) throws {
+    /// Refit the churn model of every week asked about, even when a run
+    /// stored it (`vitals score --refit`).
+    public let refit: Bool
+    /// Weeks (their first days) whose churn model this context fitted, and
+    /// weeks whose stored model it reused.
+    public private(set) var fittedWeeks: Set<Int> = []
+    public private(set) var reusedWeeks: Set<Int> = []
+
+    /// - Parameters:
+    ///   - eventsFrom: load only the event batches from this timestamp on,
+    ///     the older ones as digests (``Store/loadDataset(eventsFrom:)``):
+    ///     then only days whose windows start on or after it can be scored,
+    ///     with stored churn models (`vitals score`'s nightly window).
+    ///   - runs: the store's score runs, when the caller read them already.
+    public init(store: Store, config: ScoringConfig = .standard, useMaterialized: Bool = true, eventsFrom: Int64? = nil,
+                refit: Bool = false, runs: [ScoreRun]? = nil) throws {
         self.store = store
-        dataset = try store.loadDataset()
+        dataset = try store.loadDataset(eventsFrom: eventsFrom)
         index = DatasetIndex(dataset)
         self.config = config
         self.useMaterialized = useMaterialized
+        self.refit = refit
         guard let latest = Analytics.latestDay(of: dataset) else { throw AnalyticsError.noData }
         defaultAsOf = latest
         dataFrom = Analytics.firstDay(of: dataset).map(AsOf.init(day:)) ?? latest
-        runs = Dictionary(uniqueKeysWithValues: try store.scoreRuns().map { ($0.asOfDay, $0) })
+        self.runs = Dictionary(uniqueKeysWithValues: try (runs ?? store.scoreRuns()).map { ($0.asOfDay, $0) })
         metadataChanges = try store.metadataChanges()
+    }
+
+    /// The scoring config as runs store it (sorted keys): a stored model is
+    /// reused only under the config it was fitted with.
+    public static func configJSON(_ config: ScoringConfig) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try! encoder.encode(config), as: UTF8.self)
+    }
+
+    /// The churn model a run of the week starting `week` stored, fitted for
+    /// that day with today's features under `config`; the latest such run's.
+    public static func storedModel(runs: some Sequence<ScoreRun>, week: Int, config: ScoringConfig) -> ChurnModel? {
+        let fittedFor = CivilTime.formatDate(days: week), configJSON = configJSON(config)
+        let candidates = runs.filter { $0.asOfDay >= week && $0.asOfDay < week + ChurnModel.refitDays && $0.configJSON == configJSON }
+            .sorted { ($0.computedAt, $0.asOfDay) > ($1.computedAt, $1.asOfDay) }
+        for run in candidates {
+            guard let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(run.modelJSON.utf8)),
+                  model.fittedFor == fittedFor, model.names == ChurnFeatures.names else { continue }
+            return model
+        }
+        return nil
     }
 
     /// Whether an agency's results for `day` may be read from the store: the
@@ -131,6 +169,10 @@ public final class ToolContext: @unchecked Sendable {
         return (made, false)
     }
 
+    /// The days a health change looks back by default (rows, get_account,
+    /// the movers' default): a scored day may compute the day that far back.
+    public static let healthChangeDays = 7
+
     /// Health now minus health then, to one decimal: the one definition of
     /// a health change (rows, get_account, the movers).
     static func healthChange(_ now: Double, from then: Double) -> Double { ((now - then) * 10).rounded() / 10 }
@@ -144,7 +186,7 @@ public final class ToolContext: @unchecked Sendable {
 
     /// One account's health change over the `days` days before `day`, from
     /// the history where both days were scored (no agency-wide scoring).
-    func healthChange(of account: Int, agency: Int, asOf day: AsOf, days: Int = 7) -> Double? {
+    func healthChange(of account: Int, agency: Int, asOf day: AsOf, days: Int = healthChangeDays) -> Double? {
         guard let then = baseline(agency: agency, asOf: day, days: days) else { return nil }
         let now = dailyScores(agency: agency, day: day).scores
         guard let p = now.position(of: account), let q = then.position(of: account) else { return nil }
@@ -154,7 +196,7 @@ public final class ToolContext: @unchecked Sendable {
     /// Each tracked account's health change over the `days` days before
     /// `day` (health on `day` minus health on `day − days`), by account key;
     /// empty when `day − days` precedes the data.
-    func healthChanges(agency: Int, asOf day: AsOf, days: Int = 7) -> [Int: Double] {
+    func healthChanges(agency: Int, asOf day: AsOf, days: Int = healthChangeDays) -> [Int: Double] {
         guard let then = baseline(agency: agency, asOf: day, days: days) else { return [:] }
         var changes: [Int: Double] = [:]
         for risk in scored(agency: agency, asOf: day).risks {
@@ -187,21 +229,23 @@ public final class ToolContext: @unchecked Sendable {
         return analytics
     }
 
-    /// The churn model for `day`: the one materialized with that day, else
-    /// the latest materialized one, else (and always when materialized
-    /// results are not to be used) fitted on the history before `day`.
+    /// The churn model for `day`: its week's (``ChurnModel/fitDay(for:)``),
+    /// as a score run stored it, else fitted now on the history before the
+    /// week's first day. Every path (materialized, computed, `--fresh`, a
+    /// backfill) scores a day with the same model.
     public func model(_ day: AsOf) -> ChurnModel {
+        let week = ChurnModel.fitDay(for: day.day)
         lock.lock()
-        if let cached = modelsByDay[day.day] {
+        if let cached = modelsByDay[week] {
             lock.unlock()
             return cached
         }
         lock.unlock()
-        let stored = useMaterialized ? runs[day.day] ?? runs.values.max { $0.asOfDay < $1.asOfDay } : nil
-        let model = stored.flatMap { try? JSONDecoder().decode(ChurnModel.self, from: Data($0.modelJSON.utf8)) }
-            ?? ChurnModel.fit(history: analytics(day))
+        let stored = refit ? nil : Self.storedModel(runs: runs.values, week: week, config: config)
+        let model = stored ?? ChurnModel.fitForWeek(of: analytics(AsOf(day: week)))
         lock.lock()
-        modelsByDay[day.day] = model
+        modelsByDay[week] = model
+        if stored != nil { reusedWeeks.insert(week) } else { fittedWeeks.insert(week) }
         lock.unlock()
         return model
     }

@@ -17,7 +17,10 @@ struct ScoreCommand: AsyncParsableCommand {
             All days are written in one transaction; re-running a day replaces it. --out writes the scores as CSV. \
             Then the playbooks (the scoring config's `playbooks`) run on the last day, when no later day was scored \
             before: they open CTAs where a rule fires and close the ones whose condition cleared, and say which; \
-            the alerts this makes (vitals alerts) are sent once, and retried by `vitals serve` or `vitals alerts deliver`.
+            the alerts this makes (vitals alerts) are sent once, and retried by `vitals serve` or `vitals alerts deliver`. \
+            The churn model is refit once a week, for the week's first day (weeks from 1970-01-01, a Thursday): \
+            a night whose week's model a run stored reuses it and decodes only the recent weeks' events \
+            (the older ones are read as digests); the summary says which. --refit fits again.
             """
     )
 
@@ -29,6 +32,8 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also write the scores to this CSV file.") var out: String?
     @Flag(inversion: .prefixedNo, help: "Evaluate the playbooks on the last day scored (when it is the newest): open and close their CTAs.")
     var playbooks = true
+    @Flag(name: .long, help: "Fit the churn model of each week scored again, even when a run stored it (and read every event).")
+    var refit = false
 
     func validate() throws {
         _ = try requestedDays()
@@ -58,7 +63,11 @@ struct ScoreCommand: AsyncParsableCommand {
             let store = try Store.open(at: storeOptions.store)
             let started = Date()
             let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
-            let context = try ToolContext(store: store, config: config, useMaterialized: false)
+            let runs = try store.scoreRuns()
+            if days.isEmpty, let latest = try store.latestEventDay() { days = [AsOf(day: latest)] }
+            let windowStart = Scorer.eventWindowStart(days: days, config: config, runs: runs, refit: refit)
+            let context = try ToolContext(store: store, config: config, useMaterialized: false, eventsFrom: windowStart,
+                                          refit: refit, runs: runs)
             if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if days.isEmpty { days = [context.defaultAsOf] }
             do {
@@ -101,16 +110,37 @@ struct ScoreCommand: AsyncParsableCommand {
                 printError("playbooks: not run, \(days.last!) is older than the newest scored day")
             }
             let accounts = results.reduce(0) { $0 + $1.scores.count }
-            let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(results.last!.modelJSON.utf8))
             printError("scored \(formatCount(accounts)) account-days over \(days.count) day(s) (\(days.first!) .. \(days.last!)) in "
-                + String(format: "%.2f", Date().timeIntervalSince(started)) + " s; churn model: \(model?.kind ?? "?")"
-                + (model.map { $0.kind == "fitted" ? " on \($0.trainingSamples) samples, \($0.trainingChurners) churners" : "" } ?? ""))
+                + String(format: "%.2f", Date().timeIntervalSince(started)) + " s")
+            printError(Self.reuse(context: context, lastModelJSON: results.last!.modelJSON))
         } catch let exit as ExitCode {
             throw exit
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// What the run reused and what it recomputed: the churn model (stored
+    /// for the week, or fitted now) and the events (decoded, or read as the
+    /// digests of the weeks before the window).
+    static func reuse(context: ToolContext, lastModelJSON: String) -> String {
+        func weeks(_ set: Set<Int>) -> String { set.sorted().map { CivilTime.formatDate(days: $0) }.joined(separator: ", ") }
+        let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(lastModelJSON.utf8))
+        let fit = model.map { $0.kind == "fitted" ? "\($0.kind) on \(formatCount($0.trainingSamples)) samples, \(formatCount($0.trainingChurners)) churners"
+            : "\($0.kind): too few known churners to fit" } ?? "?"
+        var parts: [String] = []
+        if !context.reusedWeeks.isEmpty { parts.append("reused the stored model of the week of \(weeks(context.reusedWeeks))") }
+        if !context.fittedWeeks.isEmpty { parts.append("fitted for the week of \(weeks(context.fittedWeeks))") }
+        var line = "churn model: \(parts.joined(separator: "; ")) (\(fit))"
+        if let earlier = context.dataset.earlier {
+            let decoded = context.dataset.logins.count + context.dataset.featureUsage.count
+            line += "; events: decoded \(formatCount(decoded)) from \(CivilTime.formatDate(days: CivilTime.day(ofSeconds: earlier.before))) on, "
+                + "read \(formatCount(earlier.skippedRows)) older ones as the digests of \(earlier.skippedBatches) batches"
+        } else {
+            line += "; events: decoded all \(formatCount(context.dataset.logins.count + context.dataset.featureUsage.count))"
+        }
+        return line
     }
 
     /// What the playbooks opened and closed: counts by rule, then the first

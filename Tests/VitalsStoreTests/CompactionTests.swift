@@ -4,19 +4,35 @@ import Testing
 import VitalsColumnar
 @testable import VitalsStore
 
-/// A store fed night after night holds one event batch per ingest; the
-/// ingest merges the newest past ``Store/batchLimit`` and `vitals compact`
-/// merges them all. Neither may change what loads.
+/// A store fed night after night holds one event batch per ingest and
+/// 7-day epoch; the ingest merges an epoch's batches once a newer epoch
+/// exists, and `vitals compact --all` merges every epoch's. Neither may
+/// change what loads.
 @Suite struct CompactionTests {
+    static let week = EventBatchCodec.epochSeconds
+
+    /// A batch within epoch `e`, or spanning epochs `e ... last`.
+    func span(_ e: Int64, _ last: Int64? = nil) -> Store.StoredSpan {
+        Store.StoredSpan(minTs: e * Self.week + 5, maxTs: (last ?? e) * Self.week + 100)
+    }
+
     @Test func whichBatchesMerge() {
-        #expect(Store.batchesToMerge(rowCounts: [100], all: false) == nil)
-        #expect(Store.batchesToMerge(rowCounts: [100], all: true) == nil)
-        #expect(Store.batchesToMerge(rowCounts: [100, 5], all: true) == 0 ..< 2)
-        // Up to the limit, nothing; past it, the nights after the first ingest…
-        #expect(Store.batchesToMerge(rowCounts: [1000] + Array(repeating: 5, count: Store.batchLimit - 1), all: false) == nil)
-        #expect(Store.batchesToMerge(rowCounts: [1000] + Array(repeating: 5, count: Store.batchLimit), all: false) == 1 ..< 9)
-        // …and the first too once the nights hold half as many rows.
-        #expect(Store.batchesToMerge(rowCounts: [1000] + Array(repeating: 70, count: Store.batchLimit), all: false) == 0 ..< 9)
+        func plan(_ spans: [Store.StoredSpan], all: Bool = false) -> [[Int]] { Store.compactionPlan(spans, all: all).map(\.positions) }
+        #expect(plan([span(3)]).isEmpty)
+        #expect(plan([span(3)], all: true).isEmpty)
+        // The newest epoch gathers nights; an older one is merged.
+        #expect(plan([span(3), span(4), span(4)]).isEmpty)
+        #expect(plan([span(3), span(3), span(4)]) == [[0, 1]])
+        #expect(plan([span(3), span(4), span(3), span(5)]) == [[0, 2]])
+        // …the newest too once it holds more than the limit, and every epoch with --all.
+        #expect(plan(Array(repeating: span(4), count: Store.batchLimit)).isEmpty)
+        #expect(plan(Array(repeating: span(4), count: Store.batchLimit + 1)) == [Array(0 ... Store.batchLimit)])
+        #expect(plan([span(3), span(3), span(4), span(4)], all: true) == [[0, 1], [2, 3]])
+        // A batch spanning epochs (stored before epochs) is left alone, and --all cuts it with the rest.
+        #expect(plan([span(0, 3), span(3)]).isEmpty)
+        #expect(plan([span(0, 3), span(3), span(4)], all: true) == [[0, 1, 2]])
+        #expect(Store.compactionPlan([span(0, 3)], all: true).map(\.resplit) == [true])
+        #expect(Store.compactionPlan([span(3), span(3)], all: true).map(\.resplit) == [false])
     }
 
     /// The generated dataset's events of day `day` (YYYY-MM-DD) and of the days before, as two directories.
@@ -50,11 +66,16 @@ import VitalsColumnar
         return (history, nightDirectories)
     }
 
-    func batchCounts(_ store: Store) throws -> [String: Int] {
+    /// Batches per kind and epoch.
+    func batchCounts(_ store: Store) throws -> [String: [Int64: Int]] {
         try store.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) FROM event_batches GROUP BY kind").map {
-                ($0[0] as String, $0[1] as Int)
-            })
+            var counts: [String: [Int64: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, min_ts, max_ts FROM event_batches") {
+                let first = EventColumns.epoch(of: row[1], seconds: Self.week), last = EventColumns.epoch(of: row[2], seconds: Self.week)
+                #expect(first == last, "a batch spans epochs")
+                counts[row[0] as String, default: [:]][first, default: 0] += 1
+            }
+            return counts
         }
     }
 
@@ -73,11 +94,14 @@ import VitalsColumnar
         for night in nightDirectories {
             let summary = try Ingestor.ingest(directory: night, into: nightly)
             if summary.compaction != nil { compactions += 1 }
-            let counts = try batchCounts(try Store.open(at: nightly, readOnly: true))
-            #expect(counts.values.allSatisfy { $0 <= Store.batchLimit }, "\(night): \(counts)")
+            // Every epoch but the newest holds one batch.
+            for (kind, byEpoch) in try batchCounts(try Store.open(at: nightly, readOnly: true)) {
+                let newest = byEpoch.keys.max()!
+                #expect(byEpoch.allSatisfy { $0.key == newest ? $0.value <= 7 : $0.value == 1 }, "\(night) \(kind): \(byEpoch)")
+            }
         }
-        // 14 nights after the first ingest: the nights were merged at least once.
-        #expect(compactions >= 1)
+        // 14 nights after the first ingest: two weeks' nights were merged.
+        #expect(compactions >= 2)
         let store = try Store.open(at: nightly)
         let loaded = try store.loadDataset()
         #expect(loaded.logins == expected.logins)
@@ -85,10 +109,50 @@ import VitalsColumnar
 
         let all = try store.compact(all: true)
         #expect(Set(all.merges.map(\.kind)) == ["login", "feature_usage"])
-        #expect(try batchCounts(store) == ["login": 1, "feature_usage": 1])
+        #expect(try batchCounts(store).values.allSatisfy { $0.values.allSatisfy { $0 == 1 } })
         let compacted = try store.loadDataset()
         #expect(compacted.logins == expected.logins)
         #expect(compacted.featureUsage == expected.featureUsage)
         #expect(try store.compact(all: true).merges.isEmpty)
+    }
+
+    /// Latest timestamp per actor and per partition, and the (partition, item) pairs, of a table.
+    static func lastPerActor(_ columns: EventColumns, into last: inout [Int64]) {
+        for i in 0 ..< columns.count { last[Int(columns.actors[i])] = max(last[Int(columns.actors[i])], columns.timestamps[i]) }
+    }
+
+    @Test func aWindowedLoadSkipsOldEpochsAndKeepsTheirDigests() throws {
+        let data = try RoundTripTests.generate(seed: 29)
+        let path = makeTemporaryDirectory().appendingPathComponent("window.db").path
+        _ = try Ingestor.ingest(directory: data, into: path)
+        let store = try Store.open(at: path, readOnly: true)
+        let full = try store.loadDataset()
+        // Three weeks before the last event day.
+        let from = full.logins.timestamps.max()! - 21 * 86_400
+        let windowed = try store.loadDataset(eventsFrom: from)
+        let earlier = try #require(windowed.earlier)
+        #expect(earlier.skippedBatches > 0 && windowed.logins.count + windowed.featureUsage.count + earlier.skippedRows
+            == full.logins.count + full.featureUsage.count)
+        // Every event from the window on is there, as the full load has it.
+        let end = Int64.max
+        #expect(windowed.logins.slice(from: from, to: end) == full.logins.slice(from: from, to: end))
+        #expect(windowed.featureUsage.slice(from: from, to: end) == full.featureUsage.slice(from: from, to: end))
+        #expect(windowed.logins.timestamps.min()! > from - EventBatchCodec.epochSeconds)
+        // The decoded rows and the digests together know each user's and account's latest login…
+        var fullLast = [Int64](repeating: .min, count: full.users.count), windowLast = earlier.lastLoginOfUser
+        Self.lastPerActor(full.logins, into: &fullLast)
+        Self.lastPerActor(windowed.logins, into: &windowLast)
+        #expect(windowLast == fullLast)
+        for account in 0 ..< full.accounts.count {
+            let decoded = windowed.logins.rows(of: account)
+            let last = decoded.isEmpty ? earlier.lastLoginOfAccount[account] : windowed.logins.timestamps[decoded.upperBound - 1]
+            let fullRows = full.logins.rows(of: account)
+            #expect(last == (fullRows.isEmpty ? .min : full.logins.timestamps[fullRows.upperBound - 1]))
+            // …and the features each account ever used.
+            let used = Set(full.featureUsage.items[full.featureUsage.rows(of: account)])
+            let known = Set(windowed.featureUsage.items[windowed.featureUsage.rows(of: account)]).union(earlier.featuresOfAccount[account])
+            #expect(known == used)
+        }
+        #expect(earlier.firstTimestamp == min(full.logins.timestamps.min()!, full.featureUsage.timestamps.min()!))
     }
 }

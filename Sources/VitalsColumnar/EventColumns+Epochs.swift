@@ -1,0 +1,95 @@
+/// Cutting a table by time, so that a store can keep each run of days
+/// (an epoch) in its own batches and a reader can skip the epochs before the
+/// window it needs, reading only their ``EventDigest``.
+extension EventColumns {
+    /// The epoch of a timestamp: `floor(timestamp / seconds)`.
+    @inlinable
+    public static func epoch(of timestamp: Int64, seconds: Int64) -> Int64 {
+        timestamp >= 0 ? timestamp / seconds : -((-timestamp + seconds - 1) / seconds)
+    }
+
+    /// The rows with `lower <= timestamp < upper` of every partition, as a
+    /// table with the same partitions (each partition's rows keep their order).
+    public func slice(from lower: Int64, to upper: Int64) -> EventColumns {
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(partitionCount)
+        var newOffsets = [0]
+        newOffsets.reserveCapacity(partitionCount + 1)
+        for p in 0 ..< partitionCount {
+            let range = rows(of: p, from: lower, to: upper)
+            ranges.append(range)
+            newOffsets.append(newOffsets.last! + range.count)
+        }
+        func gather<T>(_ column: [T]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(newOffsets.last!)
+            for range in ranges where !range.isEmpty { out.append(contentsOf: column[range]) }
+            return out
+        }
+        return EventColumns(offsets: newOffsets, timestamps: gather(timestamps), actors: gather(actors),
+                            items: hasItems ? gather(items) : [], quantities: hasItems ? gather(quantities) : [],
+                            hasItems: hasItems)
+    }
+}
+
+/// What a reader needs to know of rows it does not decode: the latest
+/// timestamp of each actor and of each partition, and which items each
+/// partition used. Small (one entry per actor, partition, or pair seen), it
+/// is stored beside a batch's columns.
+public struct EventDigest: Sendable, Equatable {
+    /// Actors seen, ascending, and each one's latest timestamp.
+    public var actors: [UInt32] = []
+    public var actorLast: [Int64] = []
+    /// Partitions with rows, ascending, and each one's latest timestamp.
+    public var partitions: [UInt32] = []
+    public var partitionLast: [Int64] = []
+    /// Distinct (partition, item) pairs, ordered by partition then item.
+    public var pairPartitions: [UInt32] = []
+    public var pairItems: [UInt32] = []
+
+    public init(actors: [UInt32] = [], actorLast: [Int64] = [], partitions: [UInt32] = [], partitionLast: [Int64] = [],
+                pairPartitions: [UInt32] = [], pairItems: [UInt32] = []) {
+        self.actors = actors
+        self.actorLast = actorLast
+        self.partitions = partitions
+        self.partitionLast = partitionLast
+        self.pairPartitions = pairPartitions
+        self.pairItems = pairItems
+    }
+
+    /// The digest of `columns`, with the parts asked for.
+    public init(_ columns: EventColumns, lastByActor: Bool, lastByPartition: Bool, itemPairs: Bool) {
+        if lastByActor, let maxActor = columns.actors.max() {
+            var last = [Int64](repeating: .min, count: Int(maxActor) + 1)
+            columns.timestamps.withUnsafeBufferPointer { ts in
+                columns.actors.withUnsafeBufferPointer { actorColumn in
+                    for i in 0 ..< ts.count where ts[i] > last[Int(actorColumn[i])] { last[Int(actorColumn[i])] = ts[i] }
+                }
+            }
+            for (actor, ts) in last.enumerated() where ts != .min {
+                actors.append(UInt32(actor))
+                actorLast.append(ts)
+            }
+        }
+        if lastByPartition {
+            for p in 0 ..< columns.partitionCount {
+                let rows = columns.rows(of: p)
+                guard !rows.isEmpty else { continue }
+                // Rows are time-sorted within a partition: the last is the latest.
+                partitions.append(UInt32(p))
+                partitionLast.append(columns.timestamps[rows.upperBound - 1])
+            }
+        }
+        if itemPairs, columns.hasItems, let maxItem = columns.items.max() {
+            var counter = DistinctCounter(keyCount: Int(maxItem) + 1)
+            for p in 0 ..< columns.partitionCount {
+                let rows = columns.rows(of: p)
+                guard !rows.isEmpty else { continue }
+                for item in counter.values(columns.items, rows: rows).sorted() {
+                    pairPartitions.append(UInt32(p))
+                    pairItems.append(item)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import DataGenKit
+import Foundation
+import Testing
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsStore
+import VitalsTools
+
+/// A store fed night after night (an ingest of the day's rows, then a score
+/// of that day, as `vitals score` runs it: the week's stored churn model
+/// reused and only the recent weeks' events decoded) must answer exactly
+/// what a cold rebuild of the same data answers for every night.
+@Suite struct NightlyScoreTests {
+    static let dated = ["logins.csv": "ts", "feature_usage.csv": "ts", "payments.csv": "ts", "feedback.csv": "ts", "mrr.csv": "date"]
+
+    /// A generated world and the same rows as a history (before the first
+    /// night) and one directory per night (the rows dated that day; no entity file).
+    static func world(seed: UInt64, nights: [String]) throws -> (all: String, history: String, nights: [String]) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-nightly-\(UUID().uuidString)")
+        let all = root.appendingPathComponent("all").path
+        _ = try generateDataset(DataGenConfig(agencies: 3, accountsPerAgency: 30, usersPerAccount: 5, days: 200,
+                                              events: 90_000, seed: seed, asOf: DataGenConfig.date(fromDay: "2026-11-20")!,
+                                              outputDirectory: all))
+        let history = root.appendingPathComponent("history").path
+        let nightDirectories = nights.map { root.appendingPathComponent("night-\($0)").path }
+        for directory in [history] + nightDirectories {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        for file in try FileManager.default.contentsOfDirectory(atPath: all) where file.hasSuffix(".csv") {
+            let text = try String(contentsOfFile: all + "/" + file, encoding: .utf8)
+            guard let column = dated[file] else {
+                try text.write(toFile: history + "/" + file, atomically: true, encoding: .utf8)
+                continue
+            }
+            let lines = text.split(separator: "\n").map(String.init)
+            let header = lines[0]
+            let position = header.split(separator: ",").firstIndex(of: Substring(column))!
+            var before = [header], byNight = Array(repeating: [header], count: nights.count)
+            for line in lines.dropFirst() {
+                let day = String(line.split(separator: ",", omittingEmptySubsequences: false)[position].prefix(10))
+                if let n = nights.firstIndex(of: day) { byNight[n].append(line) } else { before.append(line) }
+            }
+            try (before.joined(separator: "\n") + "\n").write(toFile: history + "/" + file, atomically: true, encoding: .utf8)
+            for (n, rows) in byNight.enumerated() where rows.count > 1 {
+                try (rows.joined(separator: "\n") + "\n").write(toFile: nightDirectories[n] + "/" + file, atomically: true, encoding: .utf8)
+            }
+        }
+        return (all, history, nightDirectories)
+    }
+
+    /// What `vitals score --as-of day` does, without the playbooks.
+    static func scoreLikeTheCommand(_ store: Store, day: AsOf) throws -> (MaterializedDay, ToolContext) {
+        let runs = try store.scoreRuns()
+        let window = Scorer.eventWindowStart(days: [day], config: .standard, runs: runs, refit: false)
+        let context = try ToolContext(store: store, useMaterialized: false, eventsFrom: window, runs: runs)
+        let result = try Scorer(context: context).score(day)
+        try store.writeScores([result])
+        return (result, context)
+    }
+
+    @Test(arguments: [UInt64(3), 8])
+    func everyNightAnswersWhatAColdRebuildAnswers(seed: UInt64) throws {
+        // Thursdays 2026-11-12 and 2026-11-19 start weeks: the model is refit on them and reused between.
+        let nights = (11 ... 20).map { String(format: "2026-11-%02d", $0) }
+        let (all, history, nightDirectories) = try Self.world(seed: seed, nights: nights)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-nightly-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let coldPath = root.appendingPathComponent("cold.db").path, nightlyPath = root.appendingPathComponent("nightly.db").path
+        _ = try Ingestor.ingest(directory: all, into: coldPath)
+        let cold = try ToolContext(store: try Store.open(at: coldPath, readOnly: true), useMaterialized: false)
+        #expect(cold.dataset.earlier == nil)
+
+        _ = try Ingestor.ingest(directory: history, into: nightlyPath)
+        var windowedNights = 0, fittedKinds: Set<String> = []
+        for (n, night) in nights.enumerated() {
+            _ = try Ingestor.ingest(directory: nightDirectories[n], into: nightlyPath)
+            let day = AsOf(day: CivilTime.parseDate(night)!)
+            let (nightly, context) = try Self.scoreLikeTheCommand(try Store.open(at: nightlyPath), day: day)
+            let expected = try Scorer(context: cold).score(day)
+
+            let week = ChurnModel.fitDay(for: day.day)
+            if week == day.day || n == 0 {
+                // The week's first night (or the store's first score) fits, reading every event.
+                #expect(context.fittedWeeks.contains(week) && context.dataset.earlier == nil, "\(night)")
+            } else {
+                // (The week before may be reused too: the health-change baseline of T − 7.)
+                #expect(context.reusedWeeks.contains(week) && context.fittedWeeks.isEmpty, "\(night)")
+                let earlier = try #require(context.dataset.earlier, "\(night) decoded every event")
+                #expect(earlier.skippedBatches > 0 && earlier.skippedRows > 0)
+                windowedNights += 1
+            }
+            fittedKinds.insert(try JSONDecoder().decode(ChurnModel.self, from: Data(nightly.modelJSON.utf8)).kind)
+            #expect(nightly.modelJSON == expected.modelJSON, "\(night): the model")
+            #expect(nightly.scores == expected.scores, "\(night): scores")
+            #expect(nightly.history == expected.history, "\(night): compact scores")
+            #expect(nightly.agencyResults.map(\.tool) == expected.agencyResults.map(\.tool))
+            for (got, want) in zip(nightly.agencyResults, expected.agencyResults) {
+                // The movers say where their baseline came from: the nightly store kept T − 7's scores, the cold one computes them.
+                let kept = got.json.replacingOccurrences(of: #""compared_from":"history""#, with: #""compared_from":"computed""#)
+                #expect(kept == want.json, "\(night): \(got.tool) of agency \(got.agencyKey)")
+            }
+        }
+        #expect(windowedNights == 7)
+        // The worlds are big enough that the model is fitted, not the fallback.
+        #expect(fittedKinds == ["fitted"])
+    }
+}
