@@ -84,14 +84,7 @@ extension Store {
     /// A stored batch's digest, nil when it was stored without one.
     static func decodeDigest(_ db: Database, id batchID: Int64, kind: EventKind) throws(StoreError) -> EventDigest? {
         try EventBatchCodec.decodeDigest(kind: kind) { (name: String) throws(StoreError) -> [EncodedSegment] in
-            do {
-                return try Row.fetchAll(db, sql: "SELECT piece, bytes FROM event_segments WHERE batch_id = ? AND column_name = ?",
-                                        arguments: [batchID, name]).map {
-                    EncodedSegment(column: name, piece: $0["piece"], bytes: [UInt8]($0["bytes"] as Data))
-                }
-            } catch {
-                throw StoreError.wrap(error)
-            }
+            try segments(db, batchID: batchID, column: name)
         }
     }
 
@@ -101,14 +94,20 @@ extension Store {
                             partitionCount: Int) throws(StoreError) -> EventColumns {
         try EventBatchCodec.decode(kind: kind, rowCount: rowCount, partitionCount: partitionCount) {
             (name: String) throws(StoreError) -> [EncodedSegment] in
-            do {
-                return try Row.fetchAll(db, sql: "SELECT piece, bytes FROM event_segments WHERE batch_id = ? AND column_name = ? ORDER BY piece",
-                                        arguments: [batchID, name]).map {
-                    EncodedSegment(column: name, piece: $0["piece"], bytes: [UInt8]($0["bytes"] as Data))
-                }
-            } catch {
-                throw StoreError.wrap(error)
+            try segments(db, batchID: batchID, column: name)
+        }
+    }
+
+    /// The stored pieces of one column of one batch, in piece order (none
+    /// when the batch has no such column).
+    static func segments(_ db: Database, batchID: Int64, column name: String) throws(StoreError) -> [EncodedSegment] {
+        do {
+            return try Row.fetchAll(db, sql: "SELECT piece, bytes FROM event_segments WHERE batch_id = ? AND column_name = ? ORDER BY piece",
+                                    arguments: [batchID, name]).map {
+                EncodedSegment(column: name, piece: $0["piece"], bytes: [UInt8]($0["bytes"] as Data))
             }
+        } catch {
+            throw StoreError.wrap(error)
         }
     }
 }
