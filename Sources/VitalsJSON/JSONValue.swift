@@ -56,6 +56,21 @@ public enum JSONValue: Sendable, Equatable, Codable {
         try! JSONValueEncoder().encode(value)
     }
 
+    /// `value` written as JSON text at once (``encoded(_:)``): the same
+    /// text as `encoding(value).text()`, without the tree in between. Hot
+    /// paths (scoring, list rows) use it; `extra` adds fields to a
+    /// top-level object.
+    public static func encodedText(_ value: some Encodable, adding extra: [String: JSONValue] = [:]) -> JSONValue {
+        // Encoding our own result types cannot fail.
+        .encoded(JSONText(bytes: try! JSONTextEncoder.encode(value, adding: extra)))
+    }
+
+    /// A list's items, each written as JSON text at once (``encodedText(_:adding:)``):
+    /// an array of `.encoded` values, so a page can still be cut from it.
+    public static func encodedItems(_ items: some Collection<some Encodable>) -> JSONValue {
+        .array(items.map { encodedText($0) })
+    }
+
     /// Compact or pretty (two-space indent) JSON text, keys sorted.
     public func text(pretty: Bool = false) -> String {
         String(decoding: utf8(pretty: pretty), as: UTF8.self)
@@ -69,7 +84,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         return out
     }
 
-    private func write(to out: inout [UInt8], pretty: Bool, indent: Int) {
+    func write(to out: inout [UInt8], pretty: Bool, indent: Int) {
         func newline(_ level: Int) {
             guard pretty else { return }
             out.append(UInt8(ascii: "\n"))
@@ -110,7 +125,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// A JSON string literal (RFC 8259 escapes); plain runs are copied as bytes.
-    private static func writeString(_ text: String, to out: inout [UInt8]) {
+    static func writeString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in

@@ -22,7 +22,7 @@ public enum Ingestor {
     /// ``ingest(directory:into:)`` with the store capped at `pageLimit`
     /// pages, as if the disk filled there (tests).
     static func ingest(directory: String, into storePath: String, pageLimit: Int?) throws(StoreError) -> IngestSummary {
-        let clock = IngestClock()
+        let clock = TraceClock()
         let source = try IngestDirectory(directory)
         // An existing store is opened once, on one connection, for reading its entities and for the write: a
         // read-only open would leave a -wal file behind when parsing then fails; this one removes it on close.
@@ -102,8 +102,8 @@ public enum Ingestor {
     }
 }
 
-/// Elapsed time of an ingest, and its steps on stderr when `VITALS_TRACE` is set.
-struct IngestClock {
+/// Elapsed time of a store step (an ingest, a load), and its parts on stderr when `VITALS_TRACE` is set.
+struct TraceClock {
     let started = DispatchTime.now()
     let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
 

@@ -13,8 +13,10 @@ extension Store {
     ///   decoded all the same). The tables then hold every event from
     ///   `eventsFrom` on, and maybe some before it.
     public func loadDataset(eventsFrom: Int64? = nil) throws(StoreError) -> Dataset {
+        let clock = TraceClock()
         let (entities, batches, earlier, mrr, payments, feedback) = try read { db in
             let entities = try StoreEntities(db)
+            clock.mark("load: entities")
             var batches: [EventKind: [EventColumns]] = [:]
             var earlier = eventsFrom.map { EarlierEvents(before: $0, accountCount: entities.accounts.count, userCount: entities.users.count) }
             // Epoch order, then ingest order: batches of different epochs do
@@ -44,6 +46,7 @@ extension Store {
                                                    partitionCount: row["partition_count"])
                 batches[kind, default: []].append(columns)
             }
+            clock.mark("load: event batches")
             var mrr: [MRRChange] = []
             let mrrCursor = try Row.fetchCursor(db, sql: "SELECT account_key, day, mrr_cents FROM mrr_changes ORDER BY account_key, day, seq")
             while let row = try mrrCursor.next() {
@@ -61,6 +64,7 @@ extension Store {
             while let row = try feedbackCursor.next() {
                 feedback.append(FeedbackResponse(accountKey: row[0], userKey: row[1], ts: row[2], score: row[3], comment: row[4]))
             }
+            clock.mark("load: mrr, payments, feedback")
             return (entities, batches, earlier, mrr, payments, feedback)
         }
         let accountCount = entities.accounts.count
@@ -68,6 +72,7 @@ extension Store {
         // Taken out of the dictionary, so that merging frees each batch's columns as it copies them.
         let logins = EventColumns.merge(byKind.removeValue(forKey: .login) ?? [], partitionCount: accountCount, hasItems: false)
         let featureUsage = EventColumns.merge(byKind.removeValue(forKey: .featureUsage) ?? [], partitionCount: accountCount, hasItems: true)
+        clock.mark("load: merged the batches")
         return Dataset(
             entities: entities,
             logins: logins,

@@ -123,9 +123,7 @@ extension ReadTools {
 extension AccountSummary {
     /// The summary as a JSON object with the list's own fields added.
     func row(_ extra: [String: JSONValue]) -> JSONValue {
-        guard case var .object(fields) = JSONValue.encoding(self) else { return .null }
-        for (name, value) in extra { fields[name] = value }
-        return .object(fields)
+        JSONValue.encodedText(self, adding: extra)
     }
 }
 

@@ -47,7 +47,7 @@ extension ReadTools {
         }
         guard let compareTo = call.arguments.date("compare_to") else {
             let page = listed[pageRange(listed.count, call)].map { item($0) }
-            return listPage(JSONValue.encoding(page), total: listed.count, ["bands": bands], for: call)
+            return listPage(JSONValue.encodedItems(page), total: listed.count, ["bands": bands], for: call)
         }
         guard compareTo < call.asOf else {
             throw .invalid("compare_to", "must be before as_of (\(call.asOf)), got \(compareTo)", example: "2026-10-20")
@@ -71,7 +71,7 @@ extension ReadTools {
             compared.append((i, .init(status: status, bandThen: wasListed?.bandThen, churnRiskThen: wasListed?.churnRiskThen)))
         }
         let page = compared[pageRange(compared.count, call)].map { item($0.index, $0.comparison) }
-        return listPage(JSONValue.encoding(page), total: compared.count,
+        return listPage(JSONValue.encodedItems(page), total: compared.count,
                         ["bands": bands, "compare_to": .string(compareTo.description),
                          "compared_from": .string(fromHistory ? "history" : "computed"),
                          "comparison": .object(counts.mapValues(JSONValue.int))], for: call)

@@ -50,7 +50,7 @@ extension ReadTools {
                 ?? movements
             // Only the page's accounts are scored 30 days before their change.
             let items = movementItems(Array(kept[pageRange(kept.count, call)]), agency: call.agency, context: context)
-            return listPage(JSONValue.encoding(items), total: kept.count, [
+            return listPage(JSONValue.encodedItems(items), total: kept.count, [
                 "months": .int(months),
                 "totals": .object(Dictionary(uniqueKeysWithValues: MRRMovement.allCases.map {
                     ($0.rawValue, JSONValue.encoding(totals[$0] ?? MoneyCount()))

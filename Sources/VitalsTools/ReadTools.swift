@@ -60,7 +60,7 @@ public enum ReadTools {
             var pageItems = Array(items[start ..< end])
             if let fields = arguments.names("fields") {
                 pageItems = pageItems.map { item in
-                    guard case let .object(all) = item else { return item }
+                    guard let all = item.objectValue else { return item }
                     return .object(all.filter { fields.contains($0.key) })
                 }
             }
@@ -92,7 +92,7 @@ public enum ReadTools {
     /// there are; without (materializing), every item.
     static func list<Item: Encodable>(_ items: [Item], _ extra: [String: JSONValue] = [:], for call: ToolCall) -> JSONValue {
         let range = pageRange(items.count, call)
-        return listPage(JSONValue.encoding(Array(items[range])), total: items.count, extra, for: call)
+        return listPage(JSONValue.encodedItems(items[range]), total: items.count, extra, for: call)
     }
 
     /// The positions of the page a call asks for: all of them when materializing.

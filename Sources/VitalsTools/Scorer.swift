@@ -32,7 +32,7 @@ public struct Scorer {
                     accountKey: risk.accountKey, agencyKey: agency, health: risk.health, band: risk.band.rawValue,
                     components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
                     churnRisk: risk.churnRisk, signals: RiskSignal.signals(RiskSignal.bits(risk.signals.map(\.signal))).map(\.rawValue),
-                    detailJSON: JSONValue.encoding(risk).text()))
+                    detailJSON: JSONValue.encodedText(risk).text()))
             }
             let agencyID = context.dataset.agencies[agency].agencyID
             var results: [(Int, String, String)] = []

@@ -64,6 +64,8 @@ public enum ToolOutput {
             return .object(kept)
         case let .array(items):
             return .array(items.map { redact($0, hiding: hidden) })
+        case let .encoded(text):
+            return redact(text.value, hiding: hidden)
         default:
             return value
         }

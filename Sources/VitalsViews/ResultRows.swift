@@ -93,4 +93,15 @@ extension JSONValue {
         if case let .encoded(text) = self { return text.value.resolved }
         return self
     }
+
+    /// Every pre-encoded part parsed, at any depth (list rows are written
+    /// as text at once): a page reads many fields of each row.
+    public var deepResolved: JSONValue {
+        switch self {
+        case let .encoded(text): text.value.deepResolved
+        case let .array(items): .array(items.map(\.deepResolved))
+        case let .object(fields): .object(fields.mapValues(\.deepResolved))
+        default: self
+        }
+    }
 }

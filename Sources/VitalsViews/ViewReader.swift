@@ -30,7 +30,7 @@ public struct ViewReader: Sendable {
     public func call(_ tool: String, _ arguments: [String: JSONValue] = [:]) throws(ToolError) -> JSONValue {
         var all = arguments
         all["as_of"] = .string(day.description)
-        return try ReadTools.call(tool, agencyID: agencyID, arguments: .object(all), context: context, scopes: scopes)
+        return try ReadTools.call(tool, agencyID: agencyID, arguments: .object(all), context: context, scopes: scopes).deepResolved
     }
 
     /// The answer, or nil when the caller's scopes do not cover the tool: the page leaves that section out.

@@ -1,0 +1,306 @@
+/// Encodes any `Encodable` straight into compact JSON text: the bytes
+/// ``JSONValue/encoding(_:)`` followed by ``JSONValue/text(pretty:)`` would
+/// write (keys in snake_case and sorted, absent optionals as `null`), without
+/// building the tree of nodes, dictionaries and enums in between.
+///
+/// This is the scoring path's encoder: `vitals score` writes every account's
+/// risk detail and every agency's default tool results as JSON text, and the
+/// tree cost a quarter of a night's CPU (BENCHMARKS.md §5).
+///
+/// How: one output buffer. An object's fields are written as they come
+/// (`"key":value`), each field's byte range kept on a flat stack; when the
+/// value that opened the object is done, the fields are put in key order
+/// (stable, the last of equal keys kept, as the tree's dictionary does).
+/// Keys compare as UTF-8 bytes, which is `String`'s order for the ASCII
+/// names our types have.
+struct JSONTextEncoder {
+    /// `value`'s JSON text; `extra` fields are added to a top-level object
+    /// (a list row's own fields beside a summary's).
+    static func encode(_ value: some Encodable, adding extra: [String: JSONValue] = [:]) throws -> [UInt8] {
+        let sink = TextSink()
+        try sink.encodeValue(value, extra: extra)
+        return sink.out
+    }
+}
+
+/// The buffer and the stacks of open containers and of their fields.
+private final class TextSink {
+    struct Field {
+        /// Where `"key"` starts (after the separating comma) and the value ends.
+        var start: Int
+        var keyEnd: Int
+        var end: Int
+    }
+
+    struct Frame {
+        let slot: Int
+        let isObject: Bool
+        /// Where the opening bracket is.
+        let open: Int
+        /// Where this object's fields start on `fields`.
+        let fieldBase: Int
+        var count = 0
+    }
+
+    // One encoder touches its sink from one thread, one call at a time; the
+    // dynamic exclusivity checks on these (a tenth of the encoding's CPU)
+    // are left out.
+    @exclusivity(unchecked) var out: [UInt8] = []
+    @exclusivity(unchecked) var fields: [Field] = []
+    @exclusivity(unchecked) var frames: [Frame] = []
+    @exclusivity(unchecked) var slots = 0
+    @exclusivity(unchecked) var scratch: [UInt8] = []
+
+    init() { out.reserveCapacity(1024) }
+
+    func newSlot() -> Int {
+        slots += 1
+        return slots
+    }
+
+    /// One value into the buffer: primitives as text, anything else through
+    /// its own `encode(to:)`, then whatever containers it opened are closed.
+    /// The primitives are told by their type, not cast to (a dynamic cast
+    /// per value cost more than writing it); an optional goes through its
+    /// own `encode(to:)` and lands here unwrapped.
+    func encodeValue<Value: Encodable>(_ value: Value, slot: Int? = nil, extra: [String: JSONValue] = [:]) throws {
+        if Value.self == String.self {
+            JSONValue.writeString(unsafeBitCast(value, to: String.self), to: &out)
+        } else if Value.self == Int.self {
+            writeInt(unsafeBitCast(value, to: Int.self))
+        } else if Value.self == Double.self {
+            let v = unsafeBitCast(value, to: Double.self)
+            out.append(contentsOf: (v.isFinite ? v.description : "null").utf8)
+        } else if Value.self == Bool.self {
+            out.append(contentsOf: (unsafeBitCast(value, to: Bool.self) ? "true" : "false").utf8)
+        } else if Value.self == Int64.self {
+            writeInt(Int(unsafeBitCast(value, to: Int64.self)))
+        } else if Value.self == Int32.self {
+            writeInt(Int(unsafeBitCast(value, to: Int32.self)))
+        } else if Value.self == UInt32.self {
+            writeInt(Int(unsafeBitCast(value, to: UInt32.self)))
+        } else if Value.self == JSONValue.self {
+            unsafeBitCast(value, to: JSONValue.self).write(to: &out, pretty: false, indent: 0)
+        } else {
+            let slot = slot ?? newSlot()
+            let depth = frames.count, before = out.count
+            try value.encode(to: SlotEncoder(sink: self, slot: slot))
+            if !extra.isEmpty, frames.count == depth + 1, frames[depth].isObject {
+                for (key, field) in extra {
+                    beginField(frame: depth, key: key)
+                    field.write(to: &out, pretty: false, indent: 0)
+                    endField(frame: depth)
+                }
+            }
+            while frames.count > depth { close() }
+            if out.count == before { out.append(contentsOf: "null".utf8) }
+        }
+    }
+
+    func writeInt(_ n: Int) {
+        out.append(contentsOf: String(n).utf8)
+    }
+
+    /// The frame of `slot`'s object (or array), opened on first use.
+    func frame(for slot: Int, object: Bool) -> Int {
+        if let last = frames.indices.last, frames[last].slot == slot, frames[last].isObject == object { return last }
+        frames.append(Frame(slot: slot, isObject: object, open: out.count, fieldBase: fields.count))
+        out.append(object ? UInt8(ascii: "{") : UInt8(ascii: "["))
+        return frames.count - 1
+    }
+
+    func beginField(frame: Int, key: String) {
+        if frames[frame].count > 0 { out.append(UInt8(ascii: ",")) }
+        fields.append(Field(start: out.count, keyEnd: 0, end: 0))
+        JSONValue.writeString(key, to: &out)
+        fields[fields.count - 1].keyEnd = out.count
+        out.append(UInt8(ascii: ":"))
+    }
+
+    func beginField(frame: Int, codingKey: String) {
+        if frames[frame].count > 0 { out.append(UInt8(ascii: ",")) }
+        fields.append(Field(start: out.count, keyEnd: 0, end: 0))
+        writeSnakeCase(codingKey)
+        fields[fields.count - 1].keyEnd = out.count
+        out.append(UInt8(ascii: ":"))
+    }
+
+    func endField(frame: Int) {
+        fields[fields.count - 1].end = out.count
+        frames[frame].count += 1
+    }
+
+    func beginElement(frame: Int) {
+        if frames[frame].count > 0 { out.append(UInt8(ascii: ",")) }
+        frames[frame].count += 1
+    }
+
+    /// `"key"` in snake_case (``JSONValueEncoder/convert(_:)``), ASCII keys
+    /// converted byte by byte, others through the cached general rule.
+    func writeSnakeCase(_ key: String) {
+        var key = key
+        let ascii = key.withUTF8 { bytes -> Bool in
+            guard bytes.allSatisfy({ $0 < 0x80 && $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else { return false }
+            out.append(UInt8(ascii: "\""))
+            for i in bytes.indices {
+                let c = bytes[i]
+                if isUpper(c) {
+                    if i > 0 {
+                        let previous = bytes[i - 1]
+                        let nextIsLower = i + 1 < bytes.count && isLower(bytes[i + 1])
+                        if isLower(previous) || isDigit(previous) || (isUpper(previous) && nextIsLower) { out.append(UInt8(ascii: "_")) }
+                    }
+                    out.append(c + 32)
+                } else {
+                    out.append(c)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !ascii { JSONValue.writeString(JSONValueEncoder.snakeCase(key), to: &out) }
+    }
+
+    private func isUpper(_ c: UInt8) -> Bool { c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") }
+    private func isLower(_ c: UInt8) -> Bool { c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") }
+    private func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+
+    /// Closes the innermost container: an object's fields in key order.
+    func close() {
+        let frame = frames.removeLast()
+        guard frame.isObject else {
+            out.append(UInt8(ascii: "]"))
+            return
+        }
+        let own = fields[frame.fieldBase...]
+        defer { fields.removeSubrange(frame.fieldBase...) }
+        let inOrder = zip(own.dropLast(), own.dropFirst()).allSatisfy { compareKeys($0, $1) < 0 }
+        if !inOrder {
+            // Stable order by key; of equal keys the last wins.
+            var order = Array(own.indices).sorted {
+                let c = compareKeys(fields[$0], fields[$1])
+                return c != 0 ? c < 0 : $0 < $1
+            }
+            order = order.indices.compactMap { i in
+                i + 1 < order.count && compareKeys(fields[order[i]], fields[order[i + 1]]) == 0 ? nil : order[i]
+            }
+            let body = frame.open + 1
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: out[body...])
+            out.removeSubrange(body...)
+            for (n, i) in order.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: scratch[(fields[i].start - body) ..< (fields[i].end - body)])
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Two fields' keys as bytes (the quotes cancel out).
+    private func compareKeys(_ a: Field, _ b: Field) -> Int {
+        out.withUnsafeBufferPointer { bytes in
+            let x = UnsafeBufferPointer(rebasing: bytes[a.start ..< a.keyEnd]), y = UnsafeBufferPointer(rebasing: bytes[b.start ..< b.keyEnd])
+            for i in 0 ..< min(x.count, y.count) where x[i] != y[i] {
+                // The closing quote sorts first: "a" before "ab".
+                if x[i] == UInt8(ascii: "\"") { return -1 }
+                if y[i] == UInt8(ascii: "\"") { return 1 }
+                return x[i] < y[i] ? -1 : 1
+            }
+            return x.count - y.count
+        }
+    }
+}
+
+private struct SlotEncoder: Encoder {
+    let sink: TextSink
+    let slot: Int
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(TextKeyedContainer<Key>(sink: sink, frame: sink.frame(for: slot, object: true)))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        TextUnkeyedContainer(sink: sink, frame: sink.frame(for: slot, object: false))
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { TextSingleContainer(sink: sink, slot: slot) }
+}
+
+private struct TextKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let sink: TextSink
+    let frame: Int
+    var codingPath: [any CodingKey] { [] }
+
+    mutating func encodeNil(forKey key: Key) throws {
+        sink.beginField(frame: frame, codingKey: key.stringValue)
+        sink.out.append(contentsOf: "null".utf8)
+        sink.endField(frame: frame)
+    }
+    mutating func encode(_ value: some Encodable, forKey key: Key) throws {
+        sink.beginField(frame: frame, codingKey: key.stringValue)
+        try sink.encodeValue(value)
+        sink.endField(frame: frame)
+    }
+    mutating func encodeIfPresent(_ value: (some Encodable)?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+    // Nested containers write into a slot of their own, closed when the
+    // enclosing value is done (our types never ask for them; kept correct).
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        preconditionFailure("JSONTextEncoder: nested containers are not supported; encode a value instead")
+    }
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        preconditionFailure("JSONTextEncoder: nested containers are not supported; encode a value instead")
+    }
+    mutating func superEncoder() -> any Encoder { preconditionFailure("JSONTextEncoder: superEncoder is not supported") }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { preconditionFailure("JSONTextEncoder: superEncoder is not supported") }
+}
+
+private struct TextUnkeyedContainer: UnkeyedEncodingContainer {
+    let sink: TextSink
+    let frame: Int
+    var codingPath: [any CodingKey] { [] }
+    var count: Int { sink.frames[frame].count }
+
+    mutating func encodeNil() throws {
+        sink.beginElement(frame: frame)
+        sink.out.append(contentsOf: "null".utf8)
+    }
+    mutating func encode(_ value: some Encodable) throws {
+        sink.beginElement(frame: frame)
+        try sink.encodeValue(value)
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        preconditionFailure("JSONTextEncoder: nested containers are not supported; encode a value instead")
+    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        preconditionFailure("JSONTextEncoder: nested containers are not supported; encode a value instead")
+    }
+    mutating func superEncoder() -> any Encoder { preconditionFailure("JSONTextEncoder: superEncoder is not supported") }
+}
+
+private struct TextSingleContainer: SingleValueEncodingContainer {
+    let sink: TextSink
+    let slot: Int
+    var codingPath: [any CodingKey] { [] }
+
+    mutating func encodeNil() throws { sink.out.append(contentsOf: "null".utf8) }
+    mutating func encode(_ value: some Encodable) throws { try sink.encodeValue(value, slot: slot) }
+}
