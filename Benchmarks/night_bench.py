@@ -37,7 +37,7 @@ from score_bench import DUCKDB_SCORE, SQL_DIR, dataset_view, run_measured  # noq
 
 DATED = {"logins.csv": "ts", "feature_usage.csv": "ts", "payments.csv": "ts", "feedback.csv": "ts", "mrr.csv": "date"}
 PHASES = [("load", re.compile(r"loaded the dataset, ([\d.]+) s")),
-          ("fit", re.compile(r"fitted the churn model for \S+, ([\d.]+) s")),
+          ("fit", re.compile(r"churn model for \S+ \(\w+\), ([\d.]+) s")),
           ("score", re.compile(r"scored \S+ \(1/1\), ([\d.]+) s")),
           ("write", re.compile(r"wrote the results, ([\d.]+) s"))]
 

@@ -93,6 +93,29 @@ public struct EarlierEvents: Sendable, Equatable {
         featuresOfAccount = Array(repeating: [], count: accountCount)
     }
 
+    /// Two ascending lists of distinct keys merged into one (a digest's
+    /// items of an account are ascending and distinct).
+    static func union(_ a: [UInt32], _ b: ArraySlice<UInt32>) -> [UInt32] {
+        guard !a.isEmpty else { return Array(b) }
+        var merged: [UInt32] = []
+        merged.reserveCapacity(a.count + b.count)
+        var x = a.startIndex, y = b.startIndex
+        while x < a.endIndex || y < b.endIndex {
+            if y == b.endIndex || (x < a.endIndex && a[x] < b[y]) {
+                merged.append(a[x])
+                x += 1
+            } else if x == a.endIndex || b[y] < a[x] {
+                merged.append(b[y])
+                y += 1
+            } else {
+                merged.append(a[x])
+                x += 1
+                y += 1
+            }
+        }
+        return merged
+    }
+
     mutating func add(_ digest: EventDigest, kind: EventKind, minTs: Int64?, rows: Int) {
         skippedRows += rows
         skippedBatches += 1
@@ -110,9 +133,7 @@ public struct EarlierEvents: Sendable, Equatable {
             var j = i
             while j < pairs.count && pairs[j] == pairs[i] { j += 1 }
             if account < featuresOfAccount.count {
-                var known = Set<UInt32>(featuresOfAccount[account])
-                for k in i ..< j { known.insert(items[k]) }
-                featuresOfAccount[account] = known.sorted()
+                featuresOfAccount[account] = Self.union(featuresOfAccount[account], items[i ..< j])
             }
             i = j
         }

@@ -69,15 +69,50 @@ public struct ScoreRun: Sendable, Equatable {
     public var dataVersion: Int64
 }
 
+/// A week's churn model as the store keeps it: fitted for the week's first
+/// day under one scoring config (both as JSON: the store does not know the
+/// analytics types).
+public struct StoredChurnModel: Sendable, Equatable {
+    /// Days since 1970-01-01: the first day of the week it scores.
+    public var fittedFor: Int
+    public var configJSON: String
+    public var modelJSON: String
+    public var computedAt: Int64
+
+    public init(fittedFor: Int, configJSON: String, modelJSON: String, computedAt: Int64 = Int64(Date().timeIntervalSince1970)) {
+        self.fittedFor = fittedFor
+        self.configJSON = configJSON
+        self.modelJSON = modelJSON
+        self.computedAt = computedAt
+    }
+}
+
 extension Store {
+    /// Every stored weekly churn model, by week.
+    public func churnModels() throws(StoreError) -> [StoredChurnModel] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT fitted_for, config_json, model_json, computed_at FROM churn_models ORDER BY fitted_for").map {
+                StoredChurnModel(fittedFor: $0[0], configJSON: $0[1], modelJSON: $0[2], computedAt: $0[3])
+            }
+        }
+    }
+
     /// Writes the results of `days` in one transaction, replacing whatever
     /// was materialized for those days before. Every day keeps its compact
     /// scores (the health history) and its run; the full detail (per-account
     /// detail and the default tool results) is kept for the newest scored day
     /// only, so a backfill of a year costs the history, not a year of detail.
-    public func writeScores(_ days: [MaterializedDay], computedAt: Int64 = Int64(Date().timeIntervalSince1970)) throws(StoreError) {
+    /// `models` are the weekly churn models the run fitted, kept (replacing
+    /// a week's model under the same config) for the next runs to reuse.
+    public func writeScores(_ days: [MaterializedDay], models: [StoredChurnModel] = [],
+                            computedAt: Int64 = Int64(Date().timeIntervalSince1970)) throws(StoreError) {
         try write { db in
             let version = try Self.bumpDataVersion(db)
+            for model in models {
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO churn_models (fitted_for, config_json, model_json, computed_at) VALUES (?, ?, ?, ?)
+                    """, arguments: [model.fittedFor, model.configJSON, model.modelJSON, model.computedAt])
+            }
             let newestBefore = try Int.fetchOne(db, sql: "SELECT MAX(as_of_day) FROM score_runs") ?? Int.min
             let newest = max(newestBefore, days.map(\.asOfDay).max() ?? Int.min)
             for day in days {

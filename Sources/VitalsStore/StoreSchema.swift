@@ -443,6 +443,26 @@ enum StoreSchema {
                 CREATE INDEX feedback_requests_by_agency ON feedback_requests(agency_key, requested_at);
                 """)
         }
+        migrator.registerMigration("v11-churn-models") { db in
+            try db.execute(sql: """
+                -- The churn model of each week (its first day, days since 1970-01-01) under one scoring config:
+                -- every path that scores a day of that week reuses it. vitals score writes every model it fits
+                -- (the weeks of the days scored and of their health-change baselines); --refit replaces them.
+                CREATE TABLE churn_models (
+                    fitted_for INTEGER NOT NULL,
+                    config_json TEXT NOT NULL,
+                    model_json TEXT NOT NULL,
+                    computed_at INTEGER NOT NULL,
+                    PRIMARY KEY (fitted_for, config_json)
+                ) WITHOUT ROWID;
+                -- The weekly models runs stored before: the latest run's of each week and config.
+                INSERT OR REPLACE INTO churn_models (fitted_for, config_json, model_json, computed_at)
+                SELECT CAST(julianday(json_extract(model_json, '$.fittedFor')) - 2440587.5 AS INTEGER), config_json, model_json, computed_at
+                FROM score_runs
+                WHERE json_valid(model_json) AND json_extract(model_json, '$.fittedFor') IS NOT NULL
+                ORDER BY computed_at, as_of_day;
+                """)
+        }
         return migrator
     }
 }

@@ -20,8 +20,6 @@ public struct Scorer {
     public func score(_ day: AsOf) throws(ToolError) -> MaterializedDay {
         let model = context.model(day)
         let context = self.context
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         // Agencies are independent: score them on all cores.
         let perAgency = parallelMap(context.dataset.agencies.count) { agency -> ([MaterializedScore], [(Int, String, String)], DailyScores) in
             var scores: [MaterializedScore] = []
@@ -56,7 +54,7 @@ public struct Scorer {
         }
         return MaterializedDay(asOfDay: day.day,
                                configJSON: ToolContext.configJSON(context.config),
-                               modelJSON: String(decoding: try! encoder.encode(model), as: UTF8.self),
+                               modelJSON: ToolContext.modelJSON(model),
                                scores: scores, agencyResults: results, history: history,
                                signalOrder: RiskSignal.allCases.map(\.rawValue))
     }
@@ -69,7 +67,8 @@ public struct Scorer {
     /// (``Analytics/eventLookbackDays(_:)`` before
     /// ``ToolContext/healthChangeDays`` before it); older batches are read as
     /// digests. Nil: load every event.
-    public static func eventWindowStart(days: [AsOf], config: ScoringConfig, runs: [ScoreRun], refit: Bool) -> Int64? {
+    public static func eventWindowStart(days: [AsOf], config: ScoringConfig, runs: [ScoreRun], models: [StoredChurnModel],
+                                        refit: Bool) -> Int64? {
         guard !refit, let first = days.first else { return nil }
         // The days scored, and their health-change baselines the history lacks (those are computed).
         let scored = Set(runs.map(\.asOfDay)).union(days.map(\.day))
@@ -77,7 +76,7 @@ public struct Scorer {
         for day in days where !scored.contains(day.day - ToolContext.healthChangeDays) {
             weeks.insert(ChurnModel.fitDay(for: day.day - ToolContext.healthChangeDays))
         }
-        guard weeks.allSatisfy({ ToolContext.storedModel(runs: runs, week: $0, config: config) != nil }) else { return nil }
+        guard weeks.allSatisfy({ ToolContext.storedModel(models, week: $0, config: config) != nil }) else { return nil }
         return AsOf(day: first.day - ToolContext.healthChangeDays).start(lastDays: Analytics.eventLookbackDays(config))
     }
 

@@ -21,6 +21,8 @@ public final class ToolContext: @unchecked Sendable {
     public let dataFrom: AsOf
     /// Materialized runs by as-of day.
     let runs: [Int: ScoreRun]
+    /// The stored weekly churn models (``model(_:)`` reuses them).
+    let storedModels: [StoredChurnModel]
     /// Each agency's latest metadata write (priority, key user), as a data version.
     let metadataChanges: [Int: Int64]
 
@@ -53,8 +55,9 @@ public final class ToolContext: @unchecked Sendable {
     ///     then only days whose windows start on or after it can be scored,
     ///     with stored churn models (`vitals score`'s nightly window).
     ///   - runs: the store's score runs, when the caller read them already.
+    ///   - models: the store's weekly churn models, when the caller read them already.
     public init(store: Store, config: ScoringConfig = .standard, useMaterialized: Bool = true, eventsFrom: Int64? = nil,
-                refit: Bool = false, runs: [ScoreRun]? = nil) throws {
+                refit: Bool = false, runs: [ScoreRun]? = nil, models: [StoredChurnModel]? = nil) throws {
         self.store = store
         dataset = try store.loadDataset(eventsFrom: eventsFrom)
         index = DatasetIndex(dataset)
@@ -65,6 +68,7 @@ public final class ToolContext: @unchecked Sendable {
         defaultAsOf = latest
         dataFrom = Analytics.firstDay(of: dataset).map(AsOf.init(day:)) ?? latest
         self.runs = Dictionary(uniqueKeysWithValues: try (runs ?? store.scoreRuns()).map { ($0.asOfDay, $0) })
+        storedModels = try models ?? store.churnModels()
         metadataChanges = try store.metadataChanges()
     }
 
@@ -76,18 +80,31 @@ public final class ToolContext: @unchecked Sendable {
         return String(decoding: try! encoder.encode(config), as: UTF8.self)
     }
 
-    /// The churn model a run of the week starting `week` stored, fitted for
-    /// that day with today's features under `config`; the latest such run's.
-    public static func storedModel(runs: some Sequence<ScoreRun>, week: Int, config: ScoringConfig) -> ChurnModel? {
+    /// A churn model as runs and the model table store it (sorted keys).
+    public static func modelJSON(_ model: ChurnModel) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try! encoder.encode(model), as: UTF8.self)
+    }
+
+    /// The stored churn model of the week starting `week` under `config`,
+    /// fitted with today's features; nil when there is none.
+    public static func storedModel(_ models: some Sequence<StoredChurnModel>, week: Int, config: ScoringConfig) -> ChurnModel? {
         let fittedFor = CivilTime.formatDate(days: week), configJSON = configJSON(config)
-        let candidates = runs.filter { $0.asOfDay >= week && $0.asOfDay < week + ChurnModel.refitDays && $0.configJSON == configJSON }
-            .sorted { ($0.computedAt, $0.asOfDay) > ($1.computedAt, $1.asOfDay) }
-        for run in candidates {
-            guard let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(run.modelJSON.utf8)),
-                  model.fittedFor == fittedFor, model.names == ChurnFeatures.names else { continue }
-            return model
+        guard let stored = models.first(where: { $0.fittedFor == week && $0.configJSON == configJSON }),
+              let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(stored.modelJSON.utf8)),
+              model.fittedFor == fittedFor, model.names == ChurnFeatures.names else { return nil }
+        return model
+    }
+
+    /// The models this context fitted, as the store keeps them: `vitals
+    /// score` writes them with its results.
+    public var fittedModels: [StoredChurnModel] {
+        lock.withLock {
+            fittedWeeks.sorted().compactMap { week in
+                modelsByDay[week].map { StoredChurnModel(fittedFor: week, configJSON: Self.configJSON(config), modelJSON: Self.modelJSON($0)) }
+            }
         }
-        return nil
     }
 
     /// Whether an agency's results for `day` may be read from the store: the
@@ -230,7 +247,7 @@ public final class ToolContext: @unchecked Sendable {
     }
 
     /// The churn model for `day`: its week's (``ChurnModel/fitDay(for:)``),
-    /// as a score run stored it, else fitted now on the history before the
+    /// as the store keeps it, else fitted now on the history before the
     /// week's first day. Every path (materialized, computed, `--fresh`, a
     /// backfill) scores a day with the same model.
     public func model(_ day: AsOf) -> ChurnModel {
@@ -241,7 +258,7 @@ public final class ToolContext: @unchecked Sendable {
             return cached
         }
         lock.unlock()
-        let stored = refit ? nil : Self.storedModel(runs: runs.values, week: week, config: config)
+        let stored = refit ? nil : Self.storedModel(storedModels, week: week, config: config)
         let model = stored ?? ChurnModel.fitForWeek(of: analytics(AsOf(day: week)))
         lock.lock()
         modelsByDay[week] = model

@@ -63,11 +63,11 @@ struct ScoreCommand: AsyncParsableCommand {
             let store = try Store.open(at: storeOptions.store)
             let started = Date()
             let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
-            let runs = try store.scoreRuns()
+            let runs = try store.scoreRuns(), models = try store.churnModels()
             if days.isEmpty, let latest = try store.latestEventDay() { days = [AsOf(day: latest)] }
-            let windowStart = Scorer.eventWindowStart(days: days, config: config, runs: runs, refit: refit)
+            let windowStart = Scorer.eventWindowStart(days: days, config: config, runs: runs, models: models, refit: refit)
             let context = try ToolContext(store: store, config: config, useMaterialized: false, eventsFrom: windowStart,
-                                          refit: refit, runs: runs)
+                                          refit: refit, runs: runs, models: models)
             if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if days.isEmpty { days = [context.defaultAsOf] }
             do {
@@ -81,8 +81,10 @@ struct ScoreCommand: AsyncParsableCommand {
             var results: [MaterializedDay] = []
             for (n, day) in days.enumerated() {
                 if trace {
+                    let week = ChurnModel.fitDay(for: day.day)
                     _ = context.model(day)
-                    printError("fitted the churn model for \(day), \(String(format: "%.3f", Date().timeIntervalSince(started))) s")
+                    printError("churn model for \(day) (\(context.fittedWeeks.contains(week) ? "fitted" : "reused")), "
+                        + "\(String(format: "%.3f", Date().timeIntervalSince(started))) s")
                 }
                 results.append(try scorer.score(day))
                 if days.count > 1 || trace {
@@ -90,7 +92,7 @@ struct ScoreCommand: AsyncParsableCommand {
                     printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: trace ? "%.3f" : "%.1f", Date().timeIntervalSince(started))) s")
                 }
             }
-            try store.writeScores(results)
+            try store.writeScores(results, models: context.fittedModels)
             try store.checkpoint()
             if trace { printError("wrote the results, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if let out {

@@ -50,18 +50,20 @@ import VitalsTools
 
     /// What `vitals score --as-of day` does, without the playbooks.
     static func scoreLikeTheCommand(_ store: Store, day: AsOf) throws -> (MaterializedDay, ToolContext) {
-        let runs = try store.scoreRuns()
-        let window = Scorer.eventWindowStart(days: [day], config: .standard, runs: runs, refit: false)
-        let context = try ToolContext(store: store, useMaterialized: false, eventsFrom: window, runs: runs)
+        let runs = try store.scoreRuns(), models = try store.churnModels()
+        let window = Scorer.eventWindowStart(days: [day], config: .standard, runs: runs, models: models, refit: false)
+        let context = try ToolContext(store: store, useMaterialized: false, eventsFrom: window, runs: runs, models: models)
         let result = try Scorer(context: context).score(day)
-        try store.writeScores([result])
+        try store.writeScores([result], models: context.fittedModels)
         return (result, context)
     }
 
     @Test(arguments: [UInt64(3), 8])
     func everyNightAnswersWhatAColdRebuildAnswers(seed: UInt64) throws {
         // Thursdays 2026-11-12 and 2026-11-19 start weeks: the model is refit on them and reused between.
-        let nights = (11 ... 20).map { String(format: "2026-11-%02d", $0) }
+        // The first night (11-10) also fits the model of its health-change baseline's week (10-29) and
+        // keeps it, so the second night reads windowed already.
+        let nights = (10 ... 20).map { String(format: "2026-11-%02d", $0) }
         let (all, history, nightDirectories) = try Self.world(seed: seed, nights: nights)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-nightly-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -100,7 +102,9 @@ import VitalsTools
                 #expect(kept == want.json, "\(night): \(got.tool) of agency \(got.agencyKey)")
             }
         }
-        #expect(windowedNights == 7)
+        #expect(windowedNights == 8)
+        let kept = try Store.open(at: nightlyPath, readOnly: true).churnModels()
+        #expect(kept.map { CivilTime.formatDate(days: $0.fittedFor) } == ["2026-10-29", "2026-11-05", "2026-11-12", "2026-11-19"])
         // The worlds are big enough that the model is fitted, not the fallback.
         #expect(fittedKinds == ["fitted"])
     }

@@ -155,4 +155,11 @@ import VitalsColumnar
         }
         #expect(earlier.firstTimestamp == min(full.logins.timestamps.min()!, full.featureUsage.timestamps.min()!))
     }
+
+    @Test func theDigestsFeaturesOfAnAccountMergeAsSortedSets() {
+        #expect(EarlierEvents.union([], [4, 9][...]) == [4, 9])
+        #expect(EarlierEvents.union([1, 4, 7], [][...]) == [1, 4, 7])
+        #expect(EarlierEvents.union([1, 4, 7], [0, 4, 5, 7, 8][...]) == [0, 1, 4, 5, 7, 8])
+        #expect(EarlierEvents.union([2, 3], [0, 1][...]) == [0, 1, 2, 3])
+    }
 }
