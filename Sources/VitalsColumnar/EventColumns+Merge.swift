@@ -36,6 +36,46 @@ extension EventColumns {
     }
 }
 
+/// An event column, as ``EventColumns/assemble(batchOffsets:partitionCount:hasItems:timestamps:values:)`` asks for it.
+public enum EventColumnName: Sendable, Equatable {
+    case timestamps, actors, items, quantities
+}
+
+extension EventColumns {
+    /// The merged table of batches that do not interleave in time (each
+    /// batch's rows at or after every earlier batch's), built column by
+    /// column without holding the batches: for each column, each batch's
+    /// values are asked into one reused buffer (`timestamps` or `values`
+    /// fills it exactly: the batch's row count) and its partitions' slices
+    /// copied into place. The same table as ``merge(_:partitionCount:hasItems:)``
+    /// of the decoded batches, in the memory of the table plus the largest
+    /// batch's column instead of twice the table: fresh memory is what a
+    /// load at 100 M events waited on.
+    /// - Parameter batchOffsets: each batch's partition offsets (fewer
+    ///   partitions than `partitionCount` is fine: a batch written before
+    ///   the newer accounts existed).
+    public static func assemble<E: Error>(
+        batchOffsets: [[Int]], partitionCount: Int, hasItems: Bool,
+        timestamps: (_ batch: Int, UnsafeMutableBufferPointer<Int64>) throws(E) -> Void,
+        values: (EventColumnName, _ batch: Int, UnsafeMutableBufferPointer<UInt32>) throws(E) -> Void
+    ) throws(E) -> EventColumns {
+        let plan = MergePlan(blocks: batchOffsets, partitionCount: partitionCount)
+        let rowCounts = batchOffsets.map { $0.last ?? 0 }
+        var wideScratch: [Int64] = [], narrowScratch: [UInt32] = []
+        let ts = try plan.gather(rowCounts: rowCounts, scratch: &wideScratch, fill: timestamps)
+        wideScratch = []
+        let actors = try plan.gather(rowCounts: rowCounts, scratch: &narrowScratch) { (b, buffer) throws(E) in try values(.actors, b, buffer) }
+        var items: [UInt32] = [], quantities: [UInt32] = []
+        if hasItems {
+            items = try plan.gather(rowCounts: rowCounts, scratch: &narrowScratch) { (b, buffer) throws(E) in try values(.items, b, buffer) }
+            quantities = try plan.gather(rowCounts: rowCounts, scratch: &narrowScratch) { (b, buffer) throws(E) in
+                try values(.quantities, b, buffer)
+            }
+        }
+        return EventColumns(offsets: plan.offsets, timestamps: ts, actors: actors, items: items, quantities: quantities, hasItems: hasItems)
+    }
+}
+
 /// Where each batch's slice of each partition goes in the merged table, and
 /// the order within the partitions whose batches overlap in time.
 struct MergePlan {
@@ -46,6 +86,25 @@ struct MergePlan {
     /// For each partition that needs it: the merged rows' order, as indices
     /// into the partition's concatenated slices (a stable sort by time).
     let reordered: [Int: [Int32]]
+
+    /// The plan of batches known not to interleave in time: their slices
+    /// are copied in batch order, nothing is reordered.
+    init(blocks batchOffsets: [[Int]], partitionCount: Int) {
+        var offsets = [Int](repeating: 0, count: partitionCount + 1)
+        var sources: [[Int]] = []
+        for own in batchOffsets {
+            precondition(own.count - 1 <= partitionCount, "a batch has more partitions than the merged table")
+            var extended = own
+            let last = own.last ?? 0
+            while extended.count < partitionCount + 1 { extended.append(last) }
+            for p in 0 ..< partitionCount { offsets[p + 1] += extended[p + 1] - extended[p] }
+            sources.append(extended)
+        }
+        for p in 0 ..< partitionCount { offsets[p + 1] += offsets[p] }
+        self.offsets = offsets
+        self.sources = sources
+        reordered = [:]
+    }
 
     init(_ batches: borrowing [EventColumns], partitionCount: Int) {
         var offsets = [Int](repeating: 0, count: partitionCount + 1)
@@ -84,22 +143,66 @@ struct MergePlan {
         self.reordered = reordered
     }
 
+    /// Copies batch `b`'s partitions' slices to where they go; `cursor`
+    /// holds where each partition's next rows go. A big batch is copied by
+    /// ranges of partitions on all cores: the first touch of the merged
+    /// table's fresh pages is most of a load's cost on a VM, and it scales.
+    func scatter<T>(batch b: Int, from source: UnsafeBufferPointer<T>, to out: UnsafeMutableBufferPointer<T>, cursor: inout [Int]) {
+        let partitionCount = offsets.count - 1
+        let ranges = source.count >= 1 << 16 && partitionCount >= 64 ? 8 : 1
+        sources[b].withUnsafeBufferPointer { own in
+            cursor.withUnsafeMutableBufferPointer { next in
+                let shared = ScatterPointers(source: source, out: out, own: own, next: next)
+                let copy = { @Sendable (range: Int) in
+                    for p in range * partitionCount / ranges ..< (range + 1) * partitionCount / ranges {
+                        let count = shared.own[p + 1] - shared.own[p]
+                        guard count > 0 else { continue }
+                        (shared.out.baseAddress! + shared.next[p]).initialize(from: shared.source.baseAddress! + shared.own[p], count: count)
+                        shared.next[p] += count
+                    }
+                }
+                if ranges == 1 { copy(0) } else { _ = parallelMap(ranges, copy) }
+            }
+        }
+    }
+
+    /// One merged column, each batch's values asked into `scratch` (grown
+    /// to the largest batch, kept for the next column) and copied into place.
+    func gather<T: FixedWidthInteger, E: Error>(rowCounts: [Int], scratch: inout [T],
+                                               fill: (Int, UnsafeMutableBufferPointer<T>) throws(E) -> Void) throws(E) -> [T] {
+        precondition(reordered.isEmpty, "a plan that reorders needs the batches' columns")
+        let total = offsets.last ?? 0
+        let largest = rowCounts.max() ?? 0
+        if scratch.count < largest { scratch = [T](unsafeUninitializedCapacity: largest) { _, n in n = largest } }
+        var failure: E?
+        let merged = [T](unsafeUninitializedCapacity: total) { out, initialized in
+            var cursor = Array(offsets.dropLast())
+            scratch.withUnsafeMutableBufferPointer { buffer in
+                for b in rowCounts.indices {
+                    let batch = UnsafeMutableBufferPointer(rebasing: buffer[0 ..< rowCounts[b]])
+                    do throws(E) { try fill(b, batch) } catch {
+                        failure = error
+                        return
+                    }
+                    scatter(batch: b, from: UnsafeBufferPointer(batch), to: out, cursor: &cursor)
+                }
+            }
+            if failure != nil { out.initialize(repeating: 0) }
+            initialized = total
+        }
+        if let failure { throw failure }
+        return merged
+    }
+
     /// One merged column from the batches' columns, each emptied once copied.
     func gather<T: FixedWidthInteger>(_ columns: inout [[T]]) -> [T] {
         let total = offsets.last ?? 0
-        let partitionCount = offsets.count - 1
         var merged = [T](unsafeUninitializedCapacity: total) { out, initialized in
             // Where the next rows of each partition go: after the earlier batches' rows.
             var cursor = Array(offsets.dropLast())
             for b in columns.indices {
-                let own = sources[b]
                 columns[b].withUnsafeBufferPointer { source in
-                    for p in 0 ..< partitionCount {
-                        let count = own[p + 1] - own[p]
-                        guard count > 0 else { continue }
-                        (out.baseAddress! + cursor[p]).initialize(from: source.baseAddress! + own[p], count: count)
-                        cursor[p] += count
-                    }
+                    scatter(batch: b, from: source, to: out, cursor: &cursor)
                 }
                 columns[b] = []
             }
@@ -117,4 +220,13 @@ struct MergePlan {
         }
         return merged
     }
+}
+
+/// The buffers one scatter shares with its workers; each worker touches
+/// only its own partitions' slots and rows.
+private struct ScatterPointers<T>: @unchecked Sendable {
+    let source: UnsafeBufferPointer<T>
+    let out: UnsafeMutableBufferPointer<T>
+    let own: UnsafeBufferPointer<Int>
+    let next: UnsafeMutableBufferPointer<Int>
 }

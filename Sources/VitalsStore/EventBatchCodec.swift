@@ -124,45 +124,80 @@ enum EventBatchCodec {
                        pieces: (String) throws(StoreError) -> [EncodedSegment]) throws(StoreError) -> EventColumns {
         func column<T: FixedWidthInteger & Sendable>(_ name: String, as type: T.Type) throws(StoreError) -> [T] {
             let parts = try pieces(name)
-            var bounds = [0]
-            for part in parts {
-                let count = part.bytes.withUnsafeBytes { bytes -> Result<Int, ColumnarError> in
-                    do throws(ColumnarError) { return .success(try ColumnSegment.valueCount(bytes, as: T.self)) } catch { return .failure(error) }
-                }
-                switch count {
-                case let .success(count): bounds.append(bounds.last! + count)
-                case let .failure(error): throw .corrupt("\(kind.rawValue) column \(name): \(error)")
-                }
-            }
-            let starts = bounds
-            let total = starts.last!
-            guard total == (name == "offsets" ? partitionCount + 1 : rowCount) else {
-                throw .corrupt("\(kind.rawValue) column \(name) has \(total) values, expected \(rowCount)")
-            }
-            // Every piece decodes straight into its slice of the one column buffer, on all cores.
-            var failure: ColumnarError?
+            let total = name == "offsets" ? partitionCount + 1 : rowCount
+            var failure: StoreError?
             let values = [T](unsafeUninitializedCapacity: total) { buffer, initialized in
-                let target = SharedBuffer(buffer: buffer)
-                let errors = parallelMap(parts.count) { index -> ColumnarError? in
-                    let slice = UnsafeMutableBufferPointer(rebasing: target.buffer[starts[index] ..< starts[index + 1]])
-                    return parts[index].bytes.withUnsafeBytes { bytes -> ColumnarError? in
-                        do throws(ColumnarError) { try ColumnSegment.decode(bytes, into: slice) } catch { return error }
-                        return nil
-                    }
+                do throws(StoreError) { try decodeColumn(name, kind: kind, parts: parts, into: buffer) } catch {
+                    failure = error
+                    buffer.initialize(repeating: 0)
                 }
-                failure = errors.compactMap { $0 }.first
-                if failure != nil { buffer.initialize(repeating: 0) }
                 initialized = total
             }
-            if let failure { throw .corrupt("\(kind.rawValue) column \(name): \(failure)") }
+            if let failure { throw failure }
             return values
         }
-        let offsets = try column("offsets", as: Int64.self).map { Int($0) }
-        guard offsets.last == rowCount else { throw .corrupt("\(kind.rawValue) offsets do not end at the row count") }
+        let offsets = try decodeOffsets(kind: kind, rowCount: rowCount, partitionCount: partitionCount, pieces: pieces)
         let items = kind.hasItems ? try column("feature", as: UInt32.self) : []
         let quantities = kind.hasItems ? try column("count", as: UInt32.self) : []
         return EventColumns(offsets: offsets, timestamps: try column("ts", as: Int64.self), actors: try column("user", as: UInt32.self),
                             items: items, quantities: quantities, hasItems: kind.hasItems)
+    }
+
+    /// The name a column's pieces are stored under.
+    static func storedName(of column: EventColumnName) -> String {
+        switch column {
+        case .timestamps: "ts"
+        case .actors: "user"
+        case .items: "feature"
+        case .quantities: "count"
+        }
+    }
+
+    /// A batch's partition offsets (`partitionCount` + 1 of them, ending at
+    /// the row count).
+    static func decodeOffsets(kind: EventKind, rowCount: Int, partitionCount: Int,
+                              pieces: (String) throws(StoreError) -> [EncodedSegment]) throws(StoreError) -> [Int] {
+        let parts = try pieces("offsets")
+        var failure: StoreError?
+        let offsets = [Int64](unsafeUninitializedCapacity: partitionCount + 1) { buffer, initialized in
+            do throws(StoreError) { try decodeColumn("offsets", kind: kind, parts: parts, into: buffer) } catch {
+                failure = error
+                buffer.initialize(repeating: 0)
+            }
+            initialized = partitionCount + 1
+        }
+        if let failure { throw failure }
+        guard offsets.last == Int64(rowCount) else { throw .corrupt("\(kind.rawValue) offsets do not end at the row count") }
+        return offsets.map { Int($0) }
+    }
+
+    /// One column of a batch decoded into `buffer`, which it must fill
+    /// exactly; every piece straight into its slice, on all cores.
+    static func decodeColumn<T: FixedWidthInteger & Sendable>(_ name: String, kind: EventKind, parts: [EncodedSegment],
+                                                              into buffer: UnsafeMutableBufferPointer<T>) throws(StoreError) {
+        var bounds = [0]
+        for part in parts {
+            let count = part.bytes.withUnsafeBytes { bytes -> Result<Int, ColumnarError> in
+                do throws(ColumnarError) { return .success(try ColumnSegment.valueCount(bytes, as: T.self)) } catch { return .failure(error) }
+            }
+            switch count {
+            case let .success(count): bounds.append(bounds.last! + count)
+            case let .failure(error): throw .corrupt("\(kind.rawValue) column \(name): \(error)")
+            }
+        }
+        let starts = bounds
+        guard starts.last! == buffer.count else {
+            throw .corrupt("\(kind.rawValue) column \(name) has \(starts.last!) values, expected \(buffer.count)")
+        }
+        let target = SharedBuffer(buffer: buffer)
+        let errors = parallelMap(parts.count) { index -> ColumnarError? in
+            let slice = UnsafeMutableBufferPointer(rebasing: target.buffer[starts[index] ..< starts[index + 1]])
+            return parts[index].bytes.withUnsafeBytes { bytes -> ColumnarError? in
+                do throws(ColumnarError) { try ColumnSegment.decode(bytes, into: slice) } catch { return error }
+                return nil
+            }
+        }
+        if let failure = errors.compactMap({ $0 }).first { throw .corrupt("\(kind.rawValue) column \(name): \(failure)") }
     }
 
     /// A batch's digest from its digest columns, or nil when the batch was

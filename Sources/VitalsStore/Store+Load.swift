@@ -14,10 +14,10 @@ extension Store {
     ///   `eventsFrom` on, and maybe some before it.
     public func loadDataset(eventsFrom: Int64? = nil) throws(StoreError) -> Dataset {
         let clock = TraceClock()
-        let (entities, batches, earlier, mrr, payments, feedback) = try read { db in
+        let (entities, tables, earlier, mrr, payments, feedback) = try read { db in
             let entities = try StoreEntities(db)
             clock.mark("load: entities")
-            var batches: [EventKind: [EventColumns]] = [:]
+            var toDecode: [EventKind: [StoredBatch]] = [:]
             var earlier = eventsFrom.map { EarlierEvents(before: $0, accountCount: entities.accounts.count, userCount: entities.users.count) }
             // Epoch order, then ingest order: batches of different epochs do
             // not interleave in time, so the merge copies them as blocks.
@@ -42,9 +42,12 @@ extension Store {
                         continue
                     }
                 }
-                let columns = try Self.decodeBatch(db, id: row["batch_id"], kind: kind, rowCount: row["row_count"],
-                                                   partitionCount: row["partition_count"])
-                batches[kind, default: []].append(columns)
+                toDecode[kind, default: []].append(StoredBatch(id: row["batch_id"], rowCount: row["row_count"],
+                                                               partitionCount: row["partition_count"], minTs: row["min_ts"], maxTs: maxTs))
+            }
+            var tables: [EventKind: EventColumns] = [:]
+            for kind in [EventKind.login, .featureUsage] {
+                tables[kind] = try Self.decodeTable(db, kind: kind, batches: toDecode[kind] ?? [], partitionCount: entities.accounts.count)
             }
             clock.mark("load: event batches")
             var mrr: [MRRChange] = []
@@ -65,18 +68,12 @@ extension Store {
                 feedback.append(FeedbackResponse(accountKey: row[0], userKey: row[1], ts: row[2], score: row[3], comment: row[4]))
             }
             clock.mark("load: mrr, payments, feedback")
-            return (entities, batches, earlier, mrr, payments, feedback)
+            return (entities, tables, earlier, mrr, payments, feedback)
         }
-        let accountCount = entities.accounts.count
-        var byKind = batches
-        // Taken out of the dictionary, so that merging frees each batch's columns as it copies them.
-        let logins = EventColumns.merge(byKind.removeValue(forKey: .login) ?? [], partitionCount: accountCount, hasItems: false)
-        let featureUsage = EventColumns.merge(byKind.removeValue(forKey: .featureUsage) ?? [], partitionCount: accountCount, hasItems: true)
-        clock.mark("load: merged the batches")
         return Dataset(
             entities: entities,
-            logins: logins,
-            featureUsage: featureUsage,
+            logins: tables[.login]!,
+            featureUsage: tables[.featureUsage]!,
             mrrChanges: mrr, payments: payments, feedback: feedback, earlier: earlier)
     }
 
@@ -91,6 +88,51 @@ extension Store {
         try EventBatchCodec.decodeDigest(kind: kind) { (name: String) throws(StoreError) -> [EncodedSegment] in
             try segments(db, batchID: batchID, column: name)
         }
+    }
+
+    /// A batch to decode, as the catalog describes it.
+    struct StoredBatch {
+        var id: Int64
+        var rowCount: Int
+        var partitionCount: Int
+        var minTs: Int64?
+        var maxTs: Int64?
+    }
+
+    /// One kind's table from its batches (in load order). Batches that do
+    /// not interleave in time — an epoch's, nightly ones, compacted ones —
+    /// are decoded column by column straight into the table
+    /// (``EventColumns/assemble(batchOffsets:partitionCount:hasItems:timestamps:values:)``);
+    /// otherwise (a backfill of older events) each batch is decoded whole
+    /// and the batches merged.
+    static func decodeTable(_ db: Database, kind: EventKind, batches: [StoredBatch], partitionCount: Int) throws(StoreError) -> EventColumns {
+        var latest = Int64.min, disjoint = true
+        for batch in batches {
+            if let minTs = batch.minTs, minTs < latest { disjoint = false }
+            latest = max(latest, batch.maxTs ?? latest)
+        }
+        guard batches.count > 1, disjoint else {
+            var decoded: [EventColumns] = []
+            for batch in batches {
+                decoded.append(try decodeBatch(db, id: batch.id, kind: kind, rowCount: batch.rowCount, partitionCount: batch.partitionCount))
+            }
+            return EventColumns.merge(decoded, partitionCount: partitionCount, hasItems: kind.hasItems)
+        }
+        var offsets: [[Int]] = []
+        for batch in batches {
+            offsets.append(try EventBatchCodec.decodeOffsets(kind: kind, rowCount: batch.rowCount, partitionCount: batch.partitionCount) {
+                (name: String) throws(StoreError) -> [EncodedSegment] in try segments(db, batchID: batch.id, column: name)
+            })
+        }
+        return try EventColumns.assemble(batchOffsets: offsets, partitionCount: partitionCount, hasItems: kind.hasItems,
+            timestamps: { (b, buffer) throws(StoreError) in
+                let name = EventBatchCodec.storedName(of: .timestamps)
+                try EventBatchCodec.decodeColumn(name, kind: kind, parts: try segments(db, batchID: batches[b].id, column: name), into: buffer)
+            },
+            values: { (column, b, buffer) throws(StoreError) in
+                let name = EventBatchCodec.storedName(of: column)
+                try EventBatchCodec.decodeColumn(name, kind: kind, parts: try segments(db, batchID: batches[b].id, column: name), into: buffer)
+            })
     }
 
     /// One stored batch's columns, one column's compressed pieces at a time

@@ -34,6 +34,55 @@ import Testing
         #expect(EventColumns.merge(pieces, partitionCount: 12, hasItems: true) == table)
     }
 
+    /// Epoch slices assembled column by column, each batch's values handed
+    /// in through one reused buffer, give the table back: the load's path.
+    @Test func assemblingEpochSlicesColumnByColumnGivesTheTableBack() {
+        var state: UInt64 = 11
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let rows = (0 ..< 3_000).map { _ in (UInt32(next() % 11), Int64(next() % 500), UInt32(next() % 30), UInt32(next() % 6)) }
+        let table = build(rows.map { ($0.0, $0.1, $0.2, $0.3) }, partitions: 15)
+        var pieces = (0 ..< 10).map { table.slice(from: Int64($0) * 50, to: Int64($0 + 1) * 50) }
+        // An early batch written when only 9 accounts existed, and an empty batch.
+        pieces[0] = build((0 ..< 40).map { i in (UInt32(i % 9), Int64(i), UInt32(i), UInt32(1)) }, partitions: 9)
+        pieces.insert(build([], partitions: 15), at: 4)
+        let handedOut = pieces
+        let assembled = EventColumns.assemble(
+            batchOffsets: pieces.map(\.offsets), partitionCount: 15, hasItems: true,
+            timestamps: { b, buffer in
+                #expect(buffer.count == handedOut[b].count)
+                _ = buffer.initialize(from: handedOut[b].timestamps)
+            },
+            values: { column, b, buffer in
+                switch column {
+                case .actors: _ = buffer.initialize(from: handedOut[b].actors)
+                case .items: _ = buffer.initialize(from: handedOut[b].items)
+                case .quantities: _ = buffer.initialize(from: handedOut[b].quantities)
+                case .timestamps: Issue.record("timestamps asked as 32-bit values")
+                }
+            })
+        #expect(assembled == EventColumns.merge(pieces, partitionCount: 15, hasItems: true))
+        #expect(assembled.count == pieces.reduce(0) { $0 + $1.count } && assembled.partitionCount == 15)
+    }
+
+    /// Batches big enough that their slices are copied on all cores (by
+    /// ranges of partitions) still give the table back, both ways.
+    @Test func bigBatchesCopiedOnAllCoresGiveTheTableBack() {
+        var state: UInt64 = 5
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let rows = (0 ..< 300_000).map { _ in (UInt32(next() % 150), Int64(next() % 3_000), UInt32(next() % 500), UInt32(next() % 9)) }
+        let table = build(rows.map { ($0.0, $0.1, $0.2, $0.3) }, partitions: 150)
+        let pieces = (0 ..< 3).map { table.slice(from: Int64($0) * 1_000, to: Int64($0 + 1) * 1_000) }
+        #expect(pieces.allSatisfy { $0.count >= 1 << 16 })
+        #expect(EventColumns.merge(pieces, partitionCount: 150, hasItems: true) == table)
+        let assembled = EventColumns.assemble(
+            batchOffsets: pieces.map(\.offsets), partitionCount: 150, hasItems: true,
+            timestamps: { b, buffer in _ = buffer.initialize(from: pieces[b].timestamps) },
+            values: { column, b, buffer in
+                _ = buffer.initialize(from: column == .actors ? pieces[b].actors : column == .items ? pieces[b].items : pieces[b].quantities)
+            })
+        #expect(assembled == table)
+    }
+
     @Test func theDigestHoldsLatestTimesAndItemPairs() {
         // Partition 0: user 4 at 10 and 30 (features 2, 1), user 5 at 20 (feature 2).
         // Partition 2: user 4 at 25 (feature 7). Partition 1 has no rows.
