@@ -54,3 +54,33 @@ public enum ZstdCodec {
         }
     }
 }
+
+/// Many small frames from one compression context and one output buffer,
+/// both reused: `ZstdCodec.compress` sets up a context and a fresh buffer
+/// per frame, which for a night's 40,000 small JSON documents cost more
+/// than compressing them. One per thread.
+public final class ZstdCompressor {
+    private let context: OpaquePointer
+    private var scratch: [UInt8] = []
+    private let level: Int32
+
+    public init(level: Int32 = ZstdCodec.defaultLevel) {
+        context = ZSTD_createCCtx()
+        self.level = level
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+
+    /// One zstd frame of `source` (which records the content size).
+    public func compress(_ source: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
+        let bound = ZSTD_compressBound(source.count)
+        if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, 2 * scratch.count)) }
+        let written = scratch.withUnsafeMutableBytes { out in
+            ZSTD_compressCCtx(context, out.baseAddress, out.count, source.baseAddress, source.count, level)
+        }
+        if ZSTD_isError(written) != 0 {
+            throw ZstdError(description: "zstd compress: \(String(cString: ZSTD_getErrorName(written)))")
+        }
+        return Array(scratch[0 ..< written])
+    }
+}

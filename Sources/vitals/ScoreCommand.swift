@@ -92,6 +92,7 @@ struct ScoreCommand: AsyncParsableCommand {
                     printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: trace ? "%.3f" : "%.1f", Date().timeIntervalSince(started))) s")
                 }
             }
+            if trace { printError("scored, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             try store.writeScores(results, models: context.fittedModels)
             try store.checkpoint()
             if trace { printError("wrote the results, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
