@@ -9,6 +9,17 @@ import Testing
         return builder.build(partitionCount: partitions)
     }
 
+    /// `count` random rows (seeded): partitions below `partitions`, times in
+    /// `times`, 30 actors, 6 items.
+    func randomTable(seed: UInt64, count: Int, partitions: Int, times: Range<Int64>) -> EventColumns {
+        var state = seed
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let span = UInt64(times.count)
+        return build((0 ..< count).map { _ in
+            (UInt32(next() % UInt64(partitions - 1)), times.lowerBound + Int64(next() % span), UInt32(next() % 30), UInt32(next() % 6))
+        }, partitions: partitions)
+    }
+
     @Test func epochsFloorNegativeTimestampsToo() {
         #expect(EventColumns.epoch(of: 0, seconds: 10) == 0)
         #expect(EventColumns.epoch(of: 9, seconds: 10) == 0)
@@ -19,10 +30,7 @@ import Testing
     }
 
     @Test func slicesOfEveryEpochMergeBackIntoTheTable() {
-        var state: UInt64 = 7
-        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
-        let rows = (0 ..< 2_000).map { _ in (UInt32(next() % 11), Int64(next() % 500) - 100, UInt32(next() % 30), UInt32(next() % 6)) }
-        let table = build(rows.map { ($0.0, $0.1, $0.2, $0.3) }, partitions: 12)
+        let table = randomTable(seed: 7, count: 2_000, partitions: 12, times: -100 ..< 400)
         var pieces: [EventColumns] = []
         for epoch in Int64(-2) ... 8 {
             let piece = table.slice(from: epoch * 50, to: (epoch + 1) * 50)
@@ -37,10 +45,7 @@ import Testing
     /// Epoch slices assembled column by column, each batch's values handed
     /// in through one reused buffer, give the table back: the load's path.
     @Test func assemblingEpochSlicesColumnByColumnGivesTheTableBack() {
-        var state: UInt64 = 11
-        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
-        let rows = (0 ..< 3_000).map { _ in (UInt32(next() % 11), Int64(next() % 500), UInt32(next() % 30), UInt32(next() % 6)) }
-        let table = build(rows.map { ($0.0, $0.1, $0.2, $0.3) }, partitions: 15)
+        let table = randomTable(seed: 11, count: 3_000, partitions: 15, times: 0 ..< 500)
         var pieces = (0 ..< 10).map { table.slice(from: Int64($0) * 50, to: Int64($0 + 1) * 50) }
         // An early batch written when only 9 accounts existed, and an empty batch.
         pieces[0] = build((0 ..< 40).map { i in (UInt32(i % 9), Int64(i), UInt32(i), UInt32(1)) }, partitions: 9)
@@ -67,10 +72,7 @@ import Testing
     /// Batches big enough that their slices are copied on all cores (by
     /// ranges of partitions) still give the table back, both ways.
     @Test func bigBatchesCopiedOnAllCoresGiveTheTableBack() {
-        var state: UInt64 = 5
-        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
-        let rows = (0 ..< 300_000).map { _ in (UInt32(next() % 150), Int64(next() % 3_000), UInt32(next() % 500), UInt32(next() % 9)) }
-        let table = build(rows.map { ($0.0, $0.1, $0.2, $0.3) }, partitions: 150)
+        let table = randomTable(seed: 5, count: 300_000, partitions: 150, times: 0 ..< 3_000)
         let pieces = (0 ..< 3).map { table.slice(from: Int64($0) * 1_000, to: Int64($0 + 1) * 1_000) }
         #expect(pieces.allSatisfy { $0.count >= 1 << 16 })
         #expect(EventColumns.merge(pieces, partitionCount: 150, hasItems: true) == table)
