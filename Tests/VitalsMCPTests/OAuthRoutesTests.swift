@@ -133,14 +133,14 @@ extension ServedStore {
     }
 
     @Test func overThePerIPLimitIs429WithRetryAfterAndDiscoveryIsNotLimited() async throws {
-        try await served.server(authRateLimit: RateLimit(rate: 0.5, burst: 2)).makeApplication().test(.router) { client in
+        try await served.server(authRateLimit: RateLimit(rate: 0.05, burst: 2)).makeApplication().test(.router) { client in
             var statuses: [HTTPResponse.Status] = []
             for _ in 0..<3 {
                 try await client.execute(uri: "/token", method: .post, headers: Self.form,
                                          body: ByteBuffer(string: "grant_type=refresh_token&client_id=nobody&refresh_token=x")) { response in
                     statuses.append(response.status)
                     if response.status == .tooManyRequests {
-                        #expect(response.headers[.retryAfter] == "2")
+                        #expect(response.headers[.retryAfter] == "20")
                         #expect(json(response)["error"]?.stringValue?.hasPrefix("rate limit exceeded for this client address") == true)
                     }
                 }

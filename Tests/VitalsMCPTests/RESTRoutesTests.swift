@@ -83,7 +83,7 @@ import VitalsTools
     }
 
     @Test func theAgencyRateLimitHoldsOnRESTToo() async throws {
-        try await served.server(rateLimit: RateLimit(rate: 0.5, burst: 2)).makeApplication().test(.router) { client in
+        try await served.server(rateLimit: RateLimit(rate: 0.05, burst: 2)).makeApplication().test(.router) { client in
             var statuses: [HTTPResponse.Status] = []
             var retryAfter: String?
             for _ in 0 ..< 3 {
