@@ -90,34 +90,27 @@ struct MergePlan {
     /// The plan of batches known not to interleave in time: their slices
     /// are copied in batch order, nothing is reordered.
     init(blocks batchOffsets: [[Int]], partitionCount: Int) {
+        (offsets, sources) = Self.layout(batchOffsets, partitionCount: partitionCount)
+        reordered = [:]
+    }
+
+    /// The merged table's offsets (each partition's rows of every batch, in
+    /// batch order) and each batch's offsets grown to `partitionCount`.
+    private static func layout(_ batchOffsets: [[Int]], partitionCount: Int) -> (offsets: [Int], sources: [[Int]]) {
         var offsets = [Int](repeating: 0, count: partitionCount + 1)
         var sources: [[Int]] = []
         for own in batchOffsets {
             precondition(own.count - 1 <= partitionCount, "a batch has more partitions than the merged table")
-            var extended = own
-            let last = own.last ?? 0
-            while extended.count < partitionCount + 1 { extended.append(last) }
+            let extended = EventColumns.extendedOffsets(own, to: partitionCount)
             for p in 0 ..< partitionCount { offsets[p + 1] += extended[p + 1] - extended[p] }
             sources.append(extended)
         }
         for p in 0 ..< partitionCount { offsets[p + 1] += offsets[p] }
-        self.offsets = offsets
-        self.sources = sources
-        reordered = [:]
+        return (offsets, sources)
     }
 
     init(_ batches: borrowing [EventColumns], partitionCount: Int) {
-        var offsets = [Int](repeating: 0, count: partitionCount + 1)
-        var sources: [[Int]] = []
-        for b in batches.indices {
-            precondition(batches[b].partitionCount <= partitionCount, "a batch has more partitions than the merged table")
-            var extended = batches[b]  // shares the columns; only its offsets are copied, to grow
-            extended.extendPartitions(to: partitionCount)
-            let own = extended.offsets
-            for p in 0 ..< partitionCount { offsets[p + 1] += own[p + 1] - own[p] }
-            sources.append(own)
-        }
-        for p in 0 ..< partitionCount { offsets[p + 1] += offsets[p] }
+        let (offsets, sources) = Self.layout(batches.map(\.offsets), partitionCount: partitionCount)
         var reordered: [Int: [Int32]] = [:]
         for p in 0 ..< partitionCount {
             // In order when each batch's first row is not earlier than the previous batch's last.

@@ -46,8 +46,15 @@ public struct EventColumns: Sendable, Equatable {
     /// Adds empty partitions up to `partitionCount` (keys created after these
     /// events were stored).
     public mutating func extendPartitions(to partitionCount: Int) {
+        offsets = Self.extendedOffsets(offsets, to: partitionCount)
+    }
+
+    /// Partition offsets grown to `partitionCount` partitions, the new ones empty.
+    static func extendedOffsets(_ offsets: [Int], to partitionCount: Int) -> [Int] {
+        var offsets = offsets
         let last = offsets.last ?? 0
         while offsets.count < partitionCount + 1 { offsets.append(last) }
+        return offsets
     }
 
     /// Bytes the columns take in memory (the "raw column bytes").

@@ -116,7 +116,7 @@ public struct EarlierEvents: Sendable, Equatable {
         return merged
     }
 
-    mutating func add(_ digest: EventDigest, kind: EventKind, minTs: Int64?, rows: Int) {
+    mutating func add(_ digest: EventDigest, minTs: Int64?, rows: Int) {
         skippedRows += rows
         skippedBatches += 1
         if let minTs { firstTimestamp = min(firstTimestamp ?? minTs, minTs) }

@@ -51,17 +51,17 @@ enum EventBatchCodec {
 
     private enum Job: Sendable {
         case offsets
-        case column(name: String, piece: Int)
+        case column(EventColumnName, piece: Int)
         case digest
     }
 
     static func encode(_ columns: EventColumns, kind: EventKind) throws(StoreError) -> EncodedBatch {
         let n = columns.count
         let pieceCount = max(1, (n + pieceRows - 1) / pieceRows)
-        var names = ["ts", "user"]
-        if kind.hasItems { names += ["feature", "count"] }
+        var names: [EventColumnName] = [.timestamps, .actors]
+        if kind.hasItems { names += [.items, .quantities] }
         var jobs: [Job] = [.offsets, .digest]
-        for name in names { for piece in 0 ..< pieceCount { jobs.append(.column(name: name, piece: piece)) } }
+        for name in names { for piece in 0 ..< pieceCount { jobs.append(.column(name, piece: piece)) } }
 
         let jobList = jobs
         let results = parallelMap(jobList.count) { index -> Result<[EncodedSegment], ZstdError> in
@@ -82,16 +82,16 @@ enum EventBatchCodec {
                         EncodedSegment(column: names[4], piece: 0, bytes: try ColumnSegment.encode(digest.pairPartitions)),
                         EncodedSegment(column: names[5], piece: 0, bytes: try ColumnSegment.encode(digest.pairItems)),
                     ])
-                case let .column(name, piece):
+                case let .column(column, piece):
                     let range = piece * pieceRows ..< min(n, (piece + 1) * pieceRows)
                     let bytes: [UInt8]
-                    switch name {
-                    case "ts": bytes = try ColumnSegment.encode(Array(columns.timestamps[range]), encoding: [.delta, .shuffle])
-                    case "user": bytes = try ColumnSegment.encode(Array(columns.actors[range]))
-                    case "feature": bytes = try ColumnSegment.encode(Array(columns.items[range]))
-                    default: bytes = try ColumnSegment.encode(Array(columns.quantities[range]))
+                    switch column {
+                    case .timestamps: bytes = try ColumnSegment.encode(Array(columns.timestamps[range]), encoding: [.delta, .shuffle])
+                    case .actors: bytes = try ColumnSegment.encode(Array(columns.actors[range]))
+                    case .items: bytes = try ColumnSegment.encode(Array(columns.items[range]))
+                    case .quantities: bytes = try ColumnSegment.encode(Array(columns.quantities[range]))
                     }
-                    return .success([EncodedSegment(column: name, piece: piece, bytes: bytes)])
+                    return .success([EncodedSegment(column: storedName(of: column), piece: piece, bytes: bytes)])
                 }
             } catch {
                 return .failure(error)
@@ -122,24 +122,14 @@ enum EventBatchCodec {
     /// compressed bytes are held at once.
     static func decode(kind: EventKind, rowCount: Int, partitionCount: Int,
                        pieces: (String) throws(StoreError) -> [EncodedSegment]) throws(StoreError) -> EventColumns {
-        func column<T: FixedWidthInteger & Sendable>(_ name: String, as type: T.Type) throws(StoreError) -> [T] {
-            let parts = try pieces(name)
-            let total = name == "offsets" ? partitionCount + 1 : rowCount
-            var failure: StoreError?
-            let values = [T](unsafeUninitializedCapacity: total) { buffer, initialized in
-                do throws(StoreError) { try decodeColumn(name, kind: kind, parts: parts, into: buffer) } catch {
-                    failure = error
-                    buffer.initialize(repeating: 0)
-                }
-                initialized = total
-            }
-            if let failure { throw failure }
-            return values
+        func column<T: FixedWidthInteger & Sendable>(_ column: EventColumnName, as type: T.Type) throws(StoreError) -> [T] {
+            let name = storedName(of: column)
+            return try decodedColumn(name, kind: kind, parts: try pieces(name), count: rowCount)
         }
         let offsets = try decodeOffsets(kind: kind, rowCount: rowCount, partitionCount: partitionCount, pieces: pieces)
-        let items = kind.hasItems ? try column("feature", as: UInt32.self) : []
-        let quantities = kind.hasItems ? try column("count", as: UInt32.self) : []
-        return EventColumns(offsets: offsets, timestamps: try column("ts", as: Int64.self), actors: try column("user", as: UInt32.self),
+        let items = kind.hasItems ? try column(.items, as: UInt32.self) : []
+        let quantities = kind.hasItems ? try column(.quantities, as: UInt32.self) : []
+        return EventColumns(offsets: offsets, timestamps: try column(.timestamps, as: Int64.self), actors: try column(.actors, as: UInt32.self),
                             items: items, quantities: quantities, hasItems: kind.hasItems)
     }
 
@@ -157,18 +147,24 @@ enum EventBatchCodec {
     /// the row count).
     static func decodeOffsets(kind: EventKind, rowCount: Int, partitionCount: Int,
                               pieces: (String) throws(StoreError) -> [EncodedSegment]) throws(StoreError) -> [Int] {
-        let parts = try pieces("offsets")
+        let offsets: [Int64] = try decodedColumn("offsets", kind: kind, parts: try pieces("offsets"), count: partitionCount + 1)
+        guard offsets.last == Int64(rowCount) else { throw .corrupt("\(kind.rawValue) offsets do not end at the row count") }
+        return offsets.map { Int($0) }
+    }
+
+    /// One column of a batch as an array of `count` values (see ``decodeColumn(_:kind:parts:into:)``).
+    static func decodedColumn<T: FixedWidthInteger & Sendable>(_ name: String, kind: EventKind, parts: [EncodedSegment],
+                                                               count: Int) throws(StoreError) -> [T] {
         var failure: StoreError?
-        let offsets = [Int64](unsafeUninitializedCapacity: partitionCount + 1) { buffer, initialized in
-            do throws(StoreError) { try decodeColumn("offsets", kind: kind, parts: parts, into: buffer) } catch {
+        let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(StoreError) { try decodeColumn(name, kind: kind, parts: parts, into: buffer) } catch {
                 failure = error
                 buffer.initialize(repeating: 0)
             }
-            initialized = partitionCount + 1
+            initialized = count
         }
         if let failure { throw failure }
-        guard offsets.last == Int64(rowCount) else { throw .corrupt("\(kind.rawValue) offsets do not end at the row count") }
-        return offsets.map { Int($0) }
+        return values
     }
 
     /// One column of a batch decoded into `buffer`, which it must fill

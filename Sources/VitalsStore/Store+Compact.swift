@@ -77,12 +77,10 @@ extension Store {
                 for (positions, resplit) in Self.compactionPlan(spans, all: all) {
                     let chosen = positions.map { rows[$0] }
                     let partitionCount = chosen.map { $0["partition_count"] as Int }.max() ?? 0
-                    var columns: [EventColumns] = []
-                    for row in chosen {
-                        columns.append(try Self.decodeBatch(db, id: row["batch_id"], kind: kind, rowCount: row["row_count"],
-                                                            partitionCount: row["partition_count"]))
-                    }
-                    let merged = EventColumns.merge(columns, partitionCount: partitionCount, hasItems: kind.hasItems)
+                    let merged = try Self.decodeTable(db, kind: kind, batches: chosen.map {
+                        StoredBatch(id: $0["batch_id"], rowCount: $0["row_count"], partitionCount: $0["partition_count"],
+                                    minTs: $0["min_ts"], maxTs: $0["max_ts"])
+                    }, partitionCount: partitionCount)
                     let encoded = resplit ? try EventBatchCodec.encodeByEpoch(merged, kind: kind) : [try EventBatchCodec.encode(merged, kind: kind)]
                     let ids = chosen.map { $0["batch_id"] as Int64 }
                     let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")

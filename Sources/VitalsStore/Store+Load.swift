@@ -38,7 +38,7 @@ extension Store {
                     if let digest = try Self.decodeDigest(db, id: batchID, kind: kind) {
                         let minTs: Int64? = row["min_ts"]
                         let rowCount: Int = row["row_count"]
-                        earlier!.add(digest, kind: kind, minTs: minTs, rows: rowCount)
+                        earlier!.add(digest, minTs: minTs, rows: rowCount)
                         continue
                     }
                 }
