@@ -4,16 +4,17 @@ import Testing
 
 @Suite("Planted churn")
 struct ChurnSignalTests {
-    /// Events of each account in the last 14 days per day, over its own
-    /// level in days [T−99, T−60] per day, for accounts created before T−100.
-    static func recentOverOwnLevel(_ dataset: Dataset) throws -> [String: Double] {
+    /// Events of each account in the last `recentDays` days (14) per day,
+    /// over its own level in days [T−99, T−60] per day, for accounts created
+    /// before T−100.
+    static func recentOverOwnLevel(_ dataset: Dataset, recentDays: Int = 14) throws -> [String: Double] {
         let asOf = Fixtures.day(Fixtures.asOf)
         var recent: [String: Int] = [:]
         var earlier: [String: Int] = [:]
         for name in ["logins.csv", "feature_usage.csv"] {
             for row in try dataset.table(name).rows {
                 let age = asOf - Fixtures.day(row[0])
-                if age < 14 { recent[row[1], default: 0] += 1 }
+                if age < recentDays { recent[row[1], default: 0] += 1 }
                 if (60...99).contains(age) { earlier[row[1], default: 0] += 1 }
             }
         }
@@ -23,7 +24,7 @@ struct ChurnSignalTests {
             let id = account["account_id"]!
             let level = Double(earlier[id] ?? 0) / 40
             guard level > 0 else { continue }
-            ratios[id] = Double(recent[id] ?? 0) / 14 / level
+            ratios[id] = Double(recent[id] ?? 0) / Double(recentDays) / level
         }
         return ratios
     }

@@ -6,7 +6,7 @@ import Testing
 struct DeterminismTests {
     static let files = [
         "agencies.csv", "accounts.csv", "users.csv", "workflows.csv", "mrr.csv", "payments.csv",
-        "feedback.csv", "logins.csv", "feature_usage.csv", "labels.csv",
+        "feedback.csv", "logins.csv", "feature_usage.csv", "labels.csv", "truth.csv",
     ]
 
     @Test("the same seed twice writes byte-identical files; another seed does not")

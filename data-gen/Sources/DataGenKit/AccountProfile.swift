@@ -27,6 +27,11 @@ struct AccountProfile {
     /// From this day on only the account's favourite features are used.
     var narrowFeaturesFrom = Int.max
     var dip: ActivityDip?
+    /// Whether ``decline`` is a false alarm: a retained account that declines
+    /// like a churner up to T and recovers after it.
+    var falseAlarm = false
+    /// The agency-wide seasonal dip (and its copy a year earlier), or `nil`.
+    var seasonalDip: ActivityDip?
     /// A churn and a return, both before the event window.
     var reactivation: (churnDay: Int, returnDay: Int)?
 

@@ -8,8 +8,13 @@ import Foundation
 public struct DataGenConfig: Sendable, Equatable {
     /// Number of agencies (tenants), ≥ 1.
     public var agencies: Int
-    /// Sub-accounts per agency, ≥ 1.
+    /// Sub-accounts per agency, ≥ 1 (the smallest agency when
+    /// ``accountsPerAgencyMax`` is set).
     public var accountsPerAgency: Int
+    /// When set, each agency draws its size uniformly in
+    /// `accountsPerAgency...accountsPerAgencyMax`; `nil`: every agency has
+    /// exactly ``accountsPerAgency``.
+    public var accountsPerAgencyMax: Int?
     /// Average users per account (each account gets 50–150 % of it, at least 1).
     public var usersPerAccount: Int
     /// Length of the event window in days, ending with ``asOf``.
@@ -22,6 +27,9 @@ public struct DataGenConfig: Sendable, Equatable {
     public var asOf: Date
     /// Directory that receives the CSV files (created when missing).
     public var outputDirectory: String
+    /// How the planted churn looks (rate, silent share, decline shape, false
+    /// alarms); the default world is the original dataset.
+    public var world: ChurnWorld
 
     /// The as-of day used by the CLI when none is given: 2026-11-20.
     public static let defaultAsOf = DataGenConfig.date(fromDay: "2026-11-20")!
@@ -40,7 +48,9 @@ public struct DataGenConfig: Sendable, Equatable {
         events: Int = 2_000_000,
         seed: UInt64 = 7,
         asOf: Date = DataGenConfig.defaultAsOf,
-        outputDirectory: String = "data/demo"
+        outputDirectory: String = "data/demo",
+        accountsPerAgencyMax: Int? = nil,
+        world: ChurnWorld = ChurnWorld()
     ) {
         self.agencies = agencies
         self.accountsPerAgency = accountsPerAgency
@@ -50,6 +60,8 @@ public struct DataGenConfig: Sendable, Equatable {
         self.seed = seed
         self.asOf = asOf
         self.outputDirectory = outputDirectory
+        self.accountsPerAgencyMax = accountsPerAgencyMax
+        self.world = world
     }
 
     /// Midnight UTC of a `YYYY-MM-DD` day, or `nil` when the text is not a
@@ -64,8 +76,12 @@ public struct DataGenConfig: Sendable, Equatable {
         Int((asOf.timeIntervalSince1970 / 86_400).rounded(.down))
     }
 
-    /// Total accounts over all agencies.
-    var accountCount: Int { agencies * accountsPerAgency }
+    /// The largest an agency can be.
+    var maxAccountsPerAgency: Int { accountsPerAgencyMax ?? accountsPerAgency }
+
+    /// The most accounts over all agencies (exactly this many without
+    /// ``accountsPerAgencyMax``).
+    var maxAccountCount: Int { agencies * maxAccountsPerAgency }
 
     /// Checks every value, naming the CLI option of the first bad one.
     /// - Throws: ``DataGenError/invalidArgument(name:message:)``.
@@ -80,14 +96,23 @@ public struct DataGenConfig: Sendable, Equatable {
         guard agencies <= Self.maxAccounts / accountsPerAgency else {
             throw fail("--accounts-per-agency", "agencies × accounts per agency must be at most \(Self.maxAccounts)")
         }
+        if let accountsPerAgencyMax {
+            guard accountsPerAgencyMax >= accountsPerAgency else {
+                throw fail("--accounts-per-agency-max", "must be at least --accounts-per-agency "
+                    + "(got \(accountsPerAgencyMax) < \(accountsPerAgency))")
+            }
+            guard agencies <= Self.maxAccounts / accountsPerAgencyMax else {
+                throw fail("--accounts-per-agency-max", "agencies × the maximum must be at most \(Self.maxAccounts)")
+            }
+        }
         guard (1...Self.maxUsersPerAccount).contains(usersPerAccount) else {
             throw fail("--users-per-account", "must be in 1...\(Self.maxUsersPerAccount) (got \(usersPerAccount))")
         }
         guard (1...Self.maxDays).contains(days) else {
             throw fail("--days", "must be in 1...\(Self.maxDays) (got \(days))")
         }
-        guard accountCount <= Self.maxCells / days else {
-            throw fail("--days", "accounts × days must be at most \(Self.maxCells) (got \(accountCount) × \(days))")
+        guard maxAccountCount <= Self.maxCells / days else {
+            throw fail("--days", "accounts × days must be at most \(Self.maxCells) (got \(maxAccountCount) × \(days))")
         }
         guard events >= 0 else { throw fail("--events", "must be 0 or more (got \(events))") }
         let year = CivilDay.date(of: asOfDay).year
@@ -95,5 +120,6 @@ public struct DataGenConfig: Sendable, Equatable {
             throw fail("--as-of", "the year must be in 1990...9000 (got \(year))")
         }
         guard !outputDirectory.isEmpty else { throw fail("--out", "must not be empty") }
+        try world.validate()
     }
 }

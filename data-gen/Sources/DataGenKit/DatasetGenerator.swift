@@ -1,6 +1,7 @@
 /// Generates the whole synthetic dataset of `config` into
 /// `config.outputDirectory`: agencies, accounts, users, workflows, mrr,
-/// payments, feedback, logins, feature_usage and labels (CSV, RFC 4180).
+/// payments, feedback, logins, feature_usage, labels and the planted truth
+/// behind the labels, truth.csv (CSV, RFC 4180).
 ///
 /// The same configuration always writes byte-identical files.
 /// - Returns: rows and bytes per file and the elapsed time.
@@ -49,6 +50,10 @@ public func generateDataset(_ config: DataGenConfig) throws(DataGenError) -> Dat
     )
 
     entities.writeLabels(to: try open("labels.csv", ["account_id", "churns_within_90d"]))
+    entities.writeTruth(to: try open("truth.csv", [
+        "account_id", "churns_within_90d", "story", "activity_at_t", "declining", "key_users_silent",
+        "renewal_within_90d",
+    ]))
 
     var files: [DataGenSummary.File] = []
     for writer in writers {

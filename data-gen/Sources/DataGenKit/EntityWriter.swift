@@ -1,5 +1,5 @@
 /// Writes the entity files: agencies.csv, accounts.csv, users.csv,
-/// workflows.csv, and the answer key labels.csv.
+/// workflows.csv, the answer key labels.csv and the planted truth truth.csv.
 struct EntityWriter {
     let population: Population
     let asOfDay: Int
@@ -66,5 +66,56 @@ struct EntityWriter {
             }
             file.endRow()
         }
+    }
+
+    /// The rows of labels.csv, in its order, with the planted truth behind
+    /// each label, for a benchmark's truth-informed ceiling (never ingested):
+    /// - `story`: `warned` (future churner with a visible decline), `silent`
+    ///   (future churner without one), `false_alarm` (retained, declining like
+    ///   a churner up to T), `dip` (retained, its own temporary dip ongoing at
+    ///   T; the agency-wide seasonal dip does not count), else `retained`;
+    /// - `activity_at_t`: the product of the decline, dip and seasonal dip
+    ///   multipliers at T (1 when none), 4 decimals;
+    /// - `declining`: a decline (churner's or false alarm's) started on or before T;
+    /// - `key_users_silent`: the key users went silent on or before T;
+    /// - `renewal_within_90d`: the renewal date is in [T, T + 90].
+    func writeTruth(to file: CSVFileWriter) {
+        for account in population.accounts where account.tracked {
+            let churns: Bool
+            let story: String
+            switch account.fate {
+            case .historical:
+                continue
+            case .retained:
+                churns = false
+                if account.falseAlarm {
+                    story = "false_alarm"
+                } else if let dip = account.dip, dip.multiplier(on: asOfDay) < 1 {
+                    story = "dip"
+                } else {
+                    story = "retained"
+                }
+            case let .future(day):
+                churns = day <= asOfDay + 90
+                story = account.decline == nil ? "silent" : "warned"
+            }
+            file.field(account.id)
+            file.field(churns ? "true" : "false")
+            file.field(story)
+            file.field(Self.fixed4(account.plantedMultiplier(on: asOfDay)))
+            let declining = account.decline.map { $0.start <= asOfDay } ?? false
+            file.field(declining ? "true" : "false")
+            file.field(account.keyUsersSilentFrom <= asOfDay ? "true" : "false")
+            let renews = account.renewalDay.map { $0 >= asOfDay && $0 <= asOfDay + 90 } ?? false
+            file.field(renews ? "true" : "false")
+            file.endRow()
+        }
+    }
+
+    /// A non-negative value with exactly 4 decimals (`0.4375`).
+    static func fixed4(_ value: Double) -> String {
+        let scaled = Int((max(0, value) * 10_000).rounded())
+        let fraction = String(scaled % 10_000)
+        return "\(scaled / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
     }
 }

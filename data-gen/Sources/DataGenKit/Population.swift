@@ -3,7 +3,9 @@
 ///
 /// Each account (and each of its users, revenue, feedback and activity)
 /// draws from its own random stream, so one account's draws never shift
-/// another's.
+/// another's. What only a non-default ``ChurnWorld`` (or a varying agency
+/// size) needs is drawn from the `world` and `agencyWorld` streams, so the
+/// default world draws exactly what it always drew.
 struct Population {
     var agencies: [AgencyProfile] = []
     var accounts: [AccountProfile] = []
@@ -13,6 +15,10 @@ struct Population {
     /// Random stream tags, one family per purpose.
     enum Stream: UInt64 {
         case agency = 1, account, users, activity, revenue, feedback, events
+        /// Per account: the reshaped decline, false alarms.
+        case world
+        /// Per agency: its size, its seasonal dip.
+        case agencyWorld
         /// The stream of item `index` of this family.
         func id(_ index: Int) -> UInt64 { rawValue << 40 | UInt64(index) }
     }
@@ -32,14 +38,21 @@ struct Population {
                     name: NameBank.workflowNames[(agencyIndex + w) % NameBank.workflowNames.count]
                 ))
             }
-            let stories = Self.assignStories(count: config.accountsPerAgency, rng: &rng)
-            for local in 0..<config.accountsPerAgency {
+            var agencyWorldRng = Xoshiro256StarStar(seed: config.seed, stream: Stream.agencyWorld.id(agencyIndex))
+            let size = config.accountsPerAgency
+                + agencyWorldRng.below(config.maxAccountsPerAgency - config.accountsPerAgency + 1)
+            let seasonalDip = config.world.decay == .seasonal
+                ? Self.makeSeasonalDip(asOf: asOf, rng: &agencyWorldRng) : nil
+            let stories = Self.assignStories(count: size, world: config.world, rng: &rng)
+            for local in 0..<size {
                 let index = accounts.count
                 var accountRng = Xoshiro256StarStar(seed: config.seed, stream: Stream.account.id(index))
+                var worldRng = Xoshiro256StarStar(seed: config.seed, stream: Stream.world.id(index))
                 var account = Self.makeAccount(
                     index: index, agency: agency, agencyIndex: agencyIndex, story: stories[local],
-                    asOf: asOf, windowStart: windowStart, config: config, rng: &accountRng
+                    asOf: asOf, windowStart: windowStart, config: config, rng: &accountRng, worldRng: &worldRng
                 )
+                account.seasonalDip = seasonalDip
                 var userRng = Xoshiro256StarStar(seed: config.seed, stream: Stream.users.id(index))
                 account.firstUser = users.count
                 users += Self.makeUsers(
@@ -82,21 +95,24 @@ struct Population {
         var tracked = true
     }
 
-    /// 15 % historical churners, 10 % of the rest future churners (80 % of
-    /// each with a visible decline), about 5 % untracked.
-    static func assignStories(count: Int, rng: inout Xoshiro256StarStar) -> [Story] {
+    /// By default 15 % historical churners, 10 % of the rest future churners
+    /// (80 % of each with a visible decline), about 5 % untracked; the
+    /// world's churn rate R makes that min(0.6, 1.5 R) and R, its silent share
+    /// S leaves 1 − S of each warned.
+    static func assignStories(count: Int, world: ChurnWorld, rng: inout Xoshiro256StarStar) -> [Story] {
         var stories = Array(repeating: Story(), count: count)
-        let historical = Int((0.15 * Double(count)).rounded())
-        let future = Int((0.10 * Double(count - historical)).rounded())
+        let historical = Int((world.historicalShare * Double(count)).rounded())
+        let future = Int((world.churnRate * Double(count - historical)).rounded())
+        let warned = world.warnedShare
         var order = Array(0..<count)
         rng.shuffle(&order)
         for (slot, index) in order.enumerated() {
             if slot < historical {
                 stories[index].kind = .historical
-                stories[index].warned = slot < Int((0.8 * Double(historical)).rounded())
+                stories[index].warned = slot < Int((warned * Double(historical)).rounded())
             } else if slot < historical + future {
                 stories[index].kind = .future
-                stories[index].warned = slot - historical < Int((0.8 * Double(future)).rounded())
+                stories[index].warned = slot - historical < Int((warned * Double(future)).rounded())
             }
         }
         let untracked = count >= 10 ? max(1, Int((0.05 * Double(count)).rounded())) : 0
@@ -109,8 +125,10 @@ struct Population {
 
     private static func makeAccount(
         index: Int, agency: AgencyProfile, agencyIndex: Int, story: Story,
-        asOf: Int, windowStart: Int, config: DataGenConfig, rng: inout Xoshiro256StarStar
+        asOf: Int, windowStart: Int, config: DataGenConfig, rng: inout Xoshiro256StarStar,
+        worldRng: inout Xoshiro256StarStar
     ) -> AccountProfile {
+        let decay = config.world.decay
         let days = config.days
         let maxAge = max(730, days + 60)
         // Creation: 70 % before the window (up to two years before T), the rest inside it.
@@ -135,12 +153,23 @@ struct Population {
             let churn = rng.int(in: low...(asOf - 1))
             created = min(created, churn - 75 - rng.below(90))
             fate = .historical(day: churn)
-            if story.warned { decline = makeDecline(endingOn: churn, rng: &rng) }
+            if story.warned {
+                decline = shaped(makeDecline(endingOn: churn, rng: &rng), decay: decay, rng: &worldRng)
+            }
         case .future:
             let churn = asOf + rng.int(in: 1...90)
             created = min(created, asOf - 100 - rng.below(90))
             fate = .future(day: churn)
-            if story.warned { decline = makeDecline(endingOn: asOf, rng: &rng) }
+            if story.warned {
+                decline = shaped(makeDecline(endingOn: asOf, rng: &rng), decay: decay, rng: &worldRng)
+            }
+        }
+        // A false alarm: a retained account declining like a churner up to T
+        // (and as old as one), which recovers after T.
+        var falseAlarm: ActivityRamp?
+        if story.kind == .retained, config.world.falseAlarms > 0, worldRng.chance(config.world.falseAlarms) {
+            created = min(created, asOf - 100 - worldRng.below(90))
+            falseAlarm = shaped(makeDecline(endingOn: asOf, rng: &worldRng), decay: decay, rng: &worldRng)
         }
 
         let name = NameBank.accountName(&rng)
@@ -165,6 +194,15 @@ struct Population {
                 account.keyUsersSilentFrom = decline.start + Int(Double(span) * rng.double(in: 0.2...0.7))
             }
             account.narrowFeaturesFrom = decline.firstDay(below: 0.5)
+        }
+        if let falseAlarm {
+            account.decline = falseAlarm
+            account.falseAlarm = true
+            let span = falseAlarm.end - falseAlarm.start
+            if worldRng.chance(0.75) {
+                account.keyUsersSilentFrom = falseAlarm.start + Int(Double(span) * worldRng.double(in: 0.2...0.7))
+            }
+            account.narrowFeaturesFrom = falseAlarm.firstDay(below: 0.5)
         }
 
         // Renewal: the next anniversary on or after T; many future churners leave at renewal.
@@ -214,6 +252,40 @@ struct Population {
             floor: rng.double(in: 0.1...0.4),
             shape: rng.double(in: 0.8...1.6)
         )
+    }
+
+    /// `ramp` (drawn as always, from the account's stream) in the shape of
+    /// `decay`, ending where it ends; the other shapes draw from `rng`.
+    /// - `ramp`, `seasonal`: `ramp` itself;
+    /// - `sudden`: down to 0–10 % within 1–2 days, stopping 2–12 days before the end;
+    /// - `fade`: 90–150 days down to 30–60 %, shape 0.7–1.0;
+    /// - `mixed`: one of ramp, sudden, fade, uniformly.
+    private static func shaped(
+        _ ramp: ActivityRamp, decay: ChurnWorld.Decay, rng: inout Xoshiro256StarStar
+    ) -> ActivityRamp {
+        var decay = decay
+        if decay == .mixed { decay = [.ramp, .sudden, .fade][rng.below(3)] }
+        switch decay {
+        case .ramp, .seasonal, .mixed:
+            return ramp
+        case .sudden:
+            let stop = ramp.end - rng.int(in: 2...12)
+            return ActivityRamp(start: stop - rng.int(in: 1...2), end: stop, floor: rng.double(in: 0...0.1), shape: 1)
+        case .fade:
+            return ActivityRamp(
+                start: ramp.end - rng.int(in: 90...150),
+                end: ramp.end,
+                floor: rng.double(in: 0.3...0.6),
+                shape: rng.double(in: 0.7...1.0)
+            )
+        }
+    }
+
+    /// An agency's seasonal dip: starting 10–25 days before T, down to
+    /// 40–70 %, still going on at T (by 5–20 days).
+    private static func makeSeasonalDip(asOf: Int, rng: inout Xoshiro256StarStar) -> ActivityDip {
+        let before = rng.int(in: 10...25)
+        return ActivityDip(start: asOf - before, length: before + rng.int(in: 5...20), depth: rng.double(in: 0.4...0.7))
     }
 
     /// Zipf popularity × a per-account log-normal preference, with features
