@@ -2,64 +2,171 @@ import VitalsColumnar
 import VitalsStore
 
 /// The inputs of the churn model for one account as of T: the health
-/// components, the risk signals (0/1), and how the account moves against its
-/// own history (the last 14 days against its 6 weeks before).
+/// components, the risk signals (0/1), how the account moves against its
+/// own history over several windows, the slope of its weekly activity, and
+/// its revenue, payment, sentiment and tenure trajectories.
 public struct ChurnFeatures: Sendable, Equatable {
     /// Feature names, in `values` order: the names drivers are reported by.
-    public static let names: [String] =
-        ["health_gap"]
-        + ["activity", "recency", "breadth", "trend", "payments", "sentiment"]
-        + RiskSignal.allCases.map(\.rawValue)
-        + ["logins_vs_own_history", "usage_vs_own_history", "active_users_vs_own_history",
-           "features_vs_own_history", "mrr_vs_90_days_ago"]
+    public static let names: [String] = definitions.map(\.name)
+
+    /// Which way each feature may push the risk in a fitted model: +1 only
+    /// up, −1 only down, 0 either. A fitted weight of the wrong sign is held
+    /// at 0, so a driver always reads as evidence ("fewer logins than its
+    /// own history" never lowers a risk).
+    public static let directions: [Int] = definitions.map(\.direction)
+
+    static let definitions: [(name: String, direction: Int)] =
+        [("activity", -1), ("recency", -1), ("breadth", -1), ("trend", -1), ("payments", -1), ("sentiment", -1)]
+        + RiskSignal.allCases.map { ($0.rawValue, 1) }
+        + [("logins_7d_vs_own_history", -1), ("logins_28d_vs_own_history", -1),
+           ("uses_7d_vs_own_history", -1), ("uses_28d_vs_own_history", -1),
+           ("active_users_7d_vs_own_history", -1), ("active_users_28d_vs_own_history", -1),
+           ("features_28d_vs_own_history", -1), ("weekly_activity_slope", -1),
+           ("mrr_vs_90_days_ago", -1), ("failed_payments_90d", 1), ("nps_change", -1), ("tenure", 0),
+           ("renewal_within_90d", 1), ("inactive_and_usage_halved", 1)]
+        + agencyRelative.map { ($0.name, -1) }
+
+    /// Features also taken against the agency's median account this week
+    /// (a season, a holiday or an outage moves every account of an agency at
+    /// once; a churner moves against its peers too).
+    static let agencyRelative: [(name: String, of: String)] = [
+        ("logins_7d_vs_agency", "logins_7d_vs_own_history"), ("uses_7d_vs_agency", "uses_7d_vs_own_history"),
+        ("active_users_7d_vs_agency", "active_users_7d_vs_own_history"), ("weekly_activity_slope_vs_agency", "weekly_activity_slope"),
+    ]
 
     public var values: [Double]
+    /// The counts behind the values, for drivers' evidence.
+    public var evidence: ChurnEvidence
 
-    /// Days of the recent window compared with the account's own baseline.
-    public static let recentDays = 14
-    /// Days of the baseline just before the recent window.
-    public static let baselineDays = 42
+    public init(values: [Double], evidence: ChurnEvidence = ChurnEvidence()) {
+        self.values = values
+        self.evidence = evidence
+    }
+
+    /// No weekly active user and feature uses down by half or more week over
+    /// week: an account in this state is never rated below the model's base
+    /// rate (``ChurnModel/floor``), whatever its history says.
+    public static func inactiveAndUsageHalved(wau: Int, uses7: Int, usesPrevious7: Int) -> Bool {
+        wau == 0 && usesPrevious7 > 0 && 2 * uses7 <= usesPrevious7
+    }
+
+    /// The position of `inactive_and_usage_halved` in ``values``.
+    public static let inactiveAndUsageHalvedIndex = names.firstIndex(of: "inactive_and_usage_halved")!
+
+    /// Days of the account's own baseline: the 28 days before its last 28.
+    public static let baselineDays = 28
+    /// Days of the longest recent window.
+    public static let recentDays = 28
+    /// Weeks of the activity slope.
+    public static let slopeWeeks = 8
     /// History a training as-of day needs before it.
     public static var historyDays: Int { recentDays + baselineDays }
+}
+
+/// The raw numbers of one account's churn features, kept so that a driver
+/// can say what it saw ("logins 2 in 7 days, 31 a week before").
+public struct ChurnEvidence: Sendable, Equatable {
+    public var logins7 = 0, logins28 = 0, loginsBaseline = 0
+    public var uses7 = 0, uses28 = 0, usesBaseline = 0, usesPrevious7 = 0
+    public var users7 = 0, users28 = 0, usersBaseline = 0, seats: Int? = nil
+    public var features28 = 0, featuresBaseline = 0
+    /// Logins plus uses per week, oldest first (``ChurnFeatures/slopeWeeks``).
+    public var weekly: [Int] = []
+    public var mrrCents: Int64 = 0, mrrCents90DaysAgo: Int64 = 0
+    public var failedPayments90 = 0
+    public var nps: Int? = nil, previousNPS: Int? = nil
+    public var tenureDays: Int? = nil
+    public var daysToRenewal: Int? = nil
+    /// The agency's medians of ``ChurnFeatures/agencyRelative``'s sources.
+    public var agencyMedians: [Double] = []
+
+    public init() {}
 }
 
 extension Analytics {
     /// The churn model's inputs for one scored account.
     public func churnFeatures(_ score: AccountScore, userCounter: inout DistinctCounter, featureCounter: inout DistinctCounter) -> ChurnFeatures {
         let account = score.account
-        let recent = asOf.last(ChurnFeatures.recentDays)
-        let baseline = (from: asOf.start(lastDays: ChurnFeatures.historyDays), to: recent.from)
-        let scale = Double(ChurnFeatures.recentDays) / Double(ChurnFeatures.baselineDays)
-        /// log((recent + 1) / (baseline scaled to the recent window's length + 1)).
-        func versusHistory(_ recent: Int, _ baseline: Int, scaled: Bool = true) -> Double {
-            log((Double(recent) + 1) / (Double(baseline) * (scaled ? scale : 1) + 1))
-        }
         let logins = dataset.logins, usage = dataset.featureUsage
-        let recentLogins = logins.rows(of: account, from: recent.from, to: recent.to)
-        let baselineLogins = logins.rows(of: account, from: baseline.from, to: baseline.to)
-        let recentUses = usage.rows(of: account, from: recent.from, to: recent.to)
-        let baselineUses = usage.rows(of: account, from: baseline.from, to: baseline.to)
+        let baseline = (from: asOf.start(lastDays: ChurnFeatures.historyDays), to: asOf.start(lastDays: ChurnFeatures.recentDays))
+        func loginRows(_ window: (from: Int64, to: Int64)) -> Range<Int> { logins.rows(of: account, from: window.from, to: window.to) }
+        func useRows(_ window: (from: Int64, to: Int64)) -> Range<Int> { usage.rows(of: account, from: window.from, to: window.to) }
 
-        var values: [Double] = [1 - score.health.score / 100]
-        values += score.health.components.named.map(\.value)
+        var e = ChurnEvidence()
+        let baselineLogins = loginRows(baseline), baselineUses = useRows(baseline)
+        e.logins7 = loginRows(asOf.last(7)).count
+        e.logins28 = loginRows(asOf.last(28)).count
+        e.loginsBaseline = baselineLogins.count
+        e.uses7 = usage.quantitySum(useRows(asOf.last(7)))
+        e.uses28 = usage.quantitySum(useRows(asOf.last(28)))
+        e.usesBaseline = usage.quantitySum(baselineUses)
+        e.users7 = userCounter.count(logins.actors, rows: loginRows(asOf.last(7)))
+        e.users28 = userCounter.count(logins.actors, rows: loginRows(asOf.last(28)))
+        e.usersBaseline = userCounter.count(logins.actors, rows: baselineLogins)
+        e.seats = score.facts.seats
+        e.features28 = featureCounter.count(usage.items, rows: useRows(asOf.last(28)))
+        e.featuresBaseline = featureCounter.count(usage.items, rows: baselineUses)
+        e.weekly = (0 ..< ChurnFeatures.slopeWeeks).map { week in
+            let end = asOf.day + 1 - 7 * (ChurnFeatures.slopeWeeks - 1 - week)
+            let window = (from: AsOf.start(ofDay: end - 7), to: AsOf.start(ofDay: end))
+            return loginRows(window).count + usage.quantitySum(useRows(window))
+        }
+        e.mrrCents = score.facts.mrrCents
+        e.mrrCents90DaysAgo = mrr(of: account, on: asOf.day - 90)
+        let payments = asOf.last(90)
+        for row in index.paymentRows(of: account) {
+            let payment = dataset.payments[row]
+            if payment.status == .failed && payment.ts >= payments.from && payment.ts < payments.to { e.failedPayments90 += 1 }
+        }
+        (e.nps, e.previousNPS) = lastTwoNPS(of: account)
+        e.tenureDays = dataset.accounts[account].createdAt.map { asOf.day - CivilTime.day(ofSeconds: $0) }
+        e.daysToRenewal = score.facts.daysToRenewal
+
+        var values = score.health.components.named.map(\.value)
         let fired = Set(score.signals.map(\.signal))
         values += RiskSignal.allCases.map { fired.contains($0) ? 1 : 0 }
-        values.append(versusHistory(recentLogins.count, baselineLogins.count))
-        values.append(versusHistory(usage.quantitySum(recentUses), usage.quantitySum(baselineUses)))
-        values.append(versusHistory(userCounter.count(logins.actors, rows: recentLogins),
-                                    userCounter.count(logins.actors, rows: baselineLogins), scaled: false))
-        values.append(versusHistory(featureCounter.count(usage.items, rows: recentUses),
-                                    featureCounter.count(usage.items, rows: baselineUses), scaled: false))
-        let then = mrr(of: account, on: asOf.day - 90)
-        values.append(then == 0 ? 0 : log(Double(max(score.facts.mrrCents, 1)) / Double(then)))
-        return ChurnFeatures(values: values)
+        values += ChurnFeatures.ownHistory(e)
+        values.append(score.facts.daysToRenewal.map { (0 ... 90).contains($0) ? 1 : 0 } ?? 0)
+        e.usesPrevious7 = score.facts.usesPrevious7
+        values.append(ChurnFeatures.inactiveAndUsageHalved(wau: score.facts.wau, uses7: e.uses7, usesPrevious7: e.usesPrevious7) ? 1 : 0)
+        return ChurnFeatures(values: values, evidence: e)
     }
 
-    /// The churn inputs of every scored account of an agency.
+    /// The churn inputs of every scored account of an agency, the
+    /// agency-relative ones against the median of its tracked accounts.
     public func churnFeatures(_ scores: AgencyScores) -> [ChurnFeatures] {
         var users = DistinctCounter(keyCount: dataset.users.count)
         var features = DistinctCounter(keyCount: dataset.features.count)
-        return scores.scores.map { churnFeatures($0, userCounter: &users, featureCounter: &features) }
+        var result = scores.scores.map { churnFeatures($0, userCounter: &users, featureCounter: &features) }
+        let sources = ChurnFeatures.agencyRelative.map { ChurnFeatures.names.firstIndex(of: $0.of)! }
+        let medians = sources.map { j -> Double in
+            let sorted = result.map { $0.values[j] }.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        for i in result.indices {
+            result[i].values += zip(sources, medians).map { result[i].values[$0] - $1 }
+            result[i].evidence.agencyMedians = medians
+        }
+        return result
+    }
+
+    /// The latest two NPS scores of the account at or before T (the later
+    /// first), over its whole history.
+    func lastTwoNPS(of account: Int) -> (Int?, Int?) {
+        var latest: (ts: Int64, score: Int)?, previous: (ts: Int64, score: Int)?
+        for row in index.feedbackRows(of: account) {
+            let response = dataset.feedback[row]
+            guard response.ts < asOf.end else { continue }
+            let entry = (response.ts, response.score)
+            if latest == nil || entry.0 > latest!.ts {
+                previous = latest
+                latest = entry
+            } else if previous == nil || entry.0 > previous!.ts {
+                previous = entry
+            }
+        }
+        return (latest?.score, previous?.score)
     }
 
     /// Whether the account's MRR is 0 at some day in (T, T + days]: the
@@ -68,6 +175,75 @@ extension Analytics {
         index.mrrRows(of: account).contains {
             let change = dataset.mrrChanges[$0]
             return change.day > asOf.day && change.day <= asOf.day + days && change.mrrCents == 0
+        }
+    }
+}
+
+extension ChurnFeatures {
+    /// log((recent + 1) / (baseline scaled to the recent window's length + 1)).
+    static func versus(_ recent: Int, _ baseline: Int, days: Int, baselineDays: Int = baselineDays) -> Double {
+        log((Double(recent) + 1) / (Double(baseline) * Double(days) / Double(baselineDays) + 1))
+    }
+
+    /// The own-history, slope, revenue, payment, sentiment and tenure values.
+    static func ownHistory(_ e: ChurnEvidence) -> [Double] {
+        var values = [
+            versus(e.logins7, e.loginsBaseline, days: 7), versus(e.logins28, e.loginsBaseline, days: 28),
+            versus(e.uses7, e.usesBaseline, days: 7), versus(e.uses28, e.usesBaseline, days: 28),
+            // Distinct counts do not scale with a window's length: compared as they are.
+            versus(e.users7, e.usersBaseline, days: 1, baselineDays: 1), versus(e.users28, e.usersBaseline, days: 1, baselineDays: 1),
+            versus(e.features28, e.featuresBaseline, days: 1, baselineDays: 1),
+            slope(e.weekly),
+        ]
+        values.append(e.mrrCents90DaysAgo == 0 ? 0 : log(Double(max(e.mrrCents, 1)) / Double(e.mrrCents90DaysAgo)))
+        values.append(Double(e.failedPayments90))
+        values.append(e.nps.flatMap { latest in e.previousNPS.map { Double(latest - $0) } } ?? 0)
+        values.append(log(1 + Double(max(0, e.tenureDays ?? 0))))
+        return values
+    }
+
+    /// The least-squares slope of log(1 + weekly activity) per week.
+    static func slope(_ weekly: [Int]) -> Double {
+        guard weekly.count > 1 else { return 0 }
+        let n = Double(weekly.count), meanX = (n - 1) / 2
+        let ys = weekly.map { log(1 + Double($0)) }
+        let meanY = ys.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0
+        for (x, y) in ys.enumerated() {
+            sxy += (Double(x) - meanX) * (y - meanY)
+            sxx += (Double(x) - meanX) * (Double(x) - meanX)
+        }
+        return sxy / sxx
+    }
+
+    /// What feature `name` saw, in words.
+    public func evidence(of name: String) -> String? {
+        let e = evidence
+        func per(_ count: Int, _ days: Int) -> String { String(Int((Double(count) * Double(days) / Double(Self.baselineDays)).rounded())) }
+        switch name {
+        case "logins_7d_vs_own_history": return "\(e.logins7) logins in the last 7 days, \(per(e.loginsBaseline, 7)) a week before"
+        case "logins_28d_vs_own_history": return "\(e.logins28) logins in the last 28 days, \(e.loginsBaseline) in the 28 before"
+        case "uses_7d_vs_own_history": return "\(e.uses7) feature uses in the last 7 days, \(per(e.usesBaseline, 7)) a week before"
+        case "uses_28d_vs_own_history": return "\(e.uses28) feature uses in the last 28 days, \(e.usesBaseline) in the 28 before"
+        case "active_users_7d_vs_own_history":
+            return "active users \(e.users7)" + (e.seats.map { " of \($0) seats" } ?? "") + " in the last 7 days, \(e.usersBaseline) in the 28 days before the last 28"
+        case "active_users_28d_vs_own_history": return "active users \(e.users28) in the last 28 days, \(e.usersBaseline) in the 28 before"
+        case "features_28d_vs_own_history": return "\(e.features28) features used in the last 28 days, \(e.featuresBaseline) in the 28 before"
+        case "weekly_activity_slope": return "weekly activity over 8 weeks: " + e.weekly.map(String.init).joined(separator: ", ")
+        case "mrr_vs_90_days_ago": return "MRR \(e.mrrCents) cents, \(e.mrrCents90DaysAgo) 90 days ago"
+        case "failed_payments_90d": return "\(e.failedPayments90) failed payments in 90 days"
+        case "nps_change": return e.nps.map { latest in "NPS \(latest)" + (e.previousNPS.map { ", \($0) before" } ?? "") }
+        case "tenure": return e.tenureDays.map { "customer for \($0) days" }
+        case "renewal_within_90d": return e.daysToRenewal.map { "renews in \($0) days" }
+        case "inactive_and_usage_halved": return "no weekly active user; feature uses \(e.usesPrevious7) → \(e.uses7) week over week"
+        case let name where name.hasSuffix("_vs_agency"):
+            guard let k = Self.agencyRelative.firstIndex(where: { $0.name == name }), k < e.agencyMedians.count,
+                  let j = Self.names.firstIndex(of: Self.agencyRelative[k].of) else { return nil }
+            let change = { (x: Double) in String(Int((100 * (exp(x) - 1)).rounded())) + " %" }
+            return j == Self.names.firstIndex(of: "weekly_activity_slope")
+                ? "weekly activity \(change(values[j])) a week, the agency's median account \(change(e.agencyMedians[k])) a week"
+                : "\(change(values[j])) against its own history, the agency's median account \(change(e.agencyMedians[k]))"
+        default: return nil
         }
     }
 }

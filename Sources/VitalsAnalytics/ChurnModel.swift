@@ -2,23 +2,59 @@ import VitalsColumnar
 import VitalsStore
 
 /// A feature pushing an account's churn risk up, with its contribution to
-/// the log-odds.
+/// the log-odds and what the feature saw.
 public struct ChurnDriver: Sendable, Equatable, Codable {
     public var name: String
     public var contribution: Double
+    /// The evidence in words ("3 logins in the last 7 days, 24 a week before").
+    public var evidence: String?
+
+    public init(name: String, contribution: Double, evidence: String? = nil) {
+        self.name = name
+        self.contribution = contribution
+        self.evidence = evidence
+    }
 }
 
-/// Logistic regression on standardized ``ChurnFeatures``, fitted on the
-/// store's own history: as-of days at least 90 days in the past, whose
-/// 90-day outcome (MRR goes to 0) the store already knows.
+/// How the model that scores fared on the most recent labelled past day,
+/// which its choice and calibration were made on (``ChurnModel/fit(history:maxDays:)``).
+public struct ChurnHoldout: Sendable, Equatable, Codable {
+    /// The held-out as-of day (`YYYY-MM-DD`).
+    public var day: String
+    public var samples: Int
+    public var churners: Int
+    /// AUC of the model fitted on the older days, of the prior, of
+    /// `1 − health/100`, and of the blend chosen.
+    public var aucFitted: Double
+    public var aucPrior: Double
+    public var aucHealth: Double
+    public var aucChosen: Double
+    /// Brier score of the chosen blend before and after calibration.
+    public var brierUncalibrated: Double
+    public var brierCalibrated: Double
+    /// The L2 penalty per sample chosen by time-based cross-validation.
+    public var l2PerSample: Double
+    /// The blend's weight on the fitted model (1 fitted, 0 prior).
+    public var fittedWeight: Double
+    /// Platt scaling of the blend's log-odds: p = σ(slope · z + offset).
+    public var calibrationSlope: Double
+    public var calibrationOffset: Double
+}
+
+/// A logistic model on standardized ``ChurnFeatures``: fitted on the
+/// store's own history (as-of days at least 90 days in the past, whose
+/// 90-day outcome, MRR going to 0, the store already knows), blended with a
+/// prior whose weights follow the health components and signals when the
+/// fit does not beat it on the most recent of those days, and calibrated
+/// there. The blend and the calibration are folded into one linear model.
 public struct ChurnModel: Sendable, Equatable, Codable {
     public var names: [String]
     public var means: [Double]
     public var deviations: [Double]
     public var intercept: Double
     public var coefficients: [Double]
-    /// How the model came about: "fitted" on history, or the "heuristic"
-    /// fallback when the history has too few churners to learn from.
+    /// Which model scores: "fitted" on history, "blended" (fitted and
+    /// prior), or the "prior" alone.
     public var kind: String
     /// The past as-of days the model was fitted on (`YYYY-MM-DD`).
     public var trainingDays: [String]
@@ -27,30 +63,76 @@ public struct ChurnModel: Sendable, Equatable, Codable {
     /// The as-of day (`YYYY-MM-DD`) it was fitted for: the first day of the
     /// week it scores (see ``fitDay(for:)``). Nil in models stored before.
     public var fittedFor: String? = nil
+    /// ``currentVersion`` when fitted by this code; a stored model of an
+    /// older version (nil) is fitted again.
+    public var version: Int? = nil
+    /// Why this kind scores, in words.
+    public var reason: String? = nil
+    /// The holdout the choice was made on; nil when there was none.
+    public var holdout: ChurnHoldout? = nil
 
-    /// The probability of churn within 90 days.
-    public func risk(_ features: ChurnFeatures) -> Double {
-        1 / (1 + exp(-logit(features)))
+    /// The least risk of an account with no weekly active user whose uses
+    /// halved week over week (`inactive_and_usage_halved`): the share of
+    /// churners among the samples it learnt from, ``defaultFloor`` without.
+    public var floor: Double? = nil
+
+    /// The version of the features and the fitting procedure.
+    public static let currentVersion = 2
+    /// The floor of a model that learnt from no outcome.
+    public static let defaultFloor = 0.1
+
+    /// The probability of churn within 90 days; an account in the
+    /// `inactive_and_usage_halved` state no less than `floor` (default: the
+    /// model's ``floor``).
+    public func risk(_ features: ChurnFeatures, floor: Double? = nil) -> Double {
+        let p = 1 / (1 + exp(-logit(features.values)))
+        return floorApplies(features) ? max(p, floor ?? self.floor ?? Self.defaultFloor) : p
     }
 
-    func logit(_ features: ChurnFeatures) -> Double {
+    /// The risks of an agency's accounts, and the floor they were held to:
+    /// the larger of the model's base rate and the median risk of the
+    /// agency's paying accounts, so that an account with no weekly active
+    /// user whose uses halved never ranks in the lower half of its agency.
+    public func risks(_ features: [ChurnFeatures], paying: [Bool]) -> (risks: [Double], floor: Double) {
+        let raw = features.map { 1 / (1 + exp(-logit($0.values))) }
+        let payingRisks = zip(raw, paying).filter(\.1).map(\.0).sorted()
+        let median = payingRisks.isEmpty ? 0 : payingRisks[payingRisks.count / 2]
+        let floor = max(self.floor ?? Self.defaultFloor, median)
+        return (zip(raw, features).map { floorApplies($1) ? max($0, floor) : $0 }, floor)
+    }
+
+    /// Whether the account is in the state the floor guards.
+    func floorApplies(_ features: ChurnFeatures) -> Bool {
+        let j = ChurnFeatures.inactiveAndUsageHalvedIndex
+        return names.count == ChurnFeatures.names.count && features.values[j] == 1
+    }
+
+    func logit(_ values: [Double]) -> Double {
         var z = intercept
-        for j in coefficients.indices { z += coefficients[j] * standardized(features.values[j], j) }
+        for j in coefficients.indices { z += coefficients[j] * standardized(values[j], j) }
         return z
     }
 
     func standardized(_ value: Double, _ j: Int) -> Double { (value - means[j]) / deviations[j] }
 
     /// The features that push this account's risk above the average
-    /// account's, largest first.
-    public func drivers(_ features: ChurnFeatures, limit: Int = 5) -> [ChurnDriver] {
+    /// account's, largest first, with what they saw.
+    public func drivers(_ features: ChurnFeatures, limit: Int = 5, floor: Double? = nil, evidence: (String) -> String? = { _ in nil }) -> [ChurnDriver] {
         var drivers: [ChurnDriver] = []
+        let held = min(max(floor ?? self.floor ?? Self.defaultFloor, 1e-9), 1 - 1e-9)
+        let z = logit(features.values), floorLogit = floorApplies(features) ? log(held) - log(1 - held) : -Double.infinity
         for j in coefficients.indices {
-            let contribution = coefficients[j] * standardized(features.values[j], j)
+            var contribution = coefficients[j] * standardized(features.values[j], j)
+            // The floor lifts the risk by what it adds to the log-odds.
+            if j == ChurnFeatures.inactiveAndUsageHalvedIndex && floorLogit > z { contribution += floorLogit - z }
             if contribution > 0.05 { drivers.append(ChurnDriver(name: names[j], contribution: (contribution * 1000).rounded() / 1000)) }
         }
         drivers.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.name < $1.name }
-        return Array(drivers.prefix(limit))
+        return drivers.prefix(limit).map { driver in
+            var driver = driver
+            driver.evidence = evidence(driver.name) ?? features.evidence(of: driver.name)
+            return driver
+        }
     }
 
     /// What a fired signal adds to the log-odds (the model is linear in the
@@ -73,27 +155,55 @@ public struct ChurnModel: Sendable, Equatable, Codable {
         }
     }
 
-    /// Used when the store's history holds too few known outcomes: weights
-    /// chosen by hand on the raw (unstandardized) features.
-    public static let heuristic: ChurnModel = {
-        var coefficients = [Double](repeating: 0, count: ChurnFeatures.names.count)
-        let weights: [String: Double] = [
-            "health_gap": 3, "no_login_14d": 0.8, "usage_drop": 0.6, "failed_payment": 0.4, "detractor": 0.5,
-            "renewal_soon": 0.5, "champion_inactive": 0.6, "logins_vs_own_history": -0.9,
-            "usage_vs_own_history": -0.9, "mrr_vs_90_days_ago": -0.8,
+    /// Which model scores and why, in one line (`vitals score`, `vitals eval churn`).
+    public var summary: String {
+        var text = kind
+        if kind != "prior" {
+            text += " on \(trainingSamples) samples (\(trainingChurners) churners) from \(trainingDays.count) past as-of days"
+        }
+        if let holdout {
+            func f(_ x: Double) -> String { String((x * 1000).rounded() / 1000) }
+            text += "; holdout \(holdout.day) (\(holdout.samples) accounts, \(holdout.churners) churners): AUC fitted \(f(holdout.aucFitted)), "
+                + "prior \(f(holdout.aucPrior)), 1 − health/100 \(f(holdout.aucHealth)), chosen \(f(holdout.aucChosen)) "
+                + "(weight on the fit \(holdout.fittedWeight)); Brier \(f(holdout.brierUncalibrated)) → \(f(holdout.brierCalibrated)) calibrated"
+        }
+        if let reason { text += "; " + reason }
+        return text
+    }
+
+    /// The prior: fixed weights on the raw features, the health components
+    /// weighed as the health score weighs them (three log-odds from 100 to
+    /// 0), each fired signal and the own-history declines adding to the
+    /// risk. Used alone when the history holds too few known outcomes, and
+    /// blended with the fit when the fit does not beat it on the holdout.
+    public static func prior(config: ScoringConfig = .standard) -> ChurnModel {
+        let w = config.weights
+        var weights: [String: Double] = [
+            "activity": -3 * w.activity, "recency": -3 * w.recency, "breadth": -3 * w.breadth,
+            "trend": -3 * w.trend, "payments": -3 * w.payments, "sentiment": -3 * w.sentiment,
+            "no_login_14d": 0.8, "usage_drop": 0.6, "failed_payment": 0.4, "detractor": 0.5,
+            "renewal_soon": 0.5, "low_seat_use": 0.3, "champion_inactive": 0.6,
+            "logins_28d_vs_own_history": -0.4, "uses_28d_vs_own_history": -0.4,
+            "active_users_7d_vs_own_history": -0.3, "weekly_activity_slope": -2, "mrr_vs_90_days_ago": -0.8,
         ]
-        for (j, name) in ChurnFeatures.names.enumerated() { coefficients[j] = weights[name] ?? 0 }
+        weights["failed_payments_90d"] = 0.2
+        weights["renewal_within_90d"] = 0.7
+        weights["inactive_and_usage_halved"] = 1
+        weights["logins_7d_vs_agency"] = -0.3
+        weights["weekly_activity_slope_vs_agency"] = -1
         let count = ChurnFeatures.names.count
         return ChurnModel(names: ChurnFeatures.names, means: .init(repeating: 0, count: count),
-                          deviations: .init(repeating: 1, count: count), intercept: -4, coefficients: coefficients,
-                          kind: "heuristic", trainingDays: [], trainingSamples: 0, trainingChurners: 0)
-    }()
+                          deviations: .init(repeating: 1, count: count), intercept: -1.5,
+                          coefficients: ChurnFeatures.names.map { weights[$0] ?? 0 },
+                          kind: "prior", trainingDays: [], trainingSamples: 0, trainingChurners: 0,
+                          version: currentVersion)
+    }
+
+    /// The prior of the standard config.
+    public static let heuristic = prior()
 }
 
 extension ChurnModel {
-    /// Fewest churners in the history for a fitted model.
-    public static let minimumChurners = 10
-
     /// Days one model scores: the model is refit once a week, not every night.
     public static let refitDays = 7
 
@@ -107,7 +217,7 @@ extension ChurnModel {
     }
 
     /// Fits the model scoring the days of `analytics.asOf`'s week: on the
-    /// history before the week's first day (see ``fit(history:maxDays:l2:)``),
+    /// history before the week's first day (see ``fit(history:maxDays:)``),
     /// stamped with that day.
     public static func fitForWeek(of analytics: Analytics) -> ChurnModel {
         let first = AsOf(day: fitDay(for: analytics.asOf.day))
@@ -116,116 +226,6 @@ extension ChurnModel {
         var model = fit(history: history)
         model.fittedFor = CivilTime.formatDate(days: history.asOf.day)
         return model
-    }
-
-    /// Fits the model on the history of `analytics.dataset` before
-    /// `analytics.asOf`: as-of days T − 90, T − 97, … as long as the
-    /// account's own-history baseline lies inside the data, at most `maxDays`
-    /// of them. Falls back to ``heuristic`` when too few churners are known.
-    public static func fit(history analytics: Analytics, maxDays: Int = 8, l2: Double = 1.0) -> ChurnModel {
-        guard let firstDay = Analytics.firstDay(of: analytics.dataset) else { return .heuristic }
-        var pastDays: [Int] = []
-        var day = analytics.asOf.day - 90
-        while pastDays.count < maxDays && day - ChurnFeatures.historyDays + 1 >= firstDay {
-            pastDays.append(day)
-            day -= 7
-        }
-        let trainingDays = pastDays
-        // Each past day is independent: build their samples on all cores.
-        let samples = parallelMap(trainingDays.count) { index -> (rows: [[Double]], labels: [Double]) in
-            guard let past = try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: trainingDays[index]),
-                                            config: analytics.config) else { return ([], []) }
-            var rows: [[Double]] = [], labels: [Double] = []
-            for agency in analytics.dataset.agencies.indices {
-                let scores = past.agencyScores(agency)
-                for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
-                    rows.append(inputs.values)
-                    labels.append(past.churns(score.account) ? 1 : 0)
-                }
-            }
-            return (rows, labels)
-        }
-        let rows = samples.flatMap(\.rows), labels = samples.flatMap(\.labels)
-        let days = trainingDays.map { CivilTime.formatDate(days: $0) }
-        let churners = Int(labels.reduce(0, +))
-        guard churners >= minimumChurners, rows.count - churners >= minimumChurners else { return .heuristic }
-        return fitLogistic(rows: rows, labels: labels, l2: l2, trainingDays: days)
-    }
-
-    /// L2-regularized logistic regression by Newton's method on standardized columns.
-    static func fitLogistic(rows: [[Double]], labels: [Double], l2: Double, trainingDays: [String]) -> ChurnModel {
-        let n = rows.count, k = ChurnFeatures.names.count
-        var means = [Double](repeating: 0, count: k), deviations = means
-        for row in rows { for j in 0 ..< k { means[j] += row[j] } }
-        for j in 0 ..< k { means[j] /= Double(n) }
-        for row in rows { for j in 0 ..< k { deviations[j] += (row[j] - means[j]) * (row[j] - means[j]) } }
-        for j in 0 ..< k { deviations[j] = max(sqrt(deviations[j] / Double(n)), 1e-9) }
-        // Row-major design matrix with a leading 1 for the intercept.
-        let width = k + 1
-        var x = [Double](repeating: 1, count: n * width)
-        for i in 0 ..< n { for j in 0 ..< k { x[i * width + j + 1] = (rows[i][j] - means[j]) / deviations[j] } }
-        var beta = [Double](repeating: 0, count: width)
-        for _ in 0 ..< 50 {
-            var gradient = [Double](repeating: 0, count: width)
-            var hessian = [Double](repeating: 0, count: width * width)
-            x.withUnsafeBufferPointer { x in
-                hessian.withUnsafeMutableBufferPointer { h in
-                    for i in 0 ..< n {
-                        let row = UnsafeBufferPointer(rebasing: x[i * width ..< (i + 1) * width])
-                        var z = 0.0
-                        for j in 0 ..< width { z += beta[j] * row[j] }
-                        let p = 1 / (1 + exp(-z)), w = max(p * (1 - p), 1e-12), residual = labels[i] - p
-                        for j in 0 ..< width {
-                            gradient[j] += residual * row[j]
-                            let wj = w * row[j]
-                            for l in j ..< width { h[j * width + l] += wj * row[l] }
-                        }
-                    }
-                }
-            }
-            var matrix = [[Double]](repeating: [], count: width)
-            for j in 0 ..< width {
-                matrix[j] = (0 ..< width).map { l in l >= j ? hessian[j * width + l] : hessian[l * width + j] }
-                if j > 0 {
-                    gradient[j] -= l2 * beta[j]
-                    matrix[j][j] += l2
-                }
-            }
-            guard let step = solve(matrix, gradient) else { break }
-            var largest = 0.0
-            for j in 0 ..< width {
-                beta[j] += step[j]
-                largest = max(largest, abs(step[j]))
-            }
-            if largest < 1e-8 { break }
-        }
-        return ChurnModel(names: ChurnFeatures.names, means: means, deviations: deviations, intercept: beta[0],
-                          coefficients: Array(beta.dropFirst()), kind: "fitted", trainingDays: trainingDays,
-                          trainingSamples: n, trainingChurners: Int(labels.reduce(0, +)))
-    }
-
-    /// Solves `a · x = b` by Gaussian elimination with partial pivoting.
-    static func solve(_ a: [[Double]], _ b: [Double]) -> [Double]? {
-        var m = a, v = b
-        let n = v.count
-        for col in 0 ..< n {
-            guard let pivot = (col ..< n).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }), abs(m[pivot][col]) > 1e-12 else { return nil }
-            m.swapAt(col, pivot)
-            v.swapAt(col, pivot)
-            for row in col + 1 ..< n {
-                let factor = m[row][col] / m[col][col]
-                if factor == 0 { continue }
-                for c in col ..< n { m[row][c] -= factor * m[col][c] }
-                v[row] -= factor * v[col]
-            }
-        }
-        var x = [Double](repeating: 0, count: n)
-        for row in stride(from: n - 1, through: 0, by: -1) {
-            var sum = v[row]
-            for c in row + 1 ..< n { sum -= m[row][c] * x[c] }
-            x[row] = sum / m[row][row]
-        }
-        return x
     }
 }
 

@@ -72,11 +72,32 @@ extension Analytics {
     public func scoredAgency(_ agency: Int, model: ChurnModel) -> ScoredAgency {
         let scores = agencyScores(agency)
         let features = churnFeatures(scores)
-        let risks = zip(scores.scores, features).map { score, inputs in
-            AccountRisk(score: score, churnRisk: model.risk(inputs), drivers: model.drivers(inputs), signals: model.ranked(score.signals),
+        let (churnRisks, floor) = model.risks(features, paying: scores.scores.map { $0.facts.mrrCents > 0 })
+        let risks = zip(zip(scores.scores, features), churnRisks).map { pair, churnRisk in
+            let (score, inputs) = pair
+            return AccountRisk(score: score, churnRisk: churnRisk, drivers: model.drivers(inputs, floor: floor) { Self.driverEvidence($0, score: score) },
+                        signals: model.ranked(score.signals),
                         churnedSince: churnedSince(score.account, on: asOf.day), asOf: asOf)
         }
         return ScoredAgency(scores: scores, risks: risks)
+    }
+}
+
+extension Analytics {
+    /// What a health component or a signal driving the risk saw, in words
+    /// (the own-history features say it themselves: ``ChurnFeatures/evidence(of:)``).
+    static func driverEvidence(_ name: String, score: AccountScore) -> String? {
+        if let hit = score.signals.first(where: { $0.signal.rawValue == name }) { return hit.evidence }
+        let facts = score.facts
+        switch name {
+        case "activity": return "\(facts.wau) weekly active of \(facts.users) users"
+        case "recency": return facts.lastLoginDay.map { "last login on \(CivilTime.formatDate(days: $0))" } ?? "no login ever"
+        case "breadth": return "\(facts.features) features used in the breadth window"
+        case "trend": return "\(facts.usesTrend) feature uses in the trend window, \(facts.usesTrendPrevious) in the one before"
+        case "payments": return "\(facts.failedPayments) failed payments in the payment window"
+        case "sentiment": return facts.latestNPS.map { "latest NPS \($0)" } ?? "no NPS in the sentiment window"
+        default: return nil
+        }
     }
 }
 

@@ -93,7 +93,8 @@ public final class ToolContext: @unchecked Sendable {
         let fittedFor = CivilTime.formatDate(days: week), configJSON = configJSON(config)
         guard let stored = models.first(where: { $0.fittedFor == week && $0.configJSON == configJSON }),
               let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(stored.modelJSON.utf8)),
-              model.fittedFor == fittedFor, model.names == ChurnFeatures.names else { return nil }
+              model.fittedFor == fittedFor, model.names == ChurnFeatures.names,
+              model.version == ChurnModel.currentVersion else { return nil }
         return model
     }
 

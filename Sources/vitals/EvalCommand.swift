@@ -14,8 +14,10 @@ struct EvalCommand: ParsableCommand {
     )
 }
 
-/// `vitals eval churn`: AUC, log loss and Brier score of the churn risk
-/// against data-gen's labels, beside the baseline 1 − health/100.
+/// `vitals eval churn`: ranking (AUC, PR-AUC) and calibration (log loss,
+/// Brier, a table by deciles) of the churn risk against data-gen's labels,
+/// beside the baselines learnt from the same history: `1 − health/100`
+/// (raw and calibrated) and a logistic regression on the health components.
 struct EvalChurnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "churn",
@@ -26,9 +28,43 @@ struct EvalChurnCommand: ParsableCommand {
     @OptionGroup var scoring: ScoringOptions
     @Option(name: .long, help: "labels.csv written by data-gen.") var labels: String
     @Option(name: .customLong("as-of"), help: "T (default: the latest event day).") var asOf: String?
+    @Flag(name: .long, help: "Print the figures as one JSON object.") var json = false
 
     func validate() throws {
         _ = try parseDay(asOf, option: "--as-of")
+    }
+
+    /// One scorer's figures on the labelled accounts.
+    struct Figures: Encodable {
+        var auc: Double?
+        var prAUC: Double?
+        var logLoss: Double?
+        var brier: Double?
+
+        init(scores: [Double], outcomes: [Bool], probabilities: Bool) {
+            auc = Evaluation.auc(scores: scores, labels: outcomes)
+            prAUC = Evaluation.averagePrecision(scores: scores, labels: outcomes)
+            logLoss = probabilities ? Evaluation.logLoss(probabilities: scores, labels: outcomes) : nil
+            brier = probabilities ? Evaluation.brier(probabilities: scores, labels: outcomes) : nil
+        }
+    }
+
+    struct Report: Encodable {
+        var asOf: String
+        var labelled: Int
+        var churners: Int
+        var unlabelledPaying: Int
+        var model: ChurnModel
+        var churnRisk: Figures
+        var health: Figures
+        var healthCalibrated: Figures?
+        var components: Figures?
+        var calibration: [Evaluation.CalibrationBin]
+        var calibrationError: Double
+        /// Paying accounts with no weekly active user and uses down ≥ 50 % week over week.
+        var silentDroppers: Int
+        /// Of those, how many rank in the lower half of churn risk among their agency's paying accounts.
+        var silentDroppersInLowerHalf: Int
     }
 
     func run() throws {
@@ -38,16 +74,31 @@ struct EvalChurnCommand: ParsableCommand {
             let context = try ToolContext(store: store, config: try scoring.load(), useMaterialized: false)
             let day = try parseDay(asOf, option: "--as-of") ?? context.defaultAsOf
             let model = context.model(day)
-            var risks: [Double] = [], baseline: [Double] = [], outcomes: [Bool] = []
+            let baselines = ChurnBaselines.fit(history: try Analytics(dataset: context.dataset, index: context.index, asOf: day, config: context.config))
+            var risks: [Double] = [], health: [Double] = [], calibrated: [Double] = [], components: [Double] = [], outcomes: [Bool] = []
+            var droppers = 0, droppersInLowerHalf = 0
             var missing = 0
             for agency in context.dataset.agencies.indices {
-                for risk in context.scored(agency: agency, asOf: day).risks {
+                let scored = context.scored(agency: agency, asOf: day)
+                let paying = scored.risks.filter { $0.mrrCents > 0 }.map(\.churnRisk).sorted()
+                for (risk, score) in zip(scored.risks, scored.scores.scores) where risk.mrrCents > 0 {
+                    let facts = score.facts
+                    if ChurnFeatures.inactiveAndUsageHalved(wau: facts.wau, uses7: facts.uses7, usesPrevious7: facts.usesPrevious7) {
+                        droppers += 1
+                        // The lower half of the agency's paying accounts: below their median.
+                        if risk.churnRisk < paying[paying.count / 2] { droppersInLowerHalf += 1 }
+                    }
                     guard let label = truth[context.dataset.accounts[risk.accountKey].accountID] else {
-                        if risk.mrrCents > 0 { missing += 1 }
+                        missing += 1
                         continue
                     }
                     risks.append(risk.churnRisk)
-                    baseline.append(1 - risk.health / 100)
+                    health.append(1 - risk.health / 100)
+                    if let baselines {
+                        calibrated.append(baselines.healthRisk(health: risk.health))
+                        let c = risk.components
+                        components.append(baselines.componentsRisk([c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment]))
+                    }
                     outcomes.append(label)
                 }
             }
@@ -55,21 +106,53 @@ struct EvalChurnCommand: ParsableCommand {
                 printError("error: no scored account of the store appears in \(labels)")
                 throw ExitCode.failure
             }
-            func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }
-            print("as of \(day): \(outcomes.count) labelled accounts, \(outcomes.filter { $0 }.count) churn within 90 days"
-                + (missing > 0 ? " (\(missing) paying accounts without a label)" : ""))
-            print("churn model: \(model.kind)" + (model.kind == "fitted"
-                ? " on \(model.trainingSamples) samples (\(model.trainingChurners) churners) from \(model.trainingDays.count) past as-of days"
-                : ""))
-            print("                      AUC   log loss   Brier")
-            print("churn risk         \(f(Evaluation.auc(scores: risks, labels: outcomes)))     \(f(Evaluation.logLoss(probabilities: risks, labels: outcomes)))  \(f(Evaluation.brier(probabilities: risks, labels: outcomes)))")
-            print("1 − health/100     \(f(Evaluation.auc(scores: baseline, labels: outcomes)))")
+            let bins = Evaluation.calibration(probabilities: risks, labels: outcomes)
+            let report = Report(
+                asOf: "\(day)", labelled: outcomes.count, churners: outcomes.filter { $0 }.count, unlabelledPaying: missing, model: model,
+                churnRisk: Figures(scores: risks, outcomes: outcomes, probabilities: true),
+                health: Figures(scores: health, outcomes: outcomes, probabilities: false),
+                healthCalibrated: baselines.map { _ in Figures(scores: calibrated, outcomes: outcomes, probabilities: true) },
+                components: baselines.map { _ in Figures(scores: components, outcomes: outcomes, probabilities: true) },
+                calibration: bins, calibrationError: Evaluation.calibrationError(bins),
+                silentDroppers: droppers, silentDroppersInLowerHalf: droppersInLowerHalf)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                Self.printReport(report)
+            }
         } catch let error as ExitCode {
             throw error
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    static func printReport(_ report: Report) {
+        func f(_ x: Double?) -> String { (x.map { String(format: "%.4f", $0) } ?? "   –  ").leftPadded(to: 9) }
+        print("as of \(report.asOf): \(report.labelled) labelled accounts, \(report.churners) churn within 90 days"
+            + (report.unlabelledPaying > 0 ? " (\(report.unlabelledPaying) paying accounts without a label)" : ""))
+        print("churn model: \(report.model.summary)")
+        print("                                AUC   PR-AUC  log loss    Brier")
+        func line(_ name: String, _ figures: Figures?) {
+            guard let figures else { return }
+            print(name.padding(toLength: 27, withPad: " ", startingAt: 0) + f(figures.auc) + f(figures.prAUC) + f(figures.logLoss) + f(figures.brier))
+        }
+        line("churn risk", report.churnRisk)
+        line("1 − health/100", report.health)
+        line("  calibrated on history", report.healthCalibrated)
+        line("components (logistic)", report.components)
+        print("calibration of churn risk by decile (expected calibration error \(String(format: "%.4f", report.calibrationError))):")
+        print("  accounts   predicted range     mean predicted   observed")
+        for bin in report.calibration {
+            print("  " + String(bin.count).leftPadded(to: 8) + "   " + String(format: "%.4f–%.4f", bin.lowest, bin.highest)
+                + "   " + String(format: "%14.4f", bin.meanPredicted) + String(format: "%11.4f", bin.observed))
+        }
+        print("paying accounts with no weekly active user and uses down ≥ 50 % week over week: \(report.silentDroppers), "
+            + "\(report.silentDroppersInLowerHalf) of them in the lower half of their agency's churn risk")
     }
 
     /// account_id → churns_within_90d.
@@ -91,5 +174,12 @@ struct EvalChurnCommand: ParsableCommand {
             labels[fields[idColumn]] = label
         }
         return labels
+    }
+}
+
+extension String {
+    /// The string right-aligned in `width` columns.
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

@@ -130,8 +130,7 @@ struct ScoreCommand: AsyncParsableCommand {
     static func reuse(context: ToolContext, lastModelJSON: String) -> String {
         func weeks(_ set: Set<Int>) -> String { set.sorted().map { CivilTime.formatDate(days: $0) }.joined(separator: ", ") }
         let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(lastModelJSON.utf8))
-        let fit = model.map { $0.kind == "fitted" ? "\($0.kind) on \(formatCount($0.trainingSamples)) samples, \(formatCount($0.trainingChurners)) churners"
-            : "\($0.kind): too few known churners to fit" } ?? "?"
+        let fit = model?.summary ?? "?"
         var parts: [String] = []
         if !context.reusedWeeks.isEmpty { parts.append("reused the stored model of the week of \(weeks(context.reusedWeeks))") }
         if !context.fittedWeeks.isEmpty { parts.append("fitted for the week of \(weeks(context.fittedWeeks))") }

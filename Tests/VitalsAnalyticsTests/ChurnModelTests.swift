@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import VitalsAnalytics
+import VitalsStore
+import VitalsTools
 
 @Suite struct ChurnModelTests {
     @Test func aucCountsTiesAsHalf() {
@@ -15,12 +17,24 @@ import Testing
         #expect(abs(Evaluation.brier(probabilities: [0.8, 0.3], labels: [true, false]) - (0.04 + 0.09) / 2) < 1e-12)
     }
 
+    /// A deterministic uniform stream for synthetic worlds.
+    struct Stream {
+        var state: UInt64
+        mutating func unit() -> Double {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+    }
+
     @Test func logisticFitLearnsTheDirectionOfAFeature() {
         // Churn when logins fell against the account's own history: the
-        // fitted coefficient of logins_vs_own_history must be negative and
+        // fitted coefficient of logins_7d_vs_own_history must be negative and
         // the ranking perfect on separable data.
         let k = ChurnFeatures.names.count
-        let j = ChurnFeatures.names.firstIndex(of: "logins_vs_own_history")!
+        let j = ChurnFeatures.names.firstIndex(of: "logins_7d_vs_own_history")!
         var rows: [[Double]] = [], labels: [Double] = []
         for i in 0 ..< 200 {
             var row = [Double](repeating: 0, count: k)
@@ -35,13 +49,106 @@ import Testing
         let risks = rows.map { model.risk(ChurnFeatures(values: $0)) }
         #expect(Evaluation.auc(scores: risks, labels: labels.map { $0 == 1 }) == 1)
         let churner = ChurnFeatures(values: rows[0])
-        #expect(model.drivers(churner).first?.name == "logins_vs_own_history")
+        #expect(model.drivers(churner).first?.name == "logins_7d_vs_own_history")
     }
 
-    @Test func tooLittleHistoryFallsBackToTheHeuristic() throws {
+    @Test func aWeightAgainstItsFeaturesDirectionIsHeldAtZero() {
+        // In this world more activity goes with more churn (noise a free fit
+        // would learn); activity may only lower the risk, so its weight is 0,
+        // while the signal that truly drives churn keeps its weight.
+        let k = ChurnFeatures.names.count
+        let activity = ChurnFeatures.names.firstIndex(of: "activity")!, noLogin = ChurnFeatures.names.firstIndex(of: "no_login_14d")!
+        var stream = Stream(state: 3)
+        var rows: [[Double]] = [], labels: [Double] = []
+        for _ in 0 ..< 2000 {
+            var row = [Double](repeating: 0, count: k)
+            let churn = stream.unit() < 0.2
+            row[activity] = (churn ? 0.6 : 0.4) + 0.3 * stream.unit()
+            row[noLogin] = stream.unit() < (churn ? 0.7 : 0.1) ? 1 : 0
+            rows.append(row)
+            labels.append(churn ? 1 : 0)
+        }
+        let free = ChurnModel.fitLogistic(rows: rows, labels: labels, l2: 1, trainingDays: [], directions: [Int](repeating: 0, count: k))
+        #expect(free.coefficients[activity] > 0)
+        let model = ChurnModel.fitLogistic(rows: rows, labels: labels, l2: 1, trainingDays: [])
+        #expect(model.coefficients[activity] == 0)
+        #expect(model.coefficients[noLogin] > 0.5)
+    }
+
+    @Test func plattScalingRecoversKnownProbabilities() {
+        // Outcomes drawn with p = σ(2x − 1): scaling the raw score x must find
+        // slope ≈ 2 and offset ≈ −1, and the calibrated probabilities must
+        // match what happens within a few points in every decile.
+        var stream = Stream(state: 11)
+        var z: [Double] = [], labels: [Double] = []
+        for _ in 0 ..< 20_000 {
+            let x = 4 * stream.unit() - 2
+            z.append(x)
+            labels.append(stream.unit() < 1 / (1 + exp(-(2 * x - 1))) ? 1 : 0)
+        }
+        let (slope, offset) = ChurnModel.platt(z, labels)
+        #expect(abs(slope - 2) < 0.15, "slope \(slope)")
+        #expect(abs(offset + 1) < 0.1, "offset \(offset)")
+        let probabilities = z.map { 1 / (1 + exp(-(slope * $0 + offset))) }
+        let bins = Evaluation.calibration(probabilities: probabilities, labels: labels.map { $0 == 1 })
+        #expect(bins.count == 10)
+        for bin in bins { #expect(abs(bin.meanPredicted - bin.observed) < 0.04, "\(bin)") }
+        #expect(Evaluation.calibrationError(bins) < 0.02)
+        // A score that ranks backwards is not turned around by calibration.
+        #expect(ChurnModel.platt(z.map { -$0 }, labels).slope == 0.05)
+    }
+
+    @Test func blendAndCalibrationFoldIntoOneLinearModel() {
+        let k = ChurnFeatures.names.count
+        var stream = Stream(state: 5)
+        var rows: [[Double]] = [], labels: [Double] = []
+        for _ in 0 ..< 400 {
+            let row = (0 ..< k).map { _ in stream.unit() }
+            rows.append(row)
+            labels.append(row[0] + stream.unit() < 0.6 ? 1 : 0)
+        }
+        let fitted = ChurnModel.fitLogistic(rows: rows, labels: labels, l2: 1, trainingDays: [], directions: [Int](repeating: 0, count: k))
+        let prior = ChurnModel.prior()
+        let model = prior.blended(with: fitted, fittedWeight: 0.25, slope: 1.7, offset: -0.4)
+        for row in rows.prefix(20) {
+            let expected = 1.7 * (0.25 * fitted.logit(row) + 0.75 * prior.logit(row)) - 0.4
+            #expect(abs(model.logit(row) - expected) < 1e-9)
+        }
+    }
+
+    @Test func driversSayWhatTheySaw() throws {
+        // A hand-built account: no active user of 11 seats this week against
+        // 7 in its baseline, uses down from 280 to 40 a week.
+        var evidence = ChurnEvidence()
+        evidence.users7 = 0
+        evidence.seats = 11
+        evidence.usersBaseline = 7
+        evidence.uses7 = 40
+        evidence.usesBaseline = 1120
+        evidence.weekly = [300, 290, 280, 250, 180, 120, 70, 40]
+        var values = [Double](repeating: 0.5, count: 6) + [Double](repeating: 0, count: RiskSignal.allCases.count)
+            + ChurnFeatures.ownHistory(evidence)
+        values += [Double](repeating: 0, count: ChurnFeatures.names.count - values.count)  // renewal, the agency-relative ones
+        let drivers = ChurnModel.prior().drivers(ChurnFeatures(values: values, evidence: evidence), limit: 10)
+        let users = try #require(drivers.first { $0.name == "active_users_7d_vs_own_history" })
+        #expect(users.evidence == "active users 0 of 11 seats in the last 7 days, 7 in the 28 days before the last 28")
+        let slope = try #require(drivers.first { $0.name == "weekly_activity_slope" })
+        #expect(slope.evidence == "weekly activity over 8 weeks: 300, 290, 280, 250, 180, 120, 70, 40")
+        // The fixture's acc_b (no login ever): its signals' own evidence.
+        let analytics = try AgencyFixture.analytics()
+        let scored = analytics.scoredAgency(try analytics.agency("ag_1"), model: .prior())
+        let bravo = try #require(scored.risks.first { analytics.dataset.accounts[$0.accountKey].accountID == "acc_b" })
+        #expect(bravo.drivers.first?.name == "no_login_14d")
+        #expect(bravo.drivers.first?.evidence == "no user has ever logged in")
+    }
+
+    @Test func tooLittleHistoryLeavesTheUncalibratedPrior() throws {
         let analytics = try AgencyFixture.analytics()
         let model = ChurnModel.fit(history: analytics)
-        #expect(model.kind == "heuristic")
+        #expect(model.kind == "prior")
+        #expect(model.holdout == nil)
+        #expect(model == { var prior = ChurnModel.prior(config: analytics.config); prior.reason = model.reason; return prior }())
+        #expect(model.summary.contains("the prior scores, uncalibrated"))
     }
 
     @Test func configFileOverridesOnlyWhatItNames() throws {

@@ -91,7 +91,9 @@ import VitalsTools
                 #expect(earlier.skippedBatches > 0 && earlier.skippedRows > 0)
                 windowedNights += 1
             }
-            fittedKinds.insert(try JSONDecoder().decode(ChurnModel.self, from: Data(nightly.modelJSON.utf8)).kind)
+            let model = try JSONDecoder().decode(ChurnModel.self, from: Data(nightly.modelJSON.utf8))
+            #expect(model.holdout != nil, "\(night): \(model.summary)")
+            fittedKinds.insert(model.kind)
             #expect(nightly.modelJSON == expected.modelJSON, "\(night): the model")
             #expect(nightly.scores == expected.scores, "\(night): scores")
             #expect(nightly.history == expected.history, "\(night): compact scores")
@@ -105,7 +107,8 @@ import VitalsTools
         #expect(windowedNights == 8)
         let kept = try Store.open(at: nightlyPath, readOnly: true).churnModels()
         #expect(kept.map { CivilTime.formatDate(days: $0.fittedFor) } == ["2026-10-29", "2026-11-05", "2026-11-12", "2026-11-19"])
-        // The worlds are big enough that the model is fitted, not the fallback.
-        #expect(fittedKinds == ["fitted"])
+        // The worlds are big enough that every model is chosen on a holdout, and
+        // in most weeks the fit (alone or blended) beats the prior.
+        #expect(fittedKinds.contains("fitted") || fittedKinds.contains("blended"), "\(fittedKinds)")
     }
 }

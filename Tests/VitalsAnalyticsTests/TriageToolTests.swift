@@ -175,8 +175,8 @@ import VitalsJSON
 
     @Test func signalsAreRankedByWeightAndSearchForgives() throws {
         let context = try ToolContext(store: try Self.scored())
-        #expect(context.model(AsOf(day: TriageFixture.t)).kind == "heuristic")
-        // Heuristic weights: champion_inactive 0.6 > renewal_soon 0.5 (DESIGN.md's order is the reverse).
+        #expect(context.model(AsOf(day: TriageFixture.t)).kind == "prior")
+        // The prior's weights: champion_inactive 0.6 > renewal_soon 0.5 (DESIGN.md's order is the reverse).
         let found = try Self.call("search_accounts", ["query": "charlotte orthodontics llc"], context)
         #expect(Self.ids(found) == ["acc_renew"])
         let renew = try #require(Self.items(found).first)

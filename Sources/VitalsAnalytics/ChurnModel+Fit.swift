@@ -1,0 +1,400 @@
+import VitalsColumnar
+import VitalsStore
+
+/// Fitting the churn model on the store's own history, knowing how little
+/// it may know: the penalty chosen by time-based cross-validation, the fit
+/// tested against the prior on the most recent labelled day, blended with
+/// the prior when that ranks better, and calibrated on that day.
+extension ChurnModel {
+    /// Fewest churners in the history (and on the holdout day) for a fit.
+    public static let minimumChurners = 10
+    static let minimumHoldoutChurners = 5
+    /// Candidate L2 penalties per sample, chosen by cross-validation.
+    static let penalties: [Double] = [0.0003, 0.003, 0.03, 0.3]
+    /// Candidate weights of the fit in its blend with the prior.
+    static let blendWeights: [Double] = [0, 0.25, 0.5, 0.75, 1]
+    /// Rows a cross-validation fit uses at most (an even sample of the rest).
+    static let crossValidationRows = 30_000
+
+    /// Labelled samples of past as-of days: features, outcome, day index.
+    struct Samples {
+        var rows: [[Double]] = []
+        var labels: [Double] = []
+        /// Index into the training days, 0 = the most recent.
+        var days: [Int] = []
+
+        var churners: Int { Int(labels.reduce(0, +)) }
+
+        func subset(_ keep: (Int) -> Bool) -> Samples {
+            var result = Samples()
+            for i in rows.indices where keep(i) {
+                result.rows.append(rows[i])
+                result.labels.append(labels[i])
+                result.days.append(days[i])
+            }
+            return result
+        }
+    }
+
+    /// Fits the model on the history of `analytics.dataset` before
+    /// `analytics.asOf`: as-of days T − 90, T − 97, … as long as the
+    /// account's own-history baseline lies inside the data, at most `maxDays`
+    /// of them; each paying tracked account of a day is a sample, labelled by
+    /// whether its MRR went to 0 in the 90 days after.
+    ///
+    /// The most recent of those days is the holdout. The penalty is chosen by
+    /// cross-validation over the older days (folds of whole days, so a fold
+    /// is a stretch of time); the fit on the older days is blended with the
+    /// ``prior(config:)`` at the weight that ranks the holdout best (the
+    /// prior alone when the fit does not beat it), calibrated there (Platt),
+    /// and the fit is then redone on every day at the same penalty. With too
+    /// few churners for that, the prior scores: calibrated on the samples
+    /// when there are any churners to calibrate on.
+    public static func fit(history analytics: Analytics, maxDays: Int = 8) -> ChurnModel {
+        var prior = prior(config: analytics.config)
+        guard let firstDay = Analytics.firstDay(of: analytics.dataset) else {
+            prior.reason = "no events to learn from: the prior scores"
+            return prior
+        }
+        let pastDays = trainingDays(of: analytics, firstDay: firstDay, maxDays: maxDays)
+        let samples = Self.samples(of: analytics, days: pastDays)
+        let dayNames = pastDays.map { CivilTime.formatDate(days: $0) }
+        let churners = samples.churners, count = samples.rows.count
+        guard churners >= minimumChurners, count - churners >= minimumChurners else {
+            prior.reason = pastDays.isEmpty
+                ? "the history is shorter than \(90 + ChurnFeatures.historyDays) days, so no outcome is known yet: the prior scores, uncalibrated"
+                : "\(churners) known churners in the history (\(minimumChurners) needed): the prior scores, uncalibrated"
+            return prior
+        }
+        let holdout = samples.subset { samples.days[$0] == 0 }, older = samples.subset { samples.days[$0] > 0 }
+        guard holdout.churners >= minimumHoldoutChurners, older.churners >= minimumChurners, older.rows.count - older.churners >= minimumChurners else {
+            let calibration = platt(samples.rows.map(prior.logit), samples.labels)
+            var model = prior.blended(with: nil, fittedWeight: 0, slope: calibration.slope, offset: calibration.offset)
+            model.trainingDays = dayNames
+            model.trainingSamples = count
+            model.trainingChurners = churners
+            model.floor = Double(churners) / Double(count)
+            model.reason = "too few churners to hold a day out and still fit (\(holdout.churners) on the latest labelled day, "
+                + "\(older.churners) before): the prior scores, calibrated on the \(count) samples"
+            return model
+        }
+
+        let penalty = choosePenalty(older)
+        let fittedOnOlder = fitLogistic(rows: older.rows, labels: older.labels, l2: penalty * Double(older.rows.count), trainingDays: [])
+        let outcomes = holdout.labels.map { $0 == 1 }
+        let zFit = holdout.rows.map(fittedOnOlder.logit), zPrior = holdout.rows.map(prior.logit)
+        func auc(_ scores: [Double]) -> Double { Evaluation.auc(scores: scores, labels: outcomes) ?? 0.5 }
+        let health = holdout.rows.map { row in -HealthComponents.weightedSum(row, config: analytics.config) }
+        var best = (weight: 0.0, auc: -1.0, z: zPrior)
+        for weight in blendWeights {
+            let z = zip(zFit, zPrior).map { weight * $0 + (1 - weight) * $1 }
+            let value = auc(z)
+            if value >= best.auc { best = (weight, value, z) }
+        }
+        let calibration = platt(best.z, holdout.labels)
+        func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
+        let report = ChurnHoldout(
+            day: dayNames[0], samples: holdout.rows.count, churners: holdout.churners,
+            aucFitted: auc(zFit), aucPrior: auc(zPrior), aucHealth: auc(health), aucChosen: best.auc,
+            brierUncalibrated: Evaluation.brier(probabilities: best.z.map(sigmoid), labels: outcomes),
+            brierCalibrated: Evaluation.brier(probabilities: best.z.map { sigmoid(calibration.slope * $0 + calibration.offset) }, labels: outcomes),
+            l2PerSample: penalty, fittedWeight: best.weight,
+            calibrationSlope: calibration.slope, calibrationOffset: calibration.offset)
+
+        let fitted = best.weight > 0 ? fitLogistic(rows: samples.rows, labels: samples.labels, l2: penalty * Double(count), trainingDays: dayNames) : nil
+        var model = prior.blended(with: fitted, fittedWeight: best.weight, slope: calibration.slope, offset: calibration.offset)
+        model.kind = best.weight == 1 ? "fitted" : best.weight == 0 ? "prior" : "blended"
+        model.trainingDays = dayNames
+        model.trainingSamples = count
+        model.trainingChurners = churners
+        model.holdout = report
+        model.floor = Double(churners) / Double(count)
+        model.reason = best.weight == 1 ? "the fit ranks the holdout at least as well as any blend with the prior"
+            : best.weight == 0 ? "the fit does not beat the prior on the holdout"
+            : "a blend of the fit and the prior ranks the holdout best"
+        return model
+    }
+
+    /// The past as-of days a fit for `analytics.asOf` learns from, newest
+    /// first: T − 90, T − 97, … while their own-history windows lie in the data.
+    static func trainingDays(of analytics: Analytics, firstDay: Int, maxDays: Int) -> [Int] {
+        var days: [Int] = []
+        var day = analytics.asOf.day - 90
+        while days.count < maxDays && day - ChurnFeatures.historyDays + 1 >= firstDay {
+            days.append(day)
+            day -= 7
+        }
+        return days
+    }
+
+    /// The labelled samples of `days` (built on all cores, one day each).
+    static func samples(of analytics: Analytics, days: [Int]) -> Samples {
+        let perDay = parallelMap(days.count) { index -> Samples in
+            guard let past = try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: days[index]),
+                                            config: analytics.config) else { return Samples() }
+            var samples = Samples()
+            for agency in analytics.dataset.agencies.indices {
+                let scores = past.agencyScores(agency)
+                for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
+                    samples.rows.append(inputs.values)
+                    samples.labels.append(past.churns(score.account) ? 1 : 0)
+                    samples.days.append(index)
+                }
+            }
+            return samples
+        }
+        var all = Samples()
+        for day in perDay {
+            all.rows += day.rows
+            all.labels += day.labels
+            all.days += day.days
+        }
+        return all
+    }
+
+    /// The penalty per sample with the lowest mean log loss over folds of
+    /// whole days (up to three stretches of consecutive days), each fold
+    /// predicted by a fit on the others.
+    static func choosePenalty(_ samples: Samples) -> Double {
+        let days = Array(Set(samples.days)).sorted()
+        guard days.count >= 2 else { return 0.03 }
+        let foldCount = min(3, days.count)
+        let foldOfDay = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($1, $0 * foldCount / days.count) })
+        let stride = max(1, (samples.rows.count + crossValidationRows - 1) / crossValidationRows)
+        let jobs = penalties.flatMap { penalty in (0 ..< foldCount).map { (penalty, $0) } }
+        let losses = parallelMap(jobs.count) { job -> Double in
+            let (penalty, fold) = jobs[job]
+            let training = samples.subset { foldOfDay[samples.days[$0]] != fold && $0 % stride == 0 }
+            let validation = samples.subset { foldOfDay[samples.days[$0]] == fold }
+            guard training.churners > 0, training.churners < training.rows.count, !validation.rows.isEmpty else { return .nan }
+            let model = fitLogistic(rows: training.rows, labels: training.labels, l2: penalty * Double(training.rows.count), trainingDays: [])
+            return Evaluation.logLoss(probabilities: validation.rows.map { 1 / (1 + exp(-model.logit($0))) },
+                                      labels: validation.labels.map { $0 == 1 })
+        }
+        var best = (penalty: 0.03, loss: Double.infinity)
+        for penalty in penalties {
+            let values = zip(jobs, losses).filter { $0.0.0 == penalty && !$0.1.isNaN }.map(\.1)
+            guard !values.isEmpty else { continue }
+            let mean = values.reduce(0, +) / Double(values.count)
+            if mean < best.loss { best = (penalty, mean) }
+        }
+        return best.penalty
+    }
+
+    /// Platt scaling: the slope and offset of σ(slope · z + offset) with the
+    /// least log loss on `labels`: damped Newton steps, halved until the loss
+    /// falls, the slope kept at 0.05 or more so that a calibration never
+    /// reverses a ranking.
+    static func platt(_ z: [Double], _ labels: [Double]) -> (slope: Double, offset: Double) {
+        func loss(_ a: Double, _ b: Double) -> Double {
+            var sum = 0.0
+            for (x, y) in zip(z, labels) {
+                let m = (a * x + b) * (y == 1 ? 1 : -1)
+                sum += m > 0 ? log1p(exp(-m)) : -m + log1p(exp(m))
+            }
+            return sum
+        }
+        var a = 1.0, b = 0.0, current = loss(a, b)
+        for _ in 0 ..< 100 {
+            var ga = 0.0, gb = 0.0, haa = 1e-9, hab = 0.0, hbb = 1e-9
+            for (x, y) in zip(z, labels) {
+                let p = 1 / (1 + exp(-(a * x + b))), w = max(p * (1 - p), 1e-12), r = y - p
+                ga += r * x
+                gb += r
+                haa += w * x * x
+                hab += w * x
+                hbb += w
+            }
+            let det = haa * hbb - hab * hab
+            guard det > 0, det.isFinite else { break }
+            var da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det
+            var next = (a: max(0.05, a + da), b: b + db), nextLoss = loss(next.a, next.b)
+            while !(nextLoss <= current) && abs(da) + abs(db) > 1e-12 {
+                da /= 2
+                db /= 2
+                next = (max(0.05, a + da), b + db)
+                nextLoss = loss(next.a, next.b)
+            }
+            guard nextLoss <= current else { break }
+            let moved = abs(next.a - a) + abs(next.b - b)
+            (a, b, current) = (next.a, next.b, nextLoss)
+            if moved < 1e-10 { break }
+        }
+        return (a, b)
+    }
+
+    /// `self` (a prior on raw features) blended with a fit at
+    /// `fittedWeight`, then calibrated: one linear model on the fit's
+    /// standardized features, σ(slope · (w·z_fit + (1 − w)·z_prior) + offset).
+    func blended(with fitted: ChurnModel?, fittedWeight w: Double, slope: Double, offset: Double) -> ChurnModel {
+        var model = fitted ?? self
+        let k = coefficients.count
+        if let fitted {
+            var intercept = w * fitted.intercept + (1 - w) * self.intercept
+            for j in 0 ..< k {
+                if fitted.deviations[j] < 1e-6 {
+                    // The history never saw this feature vary (renewal_soon when
+                    // renewal dates lie after every past day): the prior weighs it.
+                    model.deviations[j] = 1
+                    model.coefficients[j] = coefficients[j]
+                    continue
+                }
+                // The prior's raw weight on the fit's standardized scale.
+                intercept += (1 - w) * coefficients[j] * fitted.means[j]
+                model.coefficients[j] = w * fitted.coefficients[j] + (1 - w) * coefficients[j] * fitted.deviations[j]
+            }
+            model.intercept = intercept
+        }
+        model.intercept = slope * model.intercept + offset
+        model.coefficients = model.coefficients.map { slope * $0 }
+        model.version = Self.currentVersion
+        return model
+    }
+
+    /// L2-regularized logistic regression by Newton's method on standardized
+    /// columns. A weight whose sign goes against its feature's direction
+    /// (``ChurnFeatures/directions``) is held at 0 and the rest refit.
+    static func fitLogistic(rows: [[Double]], labels: [Double], l2: Double, trainingDays: [String],
+                            directions: [Int] = ChurnFeatures.directions) -> ChurnModel {
+        let n = rows.count, k = rows.first?.count ?? ChurnFeatures.names.count
+        var means = [Double](repeating: 0, count: k), deviations = means
+        for row in rows { for j in 0 ..< k { means[j] += row[j] } }
+        for j in 0 ..< k { means[j] /= Double(max(1, n)) }
+        for row in rows { for j in 0 ..< k { deviations[j] += (row[j] - means[j]) * (row[j] - means[j]) } }
+        for j in 0 ..< k { deviations[j] = max(sqrt(deviations[j] / Double(max(1, n))), 1e-9) }
+        // Row-major design matrix with a leading 1 for the intercept.
+        let width = k + 1
+        var x = [Double](repeating: 1, count: n * width)
+        for i in 0 ..< n { for j in 0 ..< k { x[i * width + j + 1] = (rows[i][j] - means[j]) / deviations[j] } }
+        var beta = [Double](repeating: 0, count: width)
+        var free = [Bool](repeating: true, count: width)
+        for _ in 0 ... k {
+            newton(x: x, labels: labels, width: width, l2: l2, free: free, beta: &beta)
+            let against = (0 ..< k).filter { free[$0 + 1] && Double(directions[$0]) * beta[$0 + 1] < 0 }
+            if against.isEmpty { break }
+            for j in against {
+                free[j + 1] = false
+                beta[j + 1] = 0
+            }
+        }
+        return ChurnModel(names: Array(ChurnFeatures.names.prefix(k)), means: means, deviations: deviations, intercept: beta[0],
+                          coefficients: Array(beta.dropFirst()), kind: "fitted", trainingDays: trainingDays,
+                          trainingSamples: n, trainingChurners: Int(labels.reduce(0, +)), version: currentVersion)
+    }
+
+    /// Newton steps on the penalized log-likelihood from `beta`, moving only
+    /// the `free` weights.
+    static func newton(x: [Double], labels: [Double], width: Int, l2: Double, free: [Bool], beta: inout [Double]) {
+        let n = labels.count
+        for _ in 0 ..< 50 {
+            var gradient = [Double](repeating: 0, count: width)
+            var hessian = [Double](repeating: 0, count: width * width)
+            x.withUnsafeBufferPointer { x in
+                hessian.withUnsafeMutableBufferPointer { h in
+                    for i in 0 ..< n {
+                        let row = UnsafeBufferPointer(rebasing: x[i * width ..< (i + 1) * width])
+                        var z = 0.0
+                        for j in 0 ..< width { z += beta[j] * row[j] }
+                        let p = 1 / (1 + exp(-z)), w = max(p * (1 - p), 1e-12), residual = labels[i] - p
+                        for j in 0 ..< width {
+                            gradient[j] += residual * row[j]
+                            let wj = w * row[j]
+                            for l in j ..< width { h[j * width + l] += wj * row[l] }
+                        }
+                    }
+                }
+            }
+            var matrix = [[Double]](repeating: [], count: width)
+            for j in 0 ..< width {
+                matrix[j] = (0 ..< width).map { l in
+                    guard free[j] && free[l] else { return j == l ? 1 : 0 }
+                    return l >= j ? hessian[j * width + l] : hessian[l * width + j]
+                }
+                if !free[j] {
+                    gradient[j] = 0
+                } else if j > 0 {
+                    gradient[j] -= l2 * beta[j]
+                    matrix[j][j] += l2
+                }
+            }
+            guard let step = solve(matrix, gradient), step.allSatisfy(\.isFinite) else { break }
+            var largest = 0.0
+            for j in 0 ..< width {
+                // Damped: a nearly separable fold must not throw a weight to infinity.
+                beta[j] += max(-4, min(4, step[j]))
+                largest = max(largest, abs(step[j]))
+            }
+            if largest < 1e-8 { break }
+        }
+    }
+
+    /// Solves `a · x = b` by Gaussian elimination with partial pivoting.
+    static func solve(_ a: [[Double]], _ b: [Double]) -> [Double]? {
+        var m = a, v = b
+        let n = v.count
+        for col in 0 ..< n {
+            guard let pivot = (col ..< n).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }), abs(m[pivot][col]) > 1e-12 else { return nil }
+            m.swapAt(col, pivot)
+            v.swapAt(col, pivot)
+            for row in col + 1 ..< n {
+                let factor = m[row][col] / m[col][col]
+                if factor == 0 { continue }
+                for c in col ..< n { m[row][c] -= factor * m[col][c] }
+                v[row] -= factor * v[col]
+            }
+        }
+        var x = [Double](repeating: 0, count: n)
+        for row in stride(from: n - 1, through: 0, by: -1) {
+            var sum = v[row]
+            for c in row + 1 ..< n { sum -= m[row][c] * x[c] }
+            x[row] = sum / m[row][row]
+        }
+        return x
+    }
+}
+
+/// The baselines `vitals eval churn` sets the model beside, learnt from the
+/// same past days as the model: `1 − health/100` calibrated (Platt), and a
+/// logistic regression on the six health components.
+public struct ChurnBaselines: Sendable {
+    public var healthSlope: Double
+    public var healthOffset: Double
+    public var components: ChurnModel
+
+    /// The calibrated probability of `1 − health/100`.
+    public func healthRisk(health: Double) -> Double {
+        1 / (1 + exp(-(healthSlope * (1 - health / 100) + healthOffset)))
+    }
+
+    /// The components regression's probability (components in table order).
+    public func componentsRisk(_ components: [Double]) -> Double {
+        self.components.risk(ChurnFeatures(values: components))
+    }
+
+    /// Nil when the history holds no churner or no retained account.
+    public static func fit(history analytics: Analytics, maxDays: Int = 8) -> ChurnBaselines? {
+        guard let firstDay = Analytics.firstDay(of: analytics.dataset) else { return nil }
+        let samples = ChurnModel.samples(of: analytics, days: ChurnModel.trainingDays(of: analytics, firstDay: firstDay, maxDays: maxDays))
+        guard samples.churners > 0, samples.churners < samples.rows.count else { return nil }
+        let health = ChurnModel.platt(samples.rows.map { 1 - HealthComponents.weightedSum($0, config: analytics.config) }, samples.labels)
+        let components = ChurnModel.fitLogistic(rows: samples.rows.map { Array($0.prefix(6)) }, labels: samples.labels,
+                                                l2: 0.003 * Double(samples.rows.count), trainingDays: [],
+                                                directions: [Int](repeating: 0, count: 6))
+        return ChurnBaselines(healthSlope: health.slope, healthOffset: health.offset, components: components)
+    }
+}
+
+extension HealthComponents {
+    /// The health score's weighted sum (in [0, 1]) of the components at the
+    /// start of a churn feature row.
+    static func weightedSum(_ row: [Double], config: ScoringConfig) -> Double {
+        let w = config.weights
+        return w.activity * row[0] + w.recency * row[1] + w.breadth * row[2] + w.trend * row[3] + w.payments * row[4] + w.sentiment * row[5]
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,87 @@
+import DataGenKit
+import Foundation
+import Testing
+@testable import VitalsAnalytics
+import VitalsJSON
+import VitalsStore
+@testable import VitalsTools
+
+/// One churn model per week, whoever asks: a day's risk computed by a tool
+/// call, by a fresh process, and materialized by `vitals score` afterwards
+/// are the same numbers; and on a store with enough history the model is
+/// chosen on its holdout.
+@Suite(.serialized) struct ChurnModelPathTests {
+    /// 6 agencies × 100 accounts over 200 days: about 60 churners a past day.
+    static let path: String = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-churn-\(UUID().uuidString)")
+        let data = root.appendingPathComponent("data").path
+        _ = try! generateDataset(DataGenConfig(agencies: 6, accountsPerAgency: 100, usersPerAccount: 5, days: 200,
+                                               events: 200_000, seed: 23, asOf: DataGenConfig.date(fromDay: "2026-11-20")!,
+                                               outputDirectory: data))
+        let store = root.appendingPathComponent("churn.db").path
+        _ = try! Ingestor.ingest(directory: data, into: store)
+        return store
+    }()
+
+    /// churn_risk of every tracked account of ag_001 as get_account reports it on `day`.
+    static func risks(_ context: ToolContext, day: AsOf) throws -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        let agency = context.dataset.agencyKey("ag_001")!
+        for account in context.index.trackedAccounts[agency] {
+            let id = context.dataset.accounts[account].accountID
+            let answer = try ReadTools.call("get_account", agencyID: "ag_001",
+                                            arguments: .object(["account_id": .string(id), "as_of": .string(day.description)]), context: context)
+            result[id] = answer["score"]?["churn_risk"]
+        }
+        return result
+    }
+
+    @Test func aDaysRiskIsTheSameWhoeverAsks() throws {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-paths-\(UUID().uuidString).db").path
+        try FileManager.default.copyItem(atPath: Self.path, toPath: copy)
+        let store = try Store.open(at: copy)
+        let latest = try ToolContext(store: store, useMaterialized: false).defaultAsOf
+        // Two days never scored: the latest and one of an earlier week.
+        for day in [latest, AsOf(day: latest.day - 9)] {
+            let computed = try Self.risks(try ToolContext(store: store, useMaterialized: true), day: day)
+            let fresh = try Self.risks(try ToolContext(store: try Store.open(at: copy, readOnly: true), useMaterialized: false), day: day)
+            #expect(computed == fresh, "computed and fresh differ on \(day)")
+            // `vitals score --as-of day`, then what the store keeps of that day.
+            let context = try ToolContext(store: store, useMaterialized: false)
+            try store.writeScores([try Scorer(context: context).score(day)], models: context.fittedModels)
+            let agency = context.dataset.agencyKey("ag_001")!
+            let history = try #require(try store.healthHistory(agencyKey: agency).first { $0.day == day.day })
+            var kept: [String: JSONValue] = [:]
+            for account in context.index.trackedAccounts[agency] {
+                let position = try #require(history.position(of: account))
+                kept[context.dataset.accounts[account].accountID] = .double(history.churnRisk(at: position))
+            }
+            #expect(kept.mapValues { $0.text() } == computed.mapValues { $0.text() }, "the stored day and the computed one differ on \(day)")
+            if day == latest {
+                // The newest run is materialized whole: get_account reads it.
+                let materializedContext = try ToolContext(store: store, useMaterialized: true)
+                let answer = try ReadTools.call("get_account", agencyID: "ag_001",
+                                                arguments: .object(["account_id": .string(computed.keys.sorted()[0])]), context: materializedContext)
+                #expect(answer["source"] == .string("materialized"))
+                let materialized = try Self.risks(materializedContext, day: day)
+                #expect(materialized == computed, "materialized and computed differ on \(day)")
+            }
+            #expect(Set(computed.values.map { $0.text() }).count > 10, "risks on \(day) do not vary")
+        }
+    }
+
+    @Test func theModelIsChosenOnItsHoldout() throws {
+        let context = try ToolContext(store: try Store.open(at: Self.path, readOnly: true), useMaterialized: false)
+        let model = context.model(context.defaultAsOf)
+        let holdout = try #require(model.holdout, "\(model.summary)")
+        #expect(model.trainingDays.first == holdout.day)
+        #expect(holdout.churners >= 5 && model.trainingChurners >= ChurnModel.minimumChurners)
+        // The blend chosen ranks the holdout at least as well as the fit alone and the prior alone.
+        #expect(holdout.aucChosen >= max(holdout.aucFitted, holdout.aucPrior) - 1e-12)
+        #expect(model.kind == (holdout.fittedWeight == 1 ? "fitted" : holdout.fittedWeight == 0 ? "prior" : "blended"))
+        if holdout.aucFitted > holdout.aucPrior { #expect(model.kind != "prior") }
+        // Calibration on the holdout never makes its Brier score worse.
+        #expect(holdout.brierCalibrated <= holdout.brierUncalibrated + 1e-12)
+        #expect(model.version == ChurnModel.currentVersion)
+    }
+}
