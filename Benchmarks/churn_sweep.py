@@ -11,7 +11,7 @@ the key users went silent, whether the renewal falls within 90 days), scored
 by 5-fold cross-validation on the labelled accounts. It is what a model
 could reach if it saw the generator's story instead of its events.
 
-    python3 Benchmarks/churn_sweep.py --bin .build/release [--worlds default,silent] [--out Benchmarks/out/churn]
+    python3 Benchmarks/churn_sweep.py --bin .build/release [--worlds default,silent] [--scale 3] [--seed-offset 1000]
 """
 import argparse
 import csv
@@ -125,6 +125,9 @@ def main():
     parser.add_argument("--bin", default=".build/release", help="directory with data-gen and vitals (release)")
     parser.add_argument("--out", default="Benchmarks/out/churn", help="where worlds and stores go (gitignored)")
     parser.add_argument("--worlds", default=",".join(WORLDS), help="comma-separated subset of: " + ", ".join(WORLDS))
+    parser.add_argument("--scale", type=int, default=1,
+                        help="multiplies every world's agencies and events (tiny stays the issue's 4 x 150 accounts)")
+    parser.add_argument("--seed-offset", type=int, default=0, help="added to every world's seed (another draw of the same worlds)")
     parser.add_argument("--json", help="also write every world's figures to this file")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -133,7 +136,13 @@ def main():
               f" {'gap':>6s} {'PR-AUC':>6s} {'h PR':>6s} {'Brier':>6s} {'h Brier':>7s} {'ECE':>6s} {'drop<½':>6s} {'s':>5s}")
     print(header)
     for name in args.worlds.split(","):
-        options = WORLDS[name]
+        options = list(WORLDS[name])
+        seed = options.index("--seed") + 1
+        options[seed] = str(int(options[seed]) + args.seed_offset)
+        if name != "tiny":
+            for flag in ("--agencies", "--events"):
+                at = options.index(flag) + 1
+                options[at] = str(int(options[at]) * args.scale)
         directory = os.path.join(args.out, name)
         store = directory + ".db"
         shutil.rmtree(directory, ignore_errors=True)

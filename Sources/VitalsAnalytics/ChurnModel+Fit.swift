@@ -161,19 +161,28 @@ extension ChurnModel {
         let foldCount = min(3, days.count)
         let foldOfDay = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($1, $0 * foldCount / days.count) })
         let stride = max(1, (samples.rows.count + crossValidationRows - 1) / crossValidationRows)
-        let jobs = penalties.flatMap { penalty in (0 ..< foldCount).map { (penalty, $0) } }
-        let losses = parallelMap(jobs.count) { job -> Double in
-            let (penalty, fold) = jobs[job]
+        // One job per fold: its penalties from the largest down, each fit
+        // starting from the one before.
+        let perFold = parallelMap(foldCount) { fold -> [Double] in
             let training = samples.subset { foldOfDay[samples.days[$0]] != fold && $0 % stride == 0 }
             let validation = samples.subset { foldOfDay[samples.days[$0]] == fold }
-            guard training.churners > 0, training.churners < training.rows.count, !validation.rows.isEmpty else { return .nan }
-            let model = fitLogistic(rows: training.rows, labels: training.labels, l2: penalty * Double(training.rows.count), trainingDays: [])
-            return Evaluation.logLoss(probabilities: validation.rows.map { 1 / (1 + exp(-model.logit($0))) },
-                                      labels: validation.labels.map { $0 == 1 })
+            guard training.churners > 0, training.churners < training.rows.count, !validation.rows.isEmpty else {
+                return penalties.map { _ in .nan }
+            }
+            let design = LogisticDesign(rows: training.rows)
+            var beta: [Double]? = nil
+            var losses = [Double](repeating: .nan, count: penalties.count)
+            for p in penalties.indices.reversed() {
+                beta = design.fit(labels: training.labels, l2: penalties[p] * Double(training.rows.count), start: beta, tolerance: 1e-3)
+                let model = design.model(beta!, labels: training.labels, trainingDays: [])
+                losses[p] = Evaluation.logLoss(probabilities: validation.rows.map { 1 / (1 + exp(-model.logit($0))) },
+                                               labels: validation.labels.map { $0 == 1 })
+            }
+            return losses
         }
         var best = (penalty: 0.03, loss: Double.infinity)
-        for penalty in penalties {
-            let values = zip(jobs, losses).filter { $0.0.0 == penalty && !$0.1.isNaN }.map(\.1)
+        for (p, penalty) in penalties.enumerated() {
+            let values = perFold.map { $0[p] }.filter { !$0.isNaN }
             guard !values.isEmpty else { continue }
             let mean = values.reduce(0, +) / Double(values.count)
             if mean < best.loss { best = (penalty, mean) }
@@ -256,76 +265,8 @@ extension ChurnModel {
     /// (``ChurnFeatures/directions``) is held at 0 and the rest refit.
     static func fitLogistic(rows: [[Double]], labels: [Double], l2: Double, trainingDays: [String],
                             directions: [Int] = ChurnFeatures.directions) -> ChurnModel {
-        let n = rows.count, k = rows.first?.count ?? ChurnFeatures.names.count
-        var means = [Double](repeating: 0, count: k), deviations = means
-        for row in rows { for j in 0 ..< k { means[j] += row[j] } }
-        for j in 0 ..< k { means[j] /= Double(max(1, n)) }
-        for row in rows { for j in 0 ..< k { deviations[j] += (row[j] - means[j]) * (row[j] - means[j]) } }
-        for j in 0 ..< k { deviations[j] = max(sqrt(deviations[j] / Double(max(1, n))), 1e-9) }
-        // Row-major design matrix with a leading 1 for the intercept.
-        let width = k + 1
-        var x = [Double](repeating: 1, count: n * width)
-        for i in 0 ..< n { for j in 0 ..< k { x[i * width + j + 1] = (rows[i][j] - means[j]) / deviations[j] } }
-        var beta = [Double](repeating: 0, count: width)
-        var free = [Bool](repeating: true, count: width)
-        for _ in 0 ... k {
-            newton(x: x, labels: labels, width: width, l2: l2, free: free, beta: &beta)
-            let against = (0 ..< k).filter { free[$0 + 1] && Double(directions[$0]) * beta[$0 + 1] < 0 }
-            if against.isEmpty { break }
-            for j in against {
-                free[j + 1] = false
-                beta[j + 1] = 0
-            }
-        }
-        return ChurnModel(names: Array(ChurnFeatures.names.prefix(k)), means: means, deviations: deviations, intercept: beta[0],
-                          coefficients: Array(beta.dropFirst()), kind: "fitted", trainingDays: trainingDays,
-                          trainingSamples: n, trainingChurners: Int(labels.reduce(0, +)), version: currentVersion)
-    }
-
-    /// Newton steps on the penalized log-likelihood from `beta`, moving only
-    /// the `free` weights.
-    static func newton(x: [Double], labels: [Double], width: Int, l2: Double, free: [Bool], beta: inout [Double]) {
-        let n = labels.count
-        for _ in 0 ..< 50 {
-            var gradient = [Double](repeating: 0, count: width)
-            var hessian = [Double](repeating: 0, count: width * width)
-            x.withUnsafeBufferPointer { x in
-                hessian.withUnsafeMutableBufferPointer { h in
-                    for i in 0 ..< n {
-                        let row = UnsafeBufferPointer(rebasing: x[i * width ..< (i + 1) * width])
-                        var z = 0.0
-                        for j in 0 ..< width { z += beta[j] * row[j] }
-                        let p = 1 / (1 + exp(-z)), w = max(p * (1 - p), 1e-12), residual = labels[i] - p
-                        for j in 0 ..< width {
-                            gradient[j] += residual * row[j]
-                            let wj = w * row[j]
-                            for l in j ..< width { h[j * width + l] += wj * row[l] }
-                        }
-                    }
-                }
-            }
-            var matrix = [[Double]](repeating: [], count: width)
-            for j in 0 ..< width {
-                matrix[j] = (0 ..< width).map { l in
-                    guard free[j] && free[l] else { return j == l ? 1 : 0 }
-                    return l >= j ? hessian[j * width + l] : hessian[l * width + j]
-                }
-                if !free[j] {
-                    gradient[j] = 0
-                } else if j > 0 {
-                    gradient[j] -= l2 * beta[j]
-                    matrix[j][j] += l2
-                }
-            }
-            guard let step = solve(matrix, gradient), step.allSatisfy(\.isFinite) else { break }
-            var largest = 0.0
-            for j in 0 ..< width {
-                // Damped: a nearly separable fold must not throw a weight to infinity.
-                beta[j] += max(-4, min(4, step[j]))
-                largest = max(largest, abs(step[j]))
-            }
-            if largest < 1e-8 { break }
-        }
+        let design = LogisticDesign(rows: rows)
+        return design.model(design.fit(labels: labels, l2: l2, directions: directions), labels: labels, trainingDays: trainingDays)
     }
 
     /// Solves `a · x = b` by Gaussian elimination with partial pivoting.
@@ -350,6 +291,141 @@ extension ChurnModel {
             x[row] = sum / m[row][row]
         }
         return x
+    }
+}
+
+/// The standardized design matrix of a logistic fit, a leading 1 for the
+/// intercept, each row padded to whole `SIMD8` blocks so that Newton's
+/// Hessian accumulates eight columns at a time.
+struct LogisticDesign {
+    let n: Int
+    let k: Int
+    /// Columns: the intercept and the k features.
+    var width: Int { k + 1 }
+    let blocks: Int
+    var x: [SIMD8<Double>]
+    var means: [Double]
+    var deviations: [Double]
+
+    init(rows: [[Double]]) {
+        n = rows.count
+        k = rows.first?.count ?? ChurnFeatures.names.count
+        blocks = (k + 1 + 7) / 8
+        means = [Double](repeating: 0, count: k)
+        deviations = means
+        for row in rows { for j in 0 ..< k { means[j] += row[j] } }
+        for j in 0 ..< k { means[j] /= Double(max(1, n)) }
+        for row in rows { for j in 0 ..< k { deviations[j] += (row[j] - means[j]) * (row[j] - means[j]) } }
+        for j in 0 ..< k { deviations[j] = max(sqrt(deviations[j] / Double(max(1, n))), 1e-9) }
+        x = [SIMD8<Double>](repeating: .zero, count: n * blocks)
+        for i in 0 ..< n {
+            x[i * blocks][0] = 1
+            for j in 0 ..< k { x[i * blocks + (j + 1) / 8][(j + 1) % 8] = (rows[i][j] - means[j]) / deviations[j] }
+        }
+    }
+
+    /// The weights (intercept first) of the penalized fit from `start`, each
+    /// weight kept on its feature's side of 0 (``ChurnFeatures/directions``;
+    /// 0 there: either side).
+    /// - Parameter tolerance: the largest weight change of a step that ends it
+    ///   (cross-validation fits, which only compare penalties, stop sooner).
+    func fit(labels: [Double], l2: Double, directions: [Int] = ChurnFeatures.directions, start: [Double]? = nil,
+             tolerance: Double = 1e-6) -> [Double] {
+        var beta = start ?? [Double](repeating: 0, count: width)
+        newton(labels: labels, l2: l2, directions: [0] + directions.prefix(k), tolerance: tolerance, beta: &beta)
+        return beta
+    }
+
+    func model(_ beta: [Double], labels: [Double], trainingDays: [String]) -> ChurnModel {
+        ChurnModel(names: Array(ChurnFeatures.names.prefix(k)), means: means, deviations: deviations, intercept: beta[0],
+                   coefficients: Array(beta.dropFirst()), kind: "fitted", trainingDays: trainingDays,
+                   trainingSamples: n, trainingChurners: Int(labels.reduce(0, +)), version: ChurnModel.currentVersion)
+    }
+
+    /// Newton steps on the penalized log-likelihood from `beta`, an active
+    /// set keeping each weight on its side: a weight a step carries to its
+    /// forbidden side is held at 0 and the others converge; then the held
+    /// weight whose gradient points most to its allowed side is let go, and
+    /// so on until none does. Steps are damped to ±4 per weight.
+    func newton(labels: [Double], l2: Double, directions: [Int], tolerance: Double, beta: inout [Double]) {
+        let blocks = self.blocks, width = self.width
+        var held = (0 ..< width).map { Double(directions[$0]) * beta[$0] < 0 }
+        for j in 0 ..< width where held[j] { beta[j] = 0 }
+        var released = [Bool](repeating: false, count: width)
+        for _ in 0 ..< 200 {
+            var betaBlocks = [SIMD8<Double>](repeating: .zero, count: blocks)
+            for j in 0 ..< width { betaBlocks[j / 8][j % 8] = beta[j] }
+            var gradientBlocks = [SIMD8<Double>](repeating: .zero, count: blocks)
+            // Full rows of the symmetric Hessian: row j is `blocks` vectors.
+            var hessian = [SIMD8<Double>](repeating: .zero, count: width * blocks)
+            x.withUnsafeBufferPointer { x in
+                betaBlocks.withUnsafeBufferPointer { b in
+                    gradientBlocks.withUnsafeMutableBufferPointer { g in
+                        hessian.withUnsafeMutableBufferPointer { h in
+                            labels.withUnsafeBufferPointer { labels in
+                                for i in 0 ..< labels.count {
+                                    let row = x.baseAddress! + i * blocks
+                                    var zv = SIMD8<Double>.zero
+                                    for c in 0 ..< blocks { zv += row[c] * b[c] }
+                                    let z = zv.sum()
+                                    let p = 1 / (1 + exp(-z)), w = max(p * (1 - p), 1e-12), residual = labels[i] - p
+                                    for c in 0 ..< blocks {
+                                        g[c] += residual * row[c]
+                                        let weighted = w * row[c]
+                                        // The upper triangle, by blocks: row j from its own block on.
+                                        for lane in 0 ..< 8 {
+                                            let j = c * 8 + lane
+                                            if j >= width { break }
+                                            let hj = h.baseAddress! + j * blocks
+                                            let wj = weighted[lane]
+                                            for d in c ..< blocks { hj[d] += wj * row[d] }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var gradient = (0 ..< width).map { gradientBlocks[$0 / 8][$0 % 8] - (($0 > 0) ? l2 * beta[$0] : 0) }
+            let free = held.map { !$0 }
+            let pulls = gradient
+            var matrix = [[Double]](repeating: [], count: width)
+            for j in 0 ..< width {
+                matrix[j] = (0 ..< width).map { l in
+                    guard free[j] && free[l] else { return j == l ? 1 : 0 }
+                    // Row min(j, l) holds the pair: its blocks from its own on.
+                    let (r, col) = j / 8 <= l / 8 ? (j, l) : (l, j)
+                    return hessian[r * blocks + col / 8][col % 8]
+                }
+                if !free[j] {
+                    gradient[j] = 0
+                } else if j > 0 {
+                    matrix[j][j] += l2
+                }
+            }
+            guard let step = ChurnModel.solve(matrix, gradient), step.allSatisfy(\.isFinite) else { break }
+            var largest = 0.0
+            for j in 0 ..< width {
+                // Damped: a nearly separable fold must not throw a weight to infinity.
+                guard free[j] else { continue }
+                let before = beta[j]
+                beta[j] += max(-4, min(4, step[j]))
+                if Double(directions[j]) * beta[j] < 0 {
+                    beta[j] = 0
+                    held[j] = true
+                }
+                largest = max(largest, abs(beta[j] - before))
+            }
+            guard largest < tolerance else { continue }
+            // Converged with these weights held: let go of the one pulled hardest to its allowed side.
+            let pulled = (0 ..< width).filter { held[$0] && !released[$0] && Double(directions[$0]) * pulls[$0] > 1e-6 }
+            guard let release = pulled.max(by: { abs(pulls[$0]) < abs(pulls[$1]) }) else { break }
+            // Each weight is let go once: a weight the coupled step keeps
+            // carrying across stays held (no cycling).
+            held[release] = false
+            released[release] = true
+        }
     }
 }
 
