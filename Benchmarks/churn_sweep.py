@@ -34,6 +34,7 @@ WORLDS = {
     "false-alarms": ["--world", "false-alarms", "--agencies", "6", "--accounts-per-agency", "200", "--events", "1200000", "--seed", "107"],
     "rare": ["--world", "rare", "--agencies", "10", "--accounts-per-agency", "200", "--events", "2000000", "--seed", "108"],
     "common": ["--world", "common", "--agencies", "6", "--accounts-per-agency", "200", "--events", "1200000", "--seed", "109"],
+    "lagged": ["--world", "lagged", "--agencies", "6", "--accounts-per-agency", "200", "--events", "1200000", "--seed", "114"],
     "small-agencies": ["--world", "mixed", "--agencies", "40", "--accounts-per-agency", "15", "--accounts-per-agency-max", "30",
                        "--events", "900000", "--seed", "110"],
     "tiny": ["--agencies", "4", "--accounts-per-agency", "150", "--events", "1000000", "--seed", "111"],

@@ -57,7 +57,7 @@ public struct ChurnFeatures: Sendable, Equatable {
     public static let baselineDays = 28
     /// Days of the longest recent window.
     public static let recentDays = 28
-    /// Weeks of the activity slope.
+    /// Weeks of the activity slope: the baseline's four and the last four.
     public static let slopeWeeks = 8
     /// History a training as-of day needs before it.
     public static var historyDays: Int { recentDays + baselineDays }
@@ -94,23 +94,28 @@ extension Analytics {
 
         var e = ChurnEvidence()
         let baselineLogins = loginRows(baseline), baselineUses = useRows(baseline)
-        e.logins7 = loginRows(asOf.last(7)).count
-        e.logins28 = loginRows(asOf.last(28)).count
-        e.loginsBaseline = baselineLogins.count
-        e.uses7 = usage.quantitySum(useRows(asOf.last(7)))
-        e.uses28 = usage.quantitySum(useRows(asOf.last(28)))
-        e.usesBaseline = usage.quantitySum(baselineUses)
+        // Logins and uses per week over the 8 weeks (the baseline is weeks 0–3,
+        // the last 28 days weeks 4–7): each window's rows are read once.
+        var weeklyLogins = [Int](repeating: 0, count: ChurnFeatures.slopeWeeks), weeklyUses = weeklyLogins
+        for week in 0 ..< ChurnFeatures.slopeWeeks {
+            let end = asOf.day + 1 - 7 * (ChurnFeatures.slopeWeeks - 1 - week)
+            let window = (from: AsOf.start(ofDay: end - 7), to: AsOf.start(ofDay: end))
+            weeklyLogins[week] = loginRows(window).count
+            weeklyUses[week] = usage.quantitySum(useRows(window))
+        }
+        e.logins7 = weeklyLogins[7]
+        e.logins28 = weeklyLogins[4...].reduce(0, +)
+        e.loginsBaseline = weeklyLogins[..<4].reduce(0, +)
+        e.uses7 = weeklyUses[7]
+        e.uses28 = weeklyUses[4...].reduce(0, +)
+        e.usesBaseline = weeklyUses[..<4].reduce(0, +)
+        e.weekly = zip(weeklyLogins, weeklyUses).map { $0 + $1 }
         e.users7 = userCounter.count(logins.actors, rows: loginRows(asOf.last(7)))
         e.users28 = userCounter.count(logins.actors, rows: loginRows(asOf.last(28)))
         e.usersBaseline = userCounter.count(logins.actors, rows: baselineLogins)
         e.seats = score.facts.seats
         e.features28 = featureCounter.count(usage.items, rows: useRows(asOf.last(28)))
         e.featuresBaseline = featureCounter.count(usage.items, rows: baselineUses)
-        e.weekly = (0 ..< ChurnFeatures.slopeWeeks).map { week in
-            let end = asOf.day + 1 - 7 * (ChurnFeatures.slopeWeeks - 1 - week)
-            let window = (from: AsOf.start(ofDay: end - 7), to: AsOf.start(ofDay: end))
-            return loginRows(window).count + usage.quantitySum(useRows(window))
-        }
         e.mrrCents = score.facts.mrrCents
         e.mrrCents90DaysAgo = mrr(of: account, on: asOf.day - 90)
         let payments = asOf.last(90)

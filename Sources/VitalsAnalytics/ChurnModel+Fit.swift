@@ -127,13 +127,22 @@ extension ChurnModel {
         return days
     }
 
-    /// The labelled samples of `days` (built on all cores, one day each).
+    /// Samples a fit learns from at most: on a bigger store, an even sample
+    /// of its agencies (a model of 31 weights learns no more from more).
+    static let maximumSamples = 60_000
+
+    /// The labelled samples of `days` (built on all cores, one day each),
+    /// from every k-th agency when all of them would give more than
+    /// ``maximumSamples``.
     static func samples(of analytics: Analytics, days: [Int]) -> Samples {
+        let tracked = analytics.index.trackedAccounts.reduce(0) { $0 + $1.count }
+        let step = max(1, (tracked * days.count + maximumSamples - 1) / maximumSamples)
+        let agencies = Array(stride(from: 0, to: analytics.dataset.agencies.count, by: step))
         let perDay = parallelMap(days.count) { index -> Samples in
             guard let past = try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: days[index]),
                                             config: analytics.config) else { return Samples() }
             var samples = Samples()
-            for agency in analytics.dataset.agencies.indices {
+            for agency in agencies {
                 let scores = past.agencyScores(agency)
                 for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
                     samples.rows.append(inputs.values)

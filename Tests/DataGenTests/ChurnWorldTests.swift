@@ -22,6 +22,23 @@ struct ChurnWorldTests {
         values.reduce(0, +) / Double(max(1, values.count))
     }
 
+    @Test("lagged: future churners' declines end on their churn day, so at T some have not begun")
+    func laggedDeclines() throws {
+        func warned(_ preset: String) throws -> [[String: String]] {
+            try Fixtures.withDataset(Self.config(preset, accountsPerAgency: 200)) { dataset in
+                try dataset.table("truth.csv").records.filter { $0["story"] == "warned" }
+            }
+        }
+        let lagged = try warned("lagged"), atT = try warned("mixed")
+        #expect(lagged.count >= 10 && lagged.count == atT.count)
+        // Churning more than 60 days after T: the decline has not started yet.
+        #expect(lagged.contains { $0["declining"] == "false" && $0["activity_at_t"] == "1.0000" })
+        #expect(lagged.contains { $0["declining"] == "true" })
+        #expect(atT.allSatisfy { $0["declining"] == "true" })
+        let level = { (rows: [[String: String]]) in Self.mean(rows.map { Double($0["activity_at_t"]!)! }) }
+        #expect(level(lagged) > level(atT) + 0.2, "lagged \(level(lagged)), at T \(level(atT))")
+    }
+
     @Test("the default world's truth.csv has labels.csv's rows, one for one, and agrees with them")
     func truthMatchesLabels() throws {
         let (labels, truth, accounts) = try Fixtures.withDataset(Fixtures.smallConfig(accountsPerAgency: 60)) {

@@ -34,6 +34,10 @@ public struct ChurnWorld: Sendable, Equatable {
     /// The share of retained accounts that decline like a churner up to T
     /// and then stay (they recover after T), in 0...1.
     public var falseAlarms: Double
+    /// Whether a future churner's decline ends on its churn day (after T),
+    /// as a historical churner's does, instead of on T. Then T looks like
+    /// any past day: some churners have barely begun to decline.
+    public var laggedDeclines = false
 
     public static let defaultChurnRate = 0.10
     public static let defaultSilentShare = 0.2
@@ -52,7 +56,7 @@ public struct ChurnWorld: Sendable, Equatable {
 
     /// The preset names, in the order the CLI lists them.
     public static let presetNames = [
-        "default", "sudden", "fade", "seasonal", "mixed", "silent", "false-alarms", "rare", "common",
+        "default", "sudden", "fade", "seasonal", "mixed", "silent", "false-alarms", "rare", "common", "lagged",
     ]
 
     /// The world named `name` (one of ``presetNames``), or `nil`.
@@ -61,7 +65,8 @@ public struct ChurnWorld: Sendable, Equatable {
     /// - `sudden`, `fade`, `seasonal`, `mixed`: that decay;
     /// - `silent`: 60 % of churners leave without a decline;
     /// - `false-alarms`: 15 % of retained accounts decline too, decay mixed;
-    /// - `rare`: churn rate 0.03; `common`: churn rate 0.25.
+    /// - `rare`: churn rate 0.03; `common`: churn rate 0.25;
+    /// - `lagged`: decay mixed, future churners' declines ending on their churn day.
     public static func preset(_ name: String) -> ChurnWorld? {
         switch name {
         case "default": ChurnWorld()
@@ -73,6 +78,7 @@ public struct ChurnWorld: Sendable, Equatable {
         case "false-alarms": ChurnWorld(decay: .mixed, falseAlarms: 0.15)
         case "rare": ChurnWorld(churnRate: 0.03)
         case "common": ChurnWorld(churnRate: 0.25)
+        case "lagged": { var world = ChurnWorld(decay: .mixed); world.laggedDeclines = true; return world }()
         default: nil
         }
     }

@@ -161,7 +161,8 @@ struct Population {
             created = min(created, asOf - 100 - rng.below(90))
             fate = .future(day: churn)
             if story.warned {
-                decline = shaped(makeDecline(endingOn: asOf, rng: &rng), decay: decay, rng: &worldRng)
+                let end = config.world.laggedDeclines ? churn : asOf
+                decline = shaped(makeDecline(endingOn: end, rng: &rng), decay: decay, rng: &worldRng)
             }
         }
         // A false alarm: a retained account declining like a churner up to T

@@ -49,7 +49,8 @@ struct DataGen: ParsableCommand {
             + "silent: --silent-share 0.6. "
             + "false-alarms: --false-alarms 0.15 with --decay mixed. "
             + "rare: --churn-rate 0.03. "
-            + "common: --churn-rate 0.25.",
+            + "common: --churn-rate 0.25. "
+            + "lagged: --decay mixed --lagged-declines.",
         valueName: ChurnWorld.presetNames.joined(separator: "|")
     ))
     var world = "default"
@@ -86,6 +87,10 @@ struct DataGen: ParsableCommand {
     ))
     var falseAlarms: Double?
 
+    @Flag(help: ArgumentHelp("Future churners' declines end on their churn day (after T), as historical churners' do, "
+        + "instead of on T: at T some have barely begun, and T looks like any past day."))
+    var laggedDeclines = false
+
     /// The library configuration these options describe.
     func makeConfig() throws -> DataGenConfig {
         guard let day = DataGenConfig.date(fromDay: asOf) else {
@@ -115,6 +120,7 @@ struct DataGen: ParsableCommand {
             churnWorld.decay = shape
         }
         if let falseAlarms { churnWorld.falseAlarms = falseAlarms }
+        if laggedDeclines { churnWorld.laggedDeclines = true }
         return churnWorld
     }
 
