@@ -1,4 +1,3 @@
-import DataGenKit
 import Foundation
 import Testing
 @testable import VitalsAnalytics
@@ -12,16 +11,7 @@ import VitalsStore
 /// chosen on its holdout.
 @Suite(.serialized) struct ChurnModelPathTests {
     /// 6 agencies × 100 accounts over 200 days: about 60 churners a past day.
-    static let path: String = {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-churn-\(UUID().uuidString)")
-        let data = root.appendingPathComponent("data").path
-        _ = try! generateDataset(DataGenConfig(agencies: 6, accountsPerAgency: 100, usersPerAccount: 5, days: 200,
-                                               events: 200_000, seed: 23, asOf: DataGenConfig.date(fromDay: "2026-11-20")!,
-                                               outputDirectory: data))
-        let store = root.appendingPathComponent("churn.db").path
-        _ = try! Ingestor.ingest(directory: data, into: store)
-        return store
-    }()
+    static let path = GeneratedStore.make(agencies: 6, accountsPerAgency: 100, usersPerAccount: 5, days: 200, events: 200_000, seed: 23)
 
     /// churn_risk of every tracked account of ag_001 as get_account reports it on `day`.
     static func risks(_ context: ToolContext, day: AsOf) throws -> [String: JSONValue] {
