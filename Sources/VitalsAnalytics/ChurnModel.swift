@@ -198,9 +198,6 @@ public struct ChurnModel: Sendable, Equatable, Codable {
                           kind: "prior", trainingDays: [], trainingSamples: 0, trainingChurners: 0,
                           version: currentVersion)
     }
-
-    /// The prior of the standard config.
-    public static let heuristic = prior()
 }
 
 extension ChurnModel {

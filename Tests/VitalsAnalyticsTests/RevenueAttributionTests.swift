@@ -211,7 +211,7 @@ enum RevenueFixture {
         #expect(churner["as_of"] == .string("2026-09-12"))
         #expect(churner["health"] == .double(29.5))
         #expect(churner["band"] == .string("At Risk"))
-        // Heaviest first in the (heuristic) model: no_login_14d 0.8, champion_inactive 0.6, low_seat_use 0.
+        // Heaviest first in the prior: no_login_14d 0.8, champion_inactive 0.6, low_seat_use 0.3.
         #expect(churner["signals"] == .array(["no_login_14d", "champion_inactive", "low_seat_use"]))
         let agency = try #require(context.dataset.agencyKey("ag_1")), account = try #require(context.dataset.accountKey("acc_churn"))
         let risk = try #require(context.scored(agency: agency, asOf: AsOf("2026-09-12")!).risk(of: account))
