@@ -22,6 +22,7 @@ done
 case "$SCALE" in 1m) EVENTS=1000000 ;; 10m) EVENTS=10000000 ;; 50m) EVENTS=50000000 ;; *) echo "unknown scale $SCALE" >&2; exit 2 ;; esac
 bash scripts/setup.sh
 python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
+python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy  # the churn sweep's ceiling
 command -v wrk >/dev/null || { SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo; $SUDO apt-get install -y -qq wrk; }
 swift build -c release --product vitals >&2
 swift build -c release --product data-gen >&2
@@ -44,6 +45,9 @@ python3 Benchmarks/playbook_bench.py --bin "$BIN" --data "Benchmarks/out/data-$E
 
 echo; echo "== One night (a day ingested, then scored) against a cold rebuild and DuckDB, $SCALE =="
 python3 Benchmarks/night_bench.py --bin "$BIN" --data "Benchmarks/out/data-$EVENTS" --data "$WIDE" --runs "$RUNS"
+
+echo; echo "== The churn model across 14 data-gen worlds, beside baselines and a truth-informed ceiling =="
+python3 Benchmarks/churn_sweep.py --bin "$BIN" --scale 3 --json Benchmarks/out/churn_sweep.json
 
 echo; echo "== Dashboard, $SCALE =="
 # The playbook stores' bases (a week of history); the bench scores a copy, which opens their CTAs.
