@@ -103,12 +103,13 @@ extension Analytics {
             weeklyLogins[week] = loginRows(window).count
             weeklyUses[week] = usage.quantitySum(useRows(window))
         }
-        e.logins7 = weeklyLogins[7]
-        e.logins28 = weeklyLogins[4...].reduce(0, +)
-        e.loginsBaseline = weeklyLogins[..<4].reduce(0, +)
-        e.uses7 = weeklyUses[7]
-        e.uses28 = weeklyUses[4...].reduce(0, +)
-        e.usesBaseline = weeklyUses[..<4].reduce(0, +)
+        let recent = ChurnFeatures.slopeWeeks - ChurnFeatures.recentDays / 7, last = ChurnFeatures.slopeWeeks - 1
+        e.logins7 = weeklyLogins[last]
+        e.logins28 = weeklyLogins[recent...].reduce(0, +)
+        e.loginsBaseline = weeklyLogins[..<recent].reduce(0, +)
+        e.uses7 = weeklyUses[last]
+        e.uses28 = weeklyUses[recent...].reduce(0, +)
+        e.usesBaseline = weeklyUses[..<recent].reduce(0, +)
         e.weekly = zip(weeklyLogins, weeklyUses).map { $0 + $1 }
         e.users7 = userCounter.count(logins.actors, rows: loginRows(asOf.last(7)))
         e.users28 = userCounter.count(logins.actors, rows: loginRows(asOf.last(28)))

@@ -84,7 +84,7 @@ extension ChurnModel {
         let outcomes = holdout.labels.map { $0 == 1 }
         let zFit = holdout.rows.map(fittedOnOlder.logit), zPrior = holdout.rows.map(prior.logit)
         func auc(_ scores: [Double]) -> Double { Evaluation.auc(scores: scores, labels: outcomes) ?? 0.5 }
-        let health = holdout.rows.map { row in -HealthComponents.weightedSum(row, config: analytics.config) }
+        let health = holdout.rows.map { -HealthComponents(leadingValuesOf: $0).weightedSum(analytics.config.weights) }
         var best = (weight: 0.0, auc: -1.0, z: zPrior)
         for weight in blendWeights {
             let z = zip(zFit, zPrior).map { weight * $0 + (1 - weight) * $1 }
@@ -92,7 +92,6 @@ extension ChurnModel {
             if value >= best.auc { best = (weight, value, z) }
         }
         let calibration = platt(best.z, holdout.labels)
-        func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
         let report = ChurnHoldout(
             day: dayNames[0], samples: holdout.rows.count, churners: holdout.churners,
             aucFitted: auc(zFit), aucPrior: auc(zPrior), aucHealth: auc(health), aucChosen: best.auc,
@@ -184,7 +183,7 @@ extension ChurnModel {
             for p in penalties.indices.reversed() {
                 beta = design.fit(labels: training.labels, l2: penalties[p] * Double(training.rows.count), start: beta, tolerance: 1e-3)
                 let model = design.model(beta!, labels: training.labels, trainingDays: [])
-                losses[p] = Evaluation.logLoss(probabilities: validation.rows.map { 1 / (1 + exp(-model.logit($0))) },
+                losses[p] = Evaluation.logLoss(probabilities: validation.rows.map { sigmoid(model.logit($0)) },
                                                labels: validation.labels.map { $0 == 1 })
             }
             return losses
@@ -270,8 +269,8 @@ extension ChurnModel {
     }
 
     /// L2-regularized logistic regression by Newton's method on standardized
-    /// columns. A weight whose sign goes against its feature's direction
-    /// (``ChurnFeatures/directions``) is held at 0 and the rest refit.
+    /// columns, each weight kept on its feature's side of 0
+    /// (``ChurnFeatures/directions``; see ``LogisticDesign/newton``).
     static func fitLogistic(rows: [[Double]], labels: [Double], l2: Double, trainingDays: [String],
                             directions: [Int] = ChurnFeatures.directions) -> ChurnModel {
         let design = LogisticDesign(rows: rows)
@@ -448,7 +447,7 @@ public struct ChurnBaselines: Sendable {
 
     /// The calibrated probability of `1 − health/100`.
     public func healthRisk(health: Double) -> Double {
-        1 / (1 + exp(-(healthSlope * (1 - health / 100) + healthOffset)))
+        ChurnModel.sigmoid(healthSlope * (1 - health / 100) + healthOffset)
     }
 
     /// The components regression's probability (components in table order).
@@ -461,7 +460,8 @@ public struct ChurnBaselines: Sendable {
         guard let firstDay = Analytics.firstDay(of: analytics.dataset) else { return nil }
         let samples = ChurnModel.samples(of: analytics, days: ChurnModel.trainingDays(of: analytics, firstDay: firstDay, maxDays: maxDays))
         guard samples.churners > 0, samples.churners < samples.rows.count else { return nil }
-        let health = ChurnModel.platt(samples.rows.map { 1 - HealthComponents.weightedSum($0, config: analytics.config) }, samples.labels)
+        let health = ChurnModel.platt(samples.rows.map { 1 - HealthComponents(leadingValuesOf: $0).weightedSum(analytics.config.weights) },
+                                      samples.labels)
         let components = ChurnModel.fitLogistic(rows: samples.rows.map { Array($0.prefix(6)) }, labels: samples.labels,
                                                 l2: 0.003 * Double(samples.rows.count), trainingDays: [],
                                                 directions: [Int](repeating: 0, count: 6))
@@ -470,11 +470,9 @@ public struct ChurnBaselines: Sendable {
 }
 
 extension HealthComponents {
-    /// The health score's weighted sum (in [0, 1]) of the components at the
-    /// start of a churn feature row.
-    static func weightedSum(_ row: [Double], config: ScoringConfig) -> Double {
-        let w = config.weights
-        return w.activity * row[0] + w.recency * row[1] + w.breadth * row[2] + w.trend * row[3] + w.payments * row[4] + w.sentiment * row[5]
+    /// The components at the start of a churn feature row (table order).
+    init(leadingValuesOf row: [Double]) {
+        self.init(activity: row[0], recency: row[1], breadth: row[2], trend: row[3], payments: row[4], sentiment: row[5])
     }
 }
 

@@ -82,19 +82,22 @@ public struct ChurnModel: Sendable, Equatable, Codable {
     public static let defaultFloor = 0.1
 
     /// The probability of churn within 90 days; an account in the
-    /// `inactive_and_usage_halved` state no less than `floor` (default: the
-    /// model's ``floor``).
-    public func risk(_ features: ChurnFeatures, floor: Double? = nil) -> Double {
-        let p = 1 / (1 + exp(-logit(features.values)))
-        return floorApplies(features) ? max(p, floor ?? self.floor ?? Self.defaultFloor) : p
+    /// `inactive_and_usage_halved` state no less than the model's ``floor``
+    /// (``risks(_:paying:)`` holds an agency's accounts to its median too).
+    public func risk(_ features: ChurnFeatures) -> Double {
+        let p = Self.sigmoid(logit(features.values))
+        return floorApplies(features) ? max(p, floor ?? Self.defaultFloor) : p
     }
+
+    /// The logistic function 1 / (1 + e^−z).
+    static func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
 
     /// The risks of an agency's accounts, and the floor they were held to:
     /// the larger of the model's base rate and the median risk of the
     /// agency's paying accounts, so that an account with no weekly active
     /// user whose uses halved never ranks in the lower half of its agency.
     public func risks(_ features: [ChurnFeatures], paying: [Bool]) -> (risks: [Double], floor: Double) {
-        let raw = features.map { 1 / (1 + exp(-logit($0.values))) }
+        let raw = features.map { Self.sigmoid(logit($0.values)) }
         let payingRisks = zip(raw, paying).filter(\.1).map(\.0).sorted()
         let median = payingRisks.isEmpty ? 0 : payingRisks[payingRisks.count / 2]
         let floor = max(self.floor ?? Self.defaultFloor, median)
@@ -178,19 +181,16 @@ public struct ChurnModel: Sendable, Equatable, Codable {
     /// blended with the fit when the fit does not beat it on the holdout.
     public static func prior(config: ScoringConfig = .standard) -> ChurnModel {
         let w = config.weights
-        var weights: [String: Double] = [
+        let weights: [String: Double] = [
             "activity": -3 * w.activity, "recency": -3 * w.recency, "breadth": -3 * w.breadth,
             "trend": -3 * w.trend, "payments": -3 * w.payments, "sentiment": -3 * w.sentiment,
             "no_login_14d": 0.8, "usage_drop": 0.6, "failed_payment": 0.4, "detractor": 0.5,
             "renewal_soon": 0.5, "low_seat_use": 0.3, "champion_inactive": 0.6,
             "logins_28d_vs_own_history": -0.4, "uses_28d_vs_own_history": -0.4,
             "active_users_7d_vs_own_history": -0.3, "weekly_activity_slope": -2, "mrr_vs_90_days_ago": -0.8,
+            "failed_payments_90d": 0.2, "renewal_within_90d": 0.7, "inactive_and_usage_halved": 1,
+            "logins_7d_vs_agency": -0.3, "weekly_activity_slope_vs_agency": -1,
         ]
-        weights["failed_payments_90d"] = 0.2
-        weights["renewal_within_90d"] = 0.7
-        weights["inactive_and_usage_halved"] = 1
-        weights["logins_7d_vs_agency"] = -0.3
-        weights["weekly_activity_slope_vs_agency"] = -1
         let count = ChurnFeatures.names.count
         return ChurnModel(names: ChurnFeatures.names, means: .init(repeating: 0, count: count),
                           deviations: .init(repeating: 1, count: count), intercept: -1.5,

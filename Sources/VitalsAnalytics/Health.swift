@@ -40,6 +40,19 @@ public struct HealthComponents: Sendable, Equatable, Codable {
         self.sentiment = sentiment
     }
 
+    /// The weighted sum (in [0, 1]) of the components, in the table's order:
+    /// the health score before rounding.
+    public func weightedSum(_ w: ScoringConfig.Weights) -> Double {
+        var sum = 0.0
+        sum += w.activity * activity
+        sum += w.recency * recency
+        sum += w.breadth * breadth
+        sum += w.trend * trend
+        sum += w.payments * payments
+        sum += w.sentiment * sentiment
+        return sum
+    }
+
     /// The components with their names, in table order.
     public var named: [(name: String, value: Double)] {
         [("activity", activity), ("recency", recency), ("breadth", breadth),
@@ -72,16 +85,7 @@ public struct HealthScore: Sendable, Equatable, Codable {
     public var components: HealthComponents
 
     public init(components: HealthComponents, config: ScoringConfig = .standard) {
-        let w = config.weights
-        // In doubles, in the table's order.
-        var sum = 0.0
-        sum += w.activity * components.activity
-        sum += w.recency * components.recency
-        sum += w.breadth * components.breadth
-        sum += w.trend * components.trend
-        sum += w.payments * components.payments
-        sum += w.sentiment * components.sentiment
-        score = Self.roundedScore(sum)
+        score = Self.roundedScore(components.weightedSum(config.weights))
         band = HealthBand(score: score, bands: config.bands)
         self.components = components
     }

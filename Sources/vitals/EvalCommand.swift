@@ -96,8 +96,7 @@ struct EvalChurnCommand: ParsableCommand {
                     health.append(1 - risk.health / 100)
                     if let baselines {
                         calibrated.append(baselines.healthRisk(health: risk.health))
-                        let c = risk.components
-                        components.append(baselines.componentsRisk([c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment]))
+                        components.append(baselines.componentsRisk(risk.components.named.map(\.value)))
                     }
                     outcomes.append(label)
                 }
@@ -132,7 +131,7 @@ struct EvalChurnCommand: ParsableCommand {
     }
 
     static func printReport(_ report: Report) {
-        func f(_ x: Double?) -> String { (x.map { String(format: "%.4f", $0) } ?? "   –  ").leftPadded(to: 9) }
+        func f(_ x: Double?) -> String { x.map { String(format: "%9.4f", $0) } ?? "      –  " }
         print("as of \(report.asOf): \(report.labelled) labelled accounts, \(report.churners) churn within 90 days"
             + (report.unlabelledPaying > 0 ? " (\(report.unlabelledPaying) paying accounts without a label)" : ""))
         print("churn model: \(report.model.summary)")
@@ -148,7 +147,7 @@ struct EvalChurnCommand: ParsableCommand {
         print("calibration of churn risk by decile (expected calibration error \(String(format: "%.4f", report.calibrationError))):")
         print("  accounts   predicted range     mean predicted   observed")
         for bin in report.calibration {
-            print("  " + String(bin.count).leftPadded(to: 8) + "   " + String(format: "%.4f–%.4f", bin.lowest, bin.highest)
+            print(String(format: "  %8d   ", bin.count) + String(format: "%.4f–%.4f", bin.lowest, bin.highest)
                 + "   " + String(format: "%14.4f", bin.meanPredicted) + String(format: "%11.4f", bin.observed))
         }
         print("paying accounts with no weekly active user and uses down ≥ 50 % week over week: \(report.silentDroppers), "
@@ -174,12 +173,5 @@ struct EvalChurnCommand: ParsableCommand {
             labels[fields[idColumn]] = label
         }
         return labels
-    }
-}
-
-extension String {
-    /// The string right-aligned in `width` columns.
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

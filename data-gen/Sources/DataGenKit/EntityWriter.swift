@@ -53,18 +53,22 @@ struct EntityWriter {
 
     /// One row per tracked account with MRR(T) > 0: whether it churns in (T, T + 90].
     func writeLabels(to file: CSVFileWriter) {
-        for account in population.accounts where account.tracked {
-            switch account.fate {
-            case .historical:
-                continue
-            case .retained:
-                file.field(account.id)
-                file.field("false")
-            case let .future(day):
-                file.field(account.id)
-                file.field(day <= asOfDay + 90 ? "true" : "false")
-            }
+        for account in population.accounts {
+            guard let churns = label(of: account) else { continue }
+            file.field(account.id)
+            file.field(churns ? "true" : "false")
             file.endRow()
+        }
+    }
+
+    /// churns_within_90d of a labelled account: tracked, and not churned
+    /// before T (MRR(T) > 0); nil for the others.
+    func label(of account: AccountProfile) -> Bool? {
+        guard account.tracked else { return nil }
+        switch account.fate {
+        case .historical: return nil
+        case .retained: return false
+        case let .future(day): return day <= asOfDay + 90
         }
     }
 
@@ -80,24 +84,17 @@ struct EntityWriter {
     /// - `key_users_silent`: the key users went silent on or before T;
     /// - `renewal_within_90d`: the renewal date is in [T, T + 90].
     func writeTruth(to file: CSVFileWriter) {
-        for account in population.accounts where account.tracked {
-            let churns: Bool
+        for account in population.accounts {
+            guard let churns = label(of: account) else { continue }
             let story: String
-            switch account.fate {
-            case .historical:
-                continue
-            case .retained:
-                churns = false
-                if account.falseAlarm {
-                    story = "false_alarm"
-                } else if let dip = account.dip, dip.multiplier(on: asOfDay) < 1 {
-                    story = "dip"
-                } else {
-                    story = "retained"
-                }
-            case let .future(day):
-                churns = day <= asOfDay + 90
+            if case .future = account.fate {
                 story = account.decline == nil ? "silent" : "warned"
+            } else if account.falseAlarm {
+                story = "false_alarm"
+            } else if let dip = account.dip, dip.multiplier(on: asOfDay) < 1 {
+                story = "dip"
+            } else {
+                story = "retained"
             }
             file.field(account.id)
             file.field(churns ? "true" : "false")
