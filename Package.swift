@@ -40,6 +40,8 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]
         ),
         // OpenSSL's libcrypto from the OS (apt: libssl-dev): SHA-256, random, constant-time compare.
+        // glibc's malloc.h (mallopt): the CLI's memory policy.
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CCrypto",
             pkgConfig: "libcrypto",
@@ -142,6 +144,7 @@ let package = Package(
                 "VitalsTools",
                 "VitalsMCP",
                 "VitalsViews",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

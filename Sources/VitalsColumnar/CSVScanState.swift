@@ -24,6 +24,11 @@ struct CSVScanState {
     var atEOF = false
     /// The physical line number of `buffer[start]`.
     var lineAtStart = 1
+    /// The file offset of `buffer[0]`.
+    var bufferOffset = 0
+    /// Bytes of the file still to read: the end of a part of the file
+    /// (``CSVReader/init(path:part:of:)``) reads as its end.
+    var unreadLimit = Int.max
     /// 1-based line where the current row starts.
     var line = 0
     var rowsRead = 0
@@ -317,6 +322,7 @@ struct CSVScanState {
     /// Moves unread bytes to the front of the buffer and reads more.
     mutating func refill() throws(CSVError) {
         if start > 0 {
+            bufferOffset += start
             let unread = end - start
             if unread > 0 {
                 buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: unread)
@@ -331,11 +337,12 @@ struct CSVScanState {
             buffer.deallocate()
             buffer = bigger
         }
-        let n = read(fd, buffer.baseAddress! + end, buffer.count - end)
+        let n = read(fd, buffer.baseAddress! + end, min(buffer.count - end, unreadLimit))
         if n < 0 {
             throw CSVError(file: fileName, line: lineAtStart, message: "read failed: \(String(cString: strerror(errno)))")
         }
-        if n == 0 { atEOF = true }
+        unreadLimit -= n
+        if n == 0 || unreadLimit == 0 { atEOF = true }
         end += n
         (buffer.baseAddress! + end).initializeMemory(as: UInt8.self, repeating: Self.sentinel, count: Self.sentinelBytes)
     }

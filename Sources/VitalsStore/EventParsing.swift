@@ -10,6 +10,102 @@ enum EventParsing {
         /// The line each new feature was first seen on, in the order of their codes.
         var newFeatureLines: [Int]
         var rows: Int
+        /// How many parts the file was read in (1: whole).
+        var parts = 1
+    }
+
+    /// Files are parsed in parts of about this many bytes, on all cores.
+    static let partBytes = 64 << 20
+
+    /// The event files `files`, each cut into parts (``CSVReader/parts(count:)``)
+    /// parsed on all cores, then put together: the parts' new features take
+    /// codes in the order the file first names them, and their columns are
+    /// merged in file order, so the result is the file parsed whole. A file
+    /// any part of which fails is parsed again whole: its error is then the
+    /// first bad row's `file:line` (or there is none: a cut inside a quoted
+    /// field).
+    /// - Parameters:
+    ///   - features: the features known before; each file's result extends them.
+    ///   - partBytes: the parts' size (tests cut small files).
+    static func parse(_ files: [(path: String, kind: EventKind)], accounts: ByteStringDictionary, users: ByteStringDictionary,
+                      features: ByteStringDictionary, partBytes: Int = partBytes) throws(StoreError) -> [ParsedEvents] {
+        var headerLines: [Int] = []
+        var tasks: [(file: Int, part: CSVPart)] = []
+        for (f, file) in files.enumerated() {
+            let reader = try CSVReader.opening(file.path)
+            _ = try EventFields(reader, kind: file.kind)
+            headerLines.append(reader.linesRead)
+            for part in reader.parts(count: max(1, reader.fileSize / partBytes)) { tasks.append((f, part)) }
+        }
+        let results = parallelMap(tasks.count) { [tasks] t -> ParsedPart? in
+            // A part that fails is read again with its whole file, below.
+            try? { () throws(StoreError) -> ParsedPart in
+                let reader = try CSVReader.opening(tasks[t].part)
+                var partFeatures = features, newFeatureLines: [Int] = []
+                let columns = try parse(reader, kind: files[tasks[t].file].kind, accounts: accounts, users: users,
+                                        features: &partFeatures, newFeatureLines: &newFeatureLines)
+                return ParsedPart(columns: columns, features: partFeatures, newFeatureLines: newFeatureLines,
+                                  rows: reader.rowsRead, lines: reader.linesRead)
+            }()
+        }
+        // Each part moves out of `results` into its file's list, and each
+        // column out of that into the merge, so the merge frees the parts'
+        // columns as it copies them (at 100 M events they are gigabytes).
+        var slots = results
+        var parsed: [ParsedEvents] = []
+        for (f, file) in files.enumerated() {
+            var parts: [ParsedPart] = []
+            for t in tasks.indices where tasks[t].file == f {
+                if let part = slots[t].take() { parts.append(part) }
+            }
+            if parts.count < tasks.count(where: { $0.file == f }) {
+                parts = []
+                parsed.append(try parse(file.path, kind: file.kind, accounts: accounts, users: users, features: features))
+            } else {
+                parsed.append(assemble(&parts, headerLines: headerLines[f], known: features, kind: file.kind, partitionCount: accounts.count))
+            }
+        }
+        return parsed
+    }
+
+    /// One part of a file, parsed on its own: lines count from its start,
+    /// and features it was first to see have codes of its own.
+    struct ParsedPart: Sendable {
+        var columns: EventColumns
+        var features: ByteStringDictionary
+        var newFeatureLines: [Int]
+        var rows: Int
+        var lines: Int
+    }
+
+    /// A file's parts, in file order, as one parse of the file.
+    /// The parts' columns are moved out (`parts` keeps the rest).
+    static func assemble(_ parts: inout [ParsedPart], headerLines: Int, known: ByteStringDictionary, kind: EventKind,
+                         partitionCount: Int) -> ParsedEvents {
+        var features = known, newFeatureLines: [Int] = [], tables: [EventColumns] = []
+        var linesBefore = headerLines, rows = 0
+        for p in parts.indices {
+            var part = parts[p]
+            parts[p].columns = .empty(partitionCount: 0, hasItems: kind.hasItems)
+            if part.features.count > known.count {
+                var remap = (0 ..< UInt32(part.features.count)).map { $0 }, moved = false
+                for (n, code) in (known.count ..< part.features.count).enumerated() {
+                    let name = part.features.key(UInt32(code))
+                    let global = features.code(of: name) ?? {
+                        newFeatureLines.append(linesBefore + part.newFeatureLines[n])
+                        return features.insert(name)
+                    }()
+                    remap[code] = global
+                    moved = moved || global != UInt32(code)
+                }
+                if moved { part.columns.items = part.columns.items.map { remap[Int($0)] } }
+            }
+            linesBefore += part.lines
+            rows += part.rows
+            tables.append(part.columns)
+        }
+        return ParsedEvents(columns: EventColumns.merge(consume tables, partitionCount: partitionCount, hasItems: kind.hasItems),
+                            features: features, newFeatureLines: newFeatureLines, rows: rows, parts: parts.count)
     }
 
     /// Parses `path` as events of `kind`.
@@ -25,11 +121,9 @@ enum EventParsing {
 
     static func parse(_ reader: CSVReader, kind: EventKind, accounts: ByteStringDictionary, users: ByteStringDictionary,
                       features: inout ByteStringDictionary, newFeatureLines: inout [Int]) throws(StoreError) -> EventColumns {
-        let tsColumn = try reader.column("ts")
-        let accountColumn = try reader.column("account_id")
-        let userColumn = try reader.column("user_id")
-        let featureColumn = kind.hasItems ? try reader.column("feature") : 0
-        let countColumn = kind.hasItems ? try reader.column("count") : 0
+        let fields = try EventFields(reader, kind: kind)
+        let tsColumn = fields.ts, accountColumn = fields.account, userColumn = fields.user
+        let featureColumn = fields.feature, countColumn = fields.count
         // Reserve for the most rows the file can hold (rows of real files are
         // far longer than 16 bytes); pages never written cost no memory, and
         // the columns never have to be copied while they grow.
@@ -63,5 +157,25 @@ enum EventParsing {
             }
         }
         return builder.build(partitionCount: accounts.count)
+    }
+}
+
+/// Where an event file's columns are (a missing one is a line-1 error).
+struct EventFields {
+    var ts: Int
+    var account: Int
+    var user: Int
+    /// Feature usage only (0 for logins).
+    var feature = 0
+    var count = 0
+
+    init(_ reader: CSVReader, kind: EventKind) throws(StoreError) {
+        ts = try reader.column("ts")
+        account = try reader.column("account_id")
+        user = try reader.column("user_id")
+        if kind.hasItems {
+            feature = try reader.column("feature")
+            count = try reader.column("count")
+        }
     }
 }

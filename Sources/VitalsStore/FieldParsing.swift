@@ -8,6 +8,11 @@ extension CSVReader {
         do { return try CSVReader(path: path) } catch { throw .badInput(file: error.file, line: error.line, message: error.message) }
     }
 
+    /// A reader of one part of a file.
+    static func opening(_ part: CSVPart) throws(StoreError) -> CSVReader {
+        do { return try CSVReader(part: part) } catch { throw .badInput(file: error.file, line: error.line, message: error.message) }
+    }
+
     /// Moves to the next data row; false after the last one.
     func nextRow() throws(StoreError) -> Bool {
         do { return try next() } catch { throw .badInput(file: error.file, line: error.line, message: error.message) }

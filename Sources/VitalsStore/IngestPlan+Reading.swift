@@ -31,21 +31,15 @@ extension IngestPlan {
         rowsByFile.append((name, reader.rowsRead))
     }
 
-    /// logins.csv and feature_usage.csv, parsed in parallel against the
-    /// entities read so far; new features continue the stored keys.
+    /// logins.csv and feature_usage.csv, parsed in parts on all cores
+    /// against the entities read so far; new features continue the stored keys.
     private mutating func readEvents(in directory: IngestDirectory) throws(StoreError) {
-        let accounts = entities.accountKeys, users = entities.userKeys, knownFeatures = entities.featureKeys
-        let files: [(name: String, kind: EventKind, path: String?)] = [
-            ("logins.csv", .login, directory.file("logins.csv")), ("feature_usage.csv", .featureUsage, directory.file("feature_usage.csv")),
-        ]
-        let parsed = parallelMap(files.count) { index -> Result<EventParsing.ParsedEvents?, StoreError> in
-            guard let path = files[index].path else { return .success(nil) }
-            return Result { () throws(StoreError) in
-                try EventParsing.parse(path, kind: files[index].kind, accounts: accounts, users: users, features: knownFeatures)
-            }
-        }
-        for (file, result) in zip(files, parsed) {
-            guard let events = try result.get() else { continue }
+        let knownFeatures = entities.featureKeys
+        let files: [(name: String, kind: EventKind, path: String)] = [("logins.csv", EventKind.login), ("feature_usage.csv", .featureUsage)]
+            .compactMap { name, kind in directory.file(name).map { (name, kind, $0) } }
+        let parsed = try EventParsing.parse(files.map { ($0.path, $0.kind) }, accounts: entities.accountKeys, users: entities.userKeys,
+                                            features: knownFeatures)
+        for (file, events) in zip(files, parsed) {
             rowsByFile.append((file.name, events.rows))
             if file.kind == .login {
                 logins = events.columns
@@ -53,7 +47,7 @@ extension IngestPlan {
                 featureUsage = events.columns
                 entities.featureKeys = events.features
                 newFeatures = zip(knownFeatures.count ..< events.features.count, events.newFeatureLines).map { code, line in
-                    (events.features.key(UInt32(code)), SourceRow(file: file.path!, line: line))
+                    (events.features.key(UInt32(code)), SourceRow(file: file.path, line: line))
                 }
             }
         }

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import VitalsColumnar
+@testable import VitalsStore
+
+/// Event files parsed in parts on all cores must be the files parsed whole:
+/// the same columns, feature codes and first-seen lines, and the same errors.
+@Suite struct PartedParseTests {
+    static let accounts = ByteStringDictionary(keys: (0 ..< 7).map { "acc_\($0)" })
+    static let users = ByteStringDictionary(keys: (0 ..< 30).map { "u\($0)" })
+    static let known = ByteStringDictionary(keys: ["email", "sms"])
+
+    /// Feature-usage rows out of time order, new features appearing all
+    /// along the file (some quoted, one with a line break), blank and CRLF lines.
+    static func featureFile(rows: Int, seed: UInt64, badLine: Int? = nil, lineBreaks: Bool = false) -> String {
+        var state = seed, line = 1
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % n
+        }
+        var text = "ts,account_id,user_id,feature,count\n"
+        for i in 0 ..< rows {
+            line += 1
+            if line == badLine { text += "yesterday,acc_1,u1,email,1\n"; continue }
+            let feature: String
+            switch next(10) {
+            case 0: feature = "f\(i / 50)"  // a new feature every 50 rows
+            case 1: feature = "\"q, \(next(4))\""
+            case 2: feature = lineBreaks ? "\"two\nlines\"" : "\"\"\"quoted\"\"\""
+            default: feature = ["email", "sms", "f0", "f3"][next(4)]
+            }
+            let ts = 1_760_000_000 + next(5_000_000)
+            text += "\(ts),acc_\(next(7)),u\(next(30)),\(feature),\(1 + next(9))" + (i % 13 == 0 ? "\r\n" : "\n")
+            if feature.contains("\n") { line += 1 }
+            if i % 97 == 0 { text += "\n"; line += 1 }
+        }
+        return text
+    }
+
+    static func write(_ text: String, name: String) -> String {
+        let path = makeTemporaryDirectory().appendingPathComponent(name).path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    /// With line breaks inside quoted fields, a cut may fall inside one:
+    /// the file is then read whole (the result is the same either way).
+    @Test(arguments: [(UInt64(1), 211, false), (2, 997, false), (3, 4096, false), (4, 1 << 20, false), (5, 997, true)])
+    func partsEqualTheWholeFile(seed: UInt64, partBytes: Int, lineBreaks: Bool) throws {
+        let features = Self.write(Self.featureFile(rows: 3000, seed: seed, lineBreaks: lineBreaks), name: "feature_usage.csv")
+        let logins = Self.write("ts,account_id,user_id\n" + (0 ..< 2000).map { "\(1_760_000_000 + ($0 * 7919) % 90_000),acc_\($0 % 7),u\($0 % 30)\n" }.joined(),
+                                name: "logins.csv")
+        let parted = try EventParsing.parse([(logins, .login), (features, .featureUsage)], accounts: Self.accounts, users: Self.users,
+                                            features: Self.known, partBytes: partBytes)
+        let wholeLogins = try EventParsing.parse(logins, kind: .login, accounts: Self.accounts, users: Self.users, features: Self.known)
+        let wholeFeatures = try EventParsing.parse(features, kind: .featureUsage, accounts: Self.accounts, users: Self.users, features: Self.known)
+        for (a, b) in zip(parted, [wholeLogins, wholeFeatures]) {
+            #expect(a.rows == b.rows)
+            #expect(a.columns.offsets == b.columns.offsets)
+            #expect(a.columns.timestamps == b.columns.timestamps)
+            #expect(a.columns.actors == b.columns.actors)
+            #expect(a.columns.items == b.columns.items)
+            #expect(a.columns.quantities == b.columns.quantities)
+            #expect(a.features.keys == b.features.keys)
+            #expect(a.newFeatureLines == b.newFeatureLines)
+        }
+        #expect(parted[1].rows == 3000)
+        #expect(parted[1].features.count > 60)
+        if partBytes < 10_000 {
+            #expect(parted[0].parts > 5)
+            if !lineBreaks { #expect(parted[1].parts > 5) }
+        }
+    }
+
+    @Test func aBadRowInALatePartIsReportedAtItsLine() throws {
+        let path = Self.write(Self.featureFile(rows: 3000, seed: 5, badLine: 2900), name: "feature_usage.csv")
+        #expect {
+            _ = try EventParsing.parse([(path, .featureUsage)], accounts: Self.accounts, users: Self.users, features: Self.known, partBytes: 1000)
+        } throws: { error in
+            "\(error)".contains("feature_usage.csv:2900: bad timestamp \"yesterday\"")
+        }
+    }
+}
