@@ -13,11 +13,13 @@ enum IngestWriter {
         guard try EntityCounts(db) == plan.base else {
             throw StoreError.concurrentWrite("the store was changed by another writer while this ingest was parsing; nothing was written, run it again")
         }
+        let clock = TraceClock()
         try Store.bumpDataVersion(db)
         try save(plan.changedAgencies, base: plan.base.agencies, id: \.agencyID, column: "agency_id", entity: "agency", db)
         try save(plan.changedAccounts, base: plan.base.accounts, id: \.accountID, column: "account_id", entity: "account", db)
         try save(plan.changedUsers, base: plan.base.users, id: \.userID, column: "user_id", entity: "user", db)
         try save(plan.changedWorkflows, base: plan.base.workflows, id: \.workflowID, column: "workflow_id", entity: "workflow", db)
+        clock.mark("write: entities")
         let featureInsert = try db.makeStatement(sql: "INSERT INTO features (feature_key, name) VALUES (?, ?)")
         for (offset, feature) in plan.newFeatures.enumerated() {
             try reportingDuplicates(feature.name, column: "feature", entity: "feature", at: feature.source) {
@@ -26,17 +28,28 @@ enum IngestWriter {
         }
         let ingestID = try recordIngest(plan, source: source, db)
         try writeBatches(batches, ingestID: ingestID, db)
+        clock.mark("write: event batches")
         try writeLogs(plan, db)
+        clock.mark("write: logs")
     }
 
     /// Updates the records whose key is below `base` (they are stored) and
-    /// inserts the others.
+    /// inserts the others, through one prepared statement: GRDB's Codable
+    /// record insert took 5.5 s for the 360,000 accounts and users of a
+    /// 100 M-event dataset.
     private static func save<R: PersistableRecord & EntityRecord>(
         _ upserts: [Upsert<R>], base: Int, id: KeyPath<R, String>, column: String, entity: String, _ db: Database
     ) throws {
+        let columns = R.insertColumns
+        let insert = try db.makeStatement(sql: "INSERT INTO \(R.databaseTableName) (\(columns.joined(separator: ", "))) VALUES "
+            + "(\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))")
         for upsert in upserts {
             try reportingDuplicates(upsert.record[keyPath: id], column: column, entity: entity, at: upsert.source) {
-                try upsert.record.key < base ? upsert.record.update(db) : upsert.record.insert(db)
+                if upsert.record.key < base {
+                    try upsert.record.update(db)
+                } else {
+                    try insert.execute(arguments: upsert.record.insertArguments)
+                }
             }
         }
     }
@@ -114,15 +127,38 @@ enum IngestWriter {
     }
 }
 
-/// An entity record with a dense key.
+/// An entity record with a dense key, and its row as an INSERT binds it
+/// (the values GRDB's Codable encoding stores: Bool as 0/1, an enum as its
+/// raw value, nil as NULL).
 protocol EntityRecord {
     var key: Int { get }
+    /// Every column of the table, in ``insertArguments`` order.
+    static var insertColumns: [String] { get }
+    var insertArguments: StatementArguments { get }
 }
 
-extension AgencyRecord: EntityRecord {}
-extension AccountRecord: EntityRecord {}
-extension UserRecord: EntityRecord {}
-extension WorkflowRecord: EntityRecord {}
+extension AgencyRecord: EntityRecord {
+    static let insertColumns = ["agency_key", "agency_id", "name"]
+    var insertArguments: StatementArguments { [key, agencyID, name] }
+}
+
+extension AccountRecord: EntityRecord {
+    static let insertColumns = ["account_key", "account_id", "agency_key", "name", "plan", "seats", "created_at", "renewal_day",
+                                "owner_email", "tracked", "priority"]
+    var insertArguments: StatementArguments {
+        [key, accountID, agencyKey, name, plan, seats, createdAt, renewalDay, ownerEmail, tracked, priority.rawValue]
+    }
+}
+
+extension UserRecord: EntityRecord {
+    static let insertColumns = ["user_key", "user_id", "account_key", "email", "name", "role", "created_at", "key_user"]
+    var insertArguments: StatementArguments { [key, userID, accountKey, email, name, role, createdAt, keyUser] }
+}
+
+extension WorkflowRecord: EntityRecord {
+    static let insertColumns = ["workflow_key", "workflow_id", "agency_key", "name", "webhook_url"]
+    var insertArguments: StatementArguments { [key, workflowID, agencyKey, name, webhookURL] }
+}
 
 extension EntityCounts {
     /// The counts of the stored entity tables.

@@ -1,5 +1,6 @@
 import DataGenKit
 import Foundation
+import GRDB
 import Testing
 import VitalsColumnar
 @testable import VitalsStore
@@ -153,6 +154,33 @@ enum CSVRowCounter {
         #expect(a.features == b.features)
         #expect(a.accounts == b.accounts && a.users == b.users && a.agencies == b.agencies && a.workflows == b.workflows)
         #expect(a.mrrChanges == b.mrrChanges && a.payments == b.payments && a.feedback == b.feedback)
+    }
+
+    /// The ingest inserts entities with its own statement: GRDB's records
+    /// must read them back as written (nil, Bool and enum columns included),
+    /// stored with the types GRDB's own encoding gives them.
+    @Test func insertedEntitiesReadBackAsGRDBRecords() throws {
+        let path = makeTemporaryDirectory().appendingPathComponent("s.db").path
+        _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: path)
+        let store = try Store.open(at: path)
+        try store.read { db in
+            #expect(try AgencyRecord.fetchAll(db) == [AgencyRecord(key: 0, agencyID: "ag_1", name: "Acme, Inc")])
+            let accounts = try AccountRecord.order(Column("account_key")).fetchAll(db)
+            #expect(accounts == [
+                AccountRecord(key: 0, accountID: "acc_1", agencyKey: 0, name: "One", plan: "pro", seats: 5, createdAt: 1_767_225_600,
+                              renewalDay: CivilTime.days(year: 2026, month: 12, day: 1), ownerEmail: "o@x.com", tracked: true, priority: .high),
+                AccountRecord(key: 1, accountID: "acc_2", agencyKey: 0, name: "Two \"quoted\"", plan: "starter", seats: nil,
+                              createdAt: 1_769_904_000, renewalDay: nil, ownerEmail: "o@x.com", tracked: false, priority: .normal),
+            ])
+            let users = try UserRecord.order(Column("user_key")).fetchAll(db)
+            #expect(users.map(\.userID) == ["u1", "u2", "u3"])
+            #expect(users[0] == UserRecord(key: 0, userID: "u1", accountKey: 0, email: "a@x", name: "A", role: "admin",
+                                           createdAt: 1_767_225_600, keyUser: true))
+            #expect(users[1].createdAt == nil && users[1].keyUser == false)
+            #expect(try WorkflowRecord.fetchAll(db) == [WorkflowRecord(key: 0, workflowID: "wf_1", agencyKey: 0, name: "Win-back", webhookURL: nil)])
+            let types = try Row.fetchOne(db, sql: "SELECT typeof(tracked), typeof(priority), typeof(seats), typeof(created_at) FROM accounts WHERE account_key = 0")!
+            #expect(types[0] as String == "integer" && types[1] as String == "text" && types[2] as String == "integer" && types[3] as String == "integer")
+        }
     }
 
     @Test func reingestingEntitiesUpdatesThemInPlace() throws {
