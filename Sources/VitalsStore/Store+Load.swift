@@ -51,22 +51,26 @@ extension Store {
             }
             clock.mark("load: event batches")
             var mrr: [MRRChange] = []
-            let mrrCursor = try Row.fetchCursor(db, sql: "SELECT account_key, day, mrr_cents FROM mrr_changes ORDER BY account_key, day, seq")
-            while let row = try mrrCursor.next() {
-                mrr.append(MRRChange(accountKey: row[0], day: row[1], mrrCents: row[2]))
+            try db.forEachRawRow("SELECT account_key, day, mrr_cents FROM mrr_changes ORDER BY seq") { row in
+                mrr.append(MRRChange(accountKey: row.int(0), day: row.int(1), mrrCents: row.int64(2)))
             }
             var payments: [Payment] = []
-            let paymentCursor = try Row.fetchCursor(db, sql: "SELECT account_key, ts, invoice_id, amount_cents, status FROM payments ORDER BY account_key, ts, seq")
-            while let row = try paymentCursor.next() {
-                let statusName: String = row[4]
+            try db.forEachRawRow("SELECT account_key, ts, invoice_id, amount_cents, status FROM payments ORDER BY seq") { row in
+                let statusName = row.string(4)
                 guard let status = PaymentStatus(rawValue: statusName) else { throw StoreError.corrupt("unknown payment status \(statusName)") }
-                payments.append(Payment(accountKey: row[0], ts: row[1], invoiceID: row[2], amountCents: row[3], status: status))
+                payments.append(Payment(accountKey: row.int(0), ts: row.int64(1), invoiceID: row.string(2), amountCents: row.int64(3), status: status))
             }
             var feedback: [FeedbackResponse] = []
-            let feedbackCursor = try Row.fetchCursor(db, sql: "SELECT account_key, user_key, ts, score, comment FROM feedback ORDER BY account_key, ts, seq")
-            while let row = try feedbackCursor.next() {
-                feedback.append(FeedbackResponse(accountKey: row[0], userKey: row[1], ts: row[2], score: row[3], comment: row[4]))
+            try db.forEachRawRow("SELECT account_key, user_key, ts, score, comment FROM feedback ORDER BY seq") { row in
+                feedback.append(FeedbackResponse(accountKey: row.int(0), userKey: row.optionalInt(1), ts: row.int64(2), score: row.int(3),
+                                                 comment: row.string(4)))
             }
+            // In (account, time, seq) order: sorted here, since SQLite
+            // sorting the 600,000 payments of a 100 M-event store took 0.4 s.
+            let accountCount = entities.accounts.count
+            mrr = Self.byAccountThenTime(mrr, accountCount: accountCount, account: \.accountKey, time: { Int64($0.day) })
+            payments = Self.byAccountThenTime(payments, accountCount: accountCount, account: \.accountKey, time: \.ts)
+            feedback = Self.byAccountThenTime(feedback, accountCount: accountCount, account: \.accountKey, time: \.ts)
             clock.mark("load: mrr, payments, feedback")
             return (entities, tables, earlier, mrr, payments, feedback)
         }
@@ -75,6 +79,29 @@ extension Store {
             logins: tables[.login]!,
             featureUsage: tables[.featureUsage]!,
             mrrChanges: mrr, payments: payments, feedback: feedback, earlier: earlier)
+    }
+
+    /// `rows` (in seq order) stably sorted by account, then by time: a
+    /// counting sort by account, then each account's rows sorted by time
+    /// unless they already are (they come in file order, usually time order).
+    static func byAccountThenTime<Row>(_ rows: [Row], accountCount: Int, account: (Row) -> Int, time: (Row) -> Int64) -> [Row] {
+        var starts = [Int](repeating: 0, count: accountCount + 1)
+        for row in rows { starts[account(row) + 1] += 1 }
+        for a in 0 ..< accountCount { starts[a + 1] += starts[a] }
+        var next = starts
+        var order = [Int](repeating: 0, count: rows.count)
+        for (i, row) in rows.enumerated() {
+            order[next[account(row)]] = i
+            next[account(row)] += 1
+        }
+        for a in 0 ..< accountCount where starts[a + 1] - starts[a] > 1 {
+            let slice = starts[a] ..< starts[a + 1]
+            let sorted = zip(order[slice].dropFirst(), order[slice]).allSatisfy { time(rows[$0]) >= time(rows[$1]) }
+            if !sorted {
+                order[slice].sort { time(rows[$0]) != time(rows[$1]) ? time(rows[$0]) < time(rows[$1]) : $0 < $1 }
+            }
+        }
+        return order.map { rows[$0] }
     }
 
     /// The day of the newest stored event, from the batch catalog (nil: none).

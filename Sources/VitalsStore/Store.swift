@@ -59,8 +59,9 @@ public final class Store: Sendable {
         configuration.busyMode = .timeout(30)
         configuration.label = "vitals-store"
         configuration.readonly = readOnly
-        if let pageLimit {
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA max_page_count = \(pageLimit)") }
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA mmap_size = \(Self.mappedBytes)")
+            if let pageLimit { try db.execute(sql: "PRAGMA max_page_count = \(pageLimit)") }
         }
         do {
             let pool: any DatabaseWriter = oneConnection
@@ -81,6 +82,15 @@ public final class Store: Sendable {
             throw .storeUnavailable(path: path, reason: StoreError.wrap(error).description)
         }
     }
+
+    /// How much of the file SQLite reads through a memory map (`PRAGMA
+    /// mmap_size`; SQLite caps it at its compile-time limit, 2 GB here).
+    /// A load reads hundreds of MB of segments: through `pread` each 4 KB
+    /// page was a system call and a copy (15 % of a 100 M-event night's
+    /// CPU). Writes still go through `write`. The mapped pages count in the
+    /// process's RSS (a night at 100 M: 1.1 GB instead of 0.7 GB), though
+    /// they are the page cache's, not the process's own.
+    static let mappedBytes = 1 << 40
 
     /// `VITALS_TEST_MAX_PAGE_COUNT`, in debug builds only: the page cap of
     /// ``open(at:create:readOnly:pageLimit:oneConnection:)`` for the CLI's tests (a disk
