@@ -49,11 +49,12 @@ def main():
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", default="Benchmarks/out")
+    parser.add_argument("--data", help="an existing dataset directory instead of data-gen's data-EVENTS")
     args = parser.parse_args()
 
     os.makedirs(args.work, exist_ok=True)
-    data = os.path.join(args.work, f"data-{args.events}")
-    if not os.path.exists(os.path.join(data, "labels.csv")):
+    data = args.data or os.path.join(args.work, f"data-{args.events}")
+    if not args.data and not os.path.exists(os.path.join(data, "labels.csv")):
         seconds, _ = run_measured([os.path.join(args.bin, "data-gen"), "--events", str(args.events),
                                    "--agencies", "10", "--accounts-per-agency", "200", "--seed", "7", "--out", data])
         print(f"data-gen: {args.events:,} events in {seconds:.2f} s ({args.events / seconds / 1e6:.2f} M rows/s)")

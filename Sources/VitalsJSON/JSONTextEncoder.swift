@@ -184,14 +184,26 @@ private final class TextSink {
             order = order.indices.compactMap { i in
                 i + 1 < order.count && compareKeys(fields[order[i]], fields[order[i + 1]]) == 0 ? nil : order[i]
             }
+            // The body is copied aside once and written back over itself in
+            // key order (shorter when a repeated key was dropped).
             let body = frame.open + 1
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: out[body...])
-            out.removeSubrange(body...)
-            for (n, i) in order.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: scratch[(fields[i].start - body) ..< (fields[i].end - body)])
+            var at = body
+            out.withUnsafeMutableBytes { target in
+                scratch.withUnsafeBytes { source in
+                    for (n, i) in order.enumerated() {
+                        if n > 0 {
+                            target[at] = UInt8(ascii: ",")
+                            at += 1
+                        }
+                        let from = fields[i].start - body, count = fields[i].end - fields[i].start
+                        target.baseAddress!.advanced(by: at).copyMemory(from: source.baseAddress!.advanced(by: from), byteCount: count)
+                        at += count
+                    }
+                }
             }
+            out.removeSubrange(at...)
         }
         out.append(UInt8(ascii: "}"))
     }
