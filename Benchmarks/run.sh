@@ -8,7 +8,7 @@
 #   2. the ordo-one kernels in GB/s beside the memory bandwidth of the same run;
 #   3. the MCP load test: 64 clients against `vitals serve --http` (wrk), paced and back to back, in both MCP generations.
 #   --scale 100m runs only the ingest against DuckDB's load and the night against a cold score and DuckDB's SQL
-#   (issue 15), once each (a pass takes about 15 minutes), on a harder world: 250 agencies of 20 to 300 accounts
+#   (issue 15), --runs times (about 6 minutes a run), on a harder world: 250 agencies of 20 to 300 accounts
 #   (40,000 in all), 365 days, churners declining in mixed shapes and false alarms.
 #   Benchmarks/run.sh [--scale 1m|10m|50m|100m] [--runs N] [--load-seconds S]
 set -euo pipefail
@@ -37,11 +37,10 @@ if [ "$SCALE" = 100m ]; then
         "$BIN/data-gen" --agencies 250 --accounts-per-agency 20 --accounts-per-agency-max 300 --users-per-account 8 \
             --days 365 --events "$EVENTS" --seed 23 --world false-alarms --out "$DATA" >&2
     fi
-    RUNS100=$([ "$RUNS" -eq 3 ] && echo 1 || echo "$RUNS")  # the default 3 runs would take an hour
     echo "== Ingest against DuckDB's load into a file, 100m =="
-    python3 Benchmarks/ingest_bench.py --bin "$BIN" --data "$DATA" --runs "$RUNS100"
+    python3 Benchmarks/ingest_bench.py --bin "$BIN" --data "$DATA" --runs "$RUNS"
     echo; echo "== One night (a day ingested, then scored) against a cold rebuild and DuckDB, 100m =="
-    python3 Benchmarks/night_bench.py --bin "$BIN" --data "$DATA" --runs "$RUNS100"
+    python3 Benchmarks/night_bench.py --bin "$BIN" --data "$DATA" --runs "$RUNS"
     exit 0
 fi
 
