@@ -27,7 +27,7 @@ struct CSVScanState {
     /// The file offset of `buffer[0]`.
     var bufferOffset = 0
     /// Bytes of the file still to read: the end of a part of the file
-    /// (``CSVReader/init(path:part:of:)``) reads as its end.
+    /// (``CSVReader/init(part:chunkSize:)``) reads as its end.
     var unreadLimit = Int.max
     /// 1-based line where the current row starts.
     var line = 0

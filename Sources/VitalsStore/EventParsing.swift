@@ -1,3 +1,4 @@
+import Foundation
 import VitalsColumnar
 
 /// The hot path of ingest: login and feature-usage rows straight from CSV
@@ -35,7 +36,7 @@ enum EventParsing {
             let reader = try CSVReader.opening(file.path)
             _ = try EventFields(reader, kind: file.kind)
             headerLines.append(reader.linesRead)
-            for part in reader.parts(count: max(1, reader.fileSize / partBytes)) { tasks.append((f, part)) }
+            for part in reader.parts(count: partCount(fileSize: reader.fileSize, partBytes: partBytes)) { tasks.append((f, part)) }
         }
         let results = parallelMap(tasks.count) { [tasks] t -> ParsedPart? in
             // A part that fails is read again with its whole file, below.
@@ -66,6 +67,14 @@ enum EventParsing {
             }
         }
         return parsed
+    }
+
+    /// How many parts a file is cut into: one per `partBytes`, and at
+    /// least one per core once the file holds a quarter of a part (a
+    /// 100 MB file alone is not parsed on one core).
+    static func partCount(fileSize: Int, partBytes: Int) -> Int {
+        let count = max(1, (fileSize + partBytes - 1) / partBytes)
+        return fileSize >= partBytes / 4 ? max(count, ProcessInfo.processInfo.activeProcessorCount) : count
     }
 
     /// One part of a file, parsed on its own: lines count from its start,

@@ -68,9 +68,9 @@ extension Store {
             // In (account, time, seq) order: sorted here, since SQLite
             // sorting the 600,000 payments of a 100 M-event store took 0.4 s.
             let accountCount = entities.accounts.count
-            mrr = Self.byAccountThenTime(mrr, accountCount: accountCount, account: \.accountKey, time: { Int64($0.day) })
-            payments = Self.byAccountThenTime(payments, accountCount: accountCount, account: \.accountKey, time: \.ts)
-            feedback = Self.byAccountThenTime(feedback, accountCount: accountCount, account: \.accountKey, time: \.ts)
+            mrr = try Self.byAccountThenTime(mrr, accountCount: accountCount, account: \.accountKey, time: { Int64($0.day) })
+            payments = try Self.byAccountThenTime(payments, accountCount: accountCount, account: \.accountKey, time: \.ts)
+            feedback = try Self.byAccountThenTime(feedback, accountCount: accountCount, account: \.accountKey, time: \.ts)
             clock.mark("load: mrr, payments, feedback")
             return (entities, tables, earlier, mrr, payments, feedback)
         }
@@ -84,9 +84,16 @@ extension Store {
     /// `rows` (in seq order) stably sorted by account, then by time: a
     /// counting sort by account, then each account's rows sorted by time
     /// unless they already are (they come in file order, usually time order).
-    static func byAccountThenTime<Row>(_ rows: [Row], accountCount: Int, account: (Row) -> Int, time: (Row) -> Int64) -> [Row] {
+    /// - Throws: ``StoreError/corrupt(_:)`` for a row of no known account.
+    static func byAccountThenTime<Row>(_ rows: [Row], accountCount: Int, account: (Row) -> Int,
+                                       time: (Row) -> Int64) throws(StoreError) -> [Row] {
         var starts = [Int](repeating: 0, count: accountCount + 1)
-        for row in rows { starts[account(row) + 1] += 1 }
+        for row in rows {
+            guard account(row) >= 0 && account(row) < accountCount else {
+                throw StoreError.corrupt("a log row names account key \(account(row)), and the store has \(accountCount) accounts")
+            }
+            starts[account(row) + 1] += 1
+        }
         for a in 0 ..< accountCount { starts[a + 1] += starts[a] }
         var next = starts
         var order = [Int](repeating: 0, count: rows.count)

@@ -5,7 +5,7 @@ import Testing
 /// must be SQLite's `ORDER BY account_key, ts, seq`.
 @Suite struct LogOrderTests {
     @Test(arguments: [UInt64(1), 2, 3])
-    func byAccountThenTimeIsOrderByAccountTimeSeq(seed: UInt64) {
+    func byAccountThenTimeIsOrderByAccountTimeSeq(seed: UInt64) throws {
         var state = seed
         func next(_ n: Int) -> Int {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -17,8 +17,9 @@ import Testing
             clock += next(3)
             return (next(40), Int64(next(10) == 0 ? clock - next(50) : clock), seq)
         }
-        let sorted = Store.byAccountThenTime(rows, accountCount: 45, account: { $0.account }, time: { $0.ts })
+        let sorted = try Store.byAccountThenTime(rows, accountCount: 45, account: { $0.account }, time: { $0.ts })
         let expected = rows.sorted { ($0.account, $0.ts, $0.seq) < ($1.account, $1.ts, $1.seq) }
         #expect(sorted.map(\.seq) == expected.map(\.seq))
+        #expect(throws: StoreError.self) { try Store.byAccountThenTime(rows, accountCount: 39, account: { $0.account }, time: { $0.ts }) }
     }
 }
