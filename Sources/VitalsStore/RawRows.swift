@@ -22,8 +22,6 @@ struct RawRow {
         let count = Int(sqlite3_column_bytes(statement, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
-
-    func optionalString(_ column: Int32) -> String? { isNull(column) ? nil : string(column) }
 }
 
 extension Database {
