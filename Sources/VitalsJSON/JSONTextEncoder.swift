@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Encodes any `Encodable` straight into compact JSON text: the bytes
 /// ``JSONValue/encoding(_:)`` followed by ``JSONValue/text(pretty:)`` would
 /// write (keys in snake_case and sorted, absent optionals as `null`), without
@@ -13,6 +15,14 @@
 /// (stable, the last of equal keys kept, as the tree's dictionary does).
 /// Keys compare as UTF-8 bytes, which is `String`'s order for the ASCII
 /// names our types have.
+///
+/// Converting keys to snake_case and sorting them was a fifth of the
+/// encoding's CPU, done again for every object of a type. So the first
+/// object of each `CodingKey` type leaves a ``KeyPlan``: its keys, their
+/// snake_case text and the order that sorts them. Later objects whose keys
+/// come in the same sequence (checked key by key) copy the text and apply
+/// the order; any other sequence (a dictionary, a type that skips a field)
+/// is converted and sorted as before.
 struct JSONTextEncoder {
     /// `value`'s JSON text; `extra` fields are added to a top-level object
     /// (a list row's own fields beside a summary's).
@@ -20,6 +30,103 @@ struct JSONTextEncoder {
         let sink = TextSink()
         try sink.encodeValue(value, extra: extra)
         return sink.out
+    }
+
+    /// Each item's JSON text, through one buffer and one set of stacks
+    /// (a list of thousands of rows paid for its own each).
+    static func encodeEach(_ items: some Collection<some Encodable>) throws -> [[UInt8]] {
+        let sink = TextSink()
+        var texts: [[UInt8]] = []
+        texts.reserveCapacity(items.count)
+        for item in items {
+            sink.out.removeAll(keepingCapacity: true)
+            try sink.encodeValue(item)
+            texts.append(Array(sink.out))
+        }
+        return texts
+    }
+}
+
+/// What the first object of one `CodingKey` type taught: its keys in the
+/// sequence it wrote them, each key's quoted snake_case text, and the
+/// positions that put the fields in key order (the last of equal keys
+/// kept), nil when they already are.
+final class KeyPlan: @unchecked Sendable {
+    let keys: [String]
+    let quoted: [[UInt8]]
+    let order: [Int]?
+
+    /// The same in flat buffers, for the encoder's inner loop: reading them
+    /// costs no reference counting (the arrays above cost a retain and a
+    /// release per field). Written once in `init`, never changed.
+    let count: Int
+    let keyBuffer: UnsafeMutableBufferPointer<String>
+    let quotedBytes: UnsafeMutableBufferPointer<UInt8>
+    /// Where key i's quoted text starts in `quotedBytes` (count + 1 entries).
+    let quotedStarts: UnsafeMutableBufferPointer<Int>
+    /// `order`, empty when nil.
+    let orderBuffer: UnsafeMutableBufferPointer<Int>
+
+    init(keys: [String], quoted: [[UInt8]]) {
+        self.keys = keys
+        self.quoted = quoted
+        func compare(_ a: Int, _ b: Int) -> Int { KeyPlan.compareQuoted(quoted[a], quoted[b]) }
+        let inOrder = zip(quoted.indices.dropLast(), quoted.indices.dropFirst()).allSatisfy { compare($0, $1) < 0 }
+        if inOrder {
+            order = nil
+        } else {
+            let sorted = quoted.indices.sorted { compare($0, $1) != 0 ? compare($0, $1) < 0 : $0 < $1 }
+            order = sorted.indices.compactMap { i in
+                i + 1 < sorted.count && compare(sorted[i], sorted[i + 1]) == 0 ? nil : sorted[i]
+            }
+        }
+        count = keys.count
+        keyBuffer = .allocate(capacity: keys.count)
+        _ = keyBuffer.initialize(from: keys)
+        let bytes = quoted.flatMap { $0 }
+        quotedBytes = .allocate(capacity: bytes.count)
+        _ = quotedBytes.initialize(from: bytes)
+        quotedStarts = .allocate(capacity: quoted.count + 1)
+        var at = 0
+        for (i, key) in quoted.enumerated() {
+            quotedStarts[i] = at
+            at += key.count
+        }
+        quotedStarts[quoted.count] = at
+        let positions = order ?? []
+        orderBuffer = .allocate(capacity: positions.count)
+        _ = orderBuffer.initialize(from: positions)
+    }
+
+    deinit {
+        keyBuffer.deinitialize().deallocate()
+        quotedBytes.deallocate()
+        quotedStarts.deallocate()
+        orderBuffer.deallocate()
+    }
+
+    /// Two quoted keys as bytes; the closing quote sorts first ("a" before "ab").
+    static func compareQuoted(_ x: some Collection<UInt8>, _ y: some Collection<UInt8>) -> Int {
+        for (a, b) in zip(x, y) where a != b {
+            if a == UInt8(ascii: "\"") { return -1 }
+            if b == UInt8(ascii: "\"") { return 1 }
+            return a < b ? -1 : 1
+        }
+        return x.count - y.count
+    }
+
+    /// The plans learnt so far, by `CodingKey` type, shared by every
+    /// encoder on every thread (a plan never changes once published).
+    private static let learnt = Mutex<[ObjectIdentifier: KeyPlan]>([:])
+
+    static func plan(for keyType: ObjectIdentifier) -> KeyPlan? {
+        learnt.withLock { $0[keyType] }
+    }
+
+    static func publish(_ plan: KeyPlan, for keyType: ObjectIdentifier) {
+        learnt.withLock { plans in
+            if plans[keyType] == nil { plans[keyType] = plan }
+        }
     }
 }
 
@@ -40,6 +147,15 @@ private final class TextSink {
         /// Where this object's fields start on `fields`.
         let fieldBase: Int
         var count = 0
+        /// The `CodingKey` type of a keyed object, and its plan when one
+        /// was learnt; `onPlan` until a key differs from the plan's.
+        var keyType: ObjectIdentifier? = nil
+        /// Unretained: a published plan lives as long as the process.
+        var plan: Unmanaged<KeyPlan>? = nil
+        var onPlan = true
+        /// Where this object's keys start on `learning`, when it is the
+        /// object its key type learns from.
+        var learningBase: Int? = nil
     }
 
     // One encoder touches its sink from one thread, one call at a time; the
@@ -50,6 +166,8 @@ private final class TextSink {
     @exclusivity(unchecked) var frames: [Frame] = []
     @exclusivity(unchecked) var slots = 0
     @exclusivity(unchecked) var scratch: [UInt8] = []
+    /// The keys of the objects that are teaching their type a plan.
+    @exclusivity(unchecked) var learning: [String] = []
 
     init() { out.reserveCapacity(1024) }
 
@@ -69,8 +187,7 @@ private final class TextSink {
         } else if Value.self == Int.self {
             writeInt(unsafeBitCast(value, to: Int.self))
         } else if Value.self == Double.self {
-            let v = unsafeBitCast(value, to: Double.self)
-            out.append(contentsOf: (v.isFinite ? v.description : "null").utf8)
+            writeDouble(unsafeBitCast(value, to: Double.self))
         } else if Value.self == Bool.self {
             out.append(contentsOf: (unsafeBitCast(value, to: Bool.self) ? "true" : "false").utf8)
         } else if Value.self == Int64.self {
@@ -101,15 +218,33 @@ private final class TextSink {
         out.append(contentsOf: String(n).utf8)
     }
 
-    /// The frame of `slot`'s object (or array), opened on first use.
-    func frame(for slot: Int, object: Bool) -> Int {
-        if let last = frames.indices.last, frames[last].slot == slot, frames[last].isObject == object { return last }
-        frames.append(Frame(slot: slot, isObject: object, open: out.count, fieldBase: fields.count))
+    func writeDouble(_ v: Double) {
+        out.append(contentsOf: (v.isFinite ? v.description : "null").utf8)
+    }
+
+    /// The frame of `slot`'s object (or array), opened on first use; a keyed
+    /// object's frame takes its key type's plan, or learns it.
+    func frame(for slot: Int, object: Bool, keyType: ObjectIdentifier? = nil) -> Int {
+        if let last = frames.indices.last, frames[last].slot == slot, frames[last].isObject == object {
+            if frames[last].keyType != keyType { frames[last].onPlan = false }
+            return last
+        }
+        var frame = Frame(slot: slot, isObject: object, open: out.count, fieldBase: fields.count)
+        if let keyType {
+            frame.keyType = keyType
+            if let plan = KeyPlan.plan(for: keyType) {
+                frame.plan = Unmanaged.passUnretained(plan)
+            } else {
+                frame.learningBase = learning.count
+            }
+        }
+        frames.append(frame)
         out.append(object ? UInt8(ascii: "{") : UInt8(ascii: "["))
         return frames.count - 1
     }
 
     func beginField(frame: Int, key: String) {
+        frames[frame].onPlan = false
         if frames[frame].count > 0 { out.append(UInt8(ascii: ",")) }
         fields.append(Field(start: out.count, keyEnd: 0, end: 0))
         JSONValue.writeString(key, to: &out)
@@ -118,9 +253,21 @@ private final class TextSink {
     }
 
     func beginField(frame: Int, codingKey: String) {
-        if frames[frame].count > 0 { out.append(UInt8(ascii: ",")) }
+        let n = frames[frame].count
+        if n > 0 { out.append(UInt8(ascii: ",")) }
         fields.append(Field(start: out.count, keyEnd: 0, end: 0))
-        writeSnakeCase(codingKey)
+        let planned = frames[frame].onPlan && frames[frame].plan.map { plan in
+            plan._withUnsafeGuaranteedRef { plan in
+                guard n < plan.count, plan.keyBuffer[n] == codingKey else { return false }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: plan.quotedBytes[plan.quotedStarts[n] ..< plan.quotedStarts[n + 1]]))
+                return true
+            }
+        } == true
+        if !planned {
+            if frames[frame].plan != nil { frames[frame].onPlan = false }
+            if frames[frame].learningBase != nil { learning.append(codingKey) }
+            writeSnakeCase(codingKey)
+        }
         fields[fields.count - 1].keyEnd = out.count
         out.append(UInt8(ascii: ":"))
     }
@@ -174,8 +321,21 @@ private final class TextSink {
         }
         let own = fields[frame.fieldBase...]
         defer { fields.removeSubrange(frame.fieldBase...) }
-        let inOrder = zip(own.dropLast(), own.dropFirst()).allSatisfy { compareKeys($0, $1) < 0 }
-        if !inOrder {
+        if let base = frame.learningBase, let keyType = frame.keyType {
+            // The first object of its key type: it teaches the plan, unless
+            // something other than a coding key joined it.
+            if frame.onPlan, learning.count - base == own.count {
+                let quoted = own.map { Array(out[$0.start ..< $0.keyEnd]) }
+                KeyPlan.publish(KeyPlan(keys: Array(learning[base...]), quoted: quoted), for: keyType)
+            }
+            learning.removeSubrange(base...)
+        }
+        if frame.onPlan, let plan = frame.plan, plan._withUnsafeGuaranteedRef({ $0.count }) == own.count {
+            // The plan's sequence of keys: its order, no comparing.
+            plan._withUnsafeGuaranteedRef { plan in
+                if plan.order != nil { writeFields(of: frame, in: plan.orderBuffer, offset: frame.fieldBase) }
+            }
+        } else if !zip(own.dropLast(), own.dropFirst()).allSatisfy({ compareKeys($0, $1) < 0 }) {
             // Stable order by key; of equal keys the last wins.
             var order = Array(own.indices).sorted {
                 let c = compareKeys(fields[$0], fields[$1])
@@ -184,28 +344,34 @@ private final class TextSink {
             order = order.indices.compactMap { i in
                 i + 1 < order.count && compareKeys(fields[order[i]], fields[order[i + 1]]) == 0 ? nil : order[i]
             }
-            // The body is copied aside once and written back over itself in
-            // key order (shorter when a repeated key was dropped).
-            let body = frame.open + 1
-            scratch.removeAll(keepingCapacity: true)
-            scratch.append(contentsOf: out[body...])
-            var at = body
-            out.withUnsafeMutableBytes { target in
-                scratch.withUnsafeBytes { source in
-                    for (n, i) in order.enumerated() {
-                        if n > 0 {
-                            target[at] = UInt8(ascii: ",")
-                            at += 1
-                        }
-                        let from = fields[i].start - body, count = fields[i].end - fields[i].start
-                        target.baseAddress!.advanced(by: at).copyMemory(from: source.baseAddress!.advanced(by: from), byteCount: count)
-                        at += count
-                    }
-                }
-            }
-            out.removeSubrange(at...)
+            writeFields(of: frame, in: order, offset: 0)
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// Rewrites an object's body with its fields in `order` (positions on
+    /// `fields`, less `offset`): the body is copied aside once and written
+    /// back over itself (shorter when a repeated key was dropped).
+    private func writeFields(of frame: Frame, in order: some Collection<Int>, offset: Int) {
+        let body = frame.open + 1
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: out[body...])
+        var at = body
+        out.withUnsafeMutableBytes { target in
+            scratch.withUnsafeBytes { source in
+                for (n, position) in order.enumerated() {
+                    if n > 0 {
+                        target[at] = UInt8(ascii: ",")
+                        at += 1
+                    }
+                    let field = fields[offset + position]
+                    let from = field.start - body, count = field.end - field.start
+                    target.baseAddress!.advanced(by: at).copyMemory(from: source.baseAddress!.advanced(by: from), byteCount: count)
+                    at += count
+                }
+            }
+        }
+        out.removeSubrange(at...)
     }
 
     /// Two fields' keys as bytes (the quotes cancel out).
@@ -230,7 +396,7 @@ private struct SlotEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(TextKeyedContainer<Key>(sink: sink, frame: sink.frame(for: slot, object: true)))
+        KeyedEncodingContainer(TextKeyedContainer<Key>(sink: sink, frame: sink.frame(for: slot, object: true, keyType: ObjectIdentifier(Key.self))))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -253,6 +419,33 @@ private struct TextKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func encode(_ value: some Encodable, forKey key: Key) throws {
         sink.beginField(frame: frame, codingKey: key.stringValue)
         try sink.encodeValue(value)
+        sink.endField(frame: frame)
+    }
+    // The primitives our types hold, written without the generic detour
+    // (the defaults send them through `encode(_:forKey:)` above).
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        sink.beginField(frame: frame, codingKey: key.stringValue)
+        JSONValue.writeString(value, to: &sink.out)
+        sink.endField(frame: frame)
+    }
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        sink.beginField(frame: frame, codingKey: key.stringValue)
+        sink.writeInt(value)
+        sink.endField(frame: frame)
+    }
+    mutating func encode(_ value: Int64, forKey key: Key) throws {
+        sink.beginField(frame: frame, codingKey: key.stringValue)
+        sink.writeInt(Int(value))
+        sink.endField(frame: frame)
+    }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        sink.beginField(frame: frame, codingKey: key.stringValue)
+        sink.writeDouble(value)
+        sink.endField(frame: frame)
+    }
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        sink.beginField(frame: frame, codingKey: key.stringValue)
+        sink.out.append(contentsOf: (value ? "true" : "false").utf8)
         sink.endField(frame: frame)
     }
     mutating func encodeIfPresent(_ value: (some Encodable)?, forKey key: Key) throws {

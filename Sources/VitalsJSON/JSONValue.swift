@@ -68,7 +68,8 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// A list's items, each written as JSON text at once (``encodedText(_:adding:)``):
     /// an array of `.encoded` values, so a page can still be cut from it.
     public static func encodedItems(_ items: some Collection<some Encodable>) -> JSONValue {
-        .array(items.map { encodedText($0) })
+        // Encoding our own result types cannot fail.
+        .array(try! JSONTextEncoder.encodeEach(items).map { .encoded(JSONText(bytes: $0)) })
     }
 
     /// Compact or pretty (two-space indent) JSON text, keys sorted.

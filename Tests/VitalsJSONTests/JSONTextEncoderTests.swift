@@ -77,4 +77,71 @@ import Testing
                 == JSONValue.object([JSONValueEncoder.convert(key): 0]).text(), "\(key)")
         }
     }
+
+    /// Writes `flagged` only when it is set, and `zeta` twice (the last wins):
+    /// the key sequence differs between objects of one type.
+    struct Skipping: Encodable {
+        var flagged: Bool
+        var zeta: Int
+        enum CodingKeys: String, CodingKey { case zeta, flagged, alphaBeta }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(zeta, forKey: .zeta)
+            if flagged { try container.encode(true, forKey: .flagged) }
+            try container.encode("b", forKey: .alphaBeta)
+            try container.encode(zeta + 1, forKey: .zeta)
+        }
+    }
+
+    /// The later objects of a type reuse what the first taught (its keys'
+    /// text and order) only when their keys come in the same sequence.
+    @Test func laterObjectsOfATypeWriteWhatTheTreeWrites() throws {
+        func same(_ value: some Encodable) throws {
+            #expect(String(decoding: try JSONTextEncoder.encode(value), as: UTF8.self) == JSONValue.encoding(value).text())
+        }
+        for flagged in [true, false, true, false] {
+            try same(Skipping(flagged: flagged, zeta: 4))
+            try same([Skipping(flagged: !flagged, zeta: 1), Skipping(flagged: flagged, zeta: 2)])
+        }
+        #expect(String(decoding: try JSONTextEncoder.encode(Skipping(flagged: false, zeta: 4)), as: UTF8.self)
+            == #"{"alpha_beta":"b","zeta":5}"#)
+        #expect(KeyPlan.plan(for: ObjectIdentifier(Skipping.CodingKeys.self))?.keys.count == 4, "the first object taught its keys")
+        // Dictionaries share one key type, with other keys in other orders.
+        for keys in [["b", "aC"], ["aC", "b"], ["zz"], ["b", "aC", "c"], []] {
+            try same(Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) }))
+        }
+        // Extra top-level fields never teach or follow a plan.
+        for _ in 0 ..< 3 {
+            #expect(JSONValue.encodedText(Inner(), adding: ["b": 1]).text() == #"{"alpha":"a","b":1,"m_rr_cents":-7,"zeta":1}"#)
+            try same(Inner())
+        }
+    }
+
+    struct Racing: Encodable {
+        var zulu = 1
+        var yankee = "y"
+        var xRay: [Double] = [0.5]
+    }
+
+    /// Many threads encoding one type at once (one of them teaching the plan)
+    /// all write the tree's text.
+    @Test func encodersOnManyThreadsAgree() async throws {
+        let expected = JSONValue.encoding(Racing()).text()
+        let texts = await withTaskGroup(of: String.self) { group in
+            for _ in 0 ..< 64 {
+                group.addTask { String(decoding: try! JSONTextEncoder.encode([Racing(), Racing()]), as: UTF8.self) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(texts.allSatisfy { $0 == "[" + expected + "," + expected + "]" })
+    }
+
+    /// A list's items, encoded through one shared buffer, are each the text
+    /// the item alone encodes to.
+    @Test func listItemsEachWriteTheirOwnText() {
+        let items = [Sample(), Sample(zebra: "", accountID: "acc_2", ratio: 2), Sample(daysSinceLogin: 3, inners: [])]
+        guard case let .array(encoded) = JSONValue.encodedItems(items) else { Issue.record("not an array"); return }
+        #expect(encoded.map { $0.text() } == items.map { JSONValue.encoding($0).text() })
+        #expect(JSONValue.encodedItems([Inner]()).text() == "[]")
+    }
 }
