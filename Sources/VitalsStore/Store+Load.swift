@@ -18,7 +18,8 @@ extension Store {
             let entities = try StoreEntities(db)
             clock.mark("load: entities")
             var toDecode: [EventKind: [StoredBatch]] = [:]
-            var earlier = eventsFrom.map { EarlierEvents(before: $0, accountCount: entities.accounts.count, userCount: entities.users.count) }
+            var earlier = eventsFrom.map { EarlierEvents(before: $0, accountCount: entities.accounts.count, userCount: entities.users.count,
+                                                         featureCount: entities.features.count) }
             // Epoch order, then ingest order: batches of different epochs do
             // not interleave in time, so the merge copies them as blocks.
             let seconds = EventBatchCodec.epochSeconds
@@ -45,6 +46,7 @@ extension Store {
                 toDecode[kind, default: []].append(StoredBatch(id: row["batch_id"], rowCount: row["row_count"],
                                                                partitionCount: row["partition_count"], minTs: row["min_ts"], maxTs: maxTs))
             }
+            earlier?.finish()
             var tables: [EventKind: EventColumns] = [:]
             for kind in [EventKind.login, .featureUsage] {
                 tables[kind] = try Self.decodeTable(db, kind: kind, batches: toDecode[kind] ?? [], partitionCount: entities.accounts.count)
