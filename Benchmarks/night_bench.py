@@ -8,7 +8,10 @@ holds every row before T (entities, events, MRR, payments, feedback), a
 interleaved, each on a fresh store:
 
   history ingest   `vitals ingest HISTORY`
-  history score    `vitals score` (as of T-1; the churn model fitted)
+  history score    `vitals score` of the --history-days days before T (default
+                   7: T-7 .. T-1, as a store scored every night has them, so
+                   that T's health-change baseline T-7 is in the history; 1
+                   scores T-1 alone and the night computes T-7 too)
   night ingest     `vitals ingest NIGHT` into that store (one day)
   night score      `vitals score` of T on that store     <- the night
   cold ingest      `vitals ingest` of the whole dataset into a fresh store
@@ -21,10 +24,11 @@ loading the dataset, fitting the churn model, scoring, writing. Prints the
 medians (seconds, peak RSS), the night against the cold path and against
 DuckDB, and the phases of the night's score.
 
-  python3 Benchmarks/night_bench.py --bin BIN --data DIR [--data DIR2 ...] [--runs 3] [--no-duckdb]
+  python3 Benchmarks/night_bench.py --bin BIN --data DIR [--data DIR2 ...] [--runs 3] [--history-days 7] [--no-duckdb]
 """
 import argparse
 import csv
+import datetime
 import os
 import re
 import shutil
@@ -89,9 +93,9 @@ def vitals(binary, *args):
     return seconds, rss
 
 
-def traced_score(binary, store):
+def traced_score(binary, store, *days):
     """`vitals score` with its phases: (seconds, rss, {phase: seconds since start})."""
-    seconds, rss, err = run_measured([os.path.join(binary, "vitals"), "score", "--store", store, "--no-playbooks"],
+    seconds, rss, err = run_measured([os.path.join(binary, "vitals"), "score", "--store", store, "--no-playbooks", *days],
                                      env=os.environ | {"VITALS_TRACE": "1"}, output="stderr")
     phases = {}
     for name, pattern in PHASES:
@@ -112,7 +116,13 @@ def by_phase(runs_phases):
     return ", ".join(parts)
 
 
-def bench(binary, data, runs, duckdb):
+def history_days(day, count):
+    """The --from/--to options of the `count` days before `day`."""
+    last = datetime.date.fromisoformat(day)
+    return ["--from", str(last - datetime.timedelta(days=count)), "--to", str(last - datetime.timedelta(days=1))]
+
+
+def bench(binary, data, runs, duckdb, before=7):
     day = last_day(data)
     work = tempfile.mkdtemp(prefix="vitals-night-")
     try:
@@ -132,7 +142,7 @@ def bench(binary, data, runs, duckdb):
                         os.remove(path + suffix)
             for name, (seconds, peak) in [("history ingest", vitals(binary, "ingest", history, "--store", store))]:
                 steps[name].append(seconds), rss[name].append(peak)
-            seconds, peak, _ = traced_score(binary, store)
+            seconds, peak, _ = traced_score(binary, store, *history_days(day, before))
             steps["history score"].append(seconds), rss["history score"].append(peak)
             seconds, peak = vitals(binary, "ingest", night, "--store", store)
             steps["night ingest"].append(seconds), rss["night ingest"].append(peak)
@@ -153,7 +163,8 @@ def bench(binary, data, runs, duckdb):
                 seconds, peak, _ = run_measured([sys.executable, script, SQL_DIR, view, day, "0", out])
                 steps["DuckDB"].append(seconds), rss["DuckDB"].append(peak)
         median = {name: statistics.median(values) for name, values in steps.items() if values}
-        print(f"\n{data}: T = {day}, the night holds {night_rows:,} rows; medians of {runs} run(s)")
+        print(f"\n{data}: T = {day}, the night holds {night_rows:,} rows; the history scored the {before} day(s) before; "
+              f"medians of {runs} run(s)")
         print(f"{'step':<16}{'seconds':>10}{'peak RSS MB':>14}")
         for name, seconds in median.items():
             print(f"{name:<16}{seconds:>10.2f}{statistics.median(rss[name]) / 2**20:>14.0f}")
@@ -174,10 +185,11 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--data", action="append", required=True)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--history-days", type=int, default=7, help="days before T the history scores (1: T-1 alone)")
     parser.add_argument("--no-duckdb", action="store_true")
     args = parser.parse_args()
     for data in args.data:
-        bench(args.bin, data, args.runs, not args.no_duckdb)
+        bench(args.bin, data, args.runs, not args.no_duckdb, before=max(1, args.history_days))
 
 
 if __name__ == "__main__":

@@ -86,7 +86,8 @@ struct ScoreCommand: AsyncParsableCommand {
                     printError("churn model for \(day) (\(context.fittedWeeks.contains(week) ? "fitted" : "reused")), "
                         + "\(String(format: "%.3f", Date().timeIntervalSince(started))) s")
                 }
-                results.append(try scorer.score(day))
+                // The store keeps the detail of the newest day alone: a backfill's last.
+                results.append(try scorer.score(day, detailed: n == days.count - 1))
                 if days.count > 1 || trace {
                     // Milliseconds under VITALS_TRACE, like its other lines: benchmarks subtract them.
                     printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: trace ? "%.3f" : "%.1f", Date().timeIntervalSince(started))) s")

@@ -19,6 +19,26 @@ import VitalsJSON
         return store
     }
 
+    /// A backfill's earlier days are scored without detail (the store keeps
+    /// the newest day's alone): the same scores and health history, and the
+    /// store they leave answers as if they had been scored in full.
+    @Test func aBackfillsEarlierDaysKeepTheirScoresWithoutDetail() throws {
+        let store = try Store.open(at: TriageFixture.store())
+        let scorer = Scorer(context: try ToolContext(store: store, useMaterialized: false))
+        let day = AsOf(day: TriageFixture.t - 7)
+        let full = try scorer.score(day), lean = try scorer.score(day, detailed: false)
+        #expect(full.scores.allSatisfy { !$0.detailJSON.isEmpty } && !full.agencyResults.isEmpty)
+        #expect(lean.scores.allSatisfy { $0.detailJSON.isEmpty } && lean.agencyResults.isEmpty)
+        #expect(lean.scores.map { var score = $0; score.detailJSON = ""; return score }
+            == full.scores.map { var score = $0; score.detailJSON = ""; return score })
+        #expect(lean.history == full.history && lean.modelJSON == full.modelJSON)
+        try store.writeScores([lean, try scorer.score(AsOf(day: TriageFixture.t))])
+        let context = try ToolContext(store: store)
+        let movers = try Self.call("list_health_movers", [:], context)
+        #expect(movers["source"] == "materialized")
+        #expect(movers == (try Self.call("list_health_movers", [:], try ToolContext(store: try Self.scored()))))
+    }
+
     static func call(_ tool: String, _ arguments: JSONValue = [:], _ context: ToolContext) throws -> JSONValue {
         try ReadTools.call(tool, agencyID: "ag_1", arguments: arguments, context: context)
     }
