@@ -137,6 +137,7 @@ extension Store {
                 for scores in day.history {
                     try insertHistory.execute(arguments: [day.asOfDay, scores.agencyKey, Data(try scores.encoded())])
                 }
+                clock.mark("write: replaced the run and the history of \(day.asOfDay)")
                 guard detailed else { continue }
                 let packed = day.asOfDay == last?.asOfDay
                     ? (packedDetails, packedResults)
@@ -157,6 +158,7 @@ extension Store {
                 for (result, json) in zip(day.agencyResults, packed.1) {
                     try insertResult.execute(arguments: [day.asOfDay, result.agencyKey, result.tool, json])
                 }
+                clock.mark("write: inserted the detail and results")
             }
             // Older days keep their history and run, not their detail. A day
             // scored before the health history existed becomes history first.
@@ -164,6 +166,7 @@ extension Store {
             try db.execute(sql: "DELETE FROM account_scores WHERE as_of_day < ?", arguments: [newest])
             try db.execute(sql: "DELETE FROM agency_results WHERE as_of_day < ?", arguments: [newest])
             try db.execute(sql: "UPDATE score_runs SET detailed = 0 WHERE as_of_day < ?", arguments: [newest])
+            clock.mark("write: dropped the older days' detail")
         }
     }
 
