@@ -423,29 +423,15 @@ private struct TextKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     }
     // The primitives our types hold, written without the generic detour
     // (the defaults send them through `encode(_:forKey:)` above).
-    mutating func encode(_ value: String, forKey key: Key) throws {
+    mutating func encode(_ value: String, forKey key: Key) throws { field(key) { JSONValue.writeString(value, to: &$0.out) } }
+    mutating func encode(_ value: Int, forKey key: Key) throws { field(key) { $0.writeInt(value) } }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { field(key) { $0.writeInt(Int(value)) } }
+    mutating func encode(_ value: Double, forKey key: Key) throws { field(key) { $0.writeDouble(value) } }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { field(key) { $0.out.append(contentsOf: (value ? "true" : "false").utf8) } }
+
+    @inline(__always) private func field(_ key: Key, _ write: (TextSink) -> Void) {
         sink.beginField(frame: frame, codingKey: key.stringValue)
-        JSONValue.writeString(value, to: &sink.out)
-        sink.endField(frame: frame)
-    }
-    mutating func encode(_ value: Int, forKey key: Key) throws {
-        sink.beginField(frame: frame, codingKey: key.stringValue)
-        sink.writeInt(value)
-        sink.endField(frame: frame)
-    }
-    mutating func encode(_ value: Int64, forKey key: Key) throws {
-        sink.beginField(frame: frame, codingKey: key.stringValue)
-        sink.writeInt(Int(value))
-        sink.endField(frame: frame)
-    }
-    mutating func encode(_ value: Double, forKey key: Key) throws {
-        sink.beginField(frame: frame, codingKey: key.stringValue)
-        sink.writeDouble(value)
-        sink.endField(frame: frame)
-    }
-    mutating func encode(_ value: Bool, forKey key: Key) throws {
-        sink.beginField(frame: frame, codingKey: key.stringValue)
-        sink.out.append(contentsOf: (value ? "true" : "false").utf8)
+        write(sink)
         sink.endField(frame: frame)
     }
     mutating func encodeIfPresent(_ value: (some Encodable)?, forKey key: Key) throws {
