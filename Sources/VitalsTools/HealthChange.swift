@@ -100,7 +100,7 @@ extension ReadTools {
         let direction = call.arguments.direction()
         let baseline = AsOf(day: call.asOf.day - days)
         try context.checkAsOf(baseline, argument: "as_of − days")
-        let (then, fromHistory) = context.dailyScores(agency: call.agency, day: baseline)
+        let (then, fromHistory) = context.dailyHealth(agency: call.agency, day: baseline)
         // Every account's change first; the components that moved only for the page's rows.
         let all = context.summaries(agency: call.agency, asOf: call.asOf)
         var moved: [(index: Int, change: Double, position: Int)] = []

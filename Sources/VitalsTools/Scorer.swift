@@ -64,22 +64,16 @@ public struct Scorer {
     }
 
     /// The first event timestamp scoring `days` reads, when it need not read
-    /// them all: the week of every day, and of every day's health-change
-    /// baseline that no run kept, has a stored churn model (so nothing is
-    /// fitted) and `refit` is off. Then the events from the lookback of the
-    /// first day's health-change baseline on are decoded
+    /// them all: the week of every day has a stored churn model (so nothing
+    /// is fitted; a health-change baseline the history lacks is computed
+    /// without one) and `refit` is off. Then the events from the lookback of
+    /// the first day's health-change baseline on are decoded
     /// (``Analytics/eventLookbackDays(_:)`` before
     /// ``ToolContext/healthChangeDays`` before it); older batches are read as
     /// digests. Nil: load every event.
-    public static func eventWindowStart(days: [AsOf], config: ScoringConfig, runs: [ScoreRun], models: [StoredChurnModel],
-                                        refit: Bool) -> Int64? {
+    public static func eventWindowStart(days: [AsOf], config: ScoringConfig, models: [StoredChurnModel], refit: Bool) -> Int64? {
         guard !refit, let first = days.first else { return nil }
-        // The days scored, and their health-change baselines the history lacks (those are computed).
-        let scored = Set(runs.map(\.asOfDay)).union(days.map(\.day))
-        var weeks = Set(days.map { ChurnModel.fitDay(for: $0.day) })
-        for day in days where !scored.contains(day.day - ToolContext.healthChangeDays) {
-            weeks.insert(ChurnModel.fitDay(for: day.day - ToolContext.healthChangeDays))
-        }
+        let weeks = Set(days.map { ChurnModel.fitDay(for: $0.day) })
         guard weeks.allSatisfy({ ToolContext.storedModel(models, week: $0, config: config) != nil }) else { return nil }
         return AsOf(day: first.day - ToolContext.healthChangeDays).start(lastDays: Analytics.eventLookbackDays(config))
     }

@@ -34,6 +34,8 @@ public final class ToolContext: @unchecked Sendable {
     private var historyByAgency: [Int: [Int: DailyScores]] = [:]
     /// Days not in the history, computed once from the columns.
     private var computedDays: [[Int]: DailyScores] = [:]
+    /// Health-only days computed for a health change (``dailyHealth(agency:day:)``).
+    private var computedHealth: [[Int]: DailyScores] = [:]
     private var summariesByDayAndAgency: [[Int]: [(AccountSummary, AccountRisk)]] = [:]
 
     /// Past days kept computed in memory (per agency); beyond, all but
@@ -187,6 +189,31 @@ public final class ToolContext: @unchecked Sendable {
         return (made, false)
     }
 
+    /// The health and components of each tracked account of `agency` on
+    /// `day`: from the history when it has the day, else computed from the
+    /// columns without the churn model (a health change needs no risk, and
+    /// fitting the model of the baseline's week was a third of a cold
+    /// score). A computed day's churn risk and signals are left at 0: what
+    /// needs them asks ``dailyScores(agency:day:)``.
+    func dailyHealth(agency: Int, day: AsOf) -> (scores: DailyScores, fromHistory: Bool) {
+        if let kept = history(agency: agency)[day.day] { return (kept, true) }
+        if let made = lock.withLock({ computedDays[[day.day, agency]] ?? computedHealth[[day.day, agency]] }) { return (made, false) }
+        var made = DailyScores(day: day.day, agencyKey: agency)
+        for score in analytics(day).agencyScores(agency).scores {
+            let c = score.health.components
+            made.append(accountKey: score.account, health: score.health.score,
+                        components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
+                        churnRisk: 0, signalBits: 0, mrrCents: score.facts.mrrCents)
+        }
+        lock.withLock {
+            if computedHealth.count >= Self.cachedDays * max(1, dataset.agencies.count) {
+                computedHealth = computedHealth.filter { $0.key[0] == defaultAsOf.day }
+            }
+            computedHealth[[day.day, agency]] = made
+        }
+        return (made, false)
+    }
+
     /// The days a health change looks back by default (rows, get_account,
     /// the movers' default): a scored day may compute the day that far back.
     public static let healthChangeDays = 7
@@ -199,7 +226,7 @@ public final class ToolContext: @unchecked Sendable {
     func baseline(agency: Int, asOf day: AsOf, days: Int) -> DailyScores? {
         let baselineDay = AsOf(day: day.day - days)
         guard baselineDay >= dataFrom else { return nil }
-        return dailyScores(agency: agency, day: baselineDay).scores
+        return dailyHealth(agency: agency, day: baselineDay).scores
     }
 
     /// One account's health change over the `days` days before `day`, from

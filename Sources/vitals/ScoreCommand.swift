@@ -65,7 +65,7 @@ struct ScoreCommand: AsyncParsableCommand {
             let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
             let runs = try store.scoreRuns(), models = try store.churnModels()
             if days.isEmpty, let latest = try store.latestEventDay() { days = [AsOf(day: latest)] }
-            let windowStart = Scorer.eventWindowStart(days: days, config: config, runs: runs, models: models, refit: refit)
+            let windowStart = Scorer.eventWindowStart(days: days, config: config, models: models, refit: refit)
             let context = try ToolContext(store: store, config: config, useMaterialized: false, eventsFrom: windowStart,
                                           refit: refit, runs: runs, models: models)
             if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
