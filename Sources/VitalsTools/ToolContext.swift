@@ -130,12 +130,7 @@ public final class ToolContext: @unchecked Sendable {
     func cachedSummaries(agency: Int, day: AsOf, _ make: () -> [(AccountSummary, AccountRisk)]) -> [(AccountSummary, AccountRisk)] {
         if let cached = lock.withLock({ summariesByDayAndAgency[[day.day, agency]] }) { return cached }
         let made = make()
-        lock.withLock {
-            if summariesByDayAndAgency.count >= Self.cachedDays * max(1, dataset.agencies.count) {
-                summariesByDayAndAgency = summariesByDayAndAgency.filter { $0.key[0] == defaultAsOf.day }
-            }
-            summariesByDayAndAgency[[day.day, agency]] = made
-        }
+        lock.withLock { remember(made, day: day.day, agency: agency, in: &summariesByDayAndAgency) }
         return made
     }
 
@@ -180,12 +175,7 @@ public final class ToolContext: @unchecked Sendable {
         if let kept = history(agency: agency)[day.day] { return (kept, true) }
         if let made = lock.withLock({ computedDays[[day.day, agency]] }) { return (made, false) }
         let made = scored(agency: agency, asOf: day).daily(day: day.day, agency: agency)
-        lock.withLock {
-            if computedDays.count >= Self.cachedDays * max(1, dataset.agencies.count) {
-                computedDays = computedDays.filter { $0.key[0] == defaultAsOf.day }
-            }
-            computedDays[[day.day, agency]] = made
-        }
+        lock.withLock { remember(made, day: day.day, agency: agency, in: &computedDays) }
         return (made, false)
     }
 
@@ -206,12 +196,7 @@ public final class ToolContext: @unchecked Sendable {
                         components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
                         churnRisk: 0, signalBits: 0, mrrCents: score.facts.mrrCents)
         }
-        lock.withLock {
-            if computedHealth.count >= Self.cachedDays * max(1, dataset.agencies.count) {
-                computedHealth = computedHealth.filter { $0.key[0] == defaultAsOf.day }
-            }
-            computedHealth[[day.day, agency]] = made
-        }
+        lock.withLock { remember(made, day: day.day, agency: agency, in: &computedHealth) }
         return (made, false)
     }
 
@@ -296,6 +281,16 @@ public final class ToolContext: @unchecked Sendable {
         return model
     }
 
+    /// Keeps `value` for (`day`, `agency`) in one of the per-day caches:
+    /// once it holds ``cachedDays`` days of every agency, all but the
+    /// default day's are dropped first. Called under `lock`.
+    private func remember<Value>(_ value: Value, day: Int, agency: Int, in cache: inout [[Int]: Value]) {
+        if cache.count >= Self.cachedDays * max(1, dataset.agencies.count) {
+            cache = cache.filter { $0.key[0] == defaultAsOf.day }
+        }
+        cache[[day, agency]] = value
+    }
+
     /// An agency's scores and churn risks as of `day`, cached.
     public func scored(agency: Int, asOf day: AsOf) -> ScoredAgency {
         lock.lock()
@@ -305,12 +300,7 @@ public final class ToolContext: @unchecked Sendable {
         }
         lock.unlock()
         let scored = analytics(day).scoredAgency(agency, model: model(day))
-        lock.lock()
-        if scoredByDayAndAgency.count >= Self.cachedDays * max(1, dataset.agencies.count) {
-            scoredByDayAndAgency = scoredByDayAndAgency.filter { $0.key[0] == defaultAsOf.day }
-        }
-        scoredByDayAndAgency[[day.day, agency]] = scored
-        lock.unlock()
+        lock.withLock { remember(scored, day: day.day, agency: agency, in: &scoredByDayAndAgency) }
         return scored
     }
 }
