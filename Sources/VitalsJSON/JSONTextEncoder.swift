@@ -50,31 +50,22 @@ struct JSONTextEncoder {
 /// What the first object of one `CodingKey` type taught: its keys in the
 /// sequence it wrote them, each key's quoted snake_case text, and the
 /// positions that put the fields in key order (the last of equal keys
-/// kept), nil when they already are.
+/// kept). Kept in flat buffers, written once in `init` and never changed:
+/// the encoder's inner loop reads them without reference counting (arrays
+/// here cost a retain and a release per field).
 final class KeyPlan: @unchecked Sendable {
-    let keys: [String]
-    let quoted: [[UInt8]]
-    let order: [Int]?
-
-    /// The same in flat buffers, for the encoder's inner loop: reading them
-    /// costs no reference counting (the arrays above cost a retain and a
-    /// release per field). Written once in `init`, never changed.
     let count: Int
     let keyBuffer: UnsafeMutableBufferPointer<String>
     let quotedBytes: UnsafeMutableBufferPointer<UInt8>
     /// Where key i's quoted text starts in `quotedBytes` (count + 1 entries).
     let quotedStarts: UnsafeMutableBufferPointer<Int>
-    /// `order`, empty when nil.
+    /// The positions in key order; empty when the keys already are in it.
     let orderBuffer: UnsafeMutableBufferPointer<Int>
 
     init(keys: [String], quoted: [[UInt8]]) {
-        self.keys = keys
-        self.quoted = quoted
         func compare(_ a: Int, _ b: Int) -> Int { KeyPlan.compareQuoted(quoted[a], quoted[b]) }
-        let inOrder = zip(quoted.indices.dropLast(), quoted.indices.dropFirst()).allSatisfy { compare($0, $1) < 0 }
-        if inOrder {
-            order = nil
-        } else {
+        var order: [Int] = []
+        if !zip(quoted.indices.dropLast(), quoted.indices.dropFirst()).allSatisfy({ compare($0, $1) < 0 }) {
             let sorted = quoted.indices.sorted { compare($0, $1) != 0 ? compare($0, $1) < 0 : $0 < $1 }
             order = sorted.indices.compactMap { i in
                 i + 1 < sorted.count && compare(sorted[i], sorted[i + 1]) == 0 ? nil : sorted[i]
@@ -93,9 +84,8 @@ final class KeyPlan: @unchecked Sendable {
             at += key.count
         }
         quotedStarts[quoted.count] = at
-        let positions = order ?? []
-        orderBuffer = .allocate(capacity: positions.count)
-        _ = orderBuffer.initialize(from: positions)
+        orderBuffer = .allocate(capacity: order.count)
+        _ = orderBuffer.initialize(from: order)
     }
 
     deinit {
@@ -333,7 +323,7 @@ private final class TextSink {
         if frame.onPlan, let plan = frame.plan, plan._withUnsafeGuaranteedRef({ $0.count }) == own.count {
             // The plan's sequence of keys: its order, no comparing.
             plan._withUnsafeGuaranteedRef { plan in
-                if plan.order != nil { writeFields(of: frame, in: plan.orderBuffer, offset: frame.fieldBase) }
+                if !plan.orderBuffer.isEmpty { writeFields(of: frame, in: plan.orderBuffer, offset: frame.fieldBase) }
             }
         } else if !zip(own.dropLast(), own.dropFirst()).allSatisfy({ compareKeys($0, $1) < 0 }) {
             // Stable order by key; of equal keys the last wins.
