@@ -110,7 +110,7 @@ extension Store {
         // Only the newest day keeps its detail: packed on all cores before the write lock is taken.
         let clock = TraceClock()
         let last = days.max { $0.asOfDay < $1.asOfDay }
-        let packedDetails = try StoredJSON.pack(last?.scores.map(\.detailJSON) ?? [])
+        let packedScores = try PackedScores.packByAgency(last?.scores ?? [])
         let packedResults = try StoredJSON.pack(last?.agencyResults.map(\.json) ?? [])
         clock.mark("write: compressed the detail and results")
         defer { clock.mark("write: committed") }
@@ -124,6 +124,7 @@ extension Store {
             let newestBefore = try Int.fetchOne(db, sql: "SELECT MAX(as_of_day) FROM score_runs") ?? Int.min
             let newest = max(newestBefore, days.map(\.asOfDay).max() ?? Int.min)
             for day in days {
+                try db.execute(sql: "DELETE FROM agency_scores WHERE as_of_day = ?", arguments: [day.asOfDay])
                 try db.execute(sql: "DELETE FROM account_scores WHERE as_of_day = ?", arguments: [day.asOfDay])
                 try db.execute(sql: "DELETE FROM agency_results WHERE as_of_day = ?", arguments: [day.asOfDay])
                 try db.execute(sql: "DELETE FROM score_runs WHERE as_of_day = ?", arguments: [day.asOfDay])
@@ -140,19 +141,11 @@ extension Store {
                 clock.mark("write: replaced the run and the history of \(day.asOfDay)")
                 guard detailed else { continue }
                 let packed = day.asOfDay == last?.asOfDay
-                    ? (packedDetails, packedResults)
-                    : (try StoredJSON.pack(day.scores.map(\.detailJSON)), try StoredJSON.pack(day.agencyResults.map(\.json)))
-                let insertScore = try db.makeStatement(sql: """
-                    INSERT INTO account_scores (as_of_day, account_key, agency_key, health, band, activity, recency, breadth,
-                        trend, payments, sentiment, churn_risk, signals, detail_json)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for (score, detail) in zip(day.scores, packed.0) {
-                    let c = score.components
-                    try insertScore.execute(arguments: [
-                        day.asOfDay, score.accountKey, score.agencyKey, score.health, score.band, c[0], c[1], c[2], c[3], c[4], c[5],
-                        score.churnRisk, score.signals.joined(separator: ";"), detail,
-                    ])
+                    ? (packedScores, packedResults)
+                    : (try PackedScores.packByAgency(day.scores), try StoredJSON.pack(day.agencyResults.map(\.json)))
+                let insertScores = try db.makeStatement(sql: "INSERT INTO agency_scores (as_of_day, agency_key, scores) VALUES (?, ?, ?)")
+                for (agencyKey, blob) in packed.0 {
+                    try insertScores.execute(arguments: [day.asOfDay, agencyKey, Data(blob)])
                 }
                 let insertResult = try db.makeStatement(sql: "INSERT INTO agency_results (as_of_day, agency_key, tool, result_json) VALUES (?, ?, ?, ?)")
                 for (result, json) in zip(day.agencyResults, packed.1) {
@@ -163,6 +156,7 @@ extension Store {
             // Older days keep their history and run, not their detail. A day
             // scored before the health history existed becomes history first.
             try Self.keepLegacyDaysAsHistory(before: newest, signalOrder: days.first?.signalOrder ?? [], db)
+            try db.execute(sql: "DELETE FROM agency_scores WHERE as_of_day < ?", arguments: [newest])
             try db.execute(sql: "DELETE FROM account_scores WHERE as_of_day < ?", arguments: [newest])
             try db.execute(sql: "DELETE FROM agency_results WHERE as_of_day < ?", arguments: [newest])
             try db.execute(sql: "UPDATE score_runs SET detailed = 0 WHERE as_of_day < ?", arguments: [newest])
@@ -220,28 +214,58 @@ extension Store {
     /// The materialized scores of a day, optionally of one agency, by account key.
     public func materializedScores(asOfDay: Int, agencyKey: Int? = nil) throws(StoreError) -> [MaterializedScore] {
         try read { db in
-            var sql = """
-                SELECT account_key, agency_key, health, band, activity, recency, breadth, trend, payments, sentiment,
-                       churn_risk, signals, detail_json FROM account_scores WHERE as_of_day = ?
-                """
+            guard try Self.hasAgencyScores(db, day: asOfDay) else { return try Self.legacyScores(db, day: asOfDay, agencyKey: agencyKey) }
+            var sql = "SELECT agency_key, scores FROM agency_scores WHERE as_of_day = ?"
             var arguments: StatementArguments = [asOfDay]
             if let agencyKey {
                 sql += " AND agency_key = ?"
                 arguments += [agencyKey]
             }
-            sql += " ORDER BY account_key"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.score($0) }
+            var scores: [MaterializedScore] = []
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                scores += try PackedScores.unpack([UInt8](row[1] as Data), day: asOfDay, agencyKey: row[0])
+            }
+            return scores.sorted { $0.accountKey < $1.accountKey }
         }
     }
 
     /// One account's materialized score on a day.
     public func materializedScore(asOfDay: Int, accountKey: Int) throws(StoreError) -> MaterializedScore? {
         try read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT account_key, agency_key, health, band, activity, recency, breadth, trend, payments, sentiment,
-                       churn_risk, signals, detail_json FROM account_scores WHERE as_of_day = ? AND account_key = ?
-                """, arguments: [asOfDay, accountKey]).map { try Self.score($0) }
+            guard try Self.hasAgencyScores(db, day: asOfDay) else {
+                return try Self.legacyScores(db, day: asOfDay, accountKey: accountKey).first
+            }
+            guard let agencyKey = try Int.fetchOne(db, sql: "SELECT agency_key FROM accounts WHERE account_key = ?", arguments: [accountKey]),
+                  let blob = try Data.fetchOne(db, sql: "SELECT scores FROM agency_scores WHERE as_of_day = ? AND agency_key = ?",
+                                               arguments: [asOfDay, agencyKey])
+            else { return nil }
+            return try PackedScores.unpack([UInt8](blob), day: asOfDay, agencyKey: agencyKey).first { $0.accountKey == accountKey }
         }
+    }
+
+    /// Whether `day`'s scores are packed by agency (written by this
+    /// release); otherwise they are an older binary's rows in `account_scores`.
+    private static func hasAgencyScores(_ db: Database, day: Int) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM agency_scores WHERE as_of_day = ?)", arguments: [day]) ?? false
+    }
+
+    /// A day's scores as an older binary wrote them, a row per account.
+    private static func legacyScores(_ db: Database, day: Int, agencyKey: Int? = nil, accountKey: Int? = nil) throws -> [MaterializedScore] {
+        var sql = """
+            SELECT account_key, agency_key, health, band, activity, recency, breadth, trend, payments, sentiment,
+                   churn_risk, signals, detail_json FROM account_scores WHERE as_of_day = ?
+            """
+        var arguments: StatementArguments = [day]
+        if let agencyKey {
+            sql += " AND agency_key = ?"
+            arguments += [agencyKey]
+        }
+        if let accountKey {
+            sql += " AND account_key = ?"
+            arguments += [accountKey]
+        }
+        sql += " ORDER BY account_key"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.score($0) }
     }
 
     /// A materialized agency-wide tool result (JSON), if any.

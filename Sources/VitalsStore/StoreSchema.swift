@@ -463,6 +463,21 @@ enum StoreSchema {
                 ORDER BY computed_at, as_of_day;
                 """)
         }
+        migrator.registerMigration("v12-agency-scores") { db in
+            try db.execute(sql: """
+                -- The newest scored day's per-account scores and detail, one blob per agency (PackedScores):
+                -- a night at 40,000 accounts writes and later drops 250 rows instead of 40,000.
+                -- account_scores keeps only what an older binary wrote (read when a day has no row here).
+                CREATE TABLE agency_scores (
+                    as_of_day INTEGER NOT NULL,
+                    agency_key INTEGER NOT NULL REFERENCES agencies(agency_key),
+                    scores BLOB NOT NULL,
+                    PRIMARY KEY (as_of_day, agency_key)
+                ) WITHOUT ROWID;
+                -- Nothing reads account_scores by account across days any more (the health history does that).
+                DROP INDEX IF EXISTS account_scores_by_account;
+                """)
+        }
         return migrator
     }
 }

@@ -115,7 +115,23 @@ import VitalsJSON
         let scorer = Scorer(context: context)
         let d = AsOf(day: TriageFixture.t - 7)
         try store.writeScores([try scorer.score(d)])
-        try store.write { db in try db.execute(sql: "DELETE FROM health_history") }
+        // An older binary kept the scores a row per account, detail as text.
+        let rows = try store.materializedScores(asOfDay: d.day)
+        #expect(rows.count == 5)
+        try store.write { db in
+            try db.execute(sql: "DELETE FROM health_history")
+            try db.execute(sql: "DELETE FROM agency_scores")
+            for row in rows {
+                let c = row.components
+                try db.execute(sql: """
+                    INSERT INTO account_scores (as_of_day, account_key, agency_key, health, band, activity, recency, breadth,
+                        trend, payments, sentiment, churn_risk, signals, detail_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [d.day, row.accountKey, row.agencyKey, row.health, row.band, c[0], c[1], c[2], c[3], c[4], c[5],
+                                     row.churnRisk, row.signals.joined(separator: ";"), row.detailJSON])
+            }
+        }
+        #expect(try store.materializedScores(asOfDay: d.day) == rows)
         #expect(try store.healthHistorySize().rows == 0)
         // Scoring T prunes D's detail; D is kept as history first, exactly as it was scored.
         try store.writeScores([try scorer.score(AsOf(day: TriageFixture.t))])
