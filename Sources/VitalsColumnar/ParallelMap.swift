@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs `body(0 ..< count)` on all cores and returns the results in index order.
 /// Each index writes only its own slot, so no locking is needed.
@@ -20,4 +21,26 @@ public func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T)
 /// A pointer handed to worker threads that each write a distinct slot.
 private struct SlotPointer<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T?>
+}
+
+/// Runs `body` on a thread of its own, beside the caller, who goes on with
+/// other work and then waits for it with ``result()``.
+public final class Beside<T: Sendable, Failure: Error>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written once by the thread before it signals `done`, read after waiting.
+    private var outcome: Result<T, Failure>?
+
+    public init(_ body: @escaping @Sendable () throws(Failure) -> T) {
+        let thread = Thread { [self] in
+            do throws(Failure) { outcome = .success(try body()) } catch { outcome = .failure(error) }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Waits for `body` and returns what it returned, or throws what it threw.
+    public func result() throws(Failure) -> T {
+        done.wait()
+        return try outcome!.get()
+    }
 }

@@ -199,4 +199,31 @@ enum CSVRowCounter {
         #expect(dataset.users.first { $0.userID == "u2" }?.keyUser == true)
         #expect(dataset.logins.count == 3 && dataset.logins.partitionCount == 3)
     }
+
+    /// The entities and logs are read on a second connection beside the
+    /// events: a write that lands between the two snapshots (here an
+    /// account and its payment) must not give a dataset half before and half after it.
+    @Test func aWriteBetweenTheLoadsTwoSnapshotsLoadsAgainInOne() throws {
+        let path = makeTemporaryDirectory().appendingPathComponent("vitals.db").path
+        _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: path)
+        let store = try Store.open(at: path, readOnly: true)
+        #expect(try store.loadDataset().accounts.count == 2)
+        // What an ingest of a new account and its payment writes, in one transaction.
+        let writer = try Store.open(at: path)
+        let dataset = try store.loadDataset(eventsFrom: nil) {
+            try writer.write { db in
+                try db.execute(sql: """
+                    INSERT INTO accounts (account_key, account_id, agency_key, name, plan, owner_email, tracked, priority)
+                    VALUES (2, 'acc_3', 0, 'Three', 'pro', 'o@x.com', 1, 'normal')
+                    """)
+                try db.execute(sql: "INSERT INTO payments (account_key, ts, invoice_id, amount_cents, status) VALUES (2, 1762077600, 'inv_9', 4900, 'succeeded')")
+                try Store.bumpDataVersion(db)
+            }
+        }
+        #expect(dataset.accounts.count == 3 && dataset.logins.partitionCount == 3 && dataset.featureUsage.partitionCount == 3)
+        #expect(dataset.payments.last?.invoiceID == "inv_9" && dataset.payments.last?.accountKey == 2)
+        // Nothing written in between: the same dataset as a load after the write.
+        let again = try store.loadDataset()
+        #expect(again.accounts == dataset.accounts && again.payments == dataset.payments && again.logins.count == dataset.logins.count)
+    }
 }
