@@ -85,6 +85,10 @@ public struct EarlierEvents: Sendable, Equatable {
     /// How many rows and batches were skipped.
     public var skippedRows = 0
     public var skippedBatches = 0
+    /// The batches digested, as the catalog described them (what the
+    /// digest cache records), and how many of them came merged from it.
+    public internal(set) var batches: [DigestedBatch] = []
+    public internal(set) var batchesFromCache = 0
 
     /// While batches are added: the features of each account as bits,
     /// `featureWords` words per account (a new sorted list per account
@@ -122,6 +126,28 @@ public struct EarlierEvents: Sendable, Equatable {
         featureWords = words
     }
 
+    /// Starts from the digests an earlier load merged (``DigestCache``):
+    /// every add of a batch is a maximum, a union or a sum, so merged
+    /// batches plus the rest give what all of them one by one give.
+    /// False (nothing changed) when the cache knows more users or
+    /// accounts than the store has.
+    mutating func restore(_ cache: DigestCache) -> Bool {
+        guard cache.lastLoginOfUser.count <= lastLoginOfUser.count, cache.lastLoginOfAccount.count <= lastLoginOfAccount.count,
+              cache.featurePairs.allSatisfy({ Int($0.account) < lastLoginOfAccount.count }) else { return false }
+        lastLoginOfUser.replaceSubrange(0 ..< cache.lastLoginOfUser.count, with: cache.lastLoginOfUser)
+        lastLoginOfAccount.replaceSubrange(0 ..< cache.lastLoginOfAccount.count, with: cache.lastLoginOfAccount)
+        if let widest = cache.featurePairs.map(\.feature).max() { makeRoom(forFeatures: Int(widest) + 1) }
+        for pair in cache.featurePairs {
+            featureBits[Int(pair.account) * featureWords + Int(pair.feature >> 6)] |= 1 << UInt64(pair.feature & 63)
+        }
+        firstTimestamp = cache.firstTimestamp
+        skippedRows = cache.skippedRows
+        skippedBatches = cache.batches.count
+        batches = cache.batches
+        batchesFromCache = cache.batches.count
+        return true
+    }
+
     /// The features added as bits become `featuresOfAccount` (ascending keys).
     mutating func finish() {
         for account in featuresOfAccount.indices {
@@ -138,10 +164,11 @@ public struct EarlierEvents: Sendable, Equatable {
         featureBits = []
     }
 
-    mutating func add(_ digest: EventDigest, minTs: Int64?, rows: Int) {
-        skippedRows += rows
+    mutating func add(_ digest: EventDigest, batch: DigestedBatch) {
+        skippedRows += batch.rowCount
         skippedBatches += 1
-        if let minTs { firstTimestamp = min(firstTimestamp ?? minTs, minTs) }
+        batches.append(batch)
+        if let minTs = batch.minTs { firstTimestamp = min(firstTimestamp ?? minTs, minTs) }
         for (user, ts) in zip(digest.actors, digest.actorLast) where Int(user) < lastLoginOfUser.count {
             lastLoginOfUser[Int(user)] = max(lastLoginOfUser[Int(user)], ts)
         }

@@ -117,28 +117,36 @@ extension Store {
         // Epoch order, then ingest order: batches of different epochs do
         // not interleave in time, so the merge copies them as blocks.
         let seconds = EventBatchCodec.epochSeconds
-        let fetched = try Row.fetchAll(db, sql: "SELECT batch_id, kind, row_count, partition_count, min_ts, max_ts FROM event_batches ORDER BY batch_id")
+        let fetched = try Row.fetchAll(db, sql: """
+            SELECT batch_id, kind, row_count, partition_count, min_ts, max_ts, stored_bytes FROM event_batches ORDER BY batch_id
+            """)
         let keyed: [(epoch: Int64, id: Int64, row: Row)] = fetched.map { (row: Row) in
             let minTs: Int64 = row["min_ts"] ?? 0
             let id: Int64 = row["batch_id"]
             return (EventColumns.epoch(of: minTs, seconds: seconds), id, row)
         }
         let batchRows: [Row] = keyed.sorted { $0.epoch != $1.epoch ? $0.epoch < $1.epoch : $0.id < $1.id }.map(\.row)
+        var batches: [(batch: DigestedBatch, partitionCount: Int)] = []
         for row in batchRows {
             let kindName: String = row["kind"]
             guard let kind = EventKind(rawValue: kindName) else { throw StoreError.corrupt("unknown event kind \(kindName)") }
-            let maxTs: Int64? = row["max_ts"]
-            if let from = eventsFrom, let maxTs, maxTs < from {
-                let batchID: Int64 = row["batch_id"]
-                if let digest = try Self.decodeDigest(db, id: batchID, kind: kind) {
-                    let minTs: Int64? = row["min_ts"]
-                    let rowCount: Int = row["row_count"]
-                    earlier!.add(digest, minTs: minTs, rows: rowCount)
-                    continue
-                }
+            batches.append((DigestedBatch(id: row["batch_id"], kind: kind, rowCount: row["row_count"], minTs: row["min_ts"], maxTs: row["max_ts"],
+                                          storedBytes: row["stored_bytes"]), row["partition_count"]))
+        }
+        // The merged digests of an earlier load, when every batch they hold is still stored as it was and before the window.
+        var merged: Set<Int64> = []
+        if let from = eventsFrom, let cache = try DigestCache.read(db) {
+            let older = Set(batches.map(\.batch).filter { ($0.maxTs ?? .max) < from })
+            if cache.batches.allSatisfy(older.contains), earlier!.restore(cache) { merged = Set(cache.batches.map(\.id)) }
+        }
+        for (batch, partitionCount) in batches where !merged.contains(batch.id) {
+            if let from = eventsFrom, let maxTs = batch.maxTs, maxTs < from,
+               let digest = try Self.decodeDigest(db, id: batch.id, kind: batch.kind) {
+                earlier!.add(digest, batch: batch)
+                continue
             }
-            toDecode[kind, default: []].append(StoredBatch(id: row["batch_id"], rowCount: row["row_count"],
-                                                           partitionCount: row["partition_count"], minTs: row["min_ts"], maxTs: maxTs))
+            toDecode[batch.kind, default: []].append(StoredBatch(id: batch.id, rowCount: batch.rowCount, partitionCount: partitionCount,
+                                                                 minTs: batch.minTs, maxTs: batch.maxTs))
         }
         earlier?.finish()
         clock.mark("load: the catalog and the older batches' digests")

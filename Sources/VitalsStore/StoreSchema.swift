@@ -478,6 +478,17 @@ enum StoreSchema {
                 DROP INDEX IF EXISTS account_scores_by_account;
                 """)
         }
+        migrator.registerMigration("v13-digest-cache") { db in
+            try db.execute(sql: """
+                -- The digests of the batches older than the last windowed load's window, merged (DigestCache):
+                -- the next night's load starts from it instead of reading every old batch's digest.
+                -- A cache: rebuilt when it does not match the catalog; a compaction deletes it.
+                CREATE TABLE digest_cache (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    state BLOB NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

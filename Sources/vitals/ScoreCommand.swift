@@ -95,6 +95,8 @@ struct ScoreCommand: AsyncParsableCommand {
             }
             if trace { printError("scored, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             try store.writeScores(results, models: context.fittedModels)
+            // The older batches' digests merged, for the next night's load to start from.
+            if let earlier = context.dataset.earlier { try store.keepDigests(of: earlier) }
             try store.checkpoint()
             if trace { printError("wrote the results, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if let out {
@@ -140,6 +142,7 @@ struct ScoreCommand: AsyncParsableCommand {
             let decoded = context.dataset.logins.count + context.dataset.featureUsage.count
             line += "; events: decoded \(formatCount(decoded)) from \(CivilTime.formatDate(days: CivilTime.day(ofSeconds: earlier.before))) on, "
                 + "read \(formatCount(earlier.skippedRows)) older ones as the digests of \(earlier.skippedBatches) batches"
+                + (earlier.batchesFromCache > 0 ? " (\(earlier.batchesFromCache) of them merged by an earlier run)" : "")
         } else {
             line += "; events: decoded all \(formatCount(context.dataset.logins.count + context.dataset.featureUsage.count))"
         }

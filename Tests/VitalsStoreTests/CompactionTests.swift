@@ -156,13 +156,72 @@ import VitalsColumnar
         #expect(earlier.firstTimestamp == min(full.logins.timestamps.min()!, full.featureUsage.timestamps.min()!))
     }
 
+    /// The merged digests a score keeps: the next load starts from them and
+    /// adds the batches they lack, and gets what reading every digest gets;
+    /// a cache naming a batch no longer stored as it was (a compaction
+    /// since), or one that does not decode, is not used.
+    @Test func aLoadStartsFromTheMergedDigestsOfAnEarlierOne() throws {
+        let data = try RoundTripTests.generate(seed: 31)
+        let path = makeTemporaryDirectory().appendingPathComponent("cache.db").path
+        // The history, then three nights (at least two of them in one epoch: a batch each, for the compaction below).
+        let (history, nights) = try Self.split(data, nights: ["2026-11-17", "2026-11-18", "2026-11-19"])
+        for directory in [history] + nights { _ = try Ingestor.ingest(directory: directory, into: path) }
+        let store = try Store.open(at: path)
+        let last = try store.loadDataset().logins.timestamps.max()!
+        // Last night's window began three weeks back, tonight's a week later: more batches fall before it.
+        let lastNight = try #require(try store.loadDataset(eventsFrom: last - 28 * 86_400).earlier)
+        let plain = try #require(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier)
+        #expect(lastNight.batchesFromCache == 0 && lastNight.skippedBatches > 0 && plain.skippedBatches > lastNight.skippedBatches)
+        #expect(try store.keepDigests(of: lastNight))
+        let tonight = try #require(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier)
+        #expect(tonight.batchesFromCache == lastNight.skippedBatches)
+        #expect(tonight == plain)
+        #expect(Set(tonight.batches) == Set(plain.batches))
+        // Kept again, it holds tonight's batches, and a load of the same window takes it whole.
+        #expect(try store.keepDigests(of: tonight))
+        #expect(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier?.batchesFromCache == plain.skippedBatches)
+        #expect(try !store.keepDigests(of: try #require(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier)))
+        // An earlier window than the cache's: some of its batches are inside it, so the cache is not used.
+        let earlierWindow = try #require(try store.loadDataset(eventsFrom: last - 28 * 86_400).earlier)
+        #expect(earlierWindow.batchesFromCache == 0 && earlierWindow == lastNight)
+        // A batch changed under the same id: not used, and not kept either.
+        try store.write { db in try db.execute(sql: "UPDATE event_batches SET stored_bytes = stored_bytes + 1 WHERE batch_id = ?",
+                                                 arguments: [plain.batches[0].id]) }
+        #expect(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier?.batchesFromCache == 0)
+        #expect(try !store.keepDigests(of: tonight))
+        // A cache that does not decode is rebuilt, not trusted.
+        try store.write { db in try db.execute(sql: "UPDATE digest_cache SET state = x'56454431ff'") }
+        #expect(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier?.batchesFromCache == 0)
+        // A compaction deletes it (the ids of the batches it merges are reused).
+        #expect(try store.keepDigests(of: try #require(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier)))
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_cache") } == 1)
+        #expect(try !store.compact(all: true).merges.isEmpty)
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_cache") } == 0)
+    }
+
+    @Test func theMergedDigestsSurviveTheirEncoding() throws {
+        let cache = DigestCache(batches: [Self.batch(3, minTs: nil, rows: 7), DigestedBatch(id: 9, kind: .login, rowCount: 2, minTs: -5, maxTs: 88, storedBytes: 1)],
+                                firstTimestamp: -5, skippedRows: 9, lastLoginOfUser: [.min, 4, 1_700_000_000], lastLoginOfAccount: [12],
+                                featurePairs: [(0, 3), (0, 70), (5, 1)])
+        #expect(DigestCache.decode(try cache.encoded()) == cache)
+        let empty = DigestCache(batches: [], firstTimestamp: nil, skippedRows: 0, lastLoginOfUser: [], lastLoginOfAccount: [], featurePairs: [])
+        #expect(DigestCache.decode(try empty.encoded()) == empty)
+        var cut = try cache.encoded()
+        cut.removeLast(3)
+        #expect(DigestCache.decode(cut) == nil)
+    }
+
+    static func batch(_ id: Int64, minTs: Int64?, rows: Int) -> DigestedBatch {
+        DigestedBatch(id: id, kind: .featureUsage, rowCount: rows, minTs: minTs, maxTs: minTs, storedBytes: 100)
+    }
+
     /// The features of an account over several digests: each key once, in
     /// ascending order, also for keys beyond the count the load began with.
     @Test func theDigestsFeaturesOfAnAccountMergeAsSortedSets() {
         var earlier = EarlierEvents(before: 0, accountCount: 3, userCount: 0, featureCount: 10)
-        earlier.add(EventDigest(pairPartitions: [0, 0, 2], pairItems: [4, 9, 1]), minTs: 5, rows: 3)
-        earlier.add(EventDigest(pairPartitions: [0, 0, 0, 1, 7], pairItems: [1, 4, 70, 63, 2]), minTs: 3, rows: 5)
-        earlier.add(EventDigest(pairPartitions: [2], pairItems: [64]), minTs: nil, rows: 1)
+        earlier.add(EventDigest(pairPartitions: [0, 0, 2], pairItems: [4, 9, 1]), batch: Self.batch(1, minTs: 5, rows: 3))
+        earlier.add(EventDigest(pairPartitions: [0, 0, 0, 1, 7], pairItems: [1, 4, 70, 63, 2]), batch: Self.batch(2, minTs: 3, rows: 5))
+        earlier.add(EventDigest(pairPartitions: [2], pairItems: [64]), batch: Self.batch(3, minTs: nil, rows: 1))
         earlier.finish()
         #expect(earlier.featuresOfAccount == [[1, 4, 9, 70], [63], [1, 64]])
         #expect(earlier.skippedRows == 9 && earlier.skippedBatches == 3 && earlier.firstTimestamp == 3)
