@@ -179,7 +179,8 @@ import VitalsColumnar
         #expect(Set(tonight.batches) == Set(plain.batches))
         // Kept again, it holds tonight's batches, and a load of the same window takes it whole.
         #expect(try store.keepDigests(of: tonight))
-        #expect(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier?.batchesFromCache == plain.skippedBatches)
+        let whole = try #require(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier)
+        #expect(whole.batchesFromCache == plain.skippedBatches && whole == plain)
         #expect(try !store.keepDigests(of: try #require(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier)))
         // An earlier window than the cache's: some of its batches are inside it, so the cache is not used.
         let earlierWindow = try #require(try store.loadDataset(eventsFrom: last - 28 * 86_400).earlier)
