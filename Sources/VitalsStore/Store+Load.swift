@@ -7,12 +7,12 @@ extension Store {
     /// Event batches of several ingests are merged into one time-sorted table
     /// per kind.
     ///
-    /// The entities and the logs are read on a second connection while this
-    /// one reads the events (each is one thread's SQLite reads for most of
-    /// its time: at 100 M events 0.3 s, 0.3 s and 0.9 s in a row). Both
-    /// connections read the data version first; should a write have come
-    /// between their snapshots, the two versions differ and the load is
-    /// done again in one transaction.
+    /// The entities and the logs are each read on a connection of their own
+    /// while this one reads the events (each is one thread's SQLite reads
+    /// for most of its time: at 100 M events 0.3 s, 0.3 s and 0.9 s in a
+    /// row). Every connection reads the data version first; should a write
+    /// have come between their snapshots, the versions differ and the load
+    /// is done again in one transaction.
     ///
     /// - Parameter eventsFrom: when given, a stored batch whose events all
     ///   precede it is not decoded: its digest goes into
@@ -24,34 +24,45 @@ extension Store {
     }
 
     /// - Parameter betweenSnapshots: runs after this connection's snapshot
-    ///   is taken and before the second connection starts (a test's write).
+    ///   is taken and before the other connections start (a test's write).
     func loadDataset(eventsFrom: Int64?, betweenSnapshots: () throws -> Void) throws(StoreError) -> Dataset {
         let clock = TraceClock()
-        let (version, counts, events, beside) = try read { db in
+        let (counts, events, entities, logs) = try read { db in
             let version = try Self.dataVersion(db), counts = try Self.entityCounts(db)
             try betweenSnapshots()
-            let beside = Beside { () throws(StoreError) -> (Int64, EntitiesAndLogs) in
-                try self.read { db in (try Self.dataVersion(db), try Self.entitiesAndLogs(db, clock: clock)) }
+            // Each side reads nothing more once its snapshot is not this one's (nil).
+            let entities = Beside { () throws(StoreError) -> StoreEntities? in
+                try self.read { db in try Self.dataVersion(db) == version ? try Self.entities(db, clock: clock) : nil }
             }
-            return (version, counts, try Self.events(db, from: eventsFrom, counts: counts, clock: clock), beside)
+            let logs = Beside { () throws(StoreError) -> Logs? in
+                try self.read { db in try Self.dataVersion(db) == version ? try Self.logs(db, accountCount: counts.accounts, clock: clock) : nil }
+            }
+            return (counts, try Self.events(db, from: eventsFrom, counts: counts, clock: clock), entities, logs)
         }
-        let (versionBeside, loaded) = try beside.result()
-        guard version == versionBeside, counts == loaded.counts else {
-            clock.mark("load: a write came between the two snapshots; loading again in one")
+        guard let loadedEntities = try entities.result(), let loadedLogs = try logs.result(),
+              counts == EntitiesAndLogs(entities: loadedEntities, logs: loadedLogs).counts else {
+            clock.mark("load: a write came between the snapshots; loading again in one")
             return try read { db in
-                let loaded = try Self.entitiesAndLogs(db, clock: clock)
+                let entities = try Self.entities(db, clock: clock)
+                let loaded = EntitiesAndLogs(entities: entities, logs: try Self.logs(db, accountCount: entities.accounts.count, clock: clock))
                 return Self.dataset(loaded, try Self.events(db, from: eventsFrom, counts: loaded.counts, clock: clock))
             }
         }
+        let loaded = EntitiesAndLogs(entities: loadedEntities, logs: loadedLogs)
         return Self.dataset(loaded, events)
     }
 
-    /// The entity tables and the three logs, each log in (account, time, seq) order.
-    struct EntitiesAndLogs: Sendable {
-        var entities: StoreEntities
+    /// The three logs, each in (account, time, seq) order.
+    struct Logs: Sendable {
         var mrr: [MRRChange]
         var payments: [Payment]
         var feedback: [FeedbackResponse]
+    }
+
+    /// The entity tables and the logs.
+    struct EntitiesAndLogs {
+        var entities: StoreEntities
+        var logs: Logs
 
         var counts: EntityCounts {
             EntityCounts(accounts: entities.accounts.count, users: entities.users.count, features: entities.features.count)
@@ -70,7 +81,7 @@ extension Store {
 
     private static func dataset(_ loaded: EntitiesAndLogs, _ events: Events) -> Dataset {
         Dataset(entities: loaded.entities, logins: events.tables[.login]!, featureUsage: events.tables[.featureUsage]!,
-                mrrChanges: loaded.mrr, payments: loaded.payments, feedback: loaded.feedback, earlier: events.earlier)
+                mrrChanges: loaded.logs.mrr, payments: loaded.logs.payments, feedback: loaded.logs.feedback, earlier: events.earlier)
     }
 
     private static func dataVersion(_ db: Database) throws -> Int64 {
@@ -82,9 +93,13 @@ extension Store {
         return EntityCounts(accounts: row[0], users: row[1], features: row[2])
     }
 
-    private static func entitiesAndLogs(_ db: Database, clock: TraceClock) throws -> EntitiesAndLogs {
+    private static func entities(_ db: Database, clock: TraceClock) throws -> StoreEntities {
         let entities = try StoreEntities(db)
         clock.mark("load: entities")
+        return entities
+    }
+
+    private static func logs(_ db: Database, accountCount: Int, clock: TraceClock) throws -> Logs {
         var mrr: [MRRChange] = []
         try db.forEachRawRow("SELECT account_key, day, mrr_cents FROM mrr_changes ORDER BY seq") { row in
             mrr.append(MRRChange(accountKey: row.int(0), day: row.int(1), mrrCents: row.int64(2)))
@@ -102,12 +117,11 @@ extension Store {
         }
         // In (account, time, seq) order: sorted here, since SQLite
         // sorting the 600,000 payments of a 100 M-event store took 0.4 s.
-        let accountCount = entities.accounts.count
         mrr = try Self.byAccountThenTime(mrr, accountCount: accountCount, account: \.accountKey, time: { Int64($0.day) })
         payments = try Self.byAccountThenTime(payments, accountCount: accountCount, account: \.accountKey, time: \.ts)
         feedback = try Self.byAccountThenTime(feedback, accountCount: accountCount, account: \.accountKey, time: \.ts)
         clock.mark("load: mrr, payments, feedback")
-        return EntitiesAndLogs(entities: entities, mrr: mrr, payments: payments, feedback: feedback)
+        return Logs(mrr: mrr, payments: payments, feedback: feedback)
     }
 
     private static func events(_ db: Database, from eventsFrom: Int64?, counts: EntityCounts, clock: TraceClock) throws -> Events {
