@@ -20,8 +20,8 @@ public struct DigestedBatch: Sendable, Hashable {
 /// on one core before it could decode the window; the merged state is a
 /// few MB. `vitals score` keeps it after a windowed load; a load uses it
 /// when every batch it holds is still stored and still older than the
-/// window, and adds the digests of the batches it lacks. A compaction
-/// deletes it.
+/// window, and adds the digests of the batches it lacks. A compaction that
+/// merges a batch it holds deletes it.
 ///
 /// Blob: `"VED1"`, then one zstd frame of, little endian: the batch count
 /// (UInt32) and per batch its id, kind (UInt8, `EventKind.allCases`'s
@@ -137,6 +137,17 @@ struct DigestCache: Equatable {
 
     static func read(_ db: Database) throws -> DigestCache? {
         try Data.fetchOne(db, sql: "SELECT state FROM digest_cache WHERE id = 1").flatMap { decode([UInt8]($0)) }
+    }
+
+    /// Deletes the cache when it holds one of the batches `deleted` (a
+    /// compaction's): SQLite gives a new batch the id after the largest in
+    /// use, so once a batch the cache holds is deleted its id may name
+    /// another one. While every batch it holds is stored, their ids are
+    /// theirs, so a compaction of other batches keeps it.
+    static func forget(ifItHolds deleted: [Int64], _ db: Database) throws {
+        guard let cache = try read(db) else { return }
+        let held = Set(cache.batches.map(\.id))
+        if deleted.contains(where: held.contains) { try db.execute(sql: "DELETE FROM digest_cache") }
     }
 
     /// Every batch of the catalog as a ``DigestedBatch``, by id.

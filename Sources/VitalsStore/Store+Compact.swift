@@ -89,8 +89,7 @@ extension Store {
                     // The merged batch belongs to the newest ingest it holds.
                     try IngestWriter.writeBatches(encoded, ingestID: chosen.map { $0["ingest_id"] as Int64 }.max()!, db)
                     summary.merges.append(.init(kind: kind.rawValue, batches: chosen.count, rows: merged.count, into: encoded.count))
-                    // Batch ids are reused: the merged digests would name batches that are gone.
-                    try db.execute(sql: "DELETE FROM digest_cache")
+                    try DigestCache.forget(ifItHolds: ids, db)
                 }
             }
             return summary

@@ -482,7 +482,7 @@ enum StoreSchema {
             try db.execute(sql: """
                 -- The digests of the batches older than the last windowed load's window, merged (DigestCache):
                 -- the next night's load starts from it instead of reading every old batch's digest.
-                -- A cache: rebuilt when it does not match the catalog; a compaction deletes it.
+                -- A cache: not used when it does not match the catalog; a compaction of a batch it holds deletes it.
                 CREATE TABLE digest_cache (
                     id INTEGER PRIMARY KEY CHECK (id = 1),
                     state BLOB NOT NULL
