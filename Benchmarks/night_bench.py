@@ -12,6 +12,9 @@ interleaved, each on a fresh store:
                    7: T-7 .. T-1, as a store scored every night has them, so
                    that T's health-change baseline T-7 is in the history; 1
                    scores T-1 alone and the night computes T-7 too)
+  T-1 night score  `vitals score --as-of T-1` again: the night before's own
+                   windowed run, which keeps the older batches' merged digests
+                   for the next night (a backfill reads every event, keeps none)
   night ingest     `vitals ingest NIGHT` into that store (one day)
   night score      `vitals score` of T on that store     <- the night
   cold ingest      `vitals ingest` of the whole dataset into a fresh store
@@ -129,7 +132,8 @@ def bench(binary, data, runs, duckdb, before=7):
         history, night = os.path.join(work, "history"), os.path.join(work, "night")
         split(data, day, history, night)
         night_rows = sum(max(0, sum(1 for _ in open(os.path.join(night, n))) - 1) for n in os.listdir(night))
-        steps = {name: [] for name in ("history ingest", "history score", "night ingest", "night score", "cold ingest", "cold score", "DuckDB")}
+        steps = {name: [] for name in ("history ingest", "history score", "T-1 night score", "night ingest", "night score", "cold ingest",
+                                       "cold score", "DuckDB")}
         rss = {name: [] for name in steps}
         phases, cold_phases = [], []
         view = dataset_view(data, work)[0] if duckdb else None
@@ -144,6 +148,11 @@ def bench(binary, data, runs, duckdb, before=7):
                 steps[name].append(seconds), rss[name].append(peak)
             seconds, peak, _ = traced_score(binary, store, *history_days(day, before))
             steps["history score"].append(seconds), rss["history score"].append(peak)
+            # The night before's own run (T - 1 again, windowed): what a store scored every night holds after it,
+            # the older batches' merged digests included (a backfill reads every event and keeps none).
+            previous = str(datetime.date.fromisoformat(day) - datetime.timedelta(days=1))
+            seconds, peak, _ = traced_score(binary, store, "--as-of", previous)
+            steps["T-1 night score"].append(seconds), rss["T-1 night score"].append(peak)
             seconds, peak = vitals(binary, "ingest", night, "--store", store)
             steps["night ingest"].append(seconds), rss["night ingest"].append(peak)
             seconds, peak, traced = traced_score(binary, store)
