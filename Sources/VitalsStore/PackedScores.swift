@@ -75,7 +75,10 @@ enum PackedScores {
         return packed
     }
 
-    static func unpack(_ blob: [UInt8], day: Int, agencyKey: Int) throws(StoreError) -> [MaterializedScore] {
+    /// The scores in `blob`; with `only`, that account's alone (the others'
+    /// text is skipped, not decoded: `get_account` reads one account of an
+    /// agency of hundreds).
+    static func unpack(_ blob: [UInt8], day: Int, agencyKey: Int, only: Int? = nil) throws(StoreError) -> [MaterializedScore] {
         func corrupt(_ why: String) -> StoreError { .corrupt("the scores of day \(day), agency \(agencyKey): \(why)") }
         guard blob.count >= 8, Array(blob[0 ..< 4]) == magic else { throw corrupt("not a VAS1 blob") }
         let count = Int(UInt32(blob[4]) | UInt32(blob[5]) << 8 | UInt32(blob[6]) << 16 | UInt32(blob[7]) << 24)
@@ -113,8 +116,19 @@ enum PackedScores {
                 defer { offset += length }
                 return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + length]), as: UTF8.self)
             }
+            func skip() -> Bool {
+                guard let length = read(UInt32.self).map(Int.init), offset + length <= bytes.count else { return false }
+                offset += length
+                return true
+            }
             for _ in 0 ..< count {
                 guard let key = read(UInt32.self) else { return "cut short" }
+                if let only, only != Int(key) {
+                    guard offset + 64 <= bytes.count else { return "cut short" }
+                    offset += 64
+                    guard skip(), skip(), skip() else { return "cut short" }
+                    continue
+                }
                 var values: [Double] = []
                 for _ in 0 ..< 8 {
                     guard let bits = read(UInt64.self) else { return "cut short" }

@@ -239,7 +239,7 @@ extension Store {
                   let blob = try Data.fetchOne(db, sql: "SELECT scores FROM agency_scores WHERE as_of_day = ? AND agency_key = ?",
                                                arguments: [asOfDay, agencyKey])
             else { return nil }
-            return try PackedScores.unpack([UInt8](blob), day: asOfDay, agencyKey: agencyKey).first { $0.accountKey == accountKey }
+            return try PackedScores.unpack([UInt8](blob), day: asOfDay, agencyKey: agencyKey, only: accountKey).first
         }
     }
 
