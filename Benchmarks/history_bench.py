@@ -34,7 +34,7 @@ def size(store):
     with sqlite3.connect(store) as db:
         rows, blob = db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(scores)), 0) FROM health_history").fetchone()
         accounts = db.execute("SELECT COUNT(*) FROM accounts WHERE tracked = 1").fetchone()[0]
-        detail = db.execute("SELECT COUNT(DISTINCT as_of_day) FROM account_scores").fetchone()[0]
+        detail = db.execute("SELECT COUNT(DISTINCT as_of_day) FROM agency_scores").fetchone()[0]
     return on_disk, blob, rows, accounts, detail
 
 

@@ -101,7 +101,8 @@ def test_a_killed_first_ingest_leaves_no_half_store(bin_dir, dataset, tmp_path):
 def score_days(store):
     with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
         runs = [row[0] for row in db.execute("SELECT as_of_day FROM score_runs ORDER BY as_of_day")]
-        per_day = dict(db.execute("SELECT as_of_day, COUNT(*) FROM account_scores GROUP BY as_of_day"))
+        # The newest day's scores, one packed row per agency (agency_scores).
+        per_day = dict(db.execute("SELECT as_of_day, COUNT(*) FROM agency_scores GROUP BY as_of_day"))
     return runs, per_day
 
 
@@ -110,7 +111,7 @@ def test_a_killed_score_keeps_the_last_completed_run(bin_dir, dataset, tmp_path)
     vitals(bin_dir, "ingest", dataset, "--store", base)
     vitals(bin_dir, "score", "--store", base, "--as-of", "2026-11-20")
     before, per_day = score_days(base)
-    accounts = per_day[before[0]]
+    agencies = per_day[before[0]]
     backfill = ["score", "--store", None, "--from", "2026-11-01", "--to", "2026-11-19"]
     probe = str(tmp_path / "probe.db")
     shutil.copy(base, probe)
@@ -124,7 +125,7 @@ def test_a_killed_score_keeps_the_last_completed_run(bin_dir, dataset, tmp_path)
         vitals(bin_dir, "info", "--store", store)  # opens
         runs, per_day = score_days(store)
         assert runs in (before, after), (trial, runs)
-        assert all(count == accounts for count in per_day.values())  # no half-written day
+        assert all(count == agencies for count in per_day.values())  # no half-written day
         vitals(bin_dir, *[a if a else store for a in backfill])
         assert score_days(store)[0] == after
 
