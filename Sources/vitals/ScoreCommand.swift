@@ -95,8 +95,13 @@ struct ScoreCommand: AsyncParsableCommand {
             }
             if trace { printError("scored, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             try store.writeScores(results, models: context.fittedModels)
-            // The older batches' digests merged, for the next night's load to start from.
-            if let earlier = context.dataset.earlier { try store.keepDigests(of: earlier) }
+            // The older batches' digests merged, for the next night's load to start from. A cache:
+            // the scores are written already, so failing to keep it is a warning.
+            if let earlier = context.dataset.earlier {
+                do { try store.keepDigests(of: earlier) } catch {
+                    printError("warning: the merged digests were not kept (the next score reads every older batch's digest): \(error)")
+                }
+            }
             try store.checkpoint()
             if trace { printError("wrote the results, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if let out {
