@@ -53,6 +53,10 @@ public struct HealthComponents: Sendable, Equatable, Codable {
         return sum
     }
 
+    /// The components' values in table order (activity, recency, breadth,
+    /// trend, payments, sentiment): how the store keeps them.
+    public var values: [Double] { [activity, recency, breadth, trend, payments, sentiment] }
+
     /// The components with their names, in table order.
     public var named: [(name: String, value: Double)] {
         [("activity", activity), ("recency", recency), ("breadth", breadth),

@@ -42,6 +42,18 @@ public enum ZstdCodec {
         return Int(size)
     }
 
+    /// Decompresses one frame into a new array of its recorded content size.
+    public static func decompress(_ frame: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
+        let size = try contentSize(of: frame)
+        var failure: ZstdError?
+        let output = [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
+            do throws(ZstdError) { try decompress(frame, into: UnsafeMutableRawBufferPointer(out)) } catch { failure = error }
+            initialized = size
+        }
+        if let failure { throw failure }
+        return output
+    }
+
     /// Decompresses one frame into `destination`, which must have exactly the
     /// frame's content size.
     public static func decompress(_ frame: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws(ZstdError) {

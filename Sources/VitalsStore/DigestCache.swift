@@ -71,22 +71,22 @@ struct DigestCache: Equatable {
     func encoded() throws(StoreError) -> [UInt8] {
         var raw: [UInt8] = []
         raw.reserveCapacity(64 + 41 * batches.count + 8 * (lastLoginOfUser.count + lastLoginOfAccount.count) + 8 * featurePairs.count)
-        append(UInt32(batches.count), to: &raw)
+        appendLittleEndian(UInt32(batches.count), to: &raw)
         for batch in batches {
-            append(batch.id, to: &raw)
+            appendLittleEndian(batch.id, to: &raw)
             raw.append(UInt8(EventKind.allCases.firstIndex(of: batch.kind)!))
-            for value in [Int64(batch.rowCount), batch.minTs ?? .min, batch.maxTs ?? .min, batch.storedBytes] { append(value, to: &raw) }
+            for value in [Int64(batch.rowCount), batch.minTs ?? .min, batch.maxTs ?? .min, batch.storedBytes] { appendLittleEndian(value, to: &raw) }
         }
-        append(firstTimestamp ?? .min, to: &raw)
-        append(Int64(skippedRows), to: &raw)
+        appendLittleEndian(firstTimestamp ?? .min, to: &raw)
+        appendLittleEndian(Int64(skippedRows), to: &raw)
         for column in [lastLoginOfUser, lastLoginOfAccount] {
-            append(UInt32(column.count), to: &raw)
-            for value in column { append(value, to: &raw) }
+            appendLittleEndian(UInt32(column.count), to: &raw)
+            for value in column { appendLittleEndian(value, to: &raw) }
         }
-        append(UInt32(featurePairs.count), to: &raw)
+        appendLittleEndian(UInt32(featurePairs.count), to: &raw)
         for pair in featurePairs {
-            append(pair.account, to: &raw)
-            append(pair.feature, to: &raw)
+            appendLittleEndian(pair.account, to: &raw)
+            appendLittleEndian(pair.feature, to: &raw)
         }
         do {
             return Self.magic + (try ZstdCodec.compress(raw, level: 1))
@@ -98,38 +98,28 @@ struct DigestCache: Equatable {
     /// Nil for a blob that is not a whole VED1 cache (a cache is rebuilt, not trusted).
     static func decode(_ blob: [UInt8]) -> DigestCache? {
         guard blob.count > 4, Array(blob[0 ..< 4]) == magic else { return nil }
-        let raw: [UInt8]? = blob.withUnsafeBytes { bytes in
-            let frame = UnsafeRawBufferPointer(rebasing: bytes[4...])
-            guard let size = try? ZstdCodec.contentSize(of: frame) else { return nil }
-            var raw = [UInt8](repeating: 0, count: size)
-            let ok = raw.withUnsafeMutableBytes { out in (try? ZstdCodec.decompress(frame, into: out)) != nil }
-            return ok ? raw : nil
-        }
+        let raw: [UInt8]? = blob.withUnsafeBytes { bytes in try? ZstdCodec.decompress(UnsafeRawBufferPointer(rebasing: bytes[4...])) }
         guard let raw else { return nil }
         return raw.withUnsafeBytes { bytes -> DigestCache? in
-            var offset = 0
-            func read<T: FixedWidthInteger>(_: T.Type) -> T? {
-                guard offset + MemoryLayout<T>.size <= bytes.count else { return nil }
-                defer { offset += MemoryLayout<T>.size }
-                return T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
-            }
+            var reader = LittleEndianReader(bytes)
             func column() -> [Int64]? {
-                guard let count = read(UInt32.self), offset + Int(count) * 8 <= bytes.count else { return nil }
-                return (0 ..< Int(count)).map { _ in read(Int64.self)! }
+                guard let count = reader.read(UInt32.self), Int(count) * 8 <= reader.remaining else { return nil }
+                return (0 ..< Int(count)).map { _ in reader.read(Int64.self)! }
             }
-            guard let batchCount = read(UInt32.self) else { return nil }
+            guard let batchCount = reader.read(UInt32.self) else { return nil }
             var batches: [DigestedBatch] = []
             for _ in 0 ..< batchCount {
-                guard let id = read(Int64.self), let kind = read(UInt8.self), Int(kind) < EventKind.allCases.count,
-                      let rows = read(Int64.self), let minTs = read(Int64.self), let maxTs = read(Int64.self), let stored = read(Int64.self)
+                guard let id = reader.read(Int64.self), let kind = reader.read(UInt8.self), Int(kind) < EventKind.allCases.count,
+                      let rows = reader.read(Int64.self), let minTs = reader.read(Int64.self), let maxTs = reader.read(Int64.self),
+                      let stored = reader.read(Int64.self)
                 else { return nil }
                 batches.append(DigestedBatch(id: id, kind: EventKind.allCases[Int(kind)], rowCount: Int(rows),
                                              minTs: minTs == .min ? nil : minTs, maxTs: maxTs == .min ? nil : maxTs, storedBytes: stored))
             }
-            guard let first = read(Int64.self), let skipped = read(Int64.self), let users = column(), let accounts = column(),
-                  let pairCount = read(UInt32.self), offset + Int(pairCount) * 8 == bytes.count
+            guard let first = reader.read(Int64.self), let skipped = reader.read(Int64.self), let users = column(), let accounts = column(),
+                  let pairCount = reader.read(UInt32.self), Int(pairCount) * 8 == reader.remaining
             else { return nil }
-            let pairs = (0 ..< Int(pairCount)).map { _ in (account: read(UInt32.self)!, feature: read(UInt32.self)!) }
+            let pairs = (0 ..< Int(pairCount)).map { _ in (account: reader.read(UInt32.self)!, feature: reader.read(UInt32.self)!) }
             return DigestCache(batches: batches, firstTimestamp: first == .min ? nil : first, skippedRows: Int(skipped),
                                lastLoginOfUser: users, lastLoginOfAccount: accounts, featurePairs: pairs)
         }
@@ -158,10 +148,6 @@ struct DigestCache: Equatable {
             batches[row[0]] = DigestedBatch(id: row[0], kind: kind, rowCount: row[2], minTs: row[3], maxTs: row[4], storedBytes: row[5])
         }
         return batches
-    }
-
-    private func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 }
 

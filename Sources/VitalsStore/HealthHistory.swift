@@ -71,17 +71,17 @@ public struct DailyScores: Sendable, Equatable {
         raw.reserveCapacity(count * 29)
         var previous: UInt32 = 0
         for key in accountKeys {
-            Self.append(key &- previous, to: &raw)
+            appendLittleEndian(key &- previous, to: &raw)
             previous = key
         }
-        for value in healthTenths { Self.append(value, to: &raw) }
-        for value in components { Self.append(value, to: &raw) }
-        for value in churnRisk { Self.append(value, to: &raw) }
+        for value in healthTenths { appendLittleEndian(value, to: &raw) }
+        for value in components { appendLittleEndian(value, to: &raw) }
+        for value in churnRisk { appendLittleEndian(value, to: &raw) }
         raw += signalBits
-        for value in mrrCents { Self.append(value, to: &raw) }
+        for value in mrrCents { appendLittleEndian(value, to: &raw) }
         do {
             var blob = Self.magic
-            Self.append(UInt32(count), to: &blob)
+            appendLittleEndian(UInt32(count), to: &blob)
             return blob + (try ZstdCodec.compress(raw))
         } catch {
             throw .corrupt("could not compress the health history: \(error)")
@@ -126,10 +126,6 @@ public struct DailyScores: Sendable, Equatable {
             scores.mrrCents = read(n, as: Int64.self)
         }
         return scores
-    }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 }
 

@@ -20,17 +20,17 @@ enum PackedScores {
         raw.reserveCapacity(scores.reduce(0) { $0 + 80 + $1.detailJSON.utf8.count })
         for score in scores {
             precondition(score.components.count == 6, "a materialized score has six components")
-            append(UInt32(score.accountKey), to: &raw)
-            for value in [score.health] + score.components + [score.churnRisk] { append(value.bitPattern, to: &raw) }
+            appendLittleEndian(UInt32(score.accountKey), to: &raw)
+            for value in [score.health] + score.components + [score.churnRisk] { appendLittleEndian(value.bitPattern, to: &raw) }
             for var text in [score.band, score.signals.joined(separator: ";"), score.detailJSON] {
                 text.withUTF8 { bytes in
-                    append(UInt32(bytes.count), to: &raw)
+                    appendLittleEndian(UInt32(bytes.count), to: &raw)
                     raw.append(contentsOf: bytes)
                 }
             }
         }
         var blob = magic
-        append(UInt32(scores.count), to: &blob)
+        appendLittleEndian(UInt32(scores.count), to: &blob)
         let frame: Result<[UInt8], ZstdError> = raw.withUnsafeBytes { bytes in
             do throws(ZstdError) { return .success(try compressor.compress(bytes)) } catch { return .failure(error) }
         }
@@ -83,17 +83,7 @@ enum PackedScores {
         guard blob.count >= 8, Array(blob[0 ..< 4]) == magic else { throw corrupt("not a VAS1 blob") }
         let count = Int(UInt32(blob[4]) | UInt32(blob[5]) << 8 | UInt32(blob[6]) << 16 | UInt32(blob[7]) << 24)
         let unpacked: Result<[UInt8], ZstdError> = blob.withUnsafeBytes { bytes in
-            do throws(ZstdError) {
-                let frame = UnsafeRawBufferPointer(rebasing: bytes[8...])
-                let size = try ZstdCodec.contentSize(of: frame)
-                var failure: ZstdError?
-                let raw = [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
-                    do throws(ZstdError) { try ZstdCodec.decompress(frame, into: UnsafeMutableRawBufferPointer(out)) } catch { failure = error }
-                    initialized = size
-                }
-                if let failure { throw failure }
-                return .success(raw)
-            } catch {
+            do throws(ZstdError) { return .success(try ZstdCodec.decompress(UnsafeRawBufferPointer(rebasing: bytes[8...]))) } catch {
                 return .failure(error)
             }
         }
@@ -105,33 +95,17 @@ enum PackedScores {
         var scores: [MaterializedScore] = []
         scores.reserveCapacity(count)
         let failure: String? = raw.withUnsafeBytes { bytes in
-            var offset = 0
-            func read<T: FixedWidthInteger>(_: T.Type) -> T? {
-                guard offset + MemoryLayout<T>.size <= bytes.count else { return nil }
-                defer { offset += MemoryLayout<T>.size }
-                return T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
-            }
-            func text() -> String? {
-                guard let length = read(UInt32.self).map(Int.init), offset + length <= bytes.count else { return nil }
-                defer { offset += length }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + length]), as: UTF8.self)
-            }
-            func skip() -> Bool {
-                guard let length = read(UInt32.self).map(Int.init), offset + length <= bytes.count else { return false }
-                offset += length
-                return true
-            }
+            var reader = LittleEndianReader(bytes)
+            func text() -> String? { reader.counted().map { String(decoding: $0, as: UTF8.self) } }
             for _ in 0 ..< count {
-                guard let key = read(UInt32.self) else { return "cut short" }
+                guard let key = reader.read(UInt32.self) else { return "cut short" }
                 if let only, only != Int(key) {
-                    guard offset + 64 <= bytes.count else { return "cut short" }
-                    offset += 64
-                    guard skip(), skip(), skip() else { return "cut short" }
+                    guard reader.take(64) != nil, reader.counted() != nil, reader.counted() != nil, reader.counted() != nil else { return "cut short" }
                     continue
                 }
                 var values: [Double] = []
                 for _ in 0 ..< 8 {
-                    guard let bits = read(UInt64.self) else { return "cut short" }
+                    guard let bits = reader.read(UInt64.self) else { return "cut short" }
                     values.append(Double(bitPattern: bits))
                 }
                 guard let band = text(), let signals = text(), let detail = text() else { return "cut short" }
@@ -139,13 +113,9 @@ enum PackedScores {
                     accountKey: Int(key), agencyKey: agencyKey, health: values[0], band: band, components: Array(values[1 ..< 7]),
                     churnRisk: values[7], signals: signals.isEmpty ? [] : signals.split(separator: ";").map(String.init), detailJSON: detail))
             }
-            return offset == bytes.count ? nil : "\(bytes.count - offset) bytes left over"
+            return reader.remaining == 0 ? nil : "\(reader.remaining) bytes left over"
         }
         if let failure { throw corrupt(failure) }
         return scores
-    }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 }

@@ -106,9 +106,8 @@ extension ScoredAgency {
     public func daily(day: Int, agency: Int) -> DailyScores {
         var daily = DailyScores(day: day, agencyKey: agency)
         for risk in risks {
-            let c = risk.components
             daily.append(accountKey: risk.accountKey, health: risk.health,
-                         components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
+                         components: risk.components.values,
                          churnRisk: risk.churnRisk, signalBits: RiskSignal.bits(risk.signals.map(\.signal)), mrrCents: risk.mrrCents)
         }
         return daily

@@ -29,10 +29,9 @@ public struct Scorer {
             var scores: [MaterializedScore] = []
             let scored = context.scored(agency: agency, asOf: day)
             for risk in scored.risks {
-                let c = risk.components
                 scores.append(MaterializedScore(
                     accountKey: risk.accountKey, agencyKey: agency, health: risk.health, band: risk.band.rawValue,
-                    components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
+                    components: risk.components.values,
                     churnRisk: risk.churnRisk, signals: RiskSignal.signals(RiskSignal.bits(risk.signals.map(\.signal))).map(\.rawValue),
                     detailJSON: detailed ? JSONValue.encodedText(risk).text() : ""))
             }

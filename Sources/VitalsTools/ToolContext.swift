@@ -191,9 +191,8 @@ public final class ToolContext: @unchecked Sendable {
         if let made = lock.withLock({ computedDays[[day.day, agency]] ?? computedHealth[[day.day, agency]] }) { return (made, false) }
         var made = DailyScores(day: day.day, agencyKey: agency)
         for score in analytics(day).agencyScores(agency).scores {
-            let c = score.health.components
             made.append(accountKey: score.account, health: score.health.score,
-                        components: [c.activity, c.recency, c.breadth, c.trend, c.payments, c.sentiment],
+                        components: score.health.components.values,
                         churnRisk: 0, signalBits: 0, mrrCents: score.facts.mrrCents)
         }
         lock.withLock { remember(made, day: day.day, agency: agency, in: &computedHealth) }
