@@ -5,11 +5,14 @@ prints the model's AUC, PR-AUC, Brier and calibration beside the baselines
 (1 - health/100 raw and calibrated on the store's history, a logistic
 regression on the health components) and a truth-informed ceiling.
 
-The ceiling is a logistic regression told what data-gen planted (truth.csv:
-the latent activity multiplier at T, whether a decline is under way, whether
-the key users went silent, whether the renewal falls within 90 days), scored
-by 5-fold cross-validation on the labelled accounts. It is what a model
-could reach if it saw the generator's story instead of its events.
+The ceiling is a logistic regression told what data-gen planted and what
+of it has shown by T (truth.csv: the latent activity multiplier at T, which
+carries a decline's depth so far, whether the key users went silent by T,
+whether the renewal falls within 90 days), scored by 5-fold
+cross-validation on the labelled accounts. It is what a model could reach
+if it saw the generator's story instead of its events. The "story" column
+is also told whether a decline has begun by T: a decline's first days
+change no event, so that column knows part of the future.
 
     python3 Benchmarks/churn_sweep.py --bin .build/release [--worlds default,silent] [--scale 3] [--seed-offset 1000]
 """
@@ -90,17 +93,17 @@ def logistic_fit(rows, labels, l2=1.0):
     return predict
 
 
-def ceiling(truth_path):
-    """5-fold cross-validated AUC of a logistic regression on the planted latents."""
+def ceiling(truth_path, onset=False):
+    """5-fold cross-validated AUC of a logistic regression on the planted
+    latents shown by T (with `onset`, also whether a decline has begun)."""
     rows, labels = [], []
     with open(truth_path) as f:
         for record in csv.DictReader(f):
             rows.append([
                 math.log(max(float(record["activity_at_t"]), 1e-3)),
-                1.0 if record["declining"] == "true" else 0.0,
                 1.0 if record["key_users_silent"] == "true" else 0.0,
                 1.0 if record["renewal_within_90d"] == "true" else 0.0,
-            ])
+            ] + ([1.0 if record["declining"] == "true" else 0.0] if onset else []))
             labels.append(1 if record["churns_within_90d"] == "true" else 0)
     if sum(labels) < 5:
         return None
@@ -133,7 +136,7 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     results = []
-    header = (f"{'world':15s} {'labelled':>8s} {'churn':>5s}  {'model':8s} {'AUC':>6s} {'health':>6s} {'comps':>6s} {'ceiling':>7s}"
+    header = (f"{'world':15s} {'labelled':>8s} {'churn':>5s}  {'model':8s} {'AUC':>6s} {'health':>6s} {'comps':>6s} {'ceiling':>7s} {'story':>6s}"
               f" {'gap':>6s} {'PR-AUC':>6s} {'h PR':>6s} {'Brier':>6s} {'h Brier':>7s} {'ECE':>6s} {'drop<½':>6s} {'s':>5s}")
     print(header)
     for name in args.worlds.split(","):
@@ -156,6 +159,7 @@ def main():
         report = json.loads(run([os.path.join(args.bin, "vitals"), "eval", "churn", "--store", store,
                                  "--labels", os.path.join(directory, "labels.csv"), "--json"]))
         limit = ceiling(os.path.join(directory, "truth.csv"))
+        story = ceiling(os.path.join(directory, "truth.csv"), onset=True)
         seconds = time.time() - started
         risk, health = report["churn_risk"], report["health"]
         calibrated = report.get("health_calibrated") or {}
@@ -166,16 +170,22 @@ def main():
 
         gap = None if limit is None or risk["auc"] is None else limit - risk["auc"]
         print(f"{name:15s} {report['labelled']:8d} {report['churners']:5d}  {report['model']['kind']:8s} {f(risk['auc'])} {f(health['auc'])}"
-              f" {f(components.get('auc'))} {f(limit, 7)} {f(gap)} {f(risk['pr_auc'])} {f(health['pr_auc'])} {f(risk['brier'])}"
+              f" {f(components.get('auc'))} {f(limit, 7)} {f(story)} {f(gap)} {f(risk['pr_auc'])} {f(health['pr_auc'])} {f(risk['brier'])}"
               f" {f(calibrated.get('brier'), 7)} {f(report['calibration_error'])}"
               f" {report['silent_droppers_in_lower_half']:>3d}/{report['silent_droppers']:<2d} {seconds:5.0f}", flush=True)
-        results.append({"world": name, "options": options, "ceiling": limit, "seconds": seconds, **report})
+        results.append({"world": name, "options": options, "ceiling": limit, "story_ceiling": story, "seconds": seconds, **report})
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     below = [r["world"] for r in results if r["churn_risk"]["auc"] is not None and r["health"]["auc"] is not None
              and r["churn_risk"]["auc"] < r["health"]["auc"]]
+    far = [f"{r['world']} ({r['ceiling'] - r['churn_risk']['auc']:.3f})" for r in results
+           if r["ceiling"] is not None and r["churn_risk"]["auc"] is not None and r["ceiling"] - r["churn_risk"]["auc"] > 0.03]
+    brier = [f"{r['world']} ({r['churn_risk']['brier']:.3f} against {r['health_calibrated']['brier']:.3f})" for r in results
+             if r.get("health_calibrated") and r["churn_risk"]["brier"] >= r["health_calibrated"]["brier"]]
     print(f"\nworlds where churn risk ranks below 1 - health/100: {', '.join(below) if below else 'none'}")
+    print(f"worlds more than 0.03 below the ceiling: {', '.join(far) if far else 'none'}")
+    print(f"worlds where the Brier score is not below calibrated health's: {', '.join(brier) if brier else 'none'}")
 
 
 if __name__ == "__main__":

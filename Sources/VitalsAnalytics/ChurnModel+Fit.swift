@@ -16,20 +16,28 @@ extension ChurnModel {
     /// Rows a cross-validation fit uses at most (an even sample of the rest).
     static let crossValidationRows = 30_000
 
+    /// The shorter outcome the fit also learns: churn within 30 days.
+    public static let imminentDays = 30
+
     /// Labelled samples of past as-of days: features, outcome, day index.
     struct Samples {
         var rows: [[Double]] = []
+        /// 1 when the account churned within 90 days of its day.
         var labels: [Double] = []
+        /// 1 when it churned within ``ChurnModel/imminentDays``.
+        var soon: [Double] = []
         /// Index into the training days, 0 = the most recent.
         var days: [Int] = []
 
         var churners: Int { Int(labels.reduce(0, +)) }
+        var imminentChurners: Int { Int(soon.reduce(0, +)) }
 
         func subset(_ keep: (Int) -> Bool) -> Samples {
             var result = Samples()
             for i in rows.indices where keep(i) {
                 result.rows.append(rows[i])
                 result.labels.append(labels[i])
+                result.soon.append(soon[i])
                 result.days.append(days[i])
             }
             return result
@@ -80,7 +88,7 @@ extension ChurnModel {
         }
 
         let penalty = choosePenalty(older)
-        let fittedOnOlder = fitLogistic(rows: older.rows, labels: older.labels, l2: penalty * Double(older.rows.count), trainingDays: [])
+        let fittedOnOlder = fitHorizons(older, l2: penalty * Double(older.rows.count), trainingDays: [])
         let outcomes = holdout.labels.map { $0 == 1 }
         let zFit = holdout.rows.map(fittedOnOlder.logit), zPrior = holdout.rows.map(prior.logit)
         func auc(_ scores: [Double]) -> Double { Evaluation.auc(scores: scores, labels: outcomes) ?? 0.5 }
@@ -100,7 +108,7 @@ extension ChurnModel {
             l2PerSample: penalty, fittedWeight: best.weight,
             calibrationSlope: calibration.slope, calibrationOffset: calibration.offset)
 
-        let fitted = best.weight > 0 ? fitLogistic(rows: samples.rows, labels: samples.labels, l2: penalty * Double(count), trainingDays: dayNames) : nil
+        let fitted = best.weight > 0 ? fitHorizons(samples, l2: penalty * Double(count), trainingDays: dayNames) : nil
         var model = prior.blended(with: fitted, fittedWeight: best.weight, slope: calibration.slope, offset: calibration.offset)
         model.kind = best.weight == 1 ? "fitted" : best.weight == 0 ? "prior" : "blended"
         model.trainingDays = dayNames
@@ -146,6 +154,7 @@ extension ChurnModel {
                 for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
                     samples.rows.append(inputs.values)
                     samples.labels.append(past.churns(score.account) ? 1 : 0)
+                    samples.soon.append(past.churns(score.account, within: imminentDays) ? 1 : 0)
                     samples.days.append(index)
                 }
             }
@@ -155,6 +164,7 @@ extension ChurnModel {
         for day in perDay {
             all.rows += day.rows
             all.labels += day.labels
+            all.soon += day.soon
             all.days += day.days
         }
         return all
@@ -265,6 +275,28 @@ extension ChurnModel {
         model.intercept = slope * model.intercept + offset
         model.coefficients = model.coefficients.map { slope * $0 }
         model.version = Self.currentVersion
+        return model
+    }
+
+    /// The fit of both outcomes on the same standardized rows, averaged in
+    /// log-odds: churn within 90 days (the question asked) and within
+    /// ``imminentDays`` (what an account's events show in the weeks before it
+    /// leaves; a 90-day outcome also counts churners whose decline has not
+    /// begun, which teaches a fit to trust slow, static inputs over the
+    /// decline itself). The holdout then blends and calibrates the average
+    /// on the 90-day outcome. With fewer than ``minimumChurners`` imminent
+    /// churners the 90-day fit alone.
+    static func fitHorizons(_ samples: Samples, l2: Double, trainingDays: [String]) -> ChurnModel {
+        let design = LogisticDesign(rows: samples.rows)
+        var beta = design.fit(labels: samples.labels, l2: l2)
+        var horizons = [90]
+        if samples.imminentChurners >= minimumChurners {
+            let imminent = design.fit(labels: samples.soon, l2: l2, start: beta)
+            beta = zip(beta, imminent).map { ($0 + $1) / 2 }
+            horizons = [imminentDays, 90]
+        }
+        var model = design.model(beta, labels: samples.labels, trainingDays: trainingDays)
+        model.horizons = horizons
         return model
     }
 

@@ -76,8 +76,13 @@ public struct ChurnModel: Sendable, Equatable, Codable {
     /// churners among the samples it learnt from, ``defaultFloor`` without.
     public var floor: Double? = nil
 
-    /// The version of the features and the fitting procedure.
-    public static let currentVersion = 2
+    /// The outcomes (churn within so many days) the fit learnt, averaged in
+    /// log-odds (``fitHorizons(_:l2:trainingDays:)``); nil for the prior alone.
+    public var horizons: [Int]? = nil
+
+    /// The version of the features and the fitting procedure (3: the fit
+    /// averages the 30- and 90-day outcomes).
+    public static let currentVersion = 3
     /// The floor of a model that learnt from no outcome.
     public static let defaultFloor = 0.1
 
@@ -163,6 +168,9 @@ public struct ChurnModel: Sendable, Equatable, Codable {
         var text = kind
         if kind != "prior" {
             text += " on \(trainingSamples) samples (\(trainingChurners) churners) from \(trainingDays.count) past as-of days"
+            if let horizons, horizons.count > 1 {
+                text += ", learning churn within " + horizons.map(String.init).joined(separator: " and ") + " days"
+            }
         }
         if let holdout {
             func f(_ x: Double) -> String { String((x * 1000).rounded() / 1000) }

@@ -29,6 +29,7 @@ struct EvalChurnCommand: ParsableCommand {
     @Option(name: .long, help: "labels.csv written by data-gen.") var labels: String
     @Option(name: .customLong("as-of"), help: "T (default: the latest event day).") var asOf: String?
     @Flag(name: .long, help: "Print the figures as one JSON object.") var json = false
+    @Option(name: .long, help: "Also write each labelled account's churn inputs, risk and outcome to this CSV file.") var features: String?
 
     func validate() throws {
         _ = try parseDay(asOf, option: "--as-of")
@@ -78,10 +79,12 @@ struct EvalChurnCommand: ParsableCommand {
             var risks: [Double] = [], health: [Double] = [], calibrated: [Double] = [], components: [Double] = [], outcomes: [Bool] = []
             var droppers = 0, droppersInLowerHalf = 0
             var missing = 0
+            var table = features.map { _ in "account_id,churns_within_90d,churn_risk,health," + ChurnFeatures.names.joined(separator: ",") + "\n" }
             for agency in context.dataset.agencies.indices {
                 let scored = context.scored(agency: agency, asOf: day)
+                let inputs = table == nil ? [] : context.analytics(day).churnFeatures(scored.scores)
                 let paying = scored.risks.filter { $0.mrrCents > 0 }.map(\.churnRisk).sorted()
-                for (risk, score) in zip(scored.risks, scored.scores.scores) where risk.mrrCents > 0 {
+                for (position, (risk, score)) in zip(scored.risks, scored.scores.scores).enumerated() where risk.mrrCents > 0 {
                     let facts = score.facts
                     if ChurnFeatures.inactiveAndUsageHalved(wau: facts.wau, uses7: facts.uses7, usesPrevious7: facts.usesPrevious7) {
                         droppers += 1
@@ -94,11 +97,20 @@ struct EvalChurnCommand: ParsableCommand {
                     }
                     risks.append(risk.churnRisk)
                     health.append(1 - risk.health / 100)
+                    if table != nil {
+                        table! += "\(context.dataset.accounts[risk.accountKey].accountID),\(label),\(risk.churnRisk),\(risk.health),"
+                            + inputs[position].values.map { "\($0)" }.joined(separator: ",") + "\n"
+                    }
                     if let baselines {
                         calibrated.append(baselines.healthRisk(health: risk.health))
                         components.append(baselines.componentsRisk(risk.components.named.map(\.value)))
                     }
                     outcomes.append(label)
+                }
+            }
+            if let features, let table {
+                do { try table.write(toFile: features, atomically: true, encoding: .utf8) } catch {
+                    throw ValidationError("cannot write \(features): \(error.localizedDescription)")
                 }
             }
             guard !outcomes.isEmpty else {

@@ -75,6 +75,52 @@ import VitalsTools
         #expect(model.coefficients[noLogin] > 0.5)
     }
 
+    @Test func theFitAveragesTheImminentAndThe90DayOutcome() {
+        // A world where a visible decline (logins against the account's own
+        // history) marks the churners of the next 30 days, while those who
+        // leave in 31–90 days show nothing yet, and being a detractor marks
+        // every churner a little. The 90-day fit alone learns the decline
+        // diluted by the late churners; averaged with the 30-day fit, the
+        // decline weighs more against the detractor signal.
+        let k = ChurnFeatures.names.count
+        let decline = ChurnFeatures.names.firstIndex(of: "logins_7d_vs_own_history")!
+        let detractor = ChurnFeatures.names.firstIndex(of: "detractor")!
+        var stream = Stream(state: 17)
+        var samples = ChurnModel.Samples()
+        for i in 0 ..< 4000 {
+            let roll = stream.unit()
+            let soon = roll < 0.05, later = !soon && roll < 0.15
+            var row = [Double](repeating: 0, count: k)
+            row[decline] = soon ? -1 - stream.unit() : 0.4 * (stream.unit() - 0.5)
+            row[detractor] = stream.unit() < (soon || later ? 0.5 : 0.2) ? 1 : 0
+            samples.rows.append(row)
+            samples.labels.append(soon || later ? 1 : 0)
+            samples.soon.append(soon ? 1 : 0)
+            samples.days.append(i % 4)
+        }
+        let l2 = 0.003 * Double(samples.rows.count)
+        let model = ChurnModel.fitHorizons(samples, l2: l2, trainingDays: [])
+        #expect(model.horizons == [30, 90])
+        let ninety = ChurnModel.fitLogistic(rows: samples.rows, labels: samples.labels, l2: l2, trainingDays: [])
+        let thirty = ChurnModel.fitLogistic(rows: samples.rows, labels: samples.soon, l2: l2, trainingDays: [])
+        for row in samples.rows.prefix(50) {
+            #expect(abs(model.logit(row) - (ninety.logit(row) + thirty.logit(row)) / 2) < 1e-4)
+        }
+        func ratio(_ m: ChurnModel) -> Double { -m.coefficients[decline] / m.coefficients[detractor] }
+        #expect(ratio(model) > 1.2 * ratio(ninety), "decline/detractor \(ratio(model)) against \(ratio(ninety))")
+
+        // Fewer than ten imminent churners: the 90-day fit alone.
+        var few = samples
+        var kept = 0
+        for i in few.soon.indices where few.soon[i] == 1 {
+            kept += 1
+            if kept > 9 { few.soon[i] = 0 }
+        }
+        let alone = ChurnModel.fitHorizons(few, l2: l2, trainingDays: [])
+        #expect(alone.horizons == [90])
+        #expect(alone.coefficients == ninety.coefficients)
+    }
+
     @Test func plattScalingRecoversKnownProbabilities() {
         // Outcomes drawn with p = σ(2x − 1): scaling the raw score x must find
         // slope ≈ 2 and offset ≈ −1, and the calibrated probabilities must
