@@ -84,7 +84,7 @@ extension ChurnModel {
             model.floor = Double(churners) / Double(count)
             model.reason = "too few churners to hold a day out and still fit (\(holdout.churners) on the latest labelled day, "
                 + "\(older.churners) before): the prior scores, calibrated on the \(count) samples"
-            return model
+            return model.centringUnseenInputs(history: samples, on: analytics)
         }
 
         let penalty = choosePenalty(older)
@@ -119,7 +119,7 @@ extension ChurnModel {
         model.reason = best.weight == 1 ? "the fit ranks the holdout at least as well as any blend with the prior"
             : best.weight == 0 ? "the fit does not beat the prior on the holdout"
             : "a blend of the fit and the prior ranks the holdout best"
-        return model
+        return model.centringUnseenInputs(history: samples, on: analytics)
     }
 
     /// The past as-of days a fit for `analytics.asOf` learns from, newest
@@ -248,6 +248,30 @@ extension ChurnModel {
             if moved < 1e-10 { break }
         }
         return (a, b)
+    }
+
+    /// The model with each input the history never saw vary (`renewal_soon`
+    /// and `renewal_within_90d`: renewal dates are a snapshot, so on every
+    /// past day they read 0) centred on its mean among the paying accounts
+    /// of `analytics.asOf`, the day the model is fitted for. The model was
+    /// calibrated where those inputs added nothing; centred, they move risk
+    /// between accounts (one renewing soon above one that is not) without
+    /// raising the expected churn of the whole book by their prior weight.
+    func centringUnseenInputs(history: Samples, on analytics: Analytics) -> ChurnModel {
+        guard let first = history.rows.first else { return self }
+        let unseen = coefficients.indices.filter { j in coefficients[j] != 0 && history.rows.allSatisfy { $0[j] == first[j] } }
+        guard !unseen.isEmpty else { return self }
+        let present = Self.samples(of: analytics, days: [analytics.asOf.day]).rows
+        guard !present.isEmpty else { return self }
+        var model = self
+        for j in unseen {
+            // The history's constant keeps its place in the intercept: the
+            // present mean is where the input now adds nothing.
+            let mean = present.reduce(0) { $0 + $1[j] } / Double(present.count)
+            model.intercept += coefficients[j] * (first[j] - means[j]) / deviations[j]
+            model.means[j] = mean
+        }
+        return model
     }
 
     /// `self` (a prior on raw features) blended with a fit at

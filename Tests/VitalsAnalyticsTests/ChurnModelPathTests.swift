@@ -74,4 +74,35 @@ import VitalsStore
         #expect(holdout.brierCalibrated <= holdout.brierUncalibrated + 1e-12)
         #expect(model.version == ChurnModel.currentVersion)
     }
+
+    @Test func inputsTheHistoryNeverSawVaryMoveRiskBetweenAccountsNotTheBooksTotal() throws {
+        // Renewal dates are a snapshot, so renewal_soon and renewal_within_90d
+        // read 0 on every past day: the model keeps the prior's weights for
+        // them, centred on their share among the paying accounts of the day
+        // it is fitted for. There, an account renewing within 90 days ranks
+        // above the same account without a renewal, while the mean log-odds
+        // equals what it would be if no account renewed (what the history
+        // calibrated on).
+        let context = try ToolContext(store: try Store.open(at: Self.path, readOnly: true), useMaterialized: false)
+        let model = context.model(context.defaultAsOf)
+        let fitDay = AsOf(day: ChurnModel.fitDay(for: context.defaultAsOf.day))
+        let present = ChurnModel.samples(of: context.analytics(fitDay), days: [fitDay.day]).rows
+        let renewal = ["renewal_soon", "renewal_within_90d"].map { ChurnFeatures.names.firstIndex(of: $0)! }
+        let renewing = present.filter { row in renewal.contains { row[$0] != 0 } }.count
+        #expect(renewing > 10 && renewing < present.count, "\(renewing) of \(present.count) accounts renew soon")
+        for j in renewal { #expect(model.coefficients[j] > 0, "\(model.names[j]) has no weight") }
+        // The model as the history saw it: the renewal inputs at their constant 0 add nothing.
+        var historyView = model
+        for j in renewal { historyView.means[j] = 0 }
+        var total = 0.0, calibrated = 0.0
+        for row in present {
+            var unrenewed = row
+            for j in renewal { unrenewed[j] = 0 }
+            if renewal.contains(where: { row[$0] != 0 }) { #expect(model.logit(row) > model.logit(unrenewed)) }
+            total += model.logit(row)
+            calibrated += historyView.logit(unrenewed)
+        }
+        let n = Double(present.count)
+        #expect(abs(total / n - calibrated / n) < 1e-9, "renewals raise the mean log-odds from \(calibrated / n) to \(total / n)")
+    }
 }
