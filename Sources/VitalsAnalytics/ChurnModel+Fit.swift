@@ -138,18 +138,25 @@ extension ChurnModel {
     /// of its agencies (a model of 31 weights learns no more from more).
     static let maximumSamples = 60_000
 
-    /// The labelled samples of `days` (built on all cores, one day each),
-    /// from every k-th agency when all of them would give more than
-    /// ``maximumSamples``.
-    static func samples(of analytics: Analytics, days: [Int]) -> Samples {
+    /// The labelled samples of `days` (built on all cores), from every k-th
+    /// agency when all of them would give more than `maximum`.
+    static func samples(of analytics: Analytics, days: [Int], maximum: Int = maximumSamples) -> Samples {
         let tracked = analytics.index.trackedAccounts.reduce(0) { $0 + $1.count }
-        let step = max(1, (tracked * days.count + maximumSamples - 1) / maximumSamples)
+        let step = max(1, (tracked * days.count + maximum - 1) / maximum)
         let agencies = Array(stride(from: 0, to: analytics.dataset.agencies.count, by: step))
-        let perDay = parallelMap(days.count) { index -> Samples in
-            guard let past = try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: days[index]),
-                                            config: analytics.config) else { return Samples() }
+        // Each day's analytics once (each reads every login for the users'
+        // last logins), then the (day, part of its agencies) pairs on all
+        // cores: a day alone (the present, for centring) still uses them all.
+        guard !days.isEmpty else { return Samples() }
+        let pasts = parallelMap(days.count) { index in
+            try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: days[index]), config: analytics.config)
+        }
+        let parts = min(agencies.count, max(1, (8 + days.count - 1) / days.count))
+        let perDay = parallelMap(days.count * parts) { task -> Samples in
+            let index = task / parts, part = task % parts
+            guard let past = pasts[index] else { return Samples() }
             var samples = Samples()
-            for agency in agencies {
+            for agency in agencies[(part * agencies.count / parts) ..< ((part + 1) * agencies.count / parts)] {
                 let scores = past.agencyScores(agency)
                 for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
                     samples.rows.append(inputs.values)
@@ -250,6 +257,10 @@ extension ChurnModel {
         return (a, b)
     }
 
+    /// Accounts a centring mean is taken over at most: a share known to
+    /// within a percent is plenty.
+    static let centringSamples = 5_000
+
     /// The model with each input the history never saw vary (`renewal_soon`
     /// and `renewal_within_90d`: renewal dates are a snapshot, so on every
     /// past day they read 0) centred on its mean among the paying accounts
@@ -261,7 +272,7 @@ extension ChurnModel {
         guard let first = history.rows.first else { return self }
         let unseen = coefficients.indices.filter { j in coefficients[j] != 0 && history.rows.allSatisfy { $0[j] == first[j] } }
         guard !unseen.isEmpty else { return self }
-        let present = Self.samples(of: analytics, days: [analytics.asOf.day]).rows
+        let present = Self.samples(of: analytics, days: [analytics.asOf.day], maximum: Self.centringSamples).rows
         guard !present.isEmpty else { return self }
         var model = self
         for j in unseen {
@@ -312,11 +323,12 @@ extension ChurnModel {
     /// churners the 90-day fit alone.
     static func fitHorizons(_ samples: Samples, l2: Double, trainingDays: [String]) -> ChurnModel {
         let design = LogisticDesign(rows: samples.rows)
-        var beta = design.fit(labels: samples.labels, l2: l2)
-        var horizons = [90]
-        if samples.imminentChurners >= minimumChurners {
-            let imminent = design.fit(labels: samples.soon, l2: l2, start: beta)
-            beta = zip(beta, imminent).map { ($0 + $1) / 2 }
+        let both = samples.imminentChurners >= minimumChurners
+        // The two fits side by side, one a core.
+        let betas = parallelMap(both ? 2 : 1) { design.fit(labels: $0 == 0 ? samples.labels : samples.soon, l2: l2) }
+        var beta = betas[0], horizons = [90]
+        if both {
+            beta = zip(betas[0], betas[1]).map { ($0 + $1) / 2 }
             horizons = [imminentDays, 90]
         }
         var model = design.model(beta, labels: samples.labels, trainingDays: trainingDays)
@@ -481,14 +493,22 @@ struct LogisticDesign {
                 }
                 largest = max(largest, abs(beta[j] - before))
             }
-            guard largest < tolerance else { continue }
-            // Converged with these weights held: let go of the one pulled hardest to its allowed side.
+            // Near convergence with these weights held (within 10⁻³; the
+            // last weights need no more to show which way they pull): let go
+            // of the one pulled hardest to its allowed side. With none left
+            // to let go, converge to `tolerance` and stop.
+            guard largest < max(tolerance, 1e-3) else { continue }
             let pulled = (0 ..< width).filter { held[$0] && !released[$0] && Double(directions[$0]) * pulls[$0] > 1e-6 }
-            guard let release = pulled.max(by: { abs(pulls[$0]) < abs(pulls[$1]) }) else { break }
+            guard !pulled.isEmpty else {
+                if largest < tolerance { break }
+                continue
+            }
             // Each weight is let go once: a weight the coupled step keeps
             // carrying across stays held (no cycling).
-            held[release] = false
-            released[release] = true
+            for release in pulled {
+                held[release] = false
+                released[release] = true
+            }
         }
     }
 }

@@ -86,7 +86,7 @@ import VitalsStore
         let context = try ToolContext(store: try Store.open(at: Self.path, readOnly: true), useMaterialized: false)
         let model = context.model(context.defaultAsOf)
         let fitDay = AsOf(day: ChurnModel.fitDay(for: context.defaultAsOf.day))
-        let present = ChurnModel.samples(of: context.analytics(fitDay), days: [fitDay.day]).rows
+        let present = ChurnModel.samples(of: context.analytics(fitDay), days: [fitDay.day], maximum: ChurnModel.centringSamples).rows
         let renewal = ["renewal_soon", "renewal_within_90d"].map { ChurnFeatures.names.firstIndex(of: $0)! }
         let renewing = present.filter { row in renewal.contains { row[$0] != 0 } }.count
         #expect(renewing > 10 && renewing < present.count, "\(renewing) of \(present.count) accounts renew soon")
