@@ -33,6 +33,14 @@ struct EvalChurnCommand: ParsableCommand {
 
     func validate() throws {
         _ = try parseDay(asOf, option: "--as-of")
+        if let features {
+            // Checked before the model is fitted, not after.
+            let folder = (features as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--features \(features): the folder \(folder) does not exist")
+            }
+        }
     }
 
     /// One scorer's figures on the labelled accounts.

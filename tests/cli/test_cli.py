@@ -1,6 +1,7 @@
 """`vitals` for people: CSV of whole lists, tables with money in dollars and
 ids whole, a tool's own --help, clear errors, and `vitals info`."""
 import csv
+import os
 import io
 import json
 import re
@@ -218,3 +219,37 @@ def test_compact_merges_nightly_batches_and_changes_no_answer(vitals, cli_store,
     assert login_batches() == nights - 2
     assert vitals_run("compact").strip() == "nothing to merge"
     assert query("get_login_activity", account_id=account)["total_logins"] == before + 2
+
+
+def test_eval_churn_writes_each_labelled_accounts_inputs(vitals, cli_store, tmp_path):
+    """`vitals eval churn --features FILE`: one row per labelled account with
+    its outcome, risk and the model's named inputs, agreeing with the report."""
+    labels = os.path.join(os.path.dirname(cli_store), "data", "labels.csv")
+    features = str(tmp_path / "features.csv")
+    done = subprocess.run([vitals, "eval", "churn", "--store", cli_store, "--labels", labels, "--json", "--features", features],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    with open(features, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == report["labelled"]
+    assert sum(row["churns_within_90d"] == "true" for row in rows) == report["churners"]
+    assert list(rows[0])[:4] == ["account_id", "churns_within_90d", "churn_risk", "health"]
+    assert list(rows[0])[4:] == report["model"]["names"]
+    with open(labels, newline="") as f:
+        truth = {row["account_id"]: row["churns_within_90d"] for row in csv.DictReader(f)}
+    for row in rows:
+        assert truth[row["account_id"]] == row["churns_within_90d"]
+        assert 0 <= float(row["churn_risk"]) <= 1
+        assert 0 <= float(row["health"]) <= 100
+    # The risk of the file is the model's risk: the decile table counts the same accounts.
+    assert sum(b["count"] for b in report["calibration"]) == len(rows)
+
+
+def test_eval_churn_features_to_an_unwritable_path_is_refused(vitals, cli_store, tmp_path):
+    labels = os.path.join(os.path.dirname(cli_store), "data", "labels.csv")
+    target = str(tmp_path / "missing" / "features.csv")
+    done = subprocess.run([vitals, "eval", "churn", "--store", cli_store, "--labels", labels, "--features", target],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert target in done.stderr and "SQL" not in done.stderr
