@@ -421,8 +421,8 @@ struct LogisticDesign {
     /// Newton steps on the penalized log-likelihood from `beta`, an active
     /// set keeping each weight on its side: a weight a step carries to its
     /// forbidden side is held at 0 and the others converge; then the held
-    /// weight whose gradient points most to its allowed side is let go, and
-    /// so on until none does. Steps are damped to ±4 per weight.
+    /// weights whose gradients point to their allowed sides are let go (each
+    /// once), and so on until none does. Steps are damped to ±4 per weight.
     func newton(labels: [Double], l2: Double, directions: [Int], tolerance: Double, beta: inout [Double]) {
         let blocks = self.blocks, width = self.width
         var held = (0 ..< width).map { Double(directions[$0]) * beta[$0] < 0 }
@@ -493,10 +493,10 @@ struct LogisticDesign {
                 }
                 largest = max(largest, abs(beta[j] - before))
             }
-            // Near convergence with these weights held (within 10⁻³; the
-            // last weights need no more to show which way they pull): let go
-            // of the one pulled hardest to its allowed side. With none left
-            // to let go, converge to `tolerance` and stop.
+            // Near convergence with these weights held (within 10⁻³; a
+            // gradient needs no more to show which way it pulls): let go of
+            // every held weight pulled to its allowed side, all at once. With
+            // none left to let go, converge to `tolerance` and stop.
             guard largest < max(tolerance, 1e-3) else { continue }
             let pulled = (0 ..< width).filter { held[$0] && !released[$0] && Double(directions[$0]) * pulls[$0] > 1e-6 }
             guard !pulled.isEmpty else {
