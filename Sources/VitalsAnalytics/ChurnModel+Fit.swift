@@ -275,13 +275,18 @@ extension ChurnModel {
         let present = Self.samples(of: analytics, days: [analytics.asOf.day], maximum: Self.centringSamples).rows
         guard !present.isEmpty else { return self }
         var model = self
+        var shares: [String] = []
         for j in unseen {
             // The history's constant keeps its place in the intercept: the
             // present mean is where the input now adds nothing.
             let mean = present.reduce(0) { $0 + $1[j] } / Double(present.count)
             model.intercept += coefficients[j] * (first[j] - means[j]) / deviations[j]
             model.means[j] = mean
+            shares.append("\(Int((100 * mean).rounded())) %")
         }
+        let inputs = unseen.map { names[$0] }.joined(separator: ", ")
+        model.reason = (reason.map { $0 + "; " } ?? "") + "\(inputs) never varied in the history: the prior weighs "
+            + (unseen.count == 1 ? "it" : "them") + ", centred on this week's paying accounts (" + shares.joined(separator: ", ") + " of them)"
         return model
     }
 

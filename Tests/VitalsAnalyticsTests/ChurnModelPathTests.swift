@@ -91,6 +91,10 @@ import VitalsStore
         let renewing = present.filter { row in renewal.contains { row[$0] != 0 } }.count
         #expect(renewing > 10 && renewing < present.count, "\(renewing) of \(present.count) accounts renew soon")
         for j in renewal { #expect(model.coefficients[j] > 0, "\(model.names[j]) has no weight") }
+        // `vitals score` says so, with the shares.
+        let shares = renewal.map { j in Int((100 * Double(present.filter { $0[j] != 0 }.count) / Double(present.count)).rounded()) }
+        #expect(model.summary.contains("renewal_soon, renewal_within_90d never varied in the history: the prior weighs them, "
+            + "centred on this week's paying accounts (\(shares[0]) %, \(shares[1]) % of them)"), "\(model.summary)")
         // The model as the history saw it: the renewal inputs at their constant 0 add nothing.
         var historyView = model
         for j in renewal { historyView.means[j] = 0 }
