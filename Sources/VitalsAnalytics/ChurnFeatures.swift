@@ -178,10 +178,17 @@ extension Analytics {
     /// Whether the account's MRR is 0 at some day in (T, T + days]: the
     /// outcome the model learns, known only for as-of days in the past.
     public func churns(_ account: Int, within days: Int = 90) -> Bool {
-        index.mrrRows(of: account).contains {
-            let change = dataset.mrrChanges[$0]
-            return change.day > asOf.day && change.day <= asOf.day + days && change.mrrCents == 0
+        churnDay(account, within: days) != nil
+    }
+
+    /// The first day in (T, T + days] on which the account's MRR is 0.
+    public func churnDay(_ account: Int, within days: Int = 90) -> Int? {
+        var first: Int?
+        for row in index.mrrRows(of: account) {
+            let change = dataset.mrrChanges[row]
+            if change.day > asOf.day && change.day <= asOf.day + days && change.mrrCents == 0 { first = min(first ?? change.day, change.day) }
         }
+        return first
     }
 }
 

@@ -160,8 +160,10 @@ extension ChurnModel {
                 let scores = past.agencyScores(agency)
                 for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
                     samples.rows.append(inputs.values)
-                    samples.labels.append(past.churns(score.account) ? 1 : 0)
-                    samples.soon.append(past.churns(score.account, within: imminentDays) ? 1 : 0)
+                    // One read of the account's MRR log gives both outcomes.
+                    let churnDay = past.churnDay(score.account)
+                    samples.labels.append(churnDay == nil ? 0 : 1)
+                    samples.soon.append(churnDay.map { $0 <= days[index] + imminentDays } == true ? 1 : 0)
                     samples.days.append(index)
                 }
             }

@@ -39,17 +39,16 @@ extension Store {
             }
             return (counts, try Self.events(db, from: eventsFrom, counts: counts, clock: clock), entities, logs)
         }
-        guard let loadedEntities = try entities.result(), let loadedLogs = try logs.result(),
-              counts == EntitiesAndLogs(entities: loadedEntities, logs: loadedLogs).counts else {
-            clock.mark("load: a write came between the snapshots; loading again in one")
-            return try read { db in
-                let entities = try Self.entities(db, clock: clock)
-                let loaded = EntitiesAndLogs(entities: entities, logs: try Self.logs(db, accountCount: entities.accounts.count, clock: clock))
-                return Self.dataset(loaded, try Self.events(db, from: eventsFrom, counts: loaded.counts, clock: clock))
-            }
+        if let loadedEntities = try entities.result(), let loadedLogs = try logs.result() {
+            let loaded = EntitiesAndLogs(entities: loadedEntities, logs: loadedLogs)
+            if loaded.counts == counts { return Self.dataset(loaded, events) }
         }
-        let loaded = EntitiesAndLogs(entities: loadedEntities, logs: loadedLogs)
-        return Self.dataset(loaded, events)
+        clock.mark("load: a write came between the snapshots; loading again in one")
+        return try read { db in
+            let entities = try Self.entities(db, clock: clock)
+            let loaded = EntitiesAndLogs(entities: entities, logs: try Self.logs(db, accountCount: entities.accounts.count, clock: clock))
+            return Self.dataset(loaded, try Self.events(db, from: eventsFrom, counts: loaded.counts, clock: clock))
+        }
     }
 
     /// The three logs, each in (account, time, seq) order.
