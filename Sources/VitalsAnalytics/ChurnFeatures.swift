@@ -50,6 +50,28 @@ public struct ChurnFeatures: Sendable, Equatable {
         wau == 0 && usesPrevious7 > 0 && 2 * uses7 <= usesPrevious7
     }
 
+    /// Days from `day` to the account's next renewal as the churn model
+    /// reads it, nil without a renewal date (negative when it has passed).
+    ///
+    /// accounts.csv holds one renewal date, the next one as of the day the
+    /// file was written (`filedOn`, the dataset's latest day). On an earlier
+    /// day the account faced an earlier renewal: with yearly terms, an
+    /// anniversary of the date on file that came before `filedOn`. So the
+    /// renewal ahead on `day` is the earliest of the date and those
+    /// anniversaries that falls on or after `day`. On `filedOn` itself (and
+    /// after) it is the date on file, as DESIGN.md's `renewal_soon` reads it.
+    /// Without this a past day never sees a renewal near it, and the model
+    /// could not learn from the history how churners leave at renewals.
+    public static func daysToRenewal(renewalDay: Int?, on day: Int, filedOn: Int) -> Int? {
+        guard var renewal = renewalDay else { return nil }
+        while true {
+            let earlier = CivilTime.adding(months: -12, toDay: renewal)
+            guard earlier >= day, earlier < filedOn else { break }
+            renewal = earlier
+        }
+        return renewal - day
+    }
+
     /// The position of `inactive_and_usage_halved` in ``values``.
     public static let inactiveAndUsageHalvedIndex = names.firstIndex(of: "inactive_and_usage_halved")!
 
@@ -126,13 +148,17 @@ extension Analytics {
         }
         (e.nps, e.previousNPS) = lastTwoNPS(of: account)
         e.tenureDays = dataset.accounts[account].createdAt.map { asOf.day - CivilTime.day(ofSeconds: $0) }
-        e.daysToRenewal = score.facts.daysToRenewal
+        e.daysToRenewal = ChurnFeatures.daysToRenewal(renewalDay: score.facts.daysToRenewal.map { asOf.day + $0 },
+                                                      on: asOf.day, filedOn: renewalsFiledOn)
 
         var values = score.health.components.named.map(\.value)
-        let fired = Set(score.signals.map(\.signal))
-        values += RiskSignal.allCases.map { fired.contains($0) ? 1 : 0 }
+        // The renewal inputs read the renewal ahead on T (the same as the
+        // signal on the dataset's latest day; projected back before it).
+        let fired = Set(score.signals.map(\.signal)).subtracting([.renewalSoon])
+        let renewsWithin = { (days: Int) in e.daysToRenewal.map { (0 ... days).contains($0) ? 1.0 : 0 } ?? 0 }
+        values += RiskSignal.allCases.map { $0 == .renewalSoon ? renewsWithin(30) : fired.contains($0) ? 1 : 0 }
         values += ChurnFeatures.ownHistory(e)
-        values.append(score.facts.daysToRenewal.map { (0 ... 90).contains($0) ? 1 : 0 } ?? 0)
+        values.append(renewsWithin(90))
         e.usesPrevious7 = score.facts.usesPrevious7
         values.append(ChurnFeatures.inactiveAndUsageHalved(wau: score.facts.wau, uses7: e.uses7, usesPrevious7: e.usesPrevious7) ? 1 : 0)
         return ChurnFeatures(values: values, evidence: e)
@@ -247,7 +273,7 @@ extension ChurnFeatures {
         case "failed_payments_90d": return "\(e.failedPayments90) failed payments in 90 days"
         case "nps_change": return e.nps.map { latest in "NPS \(latest)" + (e.previousNPS.map { ", \($0) before" } ?? "") }
         case "tenure": return e.tenureDays.map { "customer for \($0) days" }
-        case "renewal_within_90d": return e.daysToRenewal.map { "renews in \($0) days" }
+        case "renewal_soon", "renewal_within_90d": return e.daysToRenewal.map { "renews in \($0) days" }
         case "inactive_and_usage_halved": return "no weekly active user; feature uses \(e.usesPrevious7) → \(e.uses7) week over week"
         case let name where name.hasSuffix("_vs_agency"):
             guard let k = Self.agencyRelative.firstIndex(where: { $0.name == name }), k < e.agencyMedians.count,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VitalsAnalytics
+import VitalsColumnar
 import VitalsJSON
 import VitalsStore
 @testable import VitalsTools
@@ -75,15 +76,68 @@ import VitalsStore
         #expect(model.version == ChurnModel.currentVersion)
     }
 
-    @Test func inputsTheHistoryNeverSawVaryMoveRiskBetweenAccountsNotTheBooksTotal() throws {
-        // Renewal dates are a snapshot, so renewal_soon and renewal_within_90d
-        // read 0 on every past day: the model keeps the prior's weights for
-        // them, centred on their share among the paying accounts of the day
-        // it is fitted for. There, an account renewing within 90 days ranks
-        // above the same account without a renewal, while the mean log-odds
-        // equals what it would be if no account renewed (what the history
-        // calibrated on).
+    @Test func thePastSeesTheRenewalsItsChurnersLeftAt() throws {
+        // data-gen's churners leave at a renewal as often in the past as after
+        // T, and accounts.csv holds only the renewal after the file: projected
+        // back a year, a past day's inputs see the renewal that was ahead of
+        // it, so the fit learns renewal churn from the history instead of
+        // taking the prior's word for it.
         let context = try ToolContext(store: try Store.open(at: Self.path, readOnly: true), useMaterialized: false)
+        let latest = context.defaultAsOf
+        let days = ChurnModel.trainingDays(of: context.analytics(latest), firstDay: Analytics.firstDay(of: context.dataset)!, maxDays: 8)
+        let history = ChurnModel.samples(of: context.analytics(latest), days: days)
+        let j = ChurnFeatures.names.firstIndex(of: "renewal_within_90d")!
+        func share(churned: Bool) -> Double {
+            let rows = history.rows.indices.filter { (history.labels[$0] == 1) == churned }
+            return Double(rows.filter { history.rows[$0][j] == 1 }.count) / Double(rows.count)
+        }
+        #expect(share(churned: true) > 2 * share(churned: false) && share(churned: false) > 0.1,
+                "renewing within 90 days: \(share(churned: true)) of churners, \(share(churned: false)) of the others")
+        let model = context.model(latest)
+        #expect(!model.summary.contains("never varied"), "\(model.summary)")
+        // A past day's driver says which renewal it saw.
+        let past = context.analytics(AsOf(day: days[0]))
+        let agency = context.dataset.agencyKey("ag_001")!
+        let scores = past.agencyScores(agency)
+        let renewing = try #require(zip(scores.scores, past.churnFeatures(scores)).first { score, inputs in
+            inputs.values[j] == 1 && score.facts.daysToRenewal.map { $0 > 90 } == true
+        }, "no account of ag_001 renews within 90 days of \(AsOf(day: days[0])) by its anniversary")
+        let toRenewal = try #require(renewing.1.evidence.daysToRenewal)
+        #expect(renewing.1.evidence(of: "renewal_within_90d") == "renews in \(toRenewal) days")
+        let onFile = days[0] + renewing.0.facts.daysToRenewal!
+        #expect(CivilTime.adding(months: -12, toDay: onFile) == days[0] + toRenewal)
+    }
+
+    /// The same world as ``path``, but its operator fills in renewal_date
+    /// only for the renewals of the coming two months (T + 1 … T + 60).
+    static let comingRenewalsOnlyPath = GeneratedStore.make(
+        agencies: 6, accountsPerAgency: 100, usersPerAccount: 5, days: 200, events: 200_000, seed: 23
+    ) { data in
+        let file = data + "/accounts.csv"
+        let (first, last) = ("2026-11-21", "2027-01-19")
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let edited = lines.map { line -> String in
+            // renewal_date is the field before owner_email (the only one with an "@").
+            guard let at = line.firstIndex(of: "@") else { return String(line) }
+            var fields = line[..<at].split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count >= 2, let date = fields.dropLast().last, date.count == 10,
+                  !(first ... last).contains(String(date)) else { return String(line) }
+            fields[fields.count - 2] = ""
+            return fields.joined(separator: ",") + line[at...]
+        }
+        try edited.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    }
+
+    @Test func inputsTheHistoryNeverSawVaryMoveRiskBetweenAccountsNotTheBooksTotal() throws {
+        // Only the coming renewals are on file, so no anniversary of them
+        // falls near a past day: renewal_soon and renewal_within_90d read 0
+        // on every past day. The model keeps the prior's weights for them,
+        // centred on their share among the paying accounts of the day it is
+        // fitted for. There, an account renewing within 90 days ranks above
+        // the same account without a renewal, while the mean log-odds equals
+        // what it would be if no account renewed (what the history
+        // calibrated on).
+        let context = try ToolContext(store: try Store.open(at: Self.comingRenewalsOnlyPath, readOnly: true), useMaterialized: false)
         let model = context.model(context.defaultAsOf)
         let fitDay = AsOf(day: ChurnModel.fitDay(for: context.defaultAsOf.day))
         let present = ChurnModel.samples(of: context.analytics(fitDay), days: [fitDay.day], maximum: ChurnModel.centringSamples).rows

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VitalsAnalytics
+import VitalsColumnar
 import VitalsStore
 import VitalsTools
 
@@ -186,6 +187,30 @@ import VitalsTools
         let bravo = try #require(scored.risks.first { analytics.dataset.accounts[$0.accountKey].accountID == "acc_b" })
         #expect(bravo.drivers.first?.name == "no_login_14d")
         #expect(bravo.drivers.first?.evidence == "no user has ever logged in")
+    }
+
+    @Test func aPastDayReadsTheRenewalThatWasAheadOfIt() {
+        // accounts.csv was written on 2026-11-20 with the next renewal on
+        // 2027-02-10; with yearly terms the account renewed on 2026-02-10
+        // and 2025-02-10 before.
+        let day = { (text: String) in CivilTime.parseDate(text)! }
+        func toRenewal(_ renewal: String?, on date: String, filed: String = "2026-11-20") -> Int? {
+            ChurnFeatures.daysToRenewal(renewalDay: renewal.map(day), on: day(date), filedOn: day(filed))
+        }
+        #expect(toRenewal("2027-02-10", on: "2026-11-20") == 82)   // the date on file, as renewal_soon reads it
+        #expect(toRenewal("2027-02-10", on: "2026-10-01") == 132)  // 2026-02-10 had passed: still the date on file
+        #expect(toRenewal("2027-02-10", on: "2026-01-15") == 26)   // 2026-02-10 was ahead
+        #expect(toRenewal("2027-02-10", on: "2025-02-10") == 0)    // renewing that day
+        #expect(toRenewal("2027-02-10", on: "2025-02-11") == 364)  // the day after: 2026-02-10
+        // A date on file more than a year ahead (a multi-year term): its
+        // anniversary 2027-03-01 comes after the file, so it is no renewal.
+        #expect(toRenewal("2028-03-01", on: "2026-06-01") == day("2028-03-01") - day("2026-06-01"))
+        // On or after the day of the file, the date on file as it stands (a passed one stays passed).
+        #expect(toRenewal("2027-11-20", on: "2026-11-20") == 365)
+        #expect(toRenewal("2026-11-01", on: "2026-11-20") == -19)
+        #expect(toRenewal(nil, on: "2026-01-15") == nil)
+        // 29 February's anniversary in a common year is the 28th.
+        #expect(toRenewal("2028-02-29", on: "2027-02-01", filed: "2028-01-10") == 27)
     }
 
     @Test func tooLittleHistoryLeavesTheUncalibratedPrior() throws {

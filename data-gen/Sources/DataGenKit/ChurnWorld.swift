@@ -3,10 +3,13 @@
 /// dips, and retained accounts that look like churners (false alarms).
 ///
 /// `ChurnWorld()` is the default world, and with it the generator writes
-/// exactly the files it always wrote: every default value reproduces the
-/// original constants, and every draw a non-default knob needs comes from
-/// random streams of its own (``Population/Stream/world`` and
-/// ``Population/Stream/agencyWorld``).
+/// the files it always wrote but for one column: every default value
+/// reproduces the original constants, and every draw a non-default knob
+/// needs comes from random streams of its own (``Population/Stream/world``
+/// and ``Population/Stream/agencyWorld``). The exception (2026-12-01): a
+/// historical churner that left at a renewal has the renewal after it in
+/// `renewal_date`, drawn from the world stream, so that the past shows the
+/// renewal churn the future has.
 public struct ChurnWorld: Sendable, Equatable {
     /// The shape of a warned churner's (or false alarm's) decline.
     public enum Decay: String, Sendable, Equatable, CaseIterable {

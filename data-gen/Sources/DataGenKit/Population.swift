@@ -5,7 +5,8 @@
 /// draws from its own random stream, so one account's draws never shift
 /// another's. What only a non-default ``ChurnWorld`` (or a varying agency
 /// size) needs is drawn from the `world` and `agencyWorld` streams, so the
-/// default world draws exactly what it always drew.
+/// default world draws what it always drew (and, from the `world` stream,
+/// which historical churners left at a renewal).
 struct Population {
     var agencies: [AgencyProfile] = []
     var accounts: [AccountProfile] = []
@@ -206,7 +207,12 @@ struct Population {
             account.narrowFeaturesFrom = falseAlarm.firstDay(below: 0.5)
         }
 
-        // Renewal: the next anniversary on or after T; many future churners leave at renewal.
+        // Renewal: the next anniversary on or after T; many churners leave at
+        // a renewal, 0–5 days after it, in the past as in the future. A
+        // historical churner who left at a renewal has the one a year after
+        // it on file (what it would renew next), so a model can learn
+        // renewal timing from the past as T's churners show it. Its draws
+        // come from the world stream: every other value is what it was.
         if !rng.chance(0.10) {
             var renewal = created
             var years = 1
@@ -216,6 +222,9 @@ struct Population {
             }
             if case let .future(day) = fate, rng.chance(0.45) {
                 renewal = max(asOf, day - rng.below(6))
+            }
+            if case let .historical(day) = fate, worldRng.chance(0.45) {
+                renewal = CivilDay.adding(months: 12, to: day - worldRng.below(6))
             }
             account.renewalDay = renewal
         }
