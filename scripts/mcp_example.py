@@ -17,7 +17,7 @@ async def main():
         for item in risk["items"]:
             a = item["account"]
             print(f"  {a['account_id']} {a['name']}: health {a['health']} ({a['band']}), churn risk {a['churn_risk']}, "
-                  f"drivers {[d['name'] for d in item['drivers'][:3]]}, evidence {[s['evidence'] for s in item['signals'][:2]]}")
+                  f"drivers {[(d['name'], d.get('evidence')) for d in item['drivers'][:3]]}")
         bad = await client.call_tool("get_account", {"account_id": "acc_99999"})
         print("error:", bad.is_error, bad.content[0].text)
 

@@ -32,17 +32,11 @@ public struct Analytics: Sendable {
     public let config: ScoringConfig
     /// Latest login timestamp of each user at or before T; `Int64.min` = never.
     let lastLoginOfUser: [Int64]
-    /// The day accounts.csv's renewal dates are taken to be as of: the
-    /// latest event day of the dataset (the churn model projects them back
-    /// to earlier days, ``ChurnFeatures/daysToRenewal(renewalDay:on:filedOn:)``).
-    public let renewalsFiledOn: Int
 
     /// - Parameter asOf: `T`; default: the latest event day in the dataset.
     public init(dataset: Dataset, index: DatasetIndex? = nil, asOf: AsOf? = nil, config: ScoringConfig = .standard) throws(AnalyticsError) {
-        let latest = Self.latestDay(of: dataset)
-        guard let day = asOf ?? latest else { throw .noData }
+        guard let day = asOf ?? Self.latestDay(of: dataset) else { throw .noData }
         self.dataset = dataset
-        renewalsFiledOn = max(latest?.day ?? day.day, day.day)
         self.index = index ?? DatasetIndex(dataset)
         self.asOf = day
         self.config = config

@@ -54,23 +54,31 @@ public struct ChurnFeatures: Sendable, Equatable {
     /// reads it, nil without a renewal date (negative when it has passed).
     ///
     /// accounts.csv holds one renewal date, the next one as of the day the
-    /// file was written (`filedOn`, the dataset's latest day). On an earlier
-    /// day the account faced an earlier renewal: with yearly terms, an
-    /// anniversary of the date on file that came before `filedOn`. So the
-    /// renewal ahead on `day` is the earliest of the date and those
-    /// anniversaries that falls on or after `day`. On `filedOn` itself (and
-    /// after) it is the date on file, as DESIGN.md's `renewal_soon` reads it.
-    /// Without this a past day never sees a renewal near it, and the model
-    /// could not learn from the history how churners leave at renewals.
-    public static func daysToRenewal(renewalDay: Int?, on day: Int, filedOn: Int) -> Int? {
+    /// file was written. On an earlier day the account faced an earlier
+    /// renewal: with yearly terms, an anniversary of that date. So the
+    /// renewal ahead on `day` is the earliest of the date on file and its
+    /// anniversaries before it that falls on or after `day`; within a year
+    /// of the date on file it is that date, as DESIGN.md's `renewal_soon`
+    /// reads it. The answer depends on the file and the day alone (not on
+    /// how far the events reach), so a day scored on its night and again
+    /// after later ingests reads the same renewal. Without this a past day
+    /// never sees a renewal near it, and the model could not learn from the
+    /// history how churners leave at renewals. A multi-year term (a date
+    /// on file more than a year ahead) is read as yearly.
+    public static func daysToRenewal(renewalDay: Int?, on day: Int) -> Int? {
         guard var renewal = renewalDay else { return nil }
         while true {
             let earlier = CivilTime.adding(months: -12, toDay: renewal)
-            guard earlier >= day, earlier < filedOn else { break }
+            guard earlier >= day else { break }
             renewal = earlier
         }
         return renewal - day
     }
+
+    /// Inputs that read a date known in advance, not what the account did:
+    /// ``ChurnModel/fitHorizons(_:l2:trainingDays:)`` weighs them by the
+    /// 90-day fit alone.
+    public static let calendarInputs = ["renewal_soon", "renewal_within_90d"]
 
     /// The position of `inactive_and_usage_halved` in ``values``.
     public static let inactiveAndUsageHalvedIndex = names.firstIndex(of: "inactive_and_usage_halved")!
@@ -148,12 +156,11 @@ extension Analytics {
         }
         (e.nps, e.previousNPS) = lastTwoNPS(of: account)
         e.tenureDays = dataset.accounts[account].createdAt.map { asOf.day - CivilTime.day(ofSeconds: $0) }
-        e.daysToRenewal = ChurnFeatures.daysToRenewal(renewalDay: score.facts.daysToRenewal.map { asOf.day + $0 },
-                                                      on: asOf.day, filedOn: renewalsFiledOn)
+        e.daysToRenewal = ChurnFeatures.daysToRenewal(renewalDay: score.facts.daysToRenewal.map { asOf.day + $0 }, on: asOf.day)
 
         var values = score.health.components.named.map(\.value)
-        // The renewal inputs read the renewal ahead on T (the same as the
-        // signal on the dataset's latest day; projected back before it).
+        // The renewal inputs read the renewal ahead on T (the signal's, but
+        // for a date on file more than a year after T).
         let fired = Set(score.signals.map(\.signal)).subtracting([.renewalSoon])
         let renewsWithin = { (days: Int) in e.daysToRenewal.map { (0 ... days).contains($0) ? 1.0 : 0 } ?? 0 }
         values += RiskSignal.allCases.map { $0 == .renewalSoon ? renewsWithin(30) : fired.contains($0) ? 1 : 0 }

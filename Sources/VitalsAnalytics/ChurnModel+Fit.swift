@@ -336,6 +336,13 @@ extension ChurnModel {
         var beta = betas[0], horizons = [90]
         if both {
             beta = zip(betas[0], betas[1]).map { ($0 + $1) / 2 }
+            // A date known in advance (a renewal) is weighed for the question
+            // asked: the 30-day fit would reward a renewal within 30 days
+            // over one in 31–90, which for churn within 90 days count alike.
+            for name in ChurnFeatures.calendarInputs {
+                let j = 1 + ChurnFeatures.names.firstIndex(of: name)!
+                beta[j] = betas[0][j]
+            }
             horizons = [imminentDays, 90]
         }
         var model = design.model(beta, labels: samples.labels, trainingDays: trainingDays)

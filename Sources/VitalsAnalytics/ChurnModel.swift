@@ -82,7 +82,7 @@ public struct ChurnModel: Sendable, Equatable, Codable {
 
     /// The version of the features and the fitting procedure (3: the fit
     /// averages the 30- and 90-day outcomes; 4: a past day's renewal inputs
-    /// read the renewal ahead of it, ``ChurnFeatures/daysToRenewal(renewalDay:on:filedOn:)``).
+    /// read the renewal ahead of it, ``ChurnFeatures/daysToRenewal(renewalDay:on:)``).
     public static let currentVersion = 4
     /// The floor of a model that learnt from no outcome.
     public static let defaultFloor = 0.1

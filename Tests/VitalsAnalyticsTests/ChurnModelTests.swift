@@ -82,10 +82,13 @@ import VitalsTools
         // leave in 31–90 days show nothing yet, and being a detractor marks
         // every churner a little. The 90-day fit alone learns the decline
         // diluted by the late churners; averaged with the 30-day fit, the
-        // decline weighs more against the detractor signal.
+        // decline weighs more against the detractor signal. A renewal within
+        // 90 days marks the late churners (they leave at it): a date known
+        // in advance, weighed by the 90-day fit alone.
         let k = ChurnFeatures.names.count
         let decline = ChurnFeatures.names.firstIndex(of: "logins_7d_vs_own_history")!
         let detractor = ChurnFeatures.names.firstIndex(of: "detractor")!
+        let renewal = ChurnFeatures.names.firstIndex(of: "renewal_within_90d")!
         var stream = Stream(state: 17)
         var samples = ChurnModel.Samples()
         for i in 0 ..< 4000 {
@@ -94,6 +97,7 @@ import VitalsTools
             var row = [Double](repeating: 0, count: k)
             row[decline] = soon ? -1 - stream.unit() : 0.4 * (stream.unit() - 0.5)
             row[detractor] = stream.unit() < (soon || later ? 0.5 : 0.2) ? 1 : 0
+            row[renewal] = stream.unit() < (later ? 0.6 : 0.2) ? 1 : 0
             samples.rows.append(row)
             samples.labels.append(soon || later ? 1 : 0)
             samples.soon.append(soon ? 1 : 0)
@@ -104,8 +108,14 @@ import VitalsTools
         #expect(model.horizons == [30, 90])
         let ninety = ChurnModel.fitLogistic(rows: samples.rows, labels: samples.labels, l2: l2, trainingDays: [])
         let thirty = ChurnModel.fitLogistic(rows: samples.rows, labels: samples.soon, l2: l2, trainingDays: [])
+        #expect(model.coefficients[renewal] == ninety.coefficients[renewal])
+        #expect(ninety.coefficients[renewal] > 0.1 && thirty.coefficients[renewal] < ninety.coefficients[renewal] / 2,
+                "renewal: 90-day fit \(ninety.coefficients[renewal]), 30-day fit \(thirty.coefficients[renewal])")
         for row in samples.rows.prefix(50) {
-            #expect(abs(model.logit(row) - (ninety.logit(row) + thirty.logit(row)) / 2) < 1e-4)
+            // The mean of the two fits' log-odds, but for the renewal's term: the 90-day fit's.
+            let z = (row[renewal] - model.means[renewal]) / model.deviations[renewal]
+            let expected = (ninety.logit(row) + thirty.logit(row)) / 2 + (ninety.coefficients[renewal] - thirty.coefficients[renewal]) / 2 * z
+            #expect(abs(model.logit(row) - expected) < 1e-4)
         }
         func ratio(_ m: ChurnModel) -> Double { -m.coefficients[decline] / m.coefficients[detractor] }
         #expect(ratio(model) > 1.2 * ratio(ninety), "decline/detractor \(ratio(model)) against \(ratio(ninety))")
@@ -190,27 +200,23 @@ import VitalsTools
     }
 
     @Test func aPastDayReadsTheRenewalThatWasAheadOfIt() {
-        // accounts.csv was written on 2026-11-20 with the next renewal on
-        // 2027-02-10; with yearly terms the account renewed on 2026-02-10
-        // and 2025-02-10 before.
+        // The next renewal on file is 2027-02-10; with yearly terms the
+        // account renewed on 2026-02-10 and 2025-02-10 before.
         let day = { (text: String) in CivilTime.parseDate(text)! }
-        func toRenewal(_ renewal: String?, on date: String, filed: String = "2026-11-20") -> Int? {
-            ChurnFeatures.daysToRenewal(renewalDay: renewal.map(day), on: day(date), filedOn: day(filed))
+        func toRenewal(_ renewal: String?, on date: String) -> Int? {
+            ChurnFeatures.daysToRenewal(renewalDay: renewal.map(day), on: day(date))
         }
         #expect(toRenewal("2027-02-10", on: "2026-11-20") == 82)   // the date on file, as renewal_soon reads it
         #expect(toRenewal("2027-02-10", on: "2026-10-01") == 132)  // 2026-02-10 had passed: still the date on file
+        #expect(toRenewal("2027-02-10", on: "2026-02-11") == 364)
+        #expect(toRenewal("2027-02-10", on: "2026-02-10") == 0)    // renewing that day
         #expect(toRenewal("2027-02-10", on: "2026-01-15") == 26)   // 2026-02-10 was ahead
-        #expect(toRenewal("2027-02-10", on: "2025-02-10") == 0)    // renewing that day
-        #expect(toRenewal("2027-02-10", on: "2025-02-11") == 364)  // the day after: 2026-02-10
-        // A date on file more than a year ahead (a multi-year term): its
-        // anniversary 2027-03-01 comes after the file, so it is no renewal.
-        #expect(toRenewal("2028-03-01", on: "2026-06-01") == day("2028-03-01") - day("2026-06-01"))
-        // On or after the day of the file, the date on file as it stands (a passed one stays passed).
-        #expect(toRenewal("2027-11-20", on: "2026-11-20") == 365)
+        #expect(toRenewal("2027-02-10", on: "2025-02-11") == 364)  // the day after the renewal before: 2026-02-10
+        // After the date on file it has passed; no renewal date, none.
         #expect(toRenewal("2026-11-01", on: "2026-11-20") == -19)
         #expect(toRenewal(nil, on: "2026-01-15") == nil)
         // 29 February's anniversary in a common year is the 28th.
-        #expect(toRenewal("2028-02-29", on: "2027-02-01", filed: "2028-01-10") == 27)
+        #expect(toRenewal("2028-02-29", on: "2027-02-01") == 27)
     }
 
     @Test func tooLittleHistoryLeavesTheUncalibratedPrior() throws {

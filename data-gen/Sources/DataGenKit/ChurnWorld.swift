@@ -2,14 +2,15 @@
 /// of them warn, the shape of the warning decline, agency-wide seasonal
 /// dips, and retained accounts that look like churners (false alarms).
 ///
-/// `ChurnWorld()` is the default world, and with it the generator writes
-/// the files it always wrote but for one column: every default value
-/// reproduces the original constants, and every draw a non-default knob
-/// needs comes from random streams of its own (``Population/Stream/world``
-/// and ``Population/Stream/agencyWorld``). The exception (2026-12-01): a
-/// historical churner that left at a renewal has the renewal after it in
-/// `renewal_date`, drawn from the world stream, so that the past shows the
-/// renewal churn the future has.
+/// `ChurnWorld()` is the default world: every default value reproduces the
+/// original constants, and every draw a non-default knob needs comes from
+/// random streams of its own (``Population/Stream/world`` and
+/// ``Population/Stream/agencyWorld``), so a knob changes nothing else. Two
+/// changes of 2026-12-01 make the default world's past show renewals as its
+/// future does, and changed its files: the older accounts are created over
+/// the two whole years before the event window (renewals fall evenly over
+/// the year), and a historical churner leaves at a renewal as often as a
+/// future one (which one is drawn from the world stream).
 public struct ChurnWorld: Sendable, Equatable {
     /// The shape of a warned churner's (or false alarm's) decline.
     public enum Decay: String, Sendable, Equatable, CaseIterable {

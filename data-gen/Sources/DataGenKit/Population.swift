@@ -4,9 +4,9 @@
 /// Each account (and each of its users, revenue, feedback and activity)
 /// draws from its own random stream, so one account's draws never shift
 /// another's. What only a non-default ``ChurnWorld`` (or a varying agency
-/// size) needs is drawn from the `world` and `agencyWorld` streams, so the
-/// default world draws what it always drew (and, from the `world` stream,
-/// which historical churners left at a renewal).
+/// size) needs is drawn from the `world` and `agencyWorld` streams, so a
+/// knob changes nothing else (the `world` stream also draws which
+/// historical churners left at a renewal).
 struct Population {
     var agencies: [AgencyProfile] = []
     var accounts: [AccountProfile] = []
@@ -131,8 +131,12 @@ struct Population {
     ) -> AccountProfile {
         let decay = config.world.decay
         let days = config.days
-        let maxAge = max(730, days + 60)
-        // Creation: 70 % before the window (up to two years before T), the rest inside it.
+        // Creation: 70 % in the two years before the window, the rest inside
+        // it. Two whole years, so that every stretch of the window sees as
+        // many anniversaries (renewals) of the older accounts as T's next
+        // 90 days (until 2026-12-01 they were created up to 730 days before
+        // T, and the window's early days saw half as many renewals as T).
+        let maxAge = days + 729
         var created = rng.chance(0.7) || days <= 14
             ? asOf - rng.int(in: days...maxAge)
             : asOf - rng.int(in: 7...(days - 1))
