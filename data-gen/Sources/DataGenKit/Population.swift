@@ -215,8 +215,8 @@ struct Population {
         // a renewal, 0–5 days after it, in the past as in the future. A
         // historical churner who left at a renewal has the one a year after
         // it on file (what it would renew next), so a model can learn
-        // renewal timing from the past as T's churners show it. Its draws
-        // come from the world stream: every other value is what it was.
+        // renewal timing from the past as T's churners show it (drawn from
+        // the world stream, so no other draw of the account moves).
         if !rng.chance(0.10) {
             var renewal = created
             var years = 1
