@@ -156,7 +156,7 @@ extension Analytics {
         }
         (e.nps, e.previousNPS) = lastTwoNPS(of: account)
         e.tenureDays = dataset.accounts[account].createdAt.map { asOf.day - CivilTime.day(ofSeconds: $0) }
-        e.daysToRenewal = ChurnFeatures.daysToRenewal(renewalDay: score.facts.daysToRenewal.map { asOf.day + $0 }, on: asOf.day)
+        e.daysToRenewal = ChurnFeatures.daysToRenewal(renewalDay: dataset.accounts[account].renewalDay, on: asOf.day)
 
         var values = score.health.components.named.map(\.value)
         // The renewal inputs read the renewal ahead on T (the signal's, but

@@ -264,8 +264,8 @@ extension ChurnModel {
     static let centringSamples = 5_000
 
     /// The model with each input the history never saw vary (`renewal_soon`
-    /// and `renewal_within_90d`: renewal dates are a snapshot, so on every
-    /// past day they read 0) centred on its mean among the paying accounts
+    /// and `renewal_within_90d` when no renewal on file, nor a yearly
+    /// anniversary of one, falls near a past day) centred on its mean among the paying accounts
     /// of `analytics.asOf`, the day the model is fitted for. The model was
     /// calibrated where those inputs added nothing; centred, they move risk
     /// between accounts (one renewing soon above one that is not) without
@@ -302,8 +302,8 @@ extension ChurnModel {
             var intercept = w * fitted.intercept + (1 - w) * self.intercept
             for j in 0 ..< k {
                 if fitted.deviations[j] < 1e-6 {
-                    // The history never saw this feature vary (renewal_soon when
-                    // renewal dates lie after every past day): the prior weighs it.
+                    // The history never saw this feature vary (a renewal input
+                    // when no renewal fell near a past day): the prior weighs it.
                     model.deviations[j] = 1
                     model.coefficients[j] = coefficients[j]
                     continue
