@@ -131,11 +131,17 @@ public struct ByteStringDictionary: Sendable {
             i += 8
         }
         var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < n {
-            tail |= UInt64(key[i]) << shift
-            shift += 8
-            i += 1
+        if i < n && n >= 8 {
+            // The last eight bytes, overlapping the last word (ids like
+            // `acc_00001` are a word and a byte: no loop over the byte).
+            tail = key.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else {
+            var shift: UInt64 = 0
+            while i < n {
+                tail |= UInt64(key[i]) << shift
+                shift += 8
+                i += 1
+            }
         }
         h = (h ^ tail) &* 0x0000_0100_0000_01b3
         h ^= h >> 33

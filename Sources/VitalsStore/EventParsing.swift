@@ -137,8 +137,9 @@ enum EventParsing {
         // far longer than 16 bytes); pages never written cost no memory, and
         // the columns never have to be copied while they grow.
         var builder = EventColumnsBuilder(hasItems: kind.hasItems, reservingCapacity: reader.fileSize / 16)
+        var timestamps = TimestampParser()
         while try reader.nextRow() {
-            guard let ts = CivilTime.parseTimestamp(reader.field(tsColumn)) else {
+            guard let ts = timestamps.parse(reader.field(tsColumn)) else {
                 throw reader.bad("bad timestamp \(reader.quoted(tsColumn)) in column ts (expected RFC 3339 like 2026-11-20T13:45:07Z, or epoch seconds)")
             }
             guard let account = accounts.code(of: reader.field(accountColumn)) else {

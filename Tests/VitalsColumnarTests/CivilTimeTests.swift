@@ -50,3 +50,36 @@ private func ts(_ text: String) -> Int64? {
         #expect(CivilTime.day(ofSeconds: 86_399) == 0)
     }
 }
+
+/// The ingest's parser that remembers the last date answers what
+/// `parseTimestamp` answers, row after row, whatever came before.
+@Suite struct TimestampParserTests {
+    @Test func agreesWithTheFullParseWhateverTheRowBefore() {
+        let rows = [
+            "2026-11-20T13:45:07Z", "2026-11-20T00:00:00Z", "2026-11-20T23:59:59Z", "2026-11-20T23:59:60Z",  // leap second as :59
+            "2026-11-20T24:00:00Z", "2026-11-20T13:60:00Z", "2026-11-20T13:45:61Z", "2026-11-20T1a:45:07Z",  // refused on the same date
+            "2026-11-20T13-45-07Z", "2026-11-20T13:45:07z", "2026-11-20t13:45:07Z", "2026-11-20 13:45:07Z",
+            "2026-11-20T13:45:07+02:00", "2026-11-20T13:45:07.5Z", "2026-11-20T13:45:07ZZ", "2026-11-20T13:45:0Z",
+            "2026-11-21T01:02:03Z", "2026-11-20T13:45:07Z",  // the date changes and comes back
+            "2026-02-29T10:00:00Z", "2024-02-29T10:00:00Z", "2024-02-29T11:00:00Z", "2026-02-29T11:00:00Z",  // only a valid date is remembered
+            "1763646307", "2026-11-20T13:45:07Z", "", "2026-11-2", "2026-11-20T13:45:07Y", "2026-11-20X13:45:07Z",
+        ]
+        var parser = TimestampParser()
+        for row in rows {
+            var bytes = row
+            let remembered = bytes.withUTF8 { parser.parse(UnsafeRawBufferPointer($0)) }
+            #expect(remembered == ts(row), "\(row)")
+        }
+        // Every ordered pair, so that each row is read after each other one.
+        for first in rows {
+            for second in rows {
+                var parser = TimestampParser()
+                var a = first, b = second
+                _ = a.withUTF8 { parser.parse(UnsafeRawBufferPointer($0)) }
+                #expect(b.withUTF8 { parser.parse(UnsafeRawBufferPointer($0)) } == ts(second), "\(second) after \(first)")
+            }
+        }
+        let leapSecond: Int64? = ts("2026-11-20T23:59:60Z"), lastSecond: Int64 = 20_777 * 86_400 + 86_399
+        #expect(leapSecond == lastSecond)
+    }
+}
