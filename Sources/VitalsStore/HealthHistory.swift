@@ -141,6 +141,19 @@ extension Store {
         return days
     }
 
+    /// One agency's compact scores of the scored days in `days`, oldest
+    /// first (a day not scored is absent): what a night or a call needs
+    /// reads those days, not every day a year of nights kept.
+    public func healthHistory(agencyKey: Int, days: ClosedRange<Int>) throws(StoreError) -> [DailyScores] {
+        let rows: [(Int, [UInt8])] = try read { db in
+            try Row.fetchAll(db, sql: "SELECT as_of_day, scores FROM health_history WHERE agency_key = ? AND as_of_day BETWEEN ? AND ? ORDER BY as_of_day",
+                             arguments: [agencyKey, days.lowerBound, days.upperBound]).map { ($0[0], [UInt8]($0[1] as Data)) }
+        }
+        var decoded: [DailyScores] = []
+        for (day, blob) in rows { decoded.append(try DailyScores.decode(blob, day: day, agencyKey: agencyKey)) }
+        return decoded
+    }
+
     /// Bytes the health history takes (compressed blobs), and how many (day, agency) rows.
     public func healthHistorySize() throws(StoreError) -> (rows: Int, bytes: Int) {
         try read { db in

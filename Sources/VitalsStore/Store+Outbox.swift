@@ -86,6 +86,13 @@ extension Store {
         }
     }
 
+    /// Every agency's alert targets that are not removed, oldest first, by agency key.
+    public func alertTargetsByAgency() throws(StoreError) -> [Int: [AlertTarget]] {
+        try read { db in
+            try Dictionary(grouping: OutboxSQL.targets(agencyKey: nil, event: nil, includeRemoved: false, db), by: \.agencyKey)
+        }
+    }
+
     /// The agency's alert targets, oldest first (removed ones only when asked).
     public func alertTargets(agencyKey: Int, includeRemoved: Bool = false) throws(StoreError) -> [AlertTarget] {
         try read { try OutboxSQL.targets(agencyKey: agencyKey, event: nil, includeRemoved: includeRemoved, $0) }
@@ -173,11 +180,12 @@ extension WriteTransaction {
 }
 
 enum OutboxSQL {
-    static func targets(agencyKey: Int, event: String?, includeRemoved: Bool, _ db: Database) throws -> [AlertTarget] {
-        let sql = "SELECT * FROM alert_targets WHERE agency_key = ?" + (includeRemoved ? "" : " AND removed_at IS NULL")
+    /// One agency's targets, or every agency's (`agencyKey` nil).
+    static func targets(agencyKey: Int?, event: String?, includeRemoved: Bool, _ db: Database) throws -> [AlertTarget] {
+        let sql = "SELECT * FROM alert_targets WHERE (agency_key = ? OR ? IS NULL)" + (includeRemoved ? "" : " AND removed_at IS NULL")
             + " ORDER BY created_at, target_id"
         // Cached: a playbook night asks once per CTA it opens.
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [agencyKey]).map {
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [agencyKey, agencyKey]).map {
             AlertTarget(targetID: $0["target_id"], agencyKey: $0["agency_key"], kind: $0["kind"], url: $0["url"],
                         events: ($0["events"] as String).split(separator: " ").map(String.init), createdAt: $0["created_at"],
                         removedAt: $0["removed_at"])

@@ -284,17 +284,22 @@ extension Store {
         try read { try WorkSQL.activity(id, agencyKey: agencyKey, $0) }
     }
 
-    /// The agency's playbook CTAs that are open or snoozed, or closed on or after `closedSince` (a cool-down can still hold).
-    public func playbookCTAs(agencyKey: Int, closedSince: Int) throws(StoreError) -> [PlaybookCTARow] {
+    /// Every agency's playbook CTAs that are open or snoozed, or closed on
+    /// or after `closedSince` (a cool-down can still hold), by agency key:
+    /// one read for a night's playbooks, not one per agency.
+    public func playbookCTAs(closedSince: Int) throws(StoreError) -> [Int: [PlaybookCTARow]] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT cta_id, account_key, rule_id, status, closed_day FROM ctas
-                WHERE agency_key = ? AND rule_id IS NOT NULL AND (status <> 'closed' OR closed_day >= ?)
-                ORDER BY rule_id, account_key, created_at
-                """, arguments: [agencyKey, closedSince]).map {
-                PlaybookCTARow(ctaID: $0["cta_id"], accountKey: $0["account_key"], ruleID: $0["rule_id"],
-                               isOpen: ($0["status"] as String) != "closed", closedDay: $0["closed_day"])
+            var byAgency: [Int: [PlaybookCTARow]] = [:]
+            try db.forEachRawRow("""
+                SELECT agency_key, cta_id, account_key, rule_id, status, closed_day FROM ctas
+                WHERE rule_id IS NOT NULL AND (status <> 'closed' OR closed_day >= \(closedSince))
+                ORDER BY agency_key, rule_id, account_key, created_at
+                """) { row in
+                byAgency[row.int(0), default: []].append(
+                    PlaybookCTARow(ctaID: row.string(1), accountKey: row.int(2), ruleID: row.string(3),
+                                   isOpen: row.string(4) != "closed", closedDay: row.optionalInt(5)))
             }
+            return byAgency
         }
     }
 }

@@ -13,8 +13,8 @@ extension ToolContext {
     /// (that would cost a whole score), so a health-drop rule neither fires
     /// nor closes for it. Key users, failed payments and renewal dates come
     /// from the indexed logs, per account; upsell from ``Analytics/upsellCandidates(_:)``.
-    /// - Complexity: O(accounts + their users and payment rows), plus one
-    ///   read of the agency's history when a health-drop rule is enabled; no
+    /// - Complexity: O(accounts + their users and payment rows), plus a read of the
+    ///   agency's kept baseline day for each health-drop rule's days; no
     ///   event is scanned.
     public func playbookFacts(agency: Int, asOf day: AsOf, rules: [PlaybookRule]) -> [PlaybookFacts] {
         let scored = scored(agency: agency, asOf: day)
@@ -23,8 +23,7 @@ extension ToolContext {
         for rule in rules where rule.enabled {
             if case let .healthDrop(_, days) = rule.trigger { dropDays.insert(days) }
         }
-        let kept = dropDays.isEmpty ? [:] : history(agency: agency)
-        let baselines = dropDays.sorted().compactMap { days in kept[day.day - days].map { (days: days, scores: $0) } }
+        let baselines = dropDays.sorted().compactMap { days in kept(agency: agency, day: day.day - days).map { (days: days, scores: $0) } }
         var upsell: [Int: [String]] = [:]
         for candidate in analytics.upsellCandidates(scored.scores) {
             if let key = dataset.accountKey(candidate.accountID) { upsell[key] = candidate.reasons }

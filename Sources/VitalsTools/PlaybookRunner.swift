@@ -44,16 +44,18 @@ public enum PlaybookRunner {
         let cooldown = rules.map(\.cooldownDays).max() ?? 0
         let started = Date()
 
-        var actions: [(agency: Int, PlaybookAction)] = []
-        var targets: [Int: [AlertTarget]] = [:]
-        for agency in context.dataset.agencies.indices {
-            targets[agency] = try context.store.alertTargets(agencyKey: agency)
-            let existing = try context.store.playbookCTAs(agencyKey: agency, closedSince: day.day - cooldown).map {
+        // Two reads for every agency, then the agencies on all cores (each
+        // agency's facts and plan read only the day's scores and logs).
+        let targets = try context.store.alertTargetsByAgency()
+        let ctas = try context.store.playbookCTAs(closedSince: day.day - cooldown)
+        let planned = parallelMap(context.dataset.agencies.count) { agency -> [PlaybookAction] in
+            let existing = (ctas[agency] ?? []).map {
                 PlaybookCTAState(ctaID: $0.ctaID, accountKey: $0.accountKey, ruleID: $0.ruleID, isOpen: $0.isOpen, closedDay: $0.closedDay)
             }
             let facts = context.playbookFacts(agency: agency, asOf: day, rules: rules)
-            actions += Playbooks.plan(rules: rules, facts: facts, existing: existing, day: day.day).map { (agency, $0) }
+            return Playbooks.plan(rules: rules, facts: facts, existing: existing, day: day.day)
         }
+        let actions = planned.enumerated().flatMap { agency, actions in actions.map { (agency: agency, $0) } }
         outcome.evaluationSeconds = Date().timeIntervalSince(started)
 
         let writing = Date()

@@ -39,7 +39,7 @@ extension ReadTools {
             let analytics = context.analytics(call.asOf)
             var trend: [JSONValue] = []
             let trendFrom = call.asOf.day - call.int("days") + 1
-            let history = context.history(agency: call.agency)
+            let history = context.kept(agency: call.agency, days: min(trendFrom, call.asOf.day) ... call.asOf.day)
             for day in trendFrom ... call.asOf.day {
                 guard let scores = history[day] else { continue }
                 guard let position = scores.position(of: account) else { continue }

@@ -31,7 +31,8 @@ public final class ToolContext: @unchecked Sendable {
     private var modelsByDay: [Int: ChurnModel] = [:]
     private var scoredByDayAndAgency: [[Int]: ScoredAgency] = [:]
     private var materializedResults: [String: JSONValue] = [:]
-    private var historyByAgency: [Int: [Int: DailyScores]] = [:]
+    /// Days of the kept history read so far, by [day, agency] (nil inside: not scored).
+    private var keptByDayAndAgency: [[Int]: DailyScores?] = [:]
     /// Days not in the history, computed once from the columns.
     private var computedDays: [[Int]: DailyScores] = [:]
     /// Health-only days computed for a health change (``dailyHealth(agency:day:)``).
@@ -136,14 +137,41 @@ public final class ToolContext: @unchecked Sendable {
 
     // MARK: - Health history
 
-    /// The agency's scored days (compact), read from the store once.
-    func history(agency: Int) -> [Int: DailyScores] {
-        if let cached = lock.withLock({ historyByAgency[agency] }) { return cached }
-        let days = (try? store.healthHistory(agencyKey: agency)) ?? []
-        let byDay = Dictionary(days.map { ($0.day, $0) }, uniquingKeysWith: { _, last in last })
-        lock.withLock { historyByAgency[agency] = byDay }
-        return byDay
+    /// The agency's compact scores of `day` as the history kept them (nil:
+    /// not scored), read from the store once. Only the days asked for are
+    /// read: the history of a store scored every night grows by a day a
+    /// night, and a night reads the few days it compares with.
+    func kept(agency: Int, day: Int) -> DailyScores? {
+        kept(agency: agency, days: day ... day)[day]
     }
+
+    /// The kept days of `agency` in `days`, by day; one read of the store
+    /// for the days not read before.
+    func kept(agency: Int, days: ClosedRange<Int>) -> [Int: DailyScores] {
+        let known: [Int: DailyScores?] = lock.withLock {
+            var known: [Int: DailyScores?] = [:]
+            for day in days { if let entry = keptByDayAndAgency[[day, agency]] { known[day] = entry } }
+            return known
+        }
+        guard known.count < days.count else { return known.compactMapValues { $0 } }
+        let missing = days.filter { known[$0] == nil }
+        let read = (try? store.healthHistory(agencyKey: agency, days: missing.first! ... missing.last!)) ?? []
+        var found = known.compactMapValues { $0 }
+        lock.withLock {
+            if keptByDayAndAgency.count >= Self.keptDaysCached { keptByDayAndAgency = [:] }
+            for day in missing { keptByDayAndAgency[[day, agency]] = .some(nil) }
+            for scores in read {
+                keptByDayAndAgency[[scores.day, agency]] = .some(scores)
+                found[scores.day] = scores
+            }
+        }
+        return found
+    }
+
+    /// How many (day, agency) entries of the history are kept in memory
+    /// before they are dropped: a server answering trends of many days
+    /// keeps a bounded part of the history.
+    static let keptDaysCached = 20_000
 
     /// The newest day scored before this context was loaded (nil: none).
     public var newestScoredDay: Int? { runs.keys.max() }
@@ -152,7 +180,7 @@ public final class ToolContext: @unchecked Sendable {
     /// to `weeks` days that the history kept), oldest first: the report's
     /// health distribution.
     public func weeklyBands(agency: Int, asOf day: AsOf, weeks: Int) -> [(day: Int, counts: [HealthBand: Int])] {
-        let kept = history(agency: agency)
+        let kept = kept(agency: agency, days: day.day - 7 * max(0, weeks - 1) ... day.day)
         return (0 ..< weeks).reversed().compactMap { week -> (day: Int, counts: [HealthBand: Int])? in
             guard let scores = kept[day.day - 7 * week] else { return nil }
             var counts: [HealthBand: Int] = [.healthy: 0, .watch: 0, .atRisk: 0]
@@ -166,13 +194,13 @@ public final class ToolContext: @unchecked Sendable {
     /// Drops the history read so far: after `vitals score` wrote new days,
     /// the next look reads them (the playbooks' health-drop baselines).
     public func forgetHistory() {
-        lock.withLock { historyByAgency = [:] }
+        lock.withLock { keptByDayAndAgency = [:] }
     }
 
     /// An agency's compact scores on `day`: as scored that night when the
     /// history has the day, else computed from the columns now.
     func dailyScores(agency: Int, day: AsOf) -> (scores: DailyScores, fromHistory: Bool) {
-        if let kept = history(agency: agency)[day.day] { return (kept, true) }
+        if let kept = kept(agency: agency, day: day.day) { return (kept, true) }
         if let made = lock.withLock({ computedDays[[day.day, agency]] }) { return (made, false) }
         let made = scored(agency: agency, asOf: day).daily(day: day.day, agency: agency)
         lock.withLock { remember(made, day: day.day, agency: agency, in: &computedDays) }
@@ -187,7 +215,7 @@ public final class ToolContext: @unchecked Sendable {
     /// signals are left at 0: what needs them (the at-risk comparison, the
     /// revenue attribution) asks ``dailyScores(agency:day:)``.
     func dailyHealth(agency: Int, day: AsOf) -> (scores: DailyScores, fromHistory: Bool) {
-        if let kept = history(agency: agency)[day.day] { return (kept, true) }
+        if let kept = kept(agency: agency, day: day.day) { return (kept, true) }
         if let made = lock.withLock({ computedDays[[day.day, agency]] ?? computedHealth[[day.day, agency]] }) { return (made, false) }
         var made = DailyScores(day: day.day, agencyKey: agency)
         for score in analytics(day).agencyScores(agency).scores {

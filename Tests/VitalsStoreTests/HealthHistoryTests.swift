@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import VitalsStore
 
@@ -43,5 +44,32 @@ import Testing
         blob[4] = 200  // claims 200 accounts
         #expect(throws: StoreError.self) { try DailyScores.decode(blob, day: 1, agencyKey: 0) }
         #expect(throws: StoreError.self) { try DailyScores.decode(Array(blob.prefix(6)), day: 1, agencyKey: 0) }
+    }
+}
+
+/// A night reads the kept days it compares with, not the whole history.
+@Suite struct HealthHistoryRangeTests {
+    @Test func aRangeReadsExactlyItsScoredDaysOfItsAgency() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-history-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try Store.open(at: path, create: true)
+        try store.write { db in
+            try db.execute(sql: "INSERT INTO agencies (agency_key, agency_id, name) VALUES (0, 'ag_0', 'Zero'), (1, 'ag_1', 'One')")
+        }
+        // Agency 0 scored on days 100, 101, 103 and 107; agency 1 on 101.
+        func scores(_ day: Int, _ agency: Int) -> DailyScores {
+            var scores = DailyScores(day: day, agencyKey: agency)
+            scores.append(accountKey: agency, health: Double(day % 100), components: [0, 0, 0, 0, 0, 0], churnRisk: 0, signalBits: 0, mrrCents: 100)
+            return scores
+        }
+        for (day, agencies) in [(100, [0]), (101, [0, 1]), (103, [0]), (107, [0])] {
+            try store.writeScores([MaterializedDay(asOfDay: day, configJSON: "{}", modelJSON: "{}", scores: [], agencyResults: [],
+                                                   history: agencies.map { scores(day, $0) })])
+        }
+        #expect(try store.healthHistory(agencyKey: 0, days: 101 ... 106).map(\.day) == [101, 103])
+        #expect(try store.healthHistory(agencyKey: 0, days: 107 ... 107) == [scores(107, 0)])
+        #expect(try store.healthHistory(agencyKey: 0, days: 104 ... 106).isEmpty)
+        #expect(try store.healthHistory(agencyKey: 1, days: 0 ... 200).map(\.day) == [101])
+        #expect(try store.healthHistory(agencyKey: 0, days: 0 ... 200) == store.healthHistory(agencyKey: 0))
     }
 }
