@@ -5,7 +5,8 @@ import VitalsStore
 /// An at-risk account: its summary, the signals' evidence and the churn
 /// drivers; with `compare_to`, how its place on the list changed.
 struct AtRiskAccount: Encodable {
-    var account: AccountSummary
+    /// The account's summary, as JSON text (``ToolContext/encodedSummaries(agency:asOf:)``).
+    var account: JSONValue
     var signals: [RiskSignalHit]
     var drivers: [ChurnDriver]
     var comparison: Comparison?
@@ -42,8 +43,9 @@ extension ReadTools {
         let order = atRiskOrder(rows)
         let listed = filters.apply(Array(rows.indices), { rows[$0].0 }, ownOrder: order)
         let bands: JSONValue = .array(HealthBand.allCases.filter((filters.bands ?? []).contains).map { .string($0.rawValue) })
+        let encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
         func item(_ i: Int, _ comparison: AtRiskAccount.Comparison? = nil) -> AtRiskAccount {
-            AtRiskAccount(account: rows[i].0, signals: rows[i].1.signals, drivers: rows[i].1.drivers, comparison: comparison)
+            AtRiskAccount(account: .encoded(encoded[i].text), signals: rows[i].1.signals, drivers: rows[i].1.drivers, comparison: comparison)
         }
         guard let compareTo = call.arguments.date("compare_to") else {
             let page = listed[pageRange(listed.count, call)].map { item($0) }
@@ -123,8 +125,8 @@ extension ReadTools {
         }
         let weights = context.config.weights
         let weightOf = [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]
-        return accountRows(rows, ["days": .int(days), "direction": .string(direction.rawValue), "compared_to": .string(baseline.description),
-                                  "compared_from": .string(fromHistory ? "history" : "computed")], for: call) { row in
+        let encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
+        let page = rows[pageRange(rows.count, call)].map { row -> JSONValue in
             // Each component's share of the move, in health points (weight × change × 100), largest first.
             var components: [(name: String, then: Double, now: Double, points: Double)] = []
             for (j, component) in all[row.index].1.components.named.enumerated() {
@@ -133,13 +135,18 @@ extension ReadTools {
                 if points != 0 { components.append((component.name, before, (component.value * 10000).rounded() / 10000, points)) }
             }
             components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
-            return (summary(row), [
+            let own: [String: JSONValue] = [
                 "health_then": .double(then.health(at: row.position)),
                 "band_then": .string(then.band(at: row.position, context.config.bands).rawValue),
                 "components_moved": .array(components.map {
                     ["component": .string($0.name), "then": .double($0.then), "now": .double($0.now), "points": .double($0.points)]
                 }),
-            ])
+            ]
+            // Over the summary's own 7 days the row's change is the summary's: its text is reused.
+            return all[row.index].0.healthChange == row.change ? encoded[row.index].adding(own) : summary(row).row(own)
         }
+        return listPage(.array(page), total: rows.count,
+                        ["days": .int(days), "direction": .string(direction.rawValue), "compared_to": .string(baseline.description),
+                         "compared_from": .string(fromHistory ? "history" : "computed")], for: call)
     }
 }

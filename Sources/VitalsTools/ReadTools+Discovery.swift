@@ -11,8 +11,10 @@ extension ReadTools {
                  parameters: AccountFilters.parameters(churned: .churned), isList: true, materialized: true,
                  items: ToolOutput.accountSummary) { context, call throws(ToolError) in
             let filters = AccountFilters(call.arguments)
-            let items = filters.apply(context.summaries(agency: call.agency, asOf: call.asOf).map(\.0), { $0 }) { $0.accountID < $1.accountID }
-            return list(items, for: call)
+            let rows = context.summaries(agency: call.agency, asOf: call.asOf)
+            let listed = filters.apply(Array(rows.indices), { rows[$0].0 }) { rows[$0].0.accountID < rows[$1].0.accountID }
+            let encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
+            return listPage(.array(listed[pageRange(listed.count, call)].map { .encoded(encoded[$0].text) }), total: listed.count, for: call)
         },
         ReadTool(name: "search_accounts", title: "Search accounts", scope: .readAccounts, toolset: "discovery",
                  summary: "Find tracked accounts by id, name or owner email: each word matches a word's start, ignoring case, accents and punctuation. Use to get an account_id.",

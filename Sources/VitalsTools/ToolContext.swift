@@ -38,6 +38,7 @@ public final class ToolContext: @unchecked Sendable {
     /// Health-only days computed for a health change (``dailyHealth(agency:day:)``).
     private var computedHealth: [[Int]: DailyScores] = [:]
     private var summariesByDayAndAgency: [[Int]: [(AccountSummary, AccountRisk)]] = [:]
+    private var encodedSummariesByDayAndAgency: [[Int]: [EncodedObject]] = [:]
 
     /// Past days kept computed in memory (per agency); beyond, all but
     /// data_through are dropped, so a long-running server asked about many
@@ -125,6 +126,17 @@ public final class ToolContext: @unchecked Sendable {
             throw ToolError("\(argument) \(day) is outside the data: events run from \(dataFrom) through \(defaultAsOf) (data_through); "
                 + "pass a day in that range, or leave as_of out for \(defaultAsOf)")
         }
+    }
+
+    /// Each of ``summaries(agency:asOf:)``'s summaries as JSON text, in the
+    /// same order, encoded once per agency and day: the lists an account
+    /// appears in (tracked, at risk, health movers) write its text again
+    /// with their own fields added, instead of encoding it again each.
+    func encodedSummaries(agency: Int, asOf day: AsOf) -> [EncodedObject] {
+        if let cached = lock.withLock({ encodedSummariesByDayAndAgency[[day.day, agency]] }) { return cached }
+        let made = summaries(agency: agency, asOf: day).map { EncodedObject($0.0) }
+        lock.withLock { remember(made, day: day.day, agency: agency, in: &encodedSummariesByDayAndAgency) }
+        return made
     }
 
     /// An agency's account rows of a day, built by `make` once (see ``summaries(agency:asOf:)``).

@@ -145,3 +145,37 @@ import Testing
         #expect(JSONValue.encodedItems([Inner]()).text() == "[]")
     }
 }
+
+/// An object encoded once and written again with a list's own fields is the
+/// text the encoder writes for the value and those fields together.
+@Suite struct EncodedObjectTests {
+    struct Row: Encodable {
+        var accountID = "acc_1"
+        var name = "Commas, {braces} [brackets] and \"quotes\" \\ é 😀"
+        var health = 41.5
+        var healthChange: Double? = nil
+        var signals = ["usage_drop", "a,b"]
+        var nested = ["z": 1, "a": 2]
+        var a = 1
+        var ab = "x"
+    }
+
+    @Test func addingFieldsWritesWhatTheEncoderWrites() {
+        let extras: [[String: JSONValue]] = [
+            [:],
+            ["days_to_renewal": .int(12)],
+            ["health_then": .double(50.2), "band_then": .string("watch"), "components_moved": .array([["component": "activity", "points": -3.5]])],
+            ["health": .double(99), "a": .null],  // keys the object has: the added value wins
+            ["aa": true, "": "empty", "zz": .object(["k": "v"]), "abc": 1, "accountIDx": 2],  // between, before and after
+            ["a\"b": "quote in a key", "é": "non-ASCII key"],
+        ]
+        for row in [Row(), Row(healthChange: -2.25, signals: [], nested: [:])] {
+            let once = EncodedObject(row)
+            for extra in extras {
+                #expect(once.adding(extra).encodedOnce.string == JSONValue.encodedText(row, adding: extra).encodedOnce.string, "\(extra)")
+            }
+        }
+        struct Empty: Encodable {}
+        #expect(EncodedObject(Empty()).adding(["b": 1, "a": 2]).encodedOnce.string == #"{"a":2,"b":1}"#)
+    }
+}

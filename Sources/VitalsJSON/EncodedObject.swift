@@ -1,0 +1,88 @@
+/// An object's JSON text, encoded once and kept with its fields' bounds, to
+/// be written again with other fields added: a list row is an account's
+/// summary (the same for every list of the day) and the list's own fields.
+///
+/// `EncodedObject(value).adding(extra)` writes exactly the text of
+/// ``JSONValue/encodedText(_:adding:)`` for the same value and fields: the
+/// fields in key order (keys compared as quoted UTF-8, a shorter key first),
+/// and of a key both have, the added field's value.
+public struct EncodedObject: Sendable {
+    /// The object's text, `{"key":value,…}`, fields in key order.
+    public let text: JSONText
+    /// Each field's bounds in `text`: where its quoted key starts, where the
+    /// key's closing quote ends, and where its value ends.
+    private let fields: [(start: Int, keyEnd: Int, end: Int)]
+
+    /// - Precondition: `value` encodes as a JSON object.
+    public init(_ value: some Encodable) {
+        // Encoding our own result types cannot fail.
+        let bytes = try! JSONTextEncoder.encode(value)
+        text = JSONText(bytes: bytes)
+        fields = Self.fields(of: bytes)
+    }
+
+    /// The object with `extra` fields added, as text.
+    public func adding(_ extra: [String: JSONValue]) -> JSONValue {
+        guard !extra.isEmpty else { return .encoded(text) }
+        var added: [(field: [UInt8], keyEnd: Int)] = extra.map { key, value in
+            var field: [UInt8] = []
+            JSONValue.writeString(key, to: &field)
+            let keyEnd = field.count
+            field.append(UInt8(ascii: ":"))
+            value.write(to: &field, pretty: false, indent: 0)
+            return (field, keyEnd)
+        }
+        added.sort { KeyPlan.compareQuoted($0.field[..<$0.keyEnd], $1.field[..<$1.keyEnd]) < 0 }
+        let own = text.bytes
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(own.count + added.reduce(0) { $0 + $1.field.count + 1 })
+        var i = 0, j = 0
+        func separate() { if out.count > 1 { out.append(UInt8(ascii: ",")) } }
+        while i < fields.count || j < added.count {
+            let order = i == fields.count ? 1 : j == added.count ? -1
+                : KeyPlan.compareQuoted(own[fields[i].start ..< fields[i].keyEnd], added[j].field[..<added[j].keyEnd])
+            separate()
+            if order < 0 {
+                out.append(contentsOf: own[fields[i].start ..< fields[i].end])
+                i += 1
+            } else {
+                if order == 0 { i += 1 }  // the added field's value wins
+                out.append(contentsOf: added[j].field)
+                j += 1
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return .encoded(JSONText(bytes: out))
+    }
+
+    /// The top-level fields of compact object text: a scan that skips
+    /// strings (with their escapes) and nested objects and arrays.
+    static func fields(of bytes: [UInt8]) -> [(start: Int, keyEnd: Int, end: Int)] {
+        precondition(bytes.first == UInt8(ascii: "{") && bytes.last == UInt8(ascii: "}"), "an encoded object is a JSON object")
+        var fields: [(start: Int, keyEnd: Int, end: Int)] = []
+        var depth = 0, inString = false, escaped = false
+        var start = 1, keyEnd = -1
+        for position in 1 ..< bytes.count - 1 {
+            let c = bytes[position]
+            if inString {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") {
+                    inString = false
+                    if depth == 0 && keyEnd < 0 { keyEnd = position + 1 }
+                }
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ",") where depth == 0:
+                fields.append((start, keyEnd, position))
+                start = position + 1
+                keyEnd = -1
+            default: break
+            }
+        }
+        if bytes.count > 2 { fields.append((start, keyEnd, bytes.count - 1)) }
+        return fields
+    }
+}
