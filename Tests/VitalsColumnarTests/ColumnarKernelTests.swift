@@ -29,6 +29,38 @@ import Testing
         #expect(try ColumnSegment.decode(ColumnSegment.encode([Int64.min, Int64.max, 0]), as: Int64.self) == [Int64.min, Int64.max, 0])
     }
 
+    /// The stored layout is fixed (stores written by earlier builds must
+    /// read): byte-shuffled, byte b of value i at b × n + i; deltas summed
+    /// on the way back. Checked against a plain reference on lengths around
+    /// the eight-value words and the decoding blocks.
+    @Test func theShuffledLayoutIsByteBOfValueIAtBTimesNPlusI() {
+        var rng = SystemRandomNumberGenerator()
+        func reference<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
+            let width = MemoryLayout<T>.size, n = values.count
+            var bytes = [UInt8](repeating: 0, count: n * width)
+            for i in 0 ..< n { for b in 0 ..< width { bytes[b * n + i] = UInt8(truncatingIfNeeded: values[i] >> (8 * b)) } }
+            return bytes
+        }
+        func check<T: FixedWidthInteger>(_ values: [T]) {
+            var stored = [UInt8](repeating: 0, count: values.count * MemoryLayout<T>.size)
+            values.withUnsafeBufferPointer { source in stored.withUnsafeMutableBytes { ColumnSegment.store(source, into: $0, shuffle: true) } }
+            #expect(stored == reference(values), "\(T.self) × \(values.count)")
+            var back = [T](repeating: 0, count: values.count)
+            stored.withUnsafeBytes { raw in back.withUnsafeMutableBufferPointer { ColumnSegment.untransform(raw, count: values.count, encoding: [.shuffle], into: $0) } }
+            #expect(back == values, "\(T.self) × \(values.count)")
+            // Deltas: the stored values are the differences, read back summed.
+            var sums: [T] = [], total: T = 0
+            for value in values { total = total &+ value; sums.append(total) }
+            stored.withUnsafeBytes { raw in back.withUnsafeMutableBufferPointer { ColumnSegment.untransform(raw, count: values.count, encoding: [.shuffle, .delta], into: $0) } }
+            #expect(back == sums, "\(T.self) × \(values.count), deltas")
+        }
+        for count in [1, 7, 8, 9, 2047, 2048, 2049, 6 * 2048 + 13] {
+            check((0 ..< count).map { _ in Int64.random(in: .min ... .max, using: &rng) })
+            check((0 ..< count).map { _ in UInt32.random(in: .min ... .max, using: &rng) })
+            check((0 ..< count).map { _ in UInt16.random(in: .min ... .max, using: &rng) })
+        }
+    }
+
     @Test func sortedTimestampsCompressWell() throws {
         let timestamps = (0 ..< 100_000).map { Int64(1_780_000_000 + $0 * 13) }
         let blob = try ColumnSegment.encode(timestamps, encoding: [.delta, .shuffle])
