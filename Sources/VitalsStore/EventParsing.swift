@@ -138,16 +138,20 @@ enum EventParsing {
         // the columns never have to be copied while they grow.
         var builder = EventColumnsBuilder(hasItems: kind.hasItems, reservingCapacity: reader.fileSize / 16)
         var timestamps = TimestampParser()
+        // The row before's account and user, tried first (``ByteStringDictionary/code(of:trying:)``).
+        var lastAccount: UInt32?, lastUser: UInt32?
         while try reader.nextRow() {
             guard let ts = timestamps.parse(reader.field(tsColumn)) else {
                 throw reader.bad("bad timestamp \(reader.quoted(tsColumn)) in column ts (expected RFC 3339 like 2026-11-20T13:45:07Z, or epoch seconds)")
             }
-            guard let account = accounts.code(of: reader.field(accountColumn)) else {
+            guard let account = accounts.code(of: reader.field(accountColumn), trying: lastAccount) else {
                 throw reader.bad("unknown account_id \(reader.quoted(accountColumn)) (not in accounts.csv nor in the store)")
             }
-            guard let user = users.code(of: reader.field(userColumn)) else {
+            guard let user = users.code(of: reader.field(userColumn), trying: lastUser) else {
                 throw reader.bad("unknown user_id \(reader.quoted(userColumn)) (not in users.csv nor in the store)")
             }
+            lastAccount = account
+            lastUser = user
             if kind.hasItems {
                 let name = reader.field(featureColumn)
                 if name.count == 0 { throw reader.bad("empty feature") }

@@ -14,6 +14,26 @@ import Testing
         let rebuilt = ByteStringDictionary(keys: dictionary.keys)
         #expect(rebuilt.code(of: "acc_321") == 321)
     }
+
+    /// The row before's code is only a hint: a wrong one still finds the
+    /// key's own code, or none. Keys that differ after eight bytes, or only
+    /// in length, stay apart.
+    @Test func aHintIsTriedFirstAndNeverWins() {
+        var dictionary = ByteStringDictionary()
+        let keys = ["usr_000001", "usr_000002", "usr_0000010", "usr_00000", "a", "", "usr_000001\u{e9}"] + (0 ..< 3000).map { "user-\($0)@example.com" }
+        for (i, key) in keys.enumerated() { #expect(dictionary.insert(key) == UInt32(i)) }
+        func code(_ key: String, _ hint: UInt32?) -> UInt32? {
+            var key = key
+            return key.withUTF8 { dictionary.code(of: UnsafeRawBufferPointer($0), trying: hint) }
+        }
+        for (i, key) in keys.enumerated() {
+            #expect(code(key, UInt32(i)) == UInt32(i))
+            #expect(code(key, UInt32((i + 1) % keys.count)) == UInt32(i), "\(key)")
+            #expect(code(key, nil) == UInt32(i))
+        }
+        #expect(code("usr_000003", 0) == nil)
+        #expect(code("usr_00000", 0) == 3)
+    }
 }
 
 @Suite struct ColumnSegmentTests {
