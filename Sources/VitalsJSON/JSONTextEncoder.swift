@@ -158,6 +158,9 @@ private final class TextSink {
     @exclusivity(unchecked) var scratch: [UInt8] = []
     /// The keys of the objects that are teaching their type a plan.
     @exclusivity(unchecked) var learning: [String] = []
+    /// The plans this sink has used, by key type: the shared table's lock
+    /// was taken for every object (a list of thousands of rows).
+    @exclusivity(unchecked) var knownPlans: [ObjectIdentifier: KeyPlan] = [:]
 
     init() { out.reserveCapacity(1024) }
 
@@ -222,7 +225,7 @@ private final class TextSink {
         var frame = Frame(slot: slot, isObject: object, open: out.count, fieldBase: fields.count)
         if let keyType {
             frame.keyType = keyType
-            if let plan = KeyPlan.plan(for: keyType) {
+            if let plan = knownPlans[keyType] ?? KeyPlan.plan(for: keyType).map({ plan in knownPlans[keyType] = plan; return plan }) {
                 frame.plan = Unmanaged.passUnretained(plan)
             } else {
                 frame.learningBase = learning.count
