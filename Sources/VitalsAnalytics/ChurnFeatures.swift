@@ -161,7 +161,7 @@ extension Analytics {
         var values = score.health.components.named.map(\.value)
         // The renewal inputs read the renewal ahead on T (the signal's, but
         // for a date on file more than a year after T).
-        let fired = Set(score.signals.map(\.signal)).subtracting([.renewalSoon])
+        let fired = Set(score.signals.map(\.signal))
         let renewsWithin = { (days: Int) in e.daysToRenewal.map { (0 ... days).contains($0) ? 1.0 : 0 } ?? 0 }
         values += RiskSignal.allCases.map { $0 == .renewalSoon ? renewsWithin(30) : fired.contains($0) ? 1 : 0 }
         values += ChurnFeatures.ownHistory(e)

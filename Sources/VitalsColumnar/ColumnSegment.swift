@@ -200,24 +200,23 @@ public enum ColumnSegment {
                     target[i] = value
                     i += 1
                 }
-                start = end
-                continue
-            }
-            if shuffled {
-                // Byte b of value i is at b * n + i.
-                for i in start ..< end { target[i] = T(truncatingIfNeeded: bytes[i]) }
-                for b in 1 ..< width {
-                    let shift = T(truncatingIfNeeded: 8 * b)
-                    let row = bytes + b * n
-                    for i in start ..< end { target[i] |= T(truncatingIfNeeded: row[i]) << shift }
-                }
             } else {
-                for i in start ..< end { target[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: i * width, as: T.self)) }
-            }
-            if delta {
-                for i in start ..< end {
-                    previous = previous &+ target[i]
-                    target[i] = previous
+                if shuffled {
+                    // Byte b of value i is at b * n + i.
+                    for i in start ..< end { target[i] = T(truncatingIfNeeded: bytes[i]) }
+                    for b in 1 ..< width {
+                        let shift = T(truncatingIfNeeded: 8 * b)
+                        let row = bytes + b * n
+                        for i in start ..< end { target[i] |= T(truncatingIfNeeded: row[i]) << shift }
+                    }
+                } else {
+                    for i in start ..< end { target[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: i * width, as: T.self)) }
+                }
+                if delta {
+                    for i in start ..< end {
+                        previous = previous &+ target[i]
+                        target[i] = previous
+                    }
                 }
             }
             start = end

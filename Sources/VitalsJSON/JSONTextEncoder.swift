@@ -225,7 +225,8 @@ private final class TextSink {
         var frame = Frame(slot: slot, isObject: object, open: out.count, fieldBase: fields.count)
         if let keyType {
             frame.keyType = keyType
-            if let plan = knownPlans[keyType] ?? KeyPlan.plan(for: keyType).map({ plan in knownPlans[keyType] = plan; return plan }) {
+            if knownPlans[keyType] == nil { knownPlans[keyType] = KeyPlan.plan(for: keyType) }
+            if let plan = knownPlans[keyType] {
                 frame.plan = Unmanaged.passUnretained(plan)
             } else {
                 frame.learningBase = learning.count

@@ -132,13 +132,7 @@ public struct DailyScores: Sendable, Equatable {
 extension Store {
     /// Every scored day's compact scores of one agency up to `throughDay`, oldest first.
     public func healthHistory(agencyKey: Int, throughDay: Int = .max) throws(StoreError) -> [DailyScores] {
-        let rows: [(Int, [UInt8])] = try read { db in
-            try Row.fetchAll(db, sql: "SELECT as_of_day, scores FROM health_history WHERE agency_key = ? AND as_of_day <= ? ORDER BY as_of_day",
-                             arguments: [agencyKey, throughDay]).map { ($0[0], [UInt8]($0[1] as Data)) }
-        }
-        var days: [DailyScores] = []
-        for (day, blob) in rows { days.append(try DailyScores.decode(blob, day: day, agencyKey: agencyKey)) }
-        return days
+        try healthHistory(agencyKey: agencyKey, days: .min ... throughDay)
     }
 
     /// One agency's compact scores of the scored days in `days`, oldest
