@@ -78,7 +78,7 @@ let package = Package(
         // DESIGN.md's metrics, scores and the churn model over a loaded dataset.
         .target(
             name: "VitalsAnalytics",
-            dependencies: ["VitalsStore", "VitalsColumnar"],
+            dependencies: ["VitalsJSON", "VitalsStore", "VitalsColumnar"],
             swiftSettings: strictSettings
         ),
         // The read tools (`vitals query` and the MCP server) and `vitals score`'s materializer.

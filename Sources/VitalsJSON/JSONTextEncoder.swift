@@ -191,6 +191,12 @@ private final class TextSink {
             writeInt(Int(unsafeBitCast(value, to: UInt32.self)))
         } else if Value.self == JSONValue.self {
             unsafeBitCast(value, to: JSONValue.self).write(to: &out, pretty: false, indent: 0)
+        } else if extra.isEmpty, let writable = value as? any JSONTextWritable {
+            // Writes its own text (one cast per object, not per field).
+            var json = JSONTextWriter()
+            swap(&json.out, &out)
+            writable.write(to: &json)
+            swap(&json.out, &out)
         } else {
             let slot = slot ?? newSlot()
             let depth = frames.count, before = out.count
@@ -207,13 +213,9 @@ private final class TextSink {
         }
     }
 
-    func writeInt(_ n: Int) {
-        out.append(contentsOf: String(n).utf8)
-    }
+    func writeInt(_ n: Int) { JSONValue.writeInt(n, to: &out) }
 
-    func writeDouble(_ v: Double) {
-        out.append(contentsOf: (v.isFinite ? v.description : "null").utf8)
-    }
+    func writeDouble(_ v: Double) { JSONValue.writeDouble(v, to: &out) }
 
     /// The frame of `slot`'s object (or array), opened on first use; a keyed
     /// object's frame takes its key type's plan, or learns it.
