@@ -111,7 +111,10 @@ public final class Store: Sendable {
 
     /// Closes the store's connections; the WAL, checkpointed, goes with
     /// them. The store must not be used afterwards.
-    func close() throws(StoreError) {
+    public func close() throws(StoreError) {
+        // The readers first: GRDB closes a pool's writer before its readers,
+        // and a read-only connection closing last leaves the WAL behind.
+        (pool as? DatabasePool)?.releaseMemory()
         do { try pool.close() } catch { throw StoreError.wrap(error) }
     }
 

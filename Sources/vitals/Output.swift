@@ -16,3 +16,17 @@ func formatBytes(_ bytes: Int) -> String {
     }
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }
+
+/// Leaves what a batch command built allocated when it returns, for the
+/// process's exit to drop at once: freed object by object (every account's
+/// scores, summaries and texts, the event columns) it took 0.15–0.2 s of a
+/// 100 M-event night, after the work was done. Only for values the command
+/// is finished with, right before it returns; the store is closed first.
+func leaveForExit(_ value: some Any) {
+    _ = Unmanaged.passRetained(Leftover(value))
+}
+
+private final class Leftover<Value> {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -124,6 +124,8 @@ struct ScoreCommand: AsyncParsableCommand {
             printError("scored \(formatCount(accounts)) account-days over \(days.count) day(s) (\(days.first!) .. \(days.last!)) in "
                 + String(format: "%.2f", Date().timeIntervalSince(started)) + " s")
             printError(Self.reuse(context: context, lastModelJSON: results.last!.modelJSON))
+            try store.close()
+            leaveForExit((context, scorer, results))
         } catch let exit as ExitCode {
             throw exit
         } catch {
