@@ -291,11 +291,14 @@ extension Store {
 /// before read back as they are.
 enum StoredJSON {
     static func pack(_ texts: [String]) throws(StoreError) -> [Data] {
-        let results = parallelMap((texts.count + 63) / 64) { chunk -> Result<[Data], ZstdError> in
+        // A compressor per chunk of up to 64 texts, and at least 8 chunks
+        // when there are 8 texts: two agencies' 24 results were one chunk, on one core.
+        let size = max(1, min(64, texts.count / 8))
+        let results = parallelMap((texts.count + size - 1) / size) { chunk -> Result<[Data], ZstdError> in
             do throws(ZstdError) {
                 var packed: [Data] = []
                 let compressor = ZstdCompressor(level: 1)
-                for var text in texts[chunk * 64 ..< min(texts.count, (chunk + 1) * 64)] {
+                for var text in texts[chunk * size ..< min(texts.count, (chunk + 1) * size)] {
                     let frame: Result<[UInt8], ZstdError> = text.withUTF8 { bytes in
                         do throws(ZstdError) { return .success(try compressor.compress(UnsafeRawBufferPointer(bytes))) } catch {
                             return .failure(error)
