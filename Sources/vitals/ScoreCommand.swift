@@ -61,6 +61,7 @@ struct ScoreCommand: AsyncParsableCommand {
         var days = try requestedDays()
         do {
             let store = try Store.open(at: storeOptions.store)
+            try store.checkpointOnlyWhenAsked()
             let started = Date()
             let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
             let runs = try store.scoreRuns(), models = try store.churnModels()
@@ -102,7 +103,9 @@ struct ScoreCommand: AsyncParsableCommand {
                     printError("warning: the merged digests were not kept (the next score reads every older batch's digest): \(error)")
                 }
             }
-            try store.checkpoint()
+            // The WAL into the file on a thread of its own, while the CSV and
+            // the playbooks' evaluation go on (they read through other connections).
+            let copying = BackgroundWork { () throws(StoreError) in try store.checkpointWithoutWaiting() }
             if trace { printError("wrote the results, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if let out {
                 var lines = [Scorer.csvHeader]
@@ -120,6 +123,9 @@ struct ScoreCommand: AsyncParsableCommand {
             } else if playbooks {
                 printError("playbooks: not run, \(days.last!) is older than the newest scored day")
             }
+            try copying.wait()
+            try store.checkpoint()
+            if trace { printError("checkpointed, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             let accounts = results.reduce(0) { $0 + $1.scores.count }
             printError("scored \(formatCount(accounts)) account-days over \(days.count) day(s) (\(days.first!) .. \(days.last!)) in "
                 + String(format: "%.2f", Date().timeIntervalSince(started)) + " s")
