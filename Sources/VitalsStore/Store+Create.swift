@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 extension Store {
     /// Creates the store at `path` whole or not at all.
@@ -30,14 +31,22 @@ extension Store {
         }
     }
 
-    /// Opens the new store at `partial`, runs `body`, folds the WAL into the
-    /// file and closes it: afterwards the file alone is the whole store.
+    /// Opens the new store at `partial`, runs `body` and closes it:
+    /// afterwards the file alone is the whole store, in WAL mode, on disk.
     /// On a throw the store is released on the way out, which closes it.
+    ///
+    /// `body` writes without a journal (`journal_mode = OFF`, no syncs):
+    /// nobody else can see the file, and a failure deletes it, so a rollback
+    /// journal or a WAL would only write every page twice (the WAL, then
+    /// its checkpoint into the file). Then the file turns to WAL mode, as
+    /// every later open expects, and is synced before it is moved into place.
     private static func fill<T>(_ partial: String, pageLimit: Int?, _ body: (Store) throws(StoreError) -> T) throws(StoreError) -> T {
-        let store = try open(at: partial, create: false, readOnly: false, pageLimit: pageLimit)
+        let store = try open(at: partial, create: false, readOnly: false, pageLimit: pageLimit, oneConnection: true)
+        try store.setJournal("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF")
         let result = try body(store)
-        try store.checkpoint()
+        try store.setJournal("PRAGMA synchronous = FULL", "PRAGMA journal_mode = WAL")
         try store.close()
+        try syncFile(at: partial)
         if let walBytes = try? FileManager.default.attributesOfItem(atPath: partial + "-wal")[.size] as? Int, walBytes > 0 {
             throw .unexpected("the new store's write-ahead log was not emptied on close; nothing was written to the store")
         }
@@ -61,6 +70,24 @@ extension Store {
         }
         syncDirectory(of: path)
     }
+}
+
+extension Store {
+    /// Runs the journal pragmas of ``fill(_:pageLimit:_:)``, outside a transaction.
+    fileprivate func setJournal(_ pragmas: String...) throws(StoreError) {
+        do { try pool.writeWithoutTransaction { db in for pragma in pragmas { try db.execute(sql: pragma) } } } catch { throw StoreError.wrap(error) }
+    }
+}
+
+/// Writes the new store's pages to the disk (they were written without syncs).
+private func syncFile(at path: String) throws(StoreError) {
+    let fd = open(path, O_RDWR | O_CLOEXEC)
+    guard fd >= 0, fsync(fd) == 0 else {
+        let reason = String(cString: strerror(errno))
+        if fd >= 0 { _ = close(fd) }
+        throw .storeUnavailable(path: path, reason: "cannot write the new store to the disk: \(reason)")
+    }
+    _ = close(fd)
 }
 
 /// Makes the new directory entry durable. Best effort: some file systems
