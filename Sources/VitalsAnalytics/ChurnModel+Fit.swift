@@ -441,9 +441,10 @@ struct LogisticDesign {
     ///
     /// The samples go `chunk` at a time: each Hessian vector is loaded once,
     /// takes the chunk's terms and is stored once, where it was loaded and
-    /// stored for every sample (that traffic was a quarter of a cold score's
-    /// CPU on a wide world). Each element still adds its terms one by one in
-    /// sample order, so the sums, and every fitted weight, are the same bits.
+    /// stored for every sample (this loop was a quarter of a wide world's
+    /// cold score's CPU, then a fifth). Each element still adds its terms one
+    /// by one in sample order, so the sums, and every fitted weight, are the
+    /// same bits.
     static func accumulate(x: UnsafePointer<SIMD8<Double>>, blocks: Int, width: Int, labels: UnsafeBufferPointer<Double>,
                            beta: UnsafePointer<SIMD8<Double>>, gradient g: UnsafeMutablePointer<SIMD8<Double>>,
                            hessian h: UnsafeMutablePointer<SIMD8<Double>>) {
