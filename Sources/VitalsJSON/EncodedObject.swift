@@ -16,7 +16,11 @@ public struct EncodedObject: Sendable {
     /// - Precondition: `value` encodes as a JSON object.
     public init(_ value: some Encodable) {
         // Encoding our own result types cannot fail.
-        let bytes = try! JSONTextEncoder.encode(value)
+        self.init(objectText: try! JSONTextEncoder.encode(value))
+    }
+
+    /// - Precondition: `bytes` is a compact JSON object's text.
+    init(objectText bytes: [UInt8]) {
         text = JSONText(bytes: bytes)
         fields = Self.fields(of: bytes)
     }

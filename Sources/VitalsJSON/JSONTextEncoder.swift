@@ -27,6 +27,12 @@ struct JSONTextEncoder {
     /// `value`'s JSON text; `extra` fields are added to a top-level object
     /// (a list row's own fields beside a summary's).
     static func encode(_ value: some Encodable, adding extra: [String: JSONValue] = [:]) throws -> [UInt8] {
+        // A value that writes its own object takes the fields added as
+        // ``EncodedObject`` adds them (the same text as the path below).
+        if !extra.isEmpty, let writable = value as? any JSONTextWritable {
+            let own = JSONTextWriter.text(of: writable)
+            if own.first == UInt8(ascii: "{"), case let .encoded(text) = EncodedObject(objectText: own).adding(extra) { return text.bytes }
+        }
         let sink = TextSink()
         try sink.encodeValue(value, extra: extra)
         return sink.out

@@ -58,29 +58,17 @@ public struct JSONTextWriter {
         out.append(UInt8(ascii: ":"))
     }
 
-    @inlinable public mutating func field(_ name: StaticString, _ value: String) {
-        key(name)
-        JSONValue.writeString(value, to: &out)
-    }
+    // A string, number or nested value, or `null` when absent: a plain
+    // value takes the optional's overload (the wrapping is inlined away).
 
     @inlinable public mutating func field(_ name: StaticString, _ value: String?) {
         key(name)
         if let value { JSONValue.writeString(value, to: &out) } else { writeNull() }
     }
 
-    @inlinable public mutating func field(_ name: StaticString, _ value: Double) {
-        key(name)
-        JSONValue.writeDouble(value, to: &out)
-    }
-
     @inlinable public mutating func field(_ name: StaticString, _ value: Double?) {
         key(name)
         if let value { JSONValue.writeDouble(value, to: &out) } else { writeNull() }
-    }
-
-    @inlinable public mutating func field(_ name: StaticString, _ value: Int) {
-        key(name)
-        JSONValue.writeInt(value, to: &out)
     }
 
     @inlinable public mutating func field(_ name: StaticString, _ value: Int?) {

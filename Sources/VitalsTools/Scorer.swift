@@ -33,7 +33,7 @@ public struct Scorer {
                     accountKey: risk.accountKey, agencyKey: agency, health: risk.health, band: risk.band.rawValue,
                     components: risk.components.values,
                     churnRisk: risk.churnRisk, signals: RiskSignal.signals(RiskSignal.bits(risk.signals.map(\.signal))).map(\.rawValue),
-                    detailJSON: detailed ? JSONValue.encodedText(risk).text() : ""))
+                    detailJSON: detailed ? String(decoding: JSONTextWriter.text(of: risk), as: UTF8.self) : ""))
             }
             let agencyID = context.dataset.agencies[agency].agencyID
             var results: [(Int, String, String)] = []

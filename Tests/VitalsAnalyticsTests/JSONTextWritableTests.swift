@@ -108,11 +108,12 @@ import VitalsStore
             #expect(JSONValue.encodedText(wrapper).text() == JSONValue.encoding(wrapper).text())
         }
         #expect(JSONValue.encodedItems([driver, driver]).text() == JSONValue.encoding([driver, driver]).text())
-        // Fields added to a top-level object go through `Encodable`, in key order.
-        let added = JSONValue.encodedText(driver, adding: ["key_user": true, "a": .int(1)]).text()
+        // Fields added to a top-level object join it in key order.
+        let added = JSONValue.encodedText(driver, adding: ["key_user": true, "a": .int(1), "name": "added wins"]).text()
         var tree = try #require(JSONValue.encoding(driver).objectValue)
         tree["key_user"] = true
         tree["a"] = .int(1)
+        tree["name"] = "added wins"
         #expect(added == JSONValue.object(tree).text())
     }
 }
