@@ -7,7 +7,5 @@ cd "$(dirname "$0")/.."
 EVENTS=${1:-10000000}
 RUNS=${2:-3}
 python3 -c "import duckdb" 2>/dev/null || pip install --quiet duckdb
-swift build -c release --product vitals >&2
-swift build -c release --product data-gen >&2
-BIN=$(swift build -c release --show-bin-path)
+BIN=$(bash scripts/build-release.sh)
 python3 Benchmarks/ingest_bench.py --bin "$BIN" --events "$EVENTS" --runs "$RUNS"

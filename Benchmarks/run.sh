@@ -27,9 +27,7 @@ bash scripts/setup.sh
 python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
 python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy  # the churn sweep's ceiling
 command -v wrk >/dev/null || { SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo; $SUDO apt-get install -y -qq wrk; }
-swift build -c release --product vitals >&2
-swift build -c release --product data-gen >&2
-BIN=$(swift build -c release --show-bin-path)
+BIN=$(bash scripts/build-release.sh)
 
 if [ "$SCALE" = 100m ]; then
     DATA=Benchmarks/out/data-100m-mixed

@@ -9,9 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 OUT=${1:-data/demo}
-swift build -c release --product data-gen
-swift build -c release --product vitals
-BIN=$(swift build -c release --show-bin-path)
+BIN=$(bash scripts/build-release.sh)
 rm -rf "$OUT" "$OUT.db" "$OUT.db-wal" "$OUT.db-shm"
 "$BIN/data-gen" --agencies 3 --accounts-per-agency 200 --users-per-account 12 --days 180 \
     --events 2000000 --seed 7 --as-of 2026-11-20 --out "$OUT"
