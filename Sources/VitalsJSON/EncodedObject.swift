@@ -19,6 +19,21 @@ public struct EncodedObject: Sendable {
         self.init(objectText: try! JSONTextEncoder.encode(value))
     }
 
+    /// A value that writes its own object: straight through
+    /// ``JSONTextWriter``, without the encoder's sink and its dynamic cast.
+    /// - Precondition: `value` writes a JSON object.
+    public init(_ value: some JSONTextWritable) {
+        var json = JSONTextWriter(recordingFields: true)
+        value.write(to: &json)
+        let bytes = json.out, starts = json.topFields ?? []
+        precondition(bytes.first == UInt8(ascii: "{") && bytes.last == UInt8(ascii: "}"), "an encoded object is a JSON object")
+        text = JSONText(bytes: bytes)
+        // A field ends at the comma before the next one, the last at the closing brace.
+        fields = starts.indices.map { i in
+            (starts[i].start, starts[i].keyEnd, i + 1 < starts.count ? starts[i + 1].start - 1 : bytes.count - 1)
+        }
+    }
+
     /// - Precondition: `bytes` is a compact JSON object's text.
     init(objectText bytes: [UInt8]) {
         text = JSONText(bytes: bytes)
@@ -28,30 +43,50 @@ public struct EncodedObject: Sendable {
     /// The object with `extra` fields added, as text.
     public func adding(_ extra: [String: JSONValue]) -> JSONValue {
         guard !extra.isEmpty else { return .encoded(text) }
-        var added: [(field: [UInt8], keyEnd: Int)] = extra.map { key, value in
-            var field: [UInt8] = []
-            JSONValue.writeString(key, to: &field)
-            let keyEnd = field.count
-            field.append(UInt8(ascii: ":"))
-            value.write(to: &field, pretty: false, indent: 0)
-            return (field, keyEnd)
+        // Each field written once into one buffer, then taken in key order.
+        var written: [UInt8] = []
+        var added: [(start: Int, keyEnd: Int, end: Int)] = []
+        for (key, value) in extra {
+            let start = written.count
+            JSONValue.writeString(key, to: &written)
+            let keyEnd = written.count
+            written.append(UInt8(ascii: ":"))
+            value.write(to: &written, pretty: false, indent: 0)
+            added.append((start, keyEnd, written.count))
         }
-        added.sort { KeyPlan.compareQuoted($0.field[..<$0.keyEnd], $1.field[..<$1.keyEnd]) < 0 }
+        added.sort { KeyPlan.compareQuoted(written[$0.start ..< $0.keyEnd], written[$1.start ..< $1.keyEnd]) < 0 }
+        return merged(with: written, added)
+    }
+
+    /// The object with the fields `write` writes added, as text: the same
+    /// text as ``adding(_:)`` with those fields, without a dictionary of
+    /// values. `write` gives its fields in key order, as a
+    /// ``JSONTextWritable`` does (a list row's own fields, written for
+    /// every row of a materialized list).
+    public func adding(_ write: (inout JSONTextWriter) -> Void) -> JSONValue {
+        var json = JSONTextWriter()
+        json.object(write)
+        return merged(with: json.out, Self.fields(of: json.out))
+    }
+
+    /// This object's fields and `added` (fields of `written`, in key order)
+    /// in key order; of a key both have, the added field's value.
+    private func merged(with written: [UInt8], _ added: [(start: Int, keyEnd: Int, end: Int)]) -> JSONValue {
         let own = text.bytes
         var out: [UInt8] = [UInt8(ascii: "{")]
-        out.reserveCapacity(own.count + added.reduce(0) { $0 + $1.field.count + 1 })
+        out.reserveCapacity(own.count + written.count + added.count)
         var i = 0, j = 0
         func separate() { if out.count > 1 { out.append(UInt8(ascii: ",")) } }
         while i < fields.count || j < added.count {
             let order = i == fields.count ? 1 : j == added.count ? -1
-                : KeyPlan.compareQuoted(own[fields[i].start ..< fields[i].keyEnd], added[j].field[..<added[j].keyEnd])
+                : KeyPlan.compareQuoted(own[fields[i].start ..< fields[i].keyEnd], written[added[j].start ..< added[j].keyEnd])
             separate()
             if order < 0 {
                 out.append(contentsOf: own[fields[i].start ..< fields[i].end])
                 i += 1
             } else {
                 if order == 0 { i += 1 }  // the added field's value wins
-                out.append(contentsOf: added[j].field)
+                out.append(contentsOf: written[added[j].start ..< added[j].end])
                 j += 1
             }
         }

@@ -28,8 +28,17 @@ public struct JSONTextWriter {
     @usableFromInline var out: [UInt8]
     /// Whether the next field or element is its container's first.
     @usableFromInline var first = true
+    /// Objects open around the next byte (1: inside the outermost).
+    @usableFromInline var depth = 0
+    /// Where each field of the outermost object starts (its key's opening
+    /// quote) and where its key ends, when asked for (``EncodedObject``
+    /// keeps them, and need not scan the text for them).
+    @usableFromInline var topFields: [(start: Int, keyEnd: Int)]?
 
-    init(out: [UInt8] = []) { self.out = out }
+    init(out: [UInt8] = [], recordingFields: Bool = false) {
+        self.out = out
+        topFields = recordingFields ? [] : nil
+    }
 
     /// `value`'s text (what `JSONTextEncoder` writes for it).
     public static func text(of value: some JSONTextWritable) -> [UInt8] {
@@ -42,7 +51,9 @@ public struct JSONTextWriter {
     @inlinable public mutating func object(_ body: (inout JSONTextWriter) -> Void) {
         out.append(UInt8(ascii: "{"))
         first = true
+        depth += 1
         body(&self)
+        depth -= 1
         out.append(UInt8(ascii: "}"))
         first = false
     }
@@ -52,9 +63,11 @@ public struct JSONTextWriter {
     @inlinable public mutating func key(_ name: StaticString) {
         if !first { out.append(UInt8(ascii: ",")) }
         first = false
+        let start = out.count
         out.append(UInt8(ascii: "\""))
         out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         out.append(UInt8(ascii: "\""))
+        if depth == 1 && topFields != nil { topFields!.append((start, out.count)) }
         out.append(UInt8(ascii: ":"))
     }
 

@@ -72,6 +72,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
         .array(try! JSONTextEncoder.encodeEach(items).map { .encoded(JSONText(bytes: $0)) })
     }
 
+    /// The same for items that write their own text: straight through
+    /// ``JSONTextWriter``, without the encoder's sink and a cast per item.
+    public static func encodedItems(_ items: some Collection<some JSONTextWritable>) -> JSONValue {
+        .array(items.map { .encoded(JSONText(bytes: JSONTextWriter.text(of: $0))) })
+    }
+
     /// Compact or pretty (two-space indent) JSON text, keys sorted.
     public func text(pretty: Bool = false) -> String {
         String(decoding: utf8(pretty: pretty), as: UTF8.self)

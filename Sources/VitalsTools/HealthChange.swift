@@ -135,15 +135,23 @@ extension ReadTools {
                 if points != 0 { components.append((component.name, before, (component.value * 10000).rounded() / 10000, points)) }
             }
             components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
-            let own: [String: JSONValue] = [
-                "health_then": .double(then.health(at: row.position)),
-                "band_then": .string(then.band(at: row.position, context.config.bands).rawValue),
-                "components_moved": .array(components.map {
-                    ["component": .string($0.name), "then": .double($0.then), "now": .double($0.now), "points": .double($0.points)]
-                }),
-            ]
+            // The row's own fields, in key order (every mover of the day is
+            // materialized: written straight, not as a dictionary of values).
+            let own = { (json: inout JSONTextWriter) in
+                json.field("band_then", then.band(at: row.position, context.config.bands).rawValue)
+                json.key("components_moved")
+                json.array(components) { json, moved in
+                    json.object { json in
+                        json.field("component", moved.name)
+                        json.field("now", moved.now)
+                        json.field("points", moved.points)
+                        json.field("then", moved.then)
+                    }
+                }
+                json.field("health_then", then.health(at: row.position))
+            }
             // Over the summary's own 7 days the row's change is the summary's: its text is reused.
-            return all[row.index].0.healthChange == row.change ? encoded[row.index].adding(own) : summary(row).row(own)
+            return (all[row.index].0.healthChange == row.change ? encoded[row.index] : EncodedObject(summary(row))).adding(own)
         }
         return listPage(.array(page), total: rows.count,
                         ["days": .int(days), "direction": .string(direction.rawValue), "compared_to": .string(baseline.description),

@@ -95,6 +95,12 @@ public enum ReadTools {
         return listPage(JSONValue.encodedItems(items[range]), total: items.count, extra, for: call)
     }
 
+    /// The same for items that write their own text (``JSONTextWritable``).
+    static func list<Item: JSONTextWritable>(_ items: [Item], _ extra: [String: JSONValue] = [:], for call: ToolCall) -> JSONValue {
+        let range = pageRange(items.count, call)
+        return listPage(JSONValue.encodedItems(items[range]), total: items.count, extra, for: call)
+    }
+
     /// The positions of the page a call asks for: all of them when materializing.
     static func pageRange(_ count: Int, _ call: ToolCall) -> Range<Int> {
         guard let (offset, limit) = call.page else { return 0 ..< count }

@@ -160,6 +160,24 @@ import Testing
         var ab = "x"
     }
 
+    /// `Row` writing itself, nested values and strings with commas and braces included.
+    struct WritableRow: JSONTextWritable {
+        var row: Row
+        func write(to json: inout JSONTextWriter) {
+            json.object { json in
+                json.field("a", row.a)
+                json.field("ab", row.ab)
+                json.field("account_id", row.accountID)
+                json.field("health", row.health)
+                json.field("health_change", row.healthChange)
+                json.field("name", row.name)
+                json.field("nested", JSONValue.encoding(row.nested))
+                json.field("signals", row.signals)
+            }
+        }
+        func encode(to encoder: any Encoder) throws { try row.encode(to: encoder) }
+    }
+
     @Test func addingFieldsWritesWhatTheEncoderWrites() {
         let extras: [[String: JSONValue]] = [
             [:],
@@ -171,11 +189,45 @@ import Testing
         ]
         for row in [Row(), Row(healthChange: -2.25, signals: [], nested: [:])] {
             let once = EncodedObject(row)
+            // A writable value's fields are recorded as they are written, not scanned for.
+            let written = EncodedObject(WritableRow(row: row))
+            #expect(written.text.bytes == once.text.bytes)
             for extra in extras {
                 #expect(once.adding(extra).encodedOnce.string == JSONValue.encodedText(row, adding: extra).encodedOnce.string, "\(extra)")
+                #expect(written.adding(extra).encodedOnce.string == once.adding(extra).encodedOnce.string, "\(extra)")
             }
         }
         struct Empty: Encodable {}
         #expect(EncodedObject(Empty()).adding(["b": 1, "a": 2]).encodedOnce.string == #"{"a":2,"b":1}"#)
+    }
+
+    /// Fields a closure writes in key order (a materialized list's own
+    /// fields, row after row) give the text the same fields give as values:
+    /// before, between and after the object's, and over a key it has.
+    @Test func addingWrittenFieldsWritesWhatAddingValuesWrites() {
+        for row in [Row(), Row(healthChange: -2.25, signals: [], nested: [:])] {
+            let once = EncodedObject(row)
+            let written = once.adding { json in
+                json.field("a", nil as Int?)
+                json.field("band_then", "watch")
+                json.key("components_moved")
+                json.array([("activity", -3.5), ("trend", 0.25)]) { json, moved in
+                    json.object { json in
+                        json.field("component", moved.0)
+                        json.field("points", moved.1)
+                    }
+                }
+                json.field("health", 99.0)
+                json.field("health_then", 50.2)
+                json.field("zz", "after \"all\", {}")
+            }
+            let values: [String: JSONValue] = [
+                "a": .null, "band_then": "watch",
+                "components_moved": .array([["component": "activity", "points": -3.5], ["component": "trend", "points": 0.25]]),
+                "health": .double(99), "health_then": .double(50.2), "zz": "after \"all\", {}",
+            ]
+            #expect(written.encodedOnce.string == once.adding(values).encodedOnce.string)
+            #expect(written.encodedOnce.string.contains(#""health":99.0,"health_change""#))
+        }
     }
 }
