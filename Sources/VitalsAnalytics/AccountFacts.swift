@@ -48,7 +48,10 @@ extension Analytics {
     }
 
     /// Facts of one account, reusing the distinct counters of a batch.
-    func facts(of account: Int, users userCounter: inout DistinctCounter, features featureCounter: inout DistinctCounter) -> AccountFacts {
+    /// - Parameter breadthFeatures: the distinct features of the breadth
+    ///   window when the caller counted them already (nil: counted here).
+    func facts(of account: Int, users userCounter: inout DistinctCounter, features featureCounter: inout DistinctCounter,
+               breadthFeatures: Int? = nil) -> AccountFacts {
         let logins = dataset.logins, usage = dataset.featureUsage
         let windows = config.windows
         func loginRows(_ window: (from: Int64, to: Int64)) -> Range<Int> { logins.rows(of: account, from: window.from, to: window.to) }
@@ -57,7 +60,6 @@ extension Analytics {
         let upToT = loginRows((Int64.min, asOf.end))
         let skipped = dataset.earlier.map { $0.lastLoginOfAccount[account] }.flatMap { $0 == .min ? nil : $0 }
         let lastLogin = (logins.lastTimestamp(upToT) ?? skipped).map { CivilTime.day(ofSeconds: $0) }
-        let breadthRows = usage.rows(of: account, from: asOf.start(lastDays: windows.breadthDays), to: asOf.end)
 
         let paymentWindow = asOf.last(windows.paymentDays)
         var failed = 0
@@ -79,7 +81,8 @@ extension Analytics {
             uses7: uses(asOf.last(7)), usesPrevious7: uses(asOf.before(7)),
             usesTrend: uses(asOf.last(windows.trendDays)), usesTrendPrevious: uses(asOf.before(windows.trendDays)),
             uses30: uses(asOf.last(30)),
-            features: featureCounter.count(usage.items, rows: breadthRows),
+            features: breadthFeatures
+                ?? featureCounter.count(usage.items, rows: usage.rows(of: account, from: asOf.start(lastDays: windows.breadthDays), to: asOf.end)),
             failedPayments: failed,
             latestNPS: latestNPS(of: account),
             daysToRenewal: record.renewalDay.map { $0 - asOf.day },

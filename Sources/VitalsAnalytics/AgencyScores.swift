@@ -62,15 +62,21 @@ extension Analytics {
         facts.reserveCapacity(accounts.count)
 
         for account in accounts {
-            facts.append(self.facts(of: account, users: &userCounter, features: &featureCounter))
-            let recent = featureCounter.values(usage.items, rows: usage.rows(of: account, from: adoptionFrom, to: asOf.end))
+            // Each window's rows are read once: the adoption window's
+            // features are the breadth window's when the two are one (the
+            // default), and the features ever used are the adoption window's
+            // and those of the rows before it.
+            let recentRows = usage.rows(of: account, from: adoptionFrom, to: asOf.end)
+            let recent = featureCounter.values(usage.items, rows: recentRows)
             for feature in recent { adoptionCounts[Int(feature)] += 1 }
             recentFeatures.append(recent)
             let breadth = breadthFrom == adoptionFrom
                 ? recent
                 : featureCounter.values(usage.items, rows: usage.rows(of: account, from: breadthFrom, to: asOf.end))
             for feature in breadth { inBreadth[Int(feature)] = true }
-            for feature in featureCounter.values(usage.items, rows: usage.rows(of: account, from: .min, to: asOf.end)) {
+            facts.append(self.facts(of: account, users: &userCounter, features: &featureCounter, breadthFeatures: breadth.count))
+            for feature in recent { everUsed[Int(feature)] = true }
+            for feature in featureCounter.values(usage.items, rows: usage.rows(of: account).lowerBound ..< recentRows.lowerBound) {
                 everUsed[Int(feature)] = true
             }
             // Features used only in events a windowed load skipped (all before T).
@@ -78,6 +84,8 @@ extension Analytics {
                 everUsed[Int(feature)] = true
             }
         }
+        userCounter.recycle()
+        featureCounter.recycle()
         let denominator = inBreadth.reduce(0) { $0 + ($1 ? 1 : 0) }
         let scores = facts.map { facts in
             AccountScore(

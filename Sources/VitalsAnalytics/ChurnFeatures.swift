@@ -141,7 +141,7 @@ extension Analytics {
         e.uses28 = weeklyUses[recent...].reduce(0, +)
         e.usesBaseline = weeklyUses[..<recent].reduce(0, +)
         e.weekly = zip(weeklyLogins, weeklyUses).map { $0 + $1 }
-        e.users7 = userCounter.count(logins.actors, rows: loginRows(asOf.last(7)))
+        e.users7 = score.facts.wau  // the distinct users of the last 7 days, counted once
         e.users28 = userCounter.count(logins.actors, rows: loginRows(asOf.last(28)))
         e.usersBaseline = userCounter.count(logins.actors, rows: baselineLogins)
         e.seats = score.facts.seats
@@ -177,6 +177,8 @@ extension Analytics {
         var users = DistinctCounter(keyCount: dataset.users.count)
         var features = DistinctCounter(keyCount: dataset.features.count)
         var result = scores.scores.map { churnFeatures($0, userCounter: &users, featureCounter: &features) }
+        users.recycle()
+        features.recycle()
         let sources = ChurnFeatures.agencyRelative.map { ChurnFeatures.names.firstIndex(of: $0.of)! }
         let medians = sources.map { j -> Double in
             let sorted = result.map { $0.values[j] }.sorted()

@@ -1,0 +1,33 @@
+import Testing
+@testable import VitalsColumnar
+
+/// A distinct counter counts each slice on its own, and a recycled one
+/// (whose stamps the next counter of as many keys takes) counts as a new one.
+@Suite struct DistinctCounterTests {
+    @Test func countsEachSliceOnItsOwn() {
+        let keys: [UInt32] = [3, 1, 3, 0, 1, 1, 4, 3]
+        var counter = DistinctCounter(keyCount: 5)
+        #expect(counter.count(keys, rows: 0 ..< 8) == 4)
+        #expect(counter.count(keys, rows: 0 ..< 3) == 2)
+        #expect(counter.count(keys, rows: 3 ..< 3) == 0)
+        #expect(counter.values(keys, rows: 2 ..< 7) == [3, 0, 1, 4])
+    }
+
+    @Test func aRecycledCounterCountsAsANewOne() {
+        // A key count no other test uses, so that the stamps taken are these.
+        let keyCount = 1_009
+        let keys = (0 ..< 5_000).map { UInt32(($0 * 7919) % keyCount) }
+        var first = DistinctCounter(keyCount: keyCount)
+        let before = (0 ..< 50).map { first.count(keys, rows: ($0 * 100) ..< ($0 * 100 + 100)) }
+        let generation = first.generation
+        first.recycle()
+
+        var second = DistinctCounter(keyCount: keyCount)
+        #expect(second.generation == generation, "the recycled stamps are taken, with their generation")
+        let after = (0 ..< 50).map { second.count(keys, rows: ($0 * 100) ..< ($0 * 100 + 100)) }
+        #expect(after == before)
+        #expect(second.count(keys, rows: 0 ..< 5_000) == keyCount)
+        // Another key count gets fresh stamps.
+        #expect(DistinctCounter(keyCount: keyCount + 1).generation == 0)
+    }
+}
