@@ -54,10 +54,19 @@ extension Analytics {
                breadthFeatures: Int? = nil) -> AccountFacts {
         let logins = dataset.logins, usage = dataset.featureUsage
         let windows = config.windows
-        func loginRows(_ window: (from: Int64, to: Int64)) -> Range<Int> { logins.rows(of: account, from: window.from, to: window.to) }
-        func uses(_ window: (from: Int64, to: Int64)) -> Int { usage.quantitySum(usage.rows(of: account, from: window.from, to: window.to)) }
+        // Every window ends on a day's start: the last n days, or the n days
+        // before them. Each kind's rows are cut once at the starts the
+        // windows need (``EventColumns/cuts(of:at:)``), oldest first.
+        let loginDays = [30, 7, 1]
+        let loginCuts = logins.cuts(of: account, at: loginDays.map(asOf.start(lastDays:)) + [asOf.end])
+        func loginRows(lastDays days: Int) -> Range<Int> { loginCuts[loginDays.firstIndex(of: days)!] ..< loginCuts[loginDays.count] }
+        let useDays = Array(Set([30, 14, 7, 2 * windows.trendDays, windows.trendDays])).sorted(by: >)
+        let useCuts = usage.cuts(of: account, at: useDays.map(asOf.start(lastDays:)) + [asOf.end])
+        func uses(lastDays from: Int, to: Int = 0) -> Int {
+            usage.quantitySum(useCuts[useDays.firstIndex(of: from)!] ..< useCuts[to == 0 ? useDays.count : useDays.firstIndex(of: to)!])
+        }
 
-        let upToT = loginRows((Int64.min, asOf.end))
+        let upToT = logins.rows(of: account).lowerBound ..< loginCuts[loginDays.count]
         let skipped = dataset.earlier.map { $0.lastLoginOfAccount[account] }.flatMap { $0 == .min ? nil : $0 }
         let lastLogin = (logins.lastTimestamp(upToT) ?? skipped).map { CivilTime.day(ofSeconds: $0) }
 
@@ -74,13 +83,13 @@ extension Analytics {
         return AccountFacts(
             account: account,
             users: index.usersOfAccount[account].count,
-            dau: userCounter.count(logins.actors, rows: loginRows(asOf.last(1))),
-            wau: userCounter.count(logins.actors, rows: loginRows(asOf.last(7))),
-            mau: userCounter.count(logins.actors, rows: loginRows(asOf.last(30))),
+            dau: userCounter.count(logins.actors, rows: loginRows(lastDays: 1)),
+            wau: userCounter.count(logins.actors, rows: loginRows(lastDays: 7)),
+            mau: userCounter.count(logins.actors, rows: loginRows(lastDays: 30)),
             lastLoginDay: lastLogin,
-            uses7: uses(asOf.last(7)), usesPrevious7: uses(asOf.before(7)),
-            usesTrend: uses(asOf.last(windows.trendDays)), usesTrendPrevious: uses(asOf.before(windows.trendDays)),
-            uses30: uses(asOf.last(30)),
+            uses7: uses(lastDays: 7), usesPrevious7: uses(lastDays: 14, to: 7),
+            usesTrend: uses(lastDays: windows.trendDays), usesTrendPrevious: uses(lastDays: 2 * windows.trendDays, to: windows.trendDays),
+            uses30: uses(lastDays: 30),
             features: breadthFeatures
                 ?? featureCounter.count(usage.items, rows: usage.rows(of: account, from: asOf.start(lastDays: windows.breadthDays), to: asOf.end)),
             failedPayments: failed,

@@ -118,22 +118,21 @@ extension Analytics {
     public func churnFeatures(_ score: AccountScore, userCounter: inout DistinctCounter, featureCounter: inout DistinctCounter) -> ChurnFeatures {
         let account = score.account
         let logins = dataset.logins, usage = dataset.featureUsage
-        let baseline = (from: asOf.start(lastDays: ChurnFeatures.historyDays), to: asOf.start(lastDays: ChurnFeatures.recentDays))
-        func loginRows(_ window: (from: Int64, to: Int64)) -> Range<Int> { logins.rows(of: account, from: window.from, to: window.to) }
-        func useRows(_ window: (from: Int64, to: Int64)) -> Range<Int> { usage.rows(of: account, from: window.from, to: window.to) }
+        let weeks = ChurnFeatures.slopeWeeks, recent = weeks - ChurnFeatures.recentDays / 7
+        assert(7 * weeks == ChurnFeatures.historyDays && ChurnFeatures.recentDays % 7 == 0, "the weeks tile the history")
+        // The 8 weeks up to T tile every window read here: the baseline is
+        // weeks 0–3, the last 28 days weeks 4–7, the last 7 days week 7. Each
+        // kind's rows are cut at the week starts once (``EventColumns/cuts(of:at:)``).
+        let weekStarts = (0 ... weeks).map { AsOf.start(ofDay: asOf.day + 1 - 7 * (weeks - $0)) }
+        let loginCuts = logins.cuts(of: account, at: weekStarts), useCuts = usage.cuts(of: account, at: weekStarts)
+        let baselineLogins = loginCuts[0] ..< loginCuts[recent], recentLogins = loginCuts[recent] ..< loginCuts[weeks]
+        let baselineUses = useCuts[0] ..< useCuts[recent], recentUses = useCuts[recent] ..< useCuts[weeks]
 
         var e = ChurnEvidence()
-        let baselineLogins = loginRows(baseline), baselineUses = useRows(baseline)
-        // Logins and uses per week over the 8 weeks (the baseline is weeks 0–3,
-        // the last 28 days weeks 4–7): each window's rows are read once.
-        var weeklyLogins = [Int](repeating: 0, count: ChurnFeatures.slopeWeeks), weeklyUses = weeklyLogins
-        for week in 0 ..< ChurnFeatures.slopeWeeks {
-            let end = asOf.day + 1 - 7 * (ChurnFeatures.slopeWeeks - 1 - week)
-            let window = (from: AsOf.start(ofDay: end - 7), to: AsOf.start(ofDay: end))
-            weeklyLogins[week] = loginRows(window).count
-            weeklyUses[week] = usage.quantitySum(useRows(window))
-        }
-        let recent = ChurnFeatures.slopeWeeks - ChurnFeatures.recentDays / 7, last = ChurnFeatures.slopeWeeks - 1
+        // Logins and uses per week over the 8 weeks.
+        let weeklyLogins = (0 ..< weeks).map { loginCuts[$0 + 1] - loginCuts[$0] }
+        let weeklyUses = (0 ..< weeks).map { usage.quantitySum(useCuts[$0] ..< useCuts[$0 + 1]) }
+        let last = weeks - 1
         e.logins7 = weeklyLogins[last]
         e.logins28 = weeklyLogins[recent...].reduce(0, +)
         e.loginsBaseline = weeklyLogins[..<recent].reduce(0, +)
@@ -142,10 +141,10 @@ extension Analytics {
         e.usesBaseline = weeklyUses[..<recent].reduce(0, +)
         e.weekly = zip(weeklyLogins, weeklyUses).map { $0 + $1 }
         e.users7 = score.facts.wau  // the distinct users of the last 7 days, counted once
-        e.users28 = userCounter.count(logins.actors, rows: loginRows(asOf.last(28)))
+        e.users28 = userCounter.count(logins.actors, rows: recentLogins)
         e.usersBaseline = userCounter.count(logins.actors, rows: baselineLogins)
         e.seats = score.facts.seats
-        e.features28 = featureCounter.count(usage.items, rows: useRows(asOf.last(28)))
+        e.features28 = featureCounter.count(usage.items, rows: recentUses)
         e.featuresBaseline = featureCounter.count(usage.items, rows: baselineUses)
         e.mrrCents = score.facts.mrrCents
         e.mrrCents90DaysAgo = mrr(of: account, on: asOf.day - 90)

@@ -13,6 +13,30 @@ extension EventColumns {
         }
     }
 
+    /// The rows of `partition` cut at the ascending timestamps `bounds`:
+    /// element i is the first row at or after `bounds[i]`, so that
+    /// `cuts[i] ..< cuts[j]` are the rows from `bounds[i]` up to `bounds[j]`.
+    /// The last cut searches the partition, each other one only the rows
+    /// from the cut before to the last: the windows of a score are cut once,
+    /// not searched for one by one (two searches a window, each through all
+    /// of the account's rows).
+    public func cuts(of partition: Int, at bounds: [Int64]) -> [Int] {
+        precondition(!bounds.isEmpty && zip(bounds, bounds.dropFirst()).allSatisfy { $0 <= $1 }, "ascending bounds")
+        let all = rows(of: partition)
+        return timestamps.withUnsafeBufferPointer { ts in
+            let last = Self.firstIndex(ts, in: all, notBelow: bounds[bounds.count - 1])
+            var cuts: [Int] = []
+            cuts.reserveCapacity(bounds.count)
+            var low = all.lowerBound
+            for bound in bounds.dropLast() {
+                low = Self.firstIndex(ts, in: low ..< last, notBelow: bound)
+                cuts.append(low)
+            }
+            cuts.append(last)
+            return cuts
+        }
+    }
+
     /// The first index in `range` whose timestamp is `>= value` (or `range.upperBound`).
     @inlinable
     static func firstIndex(_ ts: UnsafeBufferPointer<Int64>, in range: Range<Int>, notBelow value: Int64) -> Int {

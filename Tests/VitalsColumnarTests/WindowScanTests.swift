@@ -31,3 +31,32 @@ import Testing
         #expect(DistinctCounter(keyCount: keyCount + 1).generation == 0)
     }
 }
+
+/// Cutting a partition's rows once at ascending bounds gives the rows each
+/// window's own two searches give, whatever the bounds (before, inside,
+/// between and after the rows, repeated).
+@Suite struct WindowCutTests {
+    @Test func cutsGiveEachWindowsRows() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0 ..< 200 {
+            // Three partitions of time-sorted rows, some empty, repeated timestamps.
+            var offsets = [0], timestamps: [Int64] = []
+            for _ in 0 ..< 3 {
+                let count = Int.random(in: 0 ... 40, using: &generator)
+                timestamps += (0 ..< count).map { _ in Int64.random(in: 0 ... 100, using: &generator) }.sorted()
+                offsets.append(timestamps.count)
+            }
+            let zeros = [UInt32](repeating: 0, count: timestamps.count)
+            let columns = EventColumns(offsets: offsets, timestamps: timestamps, actors: zeros, items: zeros, quantities: zeros, hasItems: true)
+            let bounds = (0 ..< Int.random(in: 1 ... 6, using: &generator)).map { _ in Int64.random(in: -10 ... 110, using: &generator) }.sorted()
+            for partition in 0 ..< 3 {
+                let cuts = columns.cuts(of: partition, at: bounds)
+                for i in bounds.indices {
+                    for j in i ..< bounds.count {
+                        #expect(cuts[i] ..< cuts[j] == columns.rows(of: partition, from: bounds[i], to: bounds[j]), "\(bounds) \(i) \(j)")
+                    }
+                }
+            }
+        }
+    }
+}
