@@ -28,6 +28,7 @@ public enum EventSort {
             }
         }
         var keys: [UInt64] = []
+        var radix = RadixScratch()
         timestamps.withUnsafeBufferPointer { ts in
             permutation.withUnsafeMutableBufferPointer { perm in
                 for p in 0 ..< partitionCount {
@@ -45,7 +46,9 @@ public enum EventSort {
                     }
                     if sorted { continue }
                     var slice = UnsafeMutableBufferPointer(rebasing: perm[lower ..< upper])
-                    if maxTs &- minTs < Int64(UInt32.max) {
+                    if slice.count > RadixScratch.smallest && maxTs &- minTs < Int64(UInt32.max) {
+                        radix.sort(slice, by: ts, from: minTs, span: UInt32(maxTs &- minTs))
+                    } else if maxTs &- minTs < Int64(UInt32.max) {
                         // Pack (time, row) into one UInt64 and sort plain integers.
                         keys.removeAll(keepingCapacity: true)
                         for row in slice { keys.append(UInt64(ts[Int(row)] - minTs) << 32 | UInt64(row)) }
@@ -61,6 +64,70 @@ public enum EventSort {
             }
         }
         return (offsets, permutation)
+    }
+
+    /// A least-significant-digit radix sort of a partition's rows by time,
+    /// 8 bits a pass over the seconds since the partition's first (only as
+    /// many passes as the span needs, a pass skipped when every row falls
+    /// in one bucket). Stable, so rows of one second keep their order: the
+    /// rows come in ascending order, so the result is the (time, row) order
+    /// the packed comparison sort gives. A partition of a CSV in day order
+    /// with the times of a day shuffled (data-gen's, an export's) took a
+    /// tenth of an ingest's CPU through the comparison sort.
+    struct RadixScratch {
+        /// Partitions up to this many rows take the comparison sort.
+        static let smallest = 64
+        var deltas: [UInt32] = [], rows: [UInt32] = [], otherDeltas: [UInt32] = [], otherRows: [UInt32] = []
+
+        mutating func sort(_ slice: UnsafeMutableBufferPointer<UInt32>, by ts: UnsafeBufferPointer<Int64>, from first: Int64, span: UInt32) {
+            let n = slice.count
+            if deltas.count < n {
+                deltas = [UInt32](repeating: 0, count: n)
+                rows = deltas
+                otherDeltas = deltas
+                otherRows = deltas
+            }
+            let passes = (32 - span.leadingZeroBitCount + 7) / 8
+            deltas.withUnsafeMutableBufferPointer { d0 in
+                rows.withUnsafeMutableBufferPointer { r0 in
+                    otherDeltas.withUnsafeMutableBufferPointer { d1 in
+                        otherRows.withUnsafeMutableBufferPointer { r1 in
+                            var (d, r, dOut, rOut) = (d0, r0, d1, r1)
+                            for i in 0 ..< n {
+                                let row = slice[i]
+                                d[i] = UInt32(truncatingIfNeeded: ts[Int(row)] &- first)
+                                r[i] = row
+                            }
+                            withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { counts in
+                                for pass in 0 ..< passes {
+                                    let shift = UInt32(8 * pass)
+                                    counts.initialize(repeating: 0)
+                                    for i in 0 ..< n { counts[Int((d[i] >> shift) & 0xFF)] += 1 }
+                                    // One bucket holds every row: this digit orders nothing.
+                                    if counts[Int((d[0] >> shift) & 0xFF)] == n { continue }
+                                    var total = 0
+                                    for b in 0 ..< 256 {
+                                        let c = counts[b]
+                                        counts[b] = total
+                                        total += c
+                                    }
+                                    for i in 0 ..< n {
+                                        let b = Int((d[i] >> shift) & 0xFF)
+                                        let at = counts[b]
+                                        dOut[at] = d[i]
+                                        rOut[at] = r[i]
+                                        counts[b] = at + 1
+                                    }
+                                    swap(&d, &dOut)
+                                    swap(&r, &rOut)
+                                }
+                            }
+                            for i in 0 ..< n { slice[i] = r[i] }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// `result[i] = column[permutation[i]]`.
