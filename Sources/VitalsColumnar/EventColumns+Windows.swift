@@ -89,7 +89,7 @@ public struct DistinctCounter: Sendable {
         Self.recycled.put(self)
     }
 
-    /// Counters left by ``recycle()``, a few at most (one per core in use).
+    /// Counters left by ``recycle()``, eight at most (the oldest go first).
     static let recycled = Recycled()
 
     final class Recycled: @unchecked Sendable {
