@@ -54,19 +54,19 @@ extension Analytics {
                breadthFeatures: Int? = nil) -> AccountFacts {
         let logins = dataset.logins, usage = dataset.featureUsage
         let windows = config.windows
-        // Every window ends on a day's start: the last n days, or the n days
-        // before them. Each kind's rows are cut once at the starts the
-        // windows need (``EventColumns/cuts(of:at:)``), oldest first.
-        let loginDays = [30, 7, 1]
-        let loginCuts = logins.cuts(of: account, at: loginDays.map(asOf.start(lastDays:)) + [asOf.end])
-        func loginRows(lastDays days: Int) -> Range<Int> { loginCuts[loginDays.firstIndex(of: days)!] ..< loginCuts[loginDays.count] }
-        let useDays = Array(Set([30, 14, 7, 2 * windows.trendDays, windows.trendDays])).sorted(by: >)
-        let useCuts = usage.cuts(of: account, at: useDays.map(asOf.start(lastDays:)) + [asOf.end])
+        // Every window runs from the start of the last n days to the start
+        // of the last m (m = 0: the end of T). Each kind's rows are cut once
+        // at the starts the windows need (``EventColumns/cuts(of:at:)``), oldest first.
+        let loginDays = [30, 7, 1, 0]
+        let loginCuts = logins.cuts(of: account, at: loginDays.map(asOf.start(lastDays:)))
+        func loginRows(lastDays days: Int) -> Range<Int> { loginCuts[loginDays.firstIndex(of: days)!] ..< loginCuts.last! }
+        let useDays = Array(Set([30, 14, 7, 2 * windows.trendDays, windows.trendDays, 0])).sorted(by: >)
+        let useCuts = usage.cuts(of: account, at: useDays.map(asOf.start(lastDays:)))
         func uses(lastDays from: Int, to: Int = 0) -> Int {
-            usage.quantitySum(useCuts[useDays.firstIndex(of: from)!] ..< useCuts[to == 0 ? useDays.count : useDays.firstIndex(of: to)!])
+            usage.quantitySum(useCuts[useDays.firstIndex(of: from)!] ..< useCuts[useDays.firstIndex(of: to)!])
         }
 
-        let upToT = logins.rows(of: account).lowerBound ..< loginCuts[loginDays.count]
+        let upToT = logins.rows(of: account).lowerBound ..< loginCuts.last!
         let skipped = dataset.earlier.map { $0.lastLoginOfAccount[account] }.flatMap { $0 == .min ? nil : $0 }
         let lastLogin = (logins.lastTimestamp(upToT) ?? skipped).map { CivilTime.day(ofSeconds: $0) }
 

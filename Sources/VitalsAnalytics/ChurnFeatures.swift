@@ -123,7 +123,7 @@ extension Analytics {
         // The 8 weeks up to T tile every window read here: the baseline is
         // weeks 0–3, the last 28 days weeks 4–7, the last 7 days week 7. Each
         // kind's rows are cut at the week starts once (``EventColumns/cuts(of:at:)``).
-        let weekStarts = (0 ... weeks).map { AsOf.start(ofDay: asOf.day + 1 - 7 * (weeks - $0)) }
+        let weekStarts = (0 ... weeks).map { asOf.start(lastDays: 7 * (weeks - $0)) }
         let loginCuts = logins.cuts(of: account, at: weekStarts), useCuts = usage.cuts(of: account, at: weekStarts)
         let baselineLogins = loginCuts[0] ..< loginCuts[recent], recentLogins = loginCuts[recent] ..< loginCuts[weeks]
         let baselineUses = useCuts[0] ..< useCuts[recent], recentUses = useCuts[recent] ..< useCuts[weeks]

@@ -46,10 +46,11 @@ public enum EventSort {
                     }
                     if sorted { continue }
                     var slice = UnsafeMutableBufferPointer(rebasing: perm[lower ..< upper])
-                    if slice.count > RadixScratch.smallest && maxTs &- minTs < Int64(UInt32.max) {
-                        radix.sort(slice, by: ts, from: minTs, span: UInt32(maxTs &- minTs))
-                    } else if maxTs &- minTs < Int64(UInt32.max) {
-                        // Pack (time, row) into one UInt64 and sort plain integers.
+                    let span = maxTs &- minTs, narrow = span < Int64(UInt32.max)
+                    if narrow && slice.count > RadixScratch.smallest {
+                        radix.sort(slice, by: ts, from: minTs, span: UInt32(span))
+                    } else if narrow {
+                        // A few rows: pack (time, row) into one UInt64 and sort plain integers.
                         keys.removeAll(keepingCapacity: true)
                         for row in slice { keys.append(UInt64(ts[Int(row)] - minTs) << 32 | UInt64(row)) }
                         keys.sort()

@@ -25,13 +25,9 @@ public struct EncodedObject: Sendable {
     public init(_ value: some JSONTextWritable) {
         var json = JSONTextWriter(recordingFields: true)
         value.write(to: &json)
-        let bytes = json.out, starts = json.topFields ?? []
-        precondition(bytes.first == UInt8(ascii: "{") && bytes.last == UInt8(ascii: "}"), "an encoded object is a JSON object")
-        text = JSONText(bytes: bytes)
-        // A field ends at the comma before the next one, the last at the closing brace.
-        fields = starts.indices.map { i in
-            (starts[i].start, starts[i].keyEnd, i + 1 < starts.count ? starts[i + 1].start - 1 : bytes.count - 1)
-        }
+        precondition(json.out.first == UInt8(ascii: "{") && json.out.last == UInt8(ascii: "}"), "an encoded object is a JSON object")
+        text = JSONText(bytes: json.out)
+        fields = Self.fields(recordedBy: json)
     }
 
     /// - Precondition: `bytes` is a compact JSON object's text.
@@ -64,9 +60,19 @@ public struct EncodedObject: Sendable {
     /// ``JSONTextWritable`` does (a list row's own fields, written for
     /// every row of a materialized list).
     public func adding(_ write: (inout JSONTextWriter) -> Void) -> JSONValue {
-        var json = JSONTextWriter()
+        var json = JSONTextWriter(recordingFields: true)
         json.object(write)
-        return merged(with: json.out, Self.fields(of: json.out))
+        return merged(with: json.out, Self.fields(recordedBy: json))
+    }
+
+    /// The top-level fields' bounds of the object `json` wrote with
+    /// `recordingFields`: a field ends at the comma before the next one,
+    /// the last at the closing brace.
+    static func fields(recordedBy json: JSONTextWriter) -> [(start: Int, keyEnd: Int, end: Int)] {
+        let starts = json.topFields ?? [], count = json.out.count
+        return starts.indices.map { i in
+            (starts[i].start, starts[i].keyEnd, i + 1 < starts.count ? starts[i + 1].start - 1 : count - 1)
+        }
     }
 
     /// This object's fields and `added` (fields of `written`, in key order)

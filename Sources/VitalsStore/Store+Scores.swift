@@ -289,11 +289,17 @@ extension Store {
 /// zstd frame (level 1): at 40,000 accounts a night writes 100 MB of it,
 /// which as text took 2.8 s to write and checkpoint. Rows written as text
 /// before read back as they are.
+/// How many items one compressor (its context and scratch) takes: up to
+/// `most`, and fewer when that leaves fewer than 8 chunks to share among
+/// the cores.
+func compressionChunk(_ count: Int, atMost most: Int) -> Int {
+    max(1, min(most, count / 8))
+}
+
 enum StoredJSON {
     static func pack(_ texts: [String]) throws(StoreError) -> [Data] {
-        // A compressor per chunk of up to 64 texts, and at least 8 chunks
-        // when there are 8 texts: two agencies' 24 results were one chunk, on one core.
-        let size = max(1, min(64, texts.count / 8))
+        // A compressor per chunk of up to 64 texts: two agencies' 24 results were one chunk, on one core.
+        let size = compressionChunk(texts.count, atMost: 64)
         let results = parallelMap((texts.count + size - 1) / size) { chunk -> Result<[Data], ZstdError> in
             do throws(ZstdError) {
                 var packed: [Data] = []

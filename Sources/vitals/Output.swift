@@ -1,5 +1,4 @@
 import Foundation
-import VitalsStore
 
 /// Writes a line to standard error.
 func printError(_ message: String) {
@@ -16,25 +15,6 @@ func formatBytes(_ bytes: Int) -> String {
         unit += 1
     }
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-}
-
-/// Work started on a thread of its own, for the command to wait for (and
-/// hear its error from) once it has done something else meanwhile.
-final class BackgroundWork: @unchecked Sendable {
-    private let done = DispatchGroup()
-    /// Written by the work before `done` is left, read after `wait`.
-    private var failure: StoreError?
-
-    init(_ work: @escaping @Sendable () throws(StoreError) -> Void) {
-        DispatchQueue.global().async(group: done) { [self] in
-            do throws(StoreError) { try work() } catch { failure = error }
-        }
-    }
-
-    func wait() throws(StoreError) {
-        done.wait()
-        if let failure { throw failure }
-    }
 }
 
 /// Leaves what a batch command built allocated when it returns, for the

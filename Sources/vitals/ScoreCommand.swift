@@ -105,7 +105,7 @@ struct ScoreCommand: AsyncParsableCommand {
             }
             // The WAL into the file on a thread of its own, while the CSV and
             // the playbooks' evaluation go on (they read through other connections).
-            let copying = BackgroundWork { () throws(StoreError) in try store.checkpointWithoutWaiting() }
+            let copying = Beside { () throws(StoreError) in try store.checkpointWithoutWaiting() }
             if trace { printError("wrote the results, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             if let out {
                 var lines = [Scorer.csvHeader]
@@ -123,7 +123,7 @@ struct ScoreCommand: AsyncParsableCommand {
             } else if playbooks {
                 printError("playbooks: not run, \(days.last!) is older than the newest scored day")
             }
-            try copying.wait()
+            try copying.result()
             try store.checkpoint()
             if trace { printError("checkpointed, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
             let accounts = results.reduce(0) { $0 + $1.scores.count }
