@@ -139,9 +139,23 @@ extension Store {
     /// first (a day not scored is absent): what a night or a call needs
     /// reads those days, not every day a year of nights kept.
     public func healthHistory(agencyKey: Int, days: ClosedRange<Int>) throws(StoreError) -> [DailyScores] {
+        // The key is (day, agency): a range of days with the agency as a
+        // filter visited every agency's row of every day (a night's 250
+        // agencies, each reading one day, visited 62,500 rows, 0.15 s of
+        // CPU). So the range is cut to the days kept, and each day is one
+        // seek of the key.
         let rows: [(Int, [UInt8])] = try read { db in
-            try Row.fetchAll(db, sql: "SELECT as_of_day, scores FROM health_history WHERE agency_key = ? AND as_of_day BETWEEN ? AND ? ORDER BY as_of_day",
-                             arguments: [agencyKey, days.lowerBound, days.upperBound]).map { ($0[0], [UInt8]($0[1] as Data)) }
+            // Two queries: SQLite reads MIN or MAX of the key's first column
+            // from one end of the b-tree, but both in one query scan the table.
+            guard let first = try Int.fetchOne(db.cachedStatement(sql: "SELECT MIN(as_of_day) FROM health_history")),
+                  let last = try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(as_of_day) FROM health_history")),
+                  first <= days.upperBound, last >= days.lowerBound else { return [] }
+            let seek = try db.cachedStatement(sql: "SELECT scores FROM health_history WHERE as_of_day = ? AND agency_key = ?")
+            var rows: [(Int, [UInt8])] = []
+            for day in max(first, days.lowerBound) ... min(last, days.upperBound) {
+                if let blob = try Data.fetchOne(seek, arguments: [day, agencyKey]) { rows.append((day, [UInt8](blob))) }
+            }
+            return rows
         }
         var decoded: [DailyScores] = []
         for (day, blob) in rows { decoded.append(try DailyScores.decode(blob, day: day, agencyKey: agencyKey)) }

@@ -93,23 +93,28 @@ extension Store {
     }
 
     private static func entities(_ db: Database, clock: TraceClock) throws -> StoreEntities {
-        let entities = try StoreEntities(db)
+        let entities = try StoreEntities(db, userDictionary: false)
         clock.mark("load: entities")
         return entities
     }
 
     private static func logs(_ db: Database, accountCount: Int, clock: TraceClock) throws -> Logs {
+        // Each log's largest seq bounds its row count (one seek each).
+        func rows(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM \(table)") ?? 0 }
         var mrr: [MRRChange] = []
+        mrr.reserveCapacity(try rows("mrr_changes"))
         try db.forEachRawRow("SELECT account_key, day, mrr_cents FROM mrr_changes ORDER BY seq") { row in
             mrr.append(MRRChange(accountKey: row.int(0), day: row.int(1), mrrCents: row.int64(2)))
         }
         var payments: [Payment] = []
+        payments.reserveCapacity(try rows("payments"))
         try db.forEachRawRow("SELECT account_key, ts, invoice_id, amount_cents, status FROM payments ORDER BY seq") { row in
             let statusName = row.string(4)
             guard let status = PaymentStatus(rawValue: statusName) else { throw StoreError.corrupt("unknown payment status \(statusName)") }
             payments.append(Payment(accountKey: row.int(0), ts: row.int64(1), invoiceID: row.string(2), amountCents: row.int64(3), status: status))
         }
         var feedback: [FeedbackResponse] = []
+        feedback.reserveCapacity(try rows("feedback"))
         try db.forEachRawRow("SELECT account_key, user_key, ts, score, comment FROM feedback ORDER BY seq") { row in
             feedback.append(FeedbackResponse(accountKey: row.int(0), userKey: row.optionalInt(1), ts: row.int64(2), score: row.int(3),
                                              comment: row.string(4)))

@@ -12,6 +12,7 @@ struct StoreEntities: Sendable {
 
     var agencyKeys = ByteStringDictionary()
     var accountKeys = ByteStringDictionary()
+    /// Empty when read for a load (``Dataset`` builds it on first use).
     var userKeys = ByteStringDictionary()
     var workflowKeys = ByteStringDictionary()
     var featureKeys = ByteStringDictionary()
@@ -19,7 +20,9 @@ struct StoreEntities: Sendable {
     init() {}
 
     /// Reads every entity table.
-    init(_ db: Database) throws {
+    /// - Parameter userDictionary: build the user id dictionary now (an
+    ///   ingest looks every event's user up); else leave it empty.
+    init(_ db: Database, userDictionary: Bool = true) throws {
         agencies = try AgencyRecord.order(Column("agency_key")).fetchAll(db)
         accounts = try Self.accounts(db)
         users = try Self.users(db)
@@ -27,7 +30,8 @@ struct StoreEntities: Sendable {
         features = try String.fetchAll(db, sql: "SELECT name FROM features ORDER BY feature_key")
         agencyKeys = try Self.dictionary(agencies.map(\.agencyID), keys: agencies.map(\.key), table: "agencies")
         accountKeys = try Self.dictionary(accounts.map(\.accountID), keys: accounts.map(\.key), table: "accounts")
-        userKeys = try Self.dictionary(users.map(\.userID), keys: users.map(\.key), table: "users")
+        try Self.checkDense(users.map(\.key), table: "users")
+        if userDictionary { userKeys = ByteStringDictionary(keys: users.map(\.userID)) }
         workflowKeys = try Self.dictionary(workflows.map(\.workflowID), keys: workflows.map(\.key), table: "workflows")
         featureKeys = ByteStringDictionary(keys: features)
     }
@@ -38,6 +42,7 @@ struct StoreEntities: Sendable {
 
     private static func accounts(_ db: Database) throws -> [AccountRecord] {
         var accounts: [AccountRecord] = []
+        accounts.reserveCapacity(try Int.fetchOne(db, sql: "SELECT MAX(account_key) + 1 FROM accounts") ?? 0)
         try db.forEachRawRow("""
             SELECT account_key, account_id, agency_key, name, plan, seats, created_at, renewal_day, owner_email, tracked, priority
             FROM accounts ORDER BY account_key
@@ -55,6 +60,8 @@ struct StoreEntities: Sendable {
 
     private static func users(_ db: Database) throws -> [UserRecord] {
         var users: [UserRecord] = []
+        // Keys are dense: the largest plus one is the count (one seek, not a count of the table).
+        users.reserveCapacity(try Int.fetchOne(db, sql: "SELECT MAX(user_key) + 1 FROM users") ?? 0)
         try db.forEachRawRow("SELECT user_key, user_id, account_key, email, name, role, created_at, key_user FROM users ORDER BY user_key") { row in
             users.append(UserRecord(key: row.int(0), userID: row.string(1), accountKey: row.int(2), email: row.string(3), name: row.string(4),
                                     role: row.string(5), createdAt: row.optionalInt64(6), keyUser: row.bool(7)))
@@ -64,9 +71,13 @@ struct StoreEntities: Sendable {
 
     /// Builds a dictionary whose codes equal the stored dense keys.
     private static func dictionary(_ ids: [String], keys: [Int], table: String) throws -> ByteStringDictionary {
+        try checkDense(keys, table: table)
+        return ByteStringDictionary(keys: ids)
+    }
+
+    private static func checkDense(_ keys: [Int], table: String) throws {
         for (index, key) in keys.enumerated() where index != key {
             throw StoreError.corrupt("\(table) keys are not dense (row \(index) has key \(key))")
         }
-        return ByteStringDictionary(keys: ids)
     }
 }

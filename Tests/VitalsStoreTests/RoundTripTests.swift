@@ -198,6 +198,10 @@ enum CSVRowCounter {
         #expect(dataset.accounts.count == 3 && dataset.accounts[2].accountID == "acc_3" && dataset.accounts[2].tracked)
         #expect(dataset.users.first { $0.userID == "u2" }?.keyUser == true)
         #expect(dataset.logins.count == 3 && dataset.logins.partitionCount == 3)
+        // A load builds the user dictionary on the first lookup, from every user (the new one included).
+        #expect(dataset.userKey("u4").map { dataset.users[$0].accountKey } == dataset.accountKey("acc_3"))
+        #expect(dataset.userKey("u2").map { dataset.users[$0].userID } == "u2")
+        #expect(dataset.userKey("nobody") == nil)
     }
 
     /// The entities and logs are read on a second connection beside the
