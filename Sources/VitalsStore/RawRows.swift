@@ -40,3 +40,69 @@ extension Database {
         sqlite3_reset(statement.sqliteStatement)
     }
 }
+
+/// Binds one row's values straight into a prepared statement and runs it:
+/// the writer's counterpart of ``RawRow``, for the rows a first night's
+/// playbooks insert by the ten thousand (a CTA, its tasks, its audit
+/// entry). GRDB's `StatementArguments` boxes every value in an existential
+/// and binds through them: about half of that write's time at 100 M events
+/// (20,000 CTAs).
+///
+/// Values are bound in the order of the statement's `?` placeholders.
+struct RawInsert {
+    private let statement: Statement
+    private let sql: String
+    private var position: Int32 = 0
+
+    /// `sql` through the connection's statement cache.
+    init(_ db: Database, cached sql: String) throws {
+        statement = try db.cachedStatement(sql: sql)
+        self.sql = sql
+    }
+
+    private var handle: SQLiteStatement { statement.sqliteStatement }
+
+    private mutating func next() -> Int32 {
+        position += 1
+        return position
+    }
+
+    mutating func bind(_ value: Int64) { sqlite3_bind_int64(handle, next(), value) }
+    mutating func bind(_ value: Int) { bind(Int64(value)) }
+    mutating func bind(_ value: Bool) { bind(Int64(value ? 1 : 0)) }
+    mutating func bind(_ value: Int64?) { if let value { bind(value) } else { sqlite3_bind_null(handle, next()) } }
+    mutating func bind(_ value: Int?) { bind(value.map(Int64.init)) }
+    mutating func bind(_ value: Double?) {
+        if let value { sqlite3_bind_double(handle, next(), value) } else { sqlite3_bind_null(handle, next()) }
+    }
+
+    /// Text, copied by SQLite (`SQLITE_TRANSIENT`).
+    mutating func bind(_ value: String) {
+        let index = next()
+        guard !value.isEmpty else {
+            sqlite3_bind_text(handle, index, "", 0, Self.transient)  // a null pointer would bind NULL
+            return
+        }
+        var text = value
+        text.withUTF8 { bytes in
+            _ = bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+        }
+    }
+
+    mutating func bind(_ value: String?) { if let value { bind(value) } else { sqlite3_bind_null(handle, next()) } }
+
+    /// Runs the statement once with the values bound, then readies it for the next row.
+    mutating func run(_ db: Database) throws {
+        precondition(position == sqlite3_bind_parameter_count(handle), "\(position) values bound for \(sql)")
+        defer {
+            sqlite3_reset(handle)
+            position = 0
+        }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+        }
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}

@@ -72,11 +72,19 @@ public struct DueDelivery: Sendable, Equatable {
 
 extension Store {
     static func insert(_ entry: AuditEntry, _ db: Database) throws {
-        try db.cachedStatement(sql: """
+        var insert = try RawInsert(db, cached: """
             INSERT INTO audit_log (at_ms, agency_key, client, action, account_id, object_id, outcome, duration_ms)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [entry.atMilliseconds, entry.agencyKey, entry.client, entry.action, entry.accountID, entry.objectID,
-                                     entry.outcome, entry.durationMilliseconds])
+            """)
+        insert.bind(entry.atMilliseconds)
+        insert.bind(entry.agencyKey)
+        insert.bind(entry.client)
+        insert.bind(entry.action)
+        insert.bind(entry.accountID)
+        insert.bind(entry.objectID)
+        insert.bind(entry.outcome)
+        insert.bind(entry.durationMilliseconds)
+        try insert.run(db)
     }
 
     /// Appends audit entries in one transaction.

@@ -323,13 +323,31 @@ extension WriteTransaction {
 
     /// Inserts a new CTA and its tasks.
     public func insert(_ cta: CTA) throws {
-        try execute(cached: """
+        // Bound straight (``RawInsert``): a first night's playbooks open CTAs by the ten thousand.
+        var row = try RawInsert(db, cached: """
             INSERT INTO ctas (cta_id, agency_key, account_key, type, reason, priority, status, snoozed_until, outcome, owner_email,
                               due_day, source, rule_id, created_by, created_at, updated_at, closed_at, closed_day)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [cta.ctaID, cta.agencyKey, cta.accountKey, cta.type, cta.reason, cta.priority, cta.status, cta.snoozedUntil,
-                             cta.outcome, cta.ownerEmail, cta.dueDay, cta.source, cta.ruleID, cta.createdBy, cta.createdAt,
-                             cta.updatedAt, cta.closedAt, cta.closedDay])
+            """)
+        row.bind(cta.ctaID)
+        row.bind(cta.agencyKey)
+        row.bind(cta.accountKey)
+        row.bind(cta.type)
+        row.bind(cta.reason)
+        row.bind(cta.priority)
+        row.bind(cta.status)
+        row.bind(cta.snoozedUntil)
+        row.bind(cta.outcome)
+        row.bind(cta.ownerEmail)
+        row.bind(cta.dueDay)
+        row.bind(cta.source)
+        row.bind(cta.ruleID)
+        row.bind(cta.createdBy)
+        row.bind(cta.createdAt)
+        row.bind(cta.updatedAt)
+        row.bind(cta.closedAt)
+        row.bind(cta.closedDay)
+        try row.run(db)
         for task in cta.tasks { try insert(task, agencyKey: cta.agencyKey) }
     }
 
@@ -344,12 +362,24 @@ extension WriteTransaction {
     }
 
     public func insert(_ task: CTATask, agencyKey: Int) throws {
-        try execute(cached: """
+        var insert = try RawInsert(db, cached: """
             INSERT INTO cta_tasks (task_id, cta_id, agency_key, position, title, owner_email, due_day, done, done_at, created_by,
                                    created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [task.taskID, task.ctaID, agencyKey, task.position, task.title, task.ownerEmail, task.dueDay, task.done,
-                             task.doneAt, task.createdBy, task.createdAt, task.updatedAt])
+            """)
+        insert.bind(task.taskID)
+        insert.bind(task.ctaID)
+        insert.bind(agencyKey)
+        insert.bind(task.position)
+        insert.bind(task.title)
+        insert.bind(task.ownerEmail)
+        insert.bind(task.dueDay)
+        insert.bind(task.done)
+        insert.bind(task.doneAt)
+        insert.bind(task.createdBy)
+        insert.bind(task.createdAt)
+        insert.bind(task.updatedAt)
+        try insert.run(db)
     }
 
     public func update(_ task: CTATask, agencyKey: Int) throws {
