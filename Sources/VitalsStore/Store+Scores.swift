@@ -36,8 +36,11 @@ public struct MaterializedDay: Sendable {
     public var configJSON: String
     public var modelJSON: String
     public var scores: [MaterializedScore]
-    /// (agency key, tool name, result JSON) for the tools' default arguments.
-    public var agencyResults: [(agencyKey: Int, tool: String, json: String)]
+    /// (agency key, tool name, result JSON as UTF-8) for the tools' default
+    /// arguments: bytes, as the JSON writer made them and the store
+    /// compresses them (as `String`s, 79 MB a 100 M night, each text was
+    /// validated and copied once more for nothing).
+    public var agencyResults: [(agencyKey: Int, tool: String, json: [UInt8])]
     /// The day's compact scores, one per agency: the health history.
     public var history: [DailyScores]
     /// The signal names in the order of ``DailyScores/signalBits`` (bit i =
@@ -45,7 +48,7 @@ public struct MaterializedDay: Sendable {
     public var signalOrder: [String]
 
     public init(asOfDay: Int, configJSON: String, modelJSON: String, scores: [MaterializedScore],
-                agencyResults: [(agencyKey: Int, tool: String, json: String)], history: [DailyScores] = [],
+                agencyResults: [(agencyKey: Int, tool: String, json: [UInt8])], history: [DailyScores] = [],
                 signalOrder: [String] = []) {
         self.asOfDay = asOfDay
         self.configJSON = configJSON
@@ -297,15 +300,15 @@ func compressionChunk(_ count: Int, atMost most: Int) -> Int {
 }
 
 enum StoredJSON {
-    static func pack(_ texts: [String]) throws(StoreError) -> [Data] {
+    static func pack(_ texts: [[UInt8]]) throws(StoreError) -> [Data] {
         // A compressor per chunk of up to 64 texts: two agencies' 24 results were one chunk, on one core.
         let size = compressionChunk(texts.count, atMost: 64)
         let results = parallelMap((texts.count + size - 1) / size) { chunk -> Result<[Data], ZstdError> in
             do throws(ZstdError) {
                 var packed: [Data] = []
                 let compressor = ZstdCompressor(level: 1)
-                for var text in texts[chunk * size ..< min(texts.count, (chunk + 1) * size)] {
-                    let frame: Result<[UInt8], ZstdError> = text.withUTF8 { bytes in
+                for text in texts[chunk * size ..< min(texts.count, (chunk + 1) * size)] {
+                    let frame: Result<[UInt8], ZstdError> = text.withUnsafeBufferPointer { bytes in
                         do throws(ZstdError) { return .success(try compressor.compress(UnsafeRawBufferPointer(bytes))) } catch {
                             return .failure(error)
                         }

@@ -25,7 +25,7 @@ public struct Scorer {
         let model = context.model(day)
         let context = self.context
         // Agencies are independent: score them on all cores.
-        let perAgency = parallelMap(context.dataset.agencies.count) { agency -> ([MaterializedScore], [(Int, String, String)], DailyScores) in
+        let perAgency = parallelMap(context.dataset.agencies.count) { agency -> ([MaterializedScore], [(Int, String, [UInt8])], DailyScores) in
             var scores: [MaterializedScore] = []
             let scored = context.scored(agency: agency, asOf: day)
             for risk in scored.risks {
@@ -36,19 +36,19 @@ public struct Scorer {
                     detailJSON: detailed ? String(decoding: JSONTextWriter.text(of: risk), as: UTF8.self) : ""))
             }
             let agencyID = context.dataset.agencies[agency].agencyID
-            var results: [(Int, String, String)] = []
+            var results: [(Int, String, [UInt8])] = []
             for tool in ReadTools.all where detailed && tool.materialized {
                 // A default call the day cannot answer (health movers whose
                 // baseline precedes the data) is not materialized: the call
                 // then computes, and refuses with the same clear message.
                 if let result = try? ReadTools.materializedResult(tool, agency: agency, agencyID: agencyID, asOf: day, context: context) {
-                    results.append((agency, tool.name, result.text()))
+                    results.append((agency, tool.name, result.utf8()))
                 }
             }
             return (scores, results, scored.daily(day: day.day, agency: agency))
         }
         var scores: [MaterializedScore] = []
-        var results: [(agencyKey: Int, tool: String, json: String)] = []
+        var results: [(agencyKey: Int, tool: String, json: [UInt8])] = []
         var history: [DailyScores] = []
         for (agencyScores, agencyResults, daily) in perAgency {
             scores += agencyScores

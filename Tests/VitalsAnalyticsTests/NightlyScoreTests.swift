@@ -99,8 +99,9 @@ import VitalsTools
             #expect(nightly.agencyResults.map(\.tool) == expected.agencyResults.map(\.tool))
             for (got, want) in zip(nightly.agencyResults, expected.agencyResults) {
                 // The movers say where their baseline came from: the nightly store kept T − 7's scores, the cold one computes them.
-                let kept = got.json.replacingOccurrences(of: #""compared_from":"history""#, with: #""compared_from":"computed""#)
-                #expect(kept == want.json, "\(night): \(got.tool) of agency \(got.agencyKey)")
+                let kept = String(decoding: got.json, as: UTF8.self)
+                    .replacingOccurrences(of: #""compared_from":"history""#, with: #""compared_from":"computed""#)
+                #expect(kept == String(decoding: want.json, as: UTF8.self), "\(night): \(got.tool) of agency \(got.agencyKey)")
             }
         }
         #expect(windowedNights == 8)

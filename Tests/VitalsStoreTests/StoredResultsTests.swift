@@ -24,7 +24,7 @@ import Testing
                               churnRisk: 0.25, signals: ["usage_drop"], detailJSON: json)
         }
         let day = MaterializedDay(asOfDay: 20_777, configJSON: "{}", modelJSON: "{}", scores: [score(0, detail), score(1, "")],
-                                  agencyResults: [(agencyKey: 0, tool: "list_tracked_accounts", json: big)])
+                                  agencyResults: [(agencyKey: 0, tool: "list_tracked_accounts", json: Array(big.utf8))])
         try store.writeScores([day])
         #expect(try store.materializedScores(asOfDay: 20_777).map(\.detailJSON) == [detail, ""])
         #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: 0, tool: "list_tracked_accounts") == big)
