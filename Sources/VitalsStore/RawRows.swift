@@ -16,6 +16,15 @@ struct RawRow {
     func optionalInt(_ column: Int32) -> Int? { isNull(column) ? nil : int(column) }
     func bool(_ column: Int32) -> Bool { sqlite3_column_int64(statement, column) != 0 }
 
+    /// The case whose raw value is the column's text (nil: none is), read
+    /// without making a `String` of it: 600,000 payments' statuses at
+    /// 100 M events.
+    func rawCase<T: CaseIterable & RawRepresentable>(_ column: Int32, of _: T.Type) -> T? where T.RawValue == String {
+        guard let text = sqlite3_column_text(statement, column) else { return nil }
+        let bytes = UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, column)))
+        return T.allCases.first { $0.rawValue.utf8.elementsEqual(bytes) }
+    }
+
     /// Text (NULL reads as "").
     func string(_ column: Int32) -> String {
         guard let text = sqlite3_column_text(statement, column) else { return "" }

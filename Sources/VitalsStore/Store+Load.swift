@@ -109,8 +109,7 @@ extension Store {
         var payments: [Payment] = []
         payments.reserveCapacity(try rows("payments"))
         try db.forEachRawRow("SELECT account_key, ts, invoice_id, amount_cents, status FROM payments ORDER BY seq") { row in
-            let statusName = row.string(4)
-            guard let status = PaymentStatus(rawValue: statusName) else { throw StoreError.corrupt("unknown payment status \(statusName)") }
+            guard let status = row.rawCase(4, of: PaymentStatus.self) else { throw StoreError.corrupt("unknown payment status \(row.string(4))") }
             payments.append(Payment(accountKey: row.int(0), ts: row.int64(1), invoiceID: row.string(2), amountCents: row.int64(3), status: status))
         }
         var feedback: [FeedbackResponse] = []

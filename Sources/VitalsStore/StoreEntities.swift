@@ -47,9 +47,8 @@ struct StoreEntities: Sendable {
             SELECT account_key, account_id, agency_key, name, plan, seats, created_at, renewal_day, owner_email, tracked, priority
             FROM accounts ORDER BY account_key
             """) { row in
-            let priority = row.string(10)
-            guard let level = AccountPriority(rawValue: priority) else {
-                throw StoreError.corrupt("account \(row.string(1)) has an unknown priority \"\(priority)\"")
+            guard let level = row.rawCase(10, of: AccountPriority.self) else {
+                throw StoreError.corrupt("account \(row.string(1)) has an unknown priority \"\(row.string(10))\"")
             }
             accounts.append(AccountRecord(key: row.int(0), accountID: row.string(1), agencyKey: row.int(2), name: row.string(3),
                                           plan: row.string(4), seats: row.optionalInt(5), createdAt: row.optionalInt64(6),

@@ -204,6 +204,24 @@ enum CSVRowCounter {
         #expect(dataset.userKey("nobody") == nil)
     }
 
+    /// A payment status or an account priority the store does not know (a
+    /// file edited by hand, a newer release's value) fails the load with
+    /// what and where, not a crash.
+    @Test func anUnknownStatusOrPriorityFailsTheLoadSayingWhich() throws {
+        let path = makeTemporaryDirectory().appendingPathComponent("vitals.db").path
+        _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: path)
+        let store = try Store.open(at: path)
+        try store.write { db in try db.execute(sql: "UPDATE payments SET status = 'charged back' WHERE seq = (SELECT MIN(seq) FROM payments)") }
+        #expect(throws: StoreError.self) { try store.loadDataset() }
+        do { _ = try store.loadDataset() } catch { #expect("\(error)".contains("unknown payment status charged back")) }
+        try store.write { db in
+            try db.execute(sql: "UPDATE payments SET status = 'failed'")
+            try db.execute(sql: "UPDATE accounts SET priority = 'urgent' WHERE account_id = 'acc_1'")
+        }
+        do { _ = try store.loadDataset() } catch { #expect("\(error)".contains("account acc_1 has an unknown priority \"urgent\"")) }
+        #expect(throws: StoreError.self) { try store.loadDataset() }
+    }
+
     /// The entities and logs are read on a second connection beside the
     /// events: a write that lands between the two snapshots (here an
     /// account and its payment) must not give a dataset half before and half after it.
