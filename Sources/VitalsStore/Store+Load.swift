@@ -277,10 +277,12 @@ extension Store {
     /// when the batch has no such column).
     static func segments(_ db: Database, batchID: Int64, column name: String) throws(StoreError) -> [EncodedSegment] {
         do {
-            return try Row.fetchAll(db, sql: "SELECT piece, bytes FROM event_segments WHERE batch_id = ? AND column_name = ? ORDER BY piece",
-                                    arguments: [batchID, name]).map {
-                EncodedSegment(column: name, piece: $0["piece"], bytes: [UInt8]($0["bytes"] as Data))
+            var segments: [EncodedSegment] = []
+            try db.forEachRawRow("SELECT piece, bytes FROM event_segments WHERE batch_id = ? AND column_name = ? ORDER BY piece",
+                                 arguments: [batchID, name]) { row in
+                segments.append(EncodedSegment(column: name, piece: row.int(0), bytes: row.blob(1)))
             }
+            return segments
         } catch {
             throw StoreError.wrap(error)
         }
