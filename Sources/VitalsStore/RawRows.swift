@@ -71,6 +71,8 @@ struct RawInsert {
     private let statement: Statement
     private let sql: String
     private var position: Int32 = 0
+    /// The first bind that failed (a text too long for SQLite), reported by ``run(_:)``.
+    private var failedBind: Int32 = SQLITE_OK
 
     /// `sql` through the connection's statement cache.
     init(_ db: Database, cached sql: String) throws {
@@ -85,29 +87,34 @@ struct RawInsert {
         return position
     }
 
-    mutating func bind(_ value: Int64) { sqlite3_bind_int64(handle, next(), value) }
+    private mutating func check(_ code: Int32) {
+        if code != SQLITE_OK && failedBind == SQLITE_OK { failedBind = code }
+    }
+
+    mutating func bind(_ value: Int64) { check(sqlite3_bind_int64(handle, next(), value)) }
     mutating func bind(_ value: Int) { bind(Int64(value)) }
     mutating func bind(_ value: Bool) { bind(Int64(value ? 1 : 0)) }
-    mutating func bind(_ value: Int64?) { if let value { bind(value) } else { sqlite3_bind_null(handle, next()) } }
+    mutating func bind(_ value: Int64?) { if let value { bind(value) } else { check(sqlite3_bind_null(handle, next())) } }
     mutating func bind(_ value: Int?) { bind(value.map(Int64.init)) }
     mutating func bind(_ value: Double?) {
-        if let value { sqlite3_bind_double(handle, next(), value) } else { sqlite3_bind_null(handle, next()) }
+        check(value.map { sqlite3_bind_double(handle, next(), $0) } ?? sqlite3_bind_null(handle, next()))
     }
 
     /// Text, copied by SQLite (`SQLITE_TRANSIENT`).
     mutating func bind(_ value: String) {
         let index = next()
         guard !value.isEmpty else {
-            sqlite3_bind_text(handle, index, "", 0, Self.transient)  // a null pointer would bind NULL
+            check(sqlite3_bind_text(handle, index, "", 0, Self.transient))  // a null pointer would bind NULL
             return
         }
         var text = value
-        text.withUTF8 { bytes in
-            _ = bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+        let code = text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text64(handle, index, $0.baseAddress, sqlite3_uint64($0.count), Self.transient, UInt8(SQLITE_UTF8)) }
         }
+        check(code)
     }
 
-    mutating func bind(_ value: String?) { if let value { bind(value) } else { sqlite3_bind_null(handle, next()) } }
+    mutating func bind(_ value: String?) { if let value { bind(value) } else { check(sqlite3_bind_null(handle, next())) } }
 
     /// Runs the statement once with the values bound, then readies it for the next row.
     mutating func run(_ db: Database) throws {
@@ -115,6 +122,10 @@ struct RawInsert {
         defer {
             sqlite3_reset(handle)
             position = 0
+            failedBind = SQLITE_OK
+        }
+        guard failedBind == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: failedBind), message: String(cString: sqlite3_errstr(failedBind)), sql: sql)
         }
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE || code == SQLITE_ROW else {
