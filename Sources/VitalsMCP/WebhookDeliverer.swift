@@ -49,6 +49,15 @@ public final class WebhookDeliverer: @unchecked Sendable {
 
     public func stop() { task?.cancel() }
 
+    /// Stops, and waits for the pass under way to record what it did: a
+    /// server that exits between claiming a delivery and recording its
+    /// attempt leaves it leased (30 s) instead of due at its backoff. A
+    /// POST still in flight is cancelled and recorded as a failed attempt.
+    public func finish() async {
+        task?.cancel()
+        await task?.value
+    }
+
     /// One pass over the due deliveries; how many went out and how many failed an attempt.
     @discardableResult
     public func deliverDue() async -> (delivered: Int, failed: Int) {

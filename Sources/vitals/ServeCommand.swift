@@ -80,12 +80,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.validationFailure
         }
         let server: VitalsMCPServer
+        let deliverer: WebhookDeliverer
         do {
             let store = try Store.open(at: storeOptions.store)
             let credential = try store.authenticate(key: key)
             let audit = AuditLog(store: store)
             audit.start()
-            WebhookDeliverer.fromEnvironment(store: store).start()
+            deliverer = WebhookDeliverer.fromEnvironment(store: store)
+            deliverer.start()
             server = VitalsMCPServer(live: try LiveContext(store: store, config: try scoring.load()), credential: credential,
                                      toolsets: chosen, readOnly: readOnly, audit: audit)
         } catch let error as ExitCode {
@@ -95,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         await server.runStdio()
+        // The client closed the pipe: the deliveries under way record their attempt before the process ends.
+        await deliverer.finish()
     }
 
     func serveHTTP(_ address: String, toolsets: Set<String>?) async throws {
