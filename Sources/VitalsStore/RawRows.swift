@@ -42,6 +42,14 @@ struct RawRow {
 }
 
 extension Database {
+    /// How many rows to reserve for a table read whole: `sql`'s one value
+    /// (the largest dense key plus one, a seek), kept within 0 ... 2²⁶, so
+    /// that a corrupt key fails the read with its own message rather than
+    /// an allocation.
+    func reservation(_ sql: String) throws -> Int {
+        min(max(0, try Int.fetchOne(self, sql: sql) ?? 0), 1 << 26)
+    }
+
     /// Runs `sql` with `arguments` and hands each row to `body`, in order.
     func forEachRawRow(_ sql: String, arguments: StatementArguments = [], _ body: (RawRow) throws -> Void) throws {
         let statement = try makeStatement(sql: sql)

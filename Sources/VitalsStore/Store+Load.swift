@@ -100,7 +100,7 @@ extension Store {
 
     private static func logs(_ db: Database, accountCount: Int, clock: TraceClock) throws -> Logs {
         // Each log's largest seq bounds its row count (one seek each).
-        func rows(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM \(table)") ?? 0 }
+        func rows(_ table: String) throws -> Int { try db.reservation("SELECT MAX(seq) FROM \(table)") }
         var mrr: [MRRChange] = []
         mrr.reserveCapacity(try rows("mrr_changes"))
         try db.forEachRawRow("SELECT account_key, day, mrr_cents FROM mrr_changes ORDER BY seq") { row in

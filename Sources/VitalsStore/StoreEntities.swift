@@ -42,7 +42,7 @@ struct StoreEntities: Sendable {
 
     private static func accounts(_ db: Database) throws -> [AccountRecord] {
         var accounts: [AccountRecord] = []
-        accounts.reserveCapacity(try Int.fetchOne(db, sql: "SELECT MAX(account_key) + 1 FROM accounts") ?? 0)
+        accounts.reserveCapacity(try db.reservation("SELECT MAX(account_key) + 1 FROM accounts"))
         try db.forEachRawRow("""
             SELECT account_key, account_id, agency_key, name, plan, seats, created_at, renewal_day, owner_email, tracked, priority
             FROM accounts ORDER BY account_key
@@ -60,7 +60,7 @@ struct StoreEntities: Sendable {
     private static func users(_ db: Database) throws -> [UserRecord] {
         var users: [UserRecord] = []
         // Keys are dense: the largest plus one is the count (one seek, not a count of the table).
-        users.reserveCapacity(try Int.fetchOne(db, sql: "SELECT MAX(user_key) + 1 FROM users") ?? 0)
+        users.reserveCapacity(try db.reservation("SELECT MAX(user_key) + 1 FROM users"))
         try db.forEachRawRow("SELECT user_key, user_id, account_key, email, name, role, created_at, key_user FROM users ORDER BY user_key") { row in
             users.append(UserRecord(key: row.int(0), userID: row.string(1), accountKey: row.int(2), email: row.string(3), name: row.string(4),
                                     role: row.string(5), createdAt: row.optionalInt64(6), keyUser: row.bool(7)))

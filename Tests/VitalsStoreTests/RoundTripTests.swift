@@ -220,6 +220,13 @@ enum CSVRowCounter {
         }
         do { _ = try store.loadDataset() } catch { #expect("\(error)".contains("account acc_1 has an unknown priority \"urgent\"")) }
         #expect(throws: StoreError.self) { try store.loadDataset() }
+        // A user key far out of its dense range (the read reserves by the largest key) fails as not dense, not as an allocation.
+        try store.write { db in
+            try db.execute(sql: "UPDATE accounts SET priority = 'normal'")
+            try db.execute(sql: "INSERT INTO users (user_key, user_id, account_key, email, name, role, key_user) VALUES (1000000000000, 'u_far', 0, 'f@example.com', 'Far', 'admin', 0)")
+        }
+        do { _ = try store.loadDataset() } catch { #expect("\(error)".contains("users keys are not dense")) }
+        #expect(throws: StoreError.self) { try store.loadDataset() }
     }
 
     /// The entities and logs are read on a second connection beside the
