@@ -48,8 +48,7 @@ public struct Dataset: Sendable {
         workflows = entities.workflows
         agencyKeys = entities.agencyKeys
         accountKeys = entities.accountKeys
-        userKeys = entities.userKeys.count == entities.users.count
-            ? LazyKeys(built: entities.userKeys) : LazyKeys(ids: entities.users.map(\.userID))
+        userKeys = LazyKeys(ids: entities.users.map(\.userID))
         workflowKeys = entities.workflowKeys
         featureKeys = entities.featureKeys
         self.logins = logins
@@ -198,10 +197,6 @@ final class LazyKeys: @unchecked Sendable {
     private var built: ByteStringDictionary?
 
     init(ids: [String]) { self.ids = ids }
-    init(built: ByteStringDictionary) {
-        ids = []
-        self.built = built
-    }
 
     var dictionary: ByteStringDictionary {
         lock.withLock {
