@@ -28,7 +28,7 @@ enum EventParsing {
     /// - Parameters:
     ///   - features: the features known before; each file's result extends them.
     ///   - partBytes: the parts' size (tests cut small files).
-    static func parse(_ files: [(path: String, kind: EventKind)], accounts: ByteStringDictionary, users: ByteStringDictionary,
+    static func parse(_ files: [(path: String, kind: EventKind)], ids: EventIDs,
                       features: ByteStringDictionary, partBytes: Int = partBytes) throws(StoreError) -> [ParsedEvents] {
         var headerLines: [Int] = []
         var tasks: [(file: Int, part: CSVPart)] = []
@@ -43,8 +43,7 @@ enum EventParsing {
             try? { () throws(StoreError) -> ParsedPart in
                 let reader = try CSVReader.opening(tasks[t].part)
                 var partFeatures = features, newFeatureLines: [Int] = []
-                let columns = try parse(reader, kind: files[tasks[t].file].kind, accounts: accounts, users: users,
-                                        features: &partFeatures, newFeatureLines: &newFeatureLines)
+                let columns = try parse(reader, kind: files[tasks[t].file].kind, ids: ids, features: &partFeatures, newFeatureLines: &newFeatureLines)
                 return ParsedPart(columns: columns, features: partFeatures, newFeatureLines: newFeatureLines,
                                   rows: reader.rowsRead, lines: reader.linesRead)
             }()
@@ -61,9 +60,9 @@ enum EventParsing {
             }
             if parts.count < tasks.count(where: { $0.file == f }) {
                 parts = []
-                parsed.append(try parse(file.path, kind: file.kind, accounts: accounts, users: users, features: features))
+                parsed.append(try parse(file.path, kind: file.kind, ids: ids, features: features))
             } else {
-                parsed.append(assemble(&parts, headerLines: headerLines[f], known: features, kind: file.kind, partitionCount: accounts.count))
+                parsed.append(assemble(&parts, headerLines: headerLines[f], known: features, kind: file.kind, partitionCount: ids.accounts.count))
             }
         }
         return parsed
@@ -120,17 +119,17 @@ enum EventParsing {
     /// Parses `path` as events of `kind`.
     /// - Parameter features: the features known before this file; the
     ///   result's dictionary extends it.
-    static func parse(_ path: String, kind: EventKind, accounts: ByteStringDictionary, users: ByteStringDictionary,
-                      features: ByteStringDictionary) throws(StoreError) -> ParsedEvents {
+    static func parse(_ path: String, kind: EventKind, ids: EventIDs, features: ByteStringDictionary) throws(StoreError) -> ParsedEvents {
         let reader = try CSVReader.opening(path)
         var features = features, newFeatureLines: [Int] = []
-        let columns = try parse(reader, kind: kind, accounts: accounts, users: users, features: &features, newFeatureLines: &newFeatureLines)
+        let columns = try parse(reader, kind: kind, ids: ids, features: &features, newFeatureLines: &newFeatureLines)
         return ParsedEvents(columns: columns, features: features, newFeatureLines: newFeatureLines, rows: reader.rowsRead)
     }
 
-    static func parse(_ reader: CSVReader, kind: EventKind, accounts: ByteStringDictionary, users: ByteStringDictionary,
+    static func parse(_ reader: CSVReader, kind: EventKind, ids: EventIDs,
                       features: inout ByteStringDictionary, newFeatureLines: inout [Int]) throws(StoreError) -> EventColumns {
         let fields = try EventFields(reader, kind: kind)
+        let accounts = ids.accounts, users = ids.users, usersByAccount = ids.usersByAccount
         let tsColumn = fields.ts, accountColumn = fields.account, userColumn = fields.user
         let featureColumn = fields.feature, countColumn = fields.count
         // Reserve for the most rows the file can hold (rows of real files are
@@ -138,8 +137,10 @@ enum EventParsing {
         // the columns never have to be copied while they grow.
         var builder = EventColumnsBuilder(hasItems: kind.hasItems, reservingCapacity: reader.fileSize / 16)
         var timestamps = TimestampParser()
-        // The row before's account and user, tried first (``ByteStringDictionary/code(of:trying:)``).
+        // The row before's account and user are tried first (``ByteStringDictionary/code(of:trying:)``),
+        // then the account's users (``CodesByGroup``) and the features seen lately (``RecentCodes``).
         var lastAccount: UInt32?, lastUser: UInt32?
+        var recentFeatures = RecentCodes()
         while try reader.nextRow() {
             guard let ts = timestamps.parse(reader.field(tsColumn)) else {
                 throw reader.bad("bad timestamp \(reader.quoted(tsColumn)) in column ts (expected RFC 3339 like 2026-11-20T13:45:07Z, or epoch seconds)")
@@ -147,7 +148,9 @@ enum EventParsing {
             guard let account = accounts.code(of: reader.field(accountColumn), trying: lastAccount) else {
                 throw reader.bad("unknown account_id \(reader.quoted(accountColumn)) (not in accounts.csv nor in the store)")
             }
-            guard let user = users.code(of: reader.field(userColumn), trying: lastUser) else {
+            let userID = reader.field(userColumn)
+            guard let user = lastUser.flatMap({ users.keyEquals(Int($0), userID) ? $0 : nil })
+                ?? usersByAccount.code(of: userID, in: users, group: Int(account)) else {
                 throw reader.bad("unknown user_id \(reader.quoted(userColumn)) (not in users.csv nor in the store)")
             }
             lastAccount = account
@@ -156,7 +159,7 @@ enum EventParsing {
                 let name = reader.field(featureColumn)
                 if name.count == 0 { throw reader.bad("empty feature") }
                 let feature: UInt32
-                if let known = features.code(of: name) {
+                if let known = recentFeatures.code(of: name, in: features) {
                     feature = known
                 } else {
                     feature = features.insert(name).code
@@ -171,6 +174,22 @@ enum EventParsing {
             }
         }
         return builder.build(partitionCount: accounts.count)
+    }
+}
+
+/// The ids an event row names, as the parser looks them up: an account,
+/// then one of its users.
+struct EventIDs: Sendable {
+    var accounts: ByteStringDictionary
+    var users: ByteStringDictionary
+    /// Each account's users, searched before the whole dictionary.
+    var usersByAccount: CodesByGroup
+
+    /// - Parameter userAccounts: each user's account key, in user key order.
+    init(accounts: ByteStringDictionary, users: ByteStringDictionary, userAccounts: [Int]) {
+        self.accounts = accounts
+        self.users = users
+        usersByAccount = CodesByGroup(groups: userAccounts, groupCount: accounts.count)
     }
 }
 

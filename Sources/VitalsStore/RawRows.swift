@@ -108,18 +108,13 @@ struct RawInsert {
         check(value.map { sqlite3_bind_double(handle, next(), $0) } ?? sqlite3_bind_null(handle, next()))
     }
 
-    /// Text, copied by SQLite (`SQLITE_TRANSIENT`).
+    /// Text, copied by SQLite (`SQLITE_TRANSIENT`), up to its first NUL
+    /// byte, as GRDB binds a `String`: every text of the store is cut
+    /// there, so a NUL-shadowed id meets the UNIQUE constraint of the id
+    /// it shadows (the ingest's `file:line` answer), not a twin.
     mutating func bind(_ value: String) {
         let index = next()
-        guard !value.isEmpty else {
-            check(sqlite3_bind_text(handle, index, "", 0, Self.transient))  // a null pointer would bind NULL
-            return
-        }
-        var text = value
-        let code = text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text64(handle, index, $0.baseAddress, sqlite3_uint64($0.count), Self.transient, UInt8(SQLITE_UTF8)) }
-        }
-        check(code)
+        check(value.withCString { sqlite3_bind_text(handle, index, $0, -1, Self.transient) })
     }
 
     mutating func bind(_ value: String?) { if let value { bind(value) } else { check(sqlite3_bind_null(handle, next())) } }

@@ -34,6 +34,45 @@ import Testing
         #expect(code("usr_000003", 0) == nil)
         #expect(code("usr_00000", 0) == 3)
     }
+
+    /// The account's users are searched first, but a user of another
+    /// account, of an account too big to scan, or of no known account is
+    /// still found by the dictionary; an unknown id is nil.
+    @Test func codesByGroupFindEveryKeyWhateverItsGroup() {
+        // Users 0 ..< 40 in account 0 (more than a scan takes), 40 ..< 100 three to an account 1 ... 20.
+        let keys = (0 ..< 100).map { "usr_\($0)" }
+        let dictionary = ByteStringDictionary(keys: keys)
+        let groups = (0 ..< 100).map { $0 < 40 ? 0 : 1 + ($0 - 40) / 3 }
+        let byAccount = CodesByGroup(groups: groups, groupCount: 21)
+        func code(_ key: String, group: Int) -> UInt32? {
+            var key = key
+            return key.withUTF8 { byAccount.code(of: UnsafeRawBufferPointer($0), in: dictionary, group: group) }
+        }
+        for (i, key) in keys.enumerated() {
+            #expect(code(key, group: groups[i]) == UInt32(i))
+            #expect(code(key, group: (groups[i] + 1) % 21) == UInt32(i))
+            #expect(code(key, group: 99) == UInt32(i))
+        }
+        #expect(code("usr_100", group: 1) == nil)
+        #expect(code("usr_4", group: 0) == 4)
+    }
+
+    /// A cache slot shared by two keys answers each with its own code.
+    @Test func recentCodesAnswerWhatTheDictionaryAnswers() {
+        var dictionary = ByteStringDictionary()
+        let keys = ["email", "sms", "conversations_inbox", "calendar_booking", "a"] + (0 ..< 500).map { "feature_\($0)" }
+        for key in keys { dictionary.insert(key) }
+        var recent = RecentCodes(bits: 2)
+        func code(_ key: String) -> UInt32? {
+            var key = key
+            return key.withUTF8 { recent.code(of: UnsafeRawBufferPointer($0), in: dictionary) }
+        }
+        for round in 0 ..< 3 {
+            for (i, key) in keys.enumerated() { #expect(code(key) == UInt32(i), "round \(round): \(key)") }
+        }
+        #expect(code("feature_500") == nil)
+        #expect(code("") == nil)
+    }
 }
 
 @Suite struct ColumnSegmentTests {

@@ -9,6 +9,8 @@ import Testing
     static let accounts = ByteStringDictionary(keys: (0 ..< 7).map { "acc_\($0)" })
     static let users = ByteStringDictionary(keys: (0 ..< 30).map { "u\($0)" })
     static let known = ByteStringDictionary(keys: ["email", "sms"])
+    /// User i belongs to account i % 7; the files name users of other accounts too.
+    static let ids = EventIDs(accounts: accounts, users: users, userAccounts: (0 ..< 30).map { $0 % 7 })
 
     /// Feature-usage rows out of time order, new features appearing all
     /// along the file (some quoted, one with a line break), blank and CRLF lines.
@@ -50,10 +52,10 @@ import Testing
         let features = Self.write(Self.featureFile(rows: 3000, seed: seed, lineBreaks: lineBreaks), name: "feature_usage.csv")
         let logins = Self.write("ts,account_id,user_id\n" + (0 ..< 2000).map { "\(1_760_000_000 + ($0 * 7919) % 90_000),acc_\($0 % 7),u\($0 % 30)\n" }.joined(),
                                 name: "logins.csv")
-        let parted = try EventParsing.parse([(logins, .login), (features, .featureUsage)], accounts: Self.accounts, users: Self.users,
+        let parted = try EventParsing.parse([(logins, .login), (features, .featureUsage)], ids: Self.ids,
                                             features: Self.known, partBytes: partBytes)
-        let wholeLogins = try EventParsing.parse(logins, kind: .login, accounts: Self.accounts, users: Self.users, features: Self.known)
-        let wholeFeatures = try EventParsing.parse(features, kind: .featureUsage, accounts: Self.accounts, users: Self.users, features: Self.known)
+        let wholeLogins = try EventParsing.parse(logins, kind: .login, ids: Self.ids, features: Self.known)
+        let wholeFeatures = try EventParsing.parse(features, kind: .featureUsage, ids: Self.ids, features: Self.known)
         for (a, b) in zip(parted, [wholeLogins, wholeFeatures]) {
             #expect(a.rows == b.rows)
             #expect(a.columns.offsets == b.columns.offsets)
@@ -75,7 +77,7 @@ import Testing
     @Test func aBadRowInALatePartIsReportedAtItsLine() throws {
         let path = Self.write(Self.featureFile(rows: 3000, seed: 5, badLine: 2900), name: "feature_usage.csv")
         #expect {
-            _ = try EventParsing.parse([(path, .featureUsage)], accounts: Self.accounts, users: Self.users, features: Self.known, partBytes: 1000)
+            _ = try EventParsing.parse([(path, .featureUsage)], ids: Self.ids, features: Self.known, partBytes: 1000)
         } throws: { error in
             "\(error)".contains("feature_usage.csv:2900: bad timestamp \"yesterday\"")
         }
