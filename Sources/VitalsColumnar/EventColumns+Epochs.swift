@@ -59,11 +59,29 @@ public struct EventDigest: Sendable, Equatable {
 
     /// The digest of `columns`, with the parts asked for.
     public init(_ columns: EventColumns, lastByActor: Bool, lastByPartition: Bool, itemPairs: Bool) {
-        if lastByActor, let maxActor = columns.actors.max() {
+        self.init(EventSelection(all: columns), lastByActor: lastByActor, lastByPartition: lastByPartition, itemPairs: itemPairs)
+    }
+
+    /// The digest of the selected rows, as of a table of just those rows.
+    public init(_ selection: EventSelection, lastByActor: Bool, lastByPartition: Bool, itemPairs: Bool) {
+        let columns = selection.table
+        let ranges = (0 ..< selection.partitionCount).map { selection.tableRows(of: $0) }
+        func largest(_ column: [UInt32]) -> UInt32? {
+            column.withUnsafeBufferPointer { values in
+                var top: UInt32?
+                for rows in ranges where !rows.isEmpty {
+                    for i in rows { top = Swift.max(top ?? 0, values[i]) }
+                }
+                return top
+            }
+        }
+        if lastByActor, let maxActor = largest(columns.actors) {
             var last = [Int64](repeating: .min, count: Int(maxActor) + 1)
             columns.timestamps.withUnsafeBufferPointer { ts in
                 columns.actors.withUnsafeBufferPointer { actorColumn in
-                    for i in 0 ..< ts.count where ts[i] > last[Int(actorColumn[i])] { last[Int(actorColumn[i])] = ts[i] }
+                    for rows in ranges {
+                        for i in rows where ts[i] > last[Int(actorColumn[i])] { last[Int(actorColumn[i])] = ts[i] }
+                    }
                 }
             }
             for (actor, ts) in last.enumerated() where ts != .min {
@@ -72,19 +90,15 @@ public struct EventDigest: Sendable, Equatable {
             }
         }
         if lastByPartition {
-            for p in 0 ..< columns.partitionCount {
-                let rows = columns.rows(of: p)
-                guard !rows.isEmpty else { continue }
+            for (p, rows) in ranges.enumerated() where !rows.isEmpty {
                 // Rows are time-sorted within a partition: the last is the latest.
                 partitions.append(UInt32(p))
                 partitionLast.append(columns.timestamps[rows.upperBound - 1])
             }
         }
-        if itemPairs, columns.hasItems, let maxItem = columns.items.max() {
+        if itemPairs, columns.hasItems, let maxItem = largest(columns.items) {
             var counter = DistinctCounter(keyCount: Int(maxItem) + 1)
-            for p in 0 ..< columns.partitionCount {
-                let rows = columns.rows(of: p)
-                guard !rows.isEmpty else { continue }
+            for (p, rows) in ranges.enumerated() where !rows.isEmpty {
                 for item in counter.values(columns.items, rows: rows).sorted() {
                     pairPartitions.append(UInt32(p))
                     pairItems.append(item)

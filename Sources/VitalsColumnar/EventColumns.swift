@@ -58,7 +58,9 @@ public struct EventColumns: Sendable, Equatable {
     }
 
     /// Bytes the columns take in memory (the "raw column bytes").
-    public var rawByteCount: Int {
-        offsets.count * MemoryLayout<UInt32>.size + count * (8 + 4 + (hasItems ? 8 : 0))
+    public var rawByteCount: Int { Self.rawByteCount(partitionCount: partitionCount, rows: count, hasItems: hasItems) }
+
+    static func rawByteCount(partitionCount: Int, rows: Int, hasItems: Bool) -> Int {
+        (partitionCount + 1) * MemoryLayout<UInt32>.size + rows * (8 + 4 + (hasItems ? 8 : 0))
     }
 }

@@ -18,6 +18,44 @@ public func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T)
     return (0 ..< count).map { slots[$0]! }
 }
 
+/// ``parallelMap(_:_:)`` where each worker keeps state of its own between
+/// indices (a reused buffer, a compression context): one worker per core,
+/// each taking the next index left until none is.
+public func parallelMap<T: Sendable, State>(_ count: Int, state makeState: @Sendable () -> State,
+                                            _ body: @Sendable (inout State, Int) -> T) -> [T] {
+    let workers = min(count, ProcessInfo.processInfo.activeProcessorCount)
+    guard workers > 1 else {
+        var state = makeState()
+        return (0 ..< count).map { body(&state, $0) }
+    }
+    let slots = UnsafeMutablePointer<T?>.allocate(capacity: count)
+    slots.initialize(repeating: nil, count: count)
+    defer {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+    let shared = SlotPointer(base: slots), next = NextIndex()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        var state = makeState()
+        while let index = next.take(below: count) { shared.base[index] = body(&state, index) }
+    }
+    return (0 ..< count).map { slots[$0]! }
+}
+
+/// The next index a worker takes.
+private final class NextIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    func take(below count: Int) -> Int? {
+        lock.withLock {
+            guard next < count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+}
+
 /// A pointer handed to worker threads that each write a distinct slot.
 private struct SlotPointer<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T?>

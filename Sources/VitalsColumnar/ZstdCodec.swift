@@ -85,6 +85,12 @@ public final class ZstdCompressor {
 
     /// One zstd frame of `source` (which records the content size).
     public func compress(_ source: UnsafeRawBufferPointer) throws(ZstdError) -> [UInt8] {
+        try compress(source, after: [])
+    }
+
+    /// `prefix` followed by one zstd frame of `source`, in one array (a
+    /// segment's header and its frame).
+    public func compress(_ source: UnsafeRawBufferPointer, after prefix: [UInt8]) throws(ZstdError) -> [UInt8] {
         let bound = ZSTD_compressBound(source.count)
         if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, 2 * scratch.count)) }
         let written = scratch.withUnsafeMutableBytes { out in
@@ -93,6 +99,12 @@ public final class ZstdCompressor {
         if ZSTD_isError(written) != 0 {
             throw ZstdError(description: "zstd compress: \(String(cString: ZSTD_getErrorName(written)))")
         }
-        return Array(scratch[0 ..< written])
+        return [UInt8](unsafeUninitializedCapacity: prefix.count + written) { out, initialized in
+            _ = out.initialize(from: prefix)
+            scratch.withUnsafeBufferPointer { frame in
+                (out.baseAddress! + prefix.count).initialize(from: frame.baseAddress!, count: written)
+            }
+            initialized = prefix.count + written
+        }
     }
 }

@@ -13,7 +13,11 @@ public enum EventKind: String, Sendable, CaseIterable {
     /// recency); for feature uses, the features each account used (the
     /// agency's features "used at any time up to T").
     func digest(of columns: EventColumns) -> EventDigest {
-        EventDigest(columns, lastByActor: self == .login, lastByPartition: self == .login, itemPairs: hasItems)
+        digest(of: EventSelection(all: columns))
+    }
+
+    func digest(of rows: EventSelection) -> EventDigest {
+        EventDigest(rows, lastByActor: self == .login, lastByPartition: self == .login, itemPairs: hasItems)
     }
 }
 
@@ -55,41 +59,55 @@ enum EventBatchCodec {
         case digest
     }
 
+    /// `columns` as one batch.
     static func encode(_ columns: EventColumns, kind: EventKind) throws(StoreError) -> EncodedBatch {
-        let n = columns.count
-        let pieceCount = max(1, (n + pieceRows - 1) / pieceRows)
+        try encode([EventSelection(all: columns)], kind: kind)[0]
+    }
+
+    /// Each selection as a batch: every batch's segments (its offsets, its
+    /// digest, each column's pieces) are jobs for all cores, each column
+    /// piece gathered from the table straight into its worker's buffer.
+    static func encode(_ selections: [EventSelection], kind: EventKind) throws(StoreError) -> [EncodedBatch] {
         var names: [EventColumnName] = [.timestamps, .actors]
         if kind.hasItems { names += [.items, .quantities] }
-        var jobs: [Job] = [.offsets, .digest]
-        for name in names { for piece in 0 ..< pieceCount { jobs.append(.column(name, piece: piece)) } }
-
+        var jobs: [(batch: Int, job: Job)] = []
+        for (b, rows) in selections.enumerated() {
+            let pieceCount = max(1, (rows.count + pieceRows - 1) / pieceRows)
+            jobs += [(b, .offsets), (b, .digest)]
+            for name in names { for piece in 0 ..< pieceCount { jobs.append((b, .column(name, piece: piece))) } }
+        }
         let jobList = jobs
-        let results = parallelMap(jobList.count) { index -> Result<[EncodedSegment], ZstdError> in
+        let results = parallelMap(jobList.count, state: { ColumnSegmentEncoder() }) { encoder, index -> Result<[EncodedSegment], ZstdError> in
+            let rows = selections[jobList[index].batch]
             do throws(ZstdError) {
-                switch jobList[index] {
+                switch jobList[index].job {
                 case .offsets:
-                    let offsets = columns.offsets.map { Int64($0) }
                     return .success([EncodedSegment(column: "offsets", piece: 0,
-                                                    bytes: try ColumnSegment.encode(offsets, encoding: [.delta, .shuffle]))])
+                                                    bytes: try encoder.encode(rows.offsets.map { Int64($0) }, encoding: [.delta, .shuffle]))])
                 case .digest:
-                    let digest = kind.digest(of: columns)
+                    let digest = kind.digest(of: rows)
                     let names = digestColumns
                     return .success([
-                        EncodedSegment(column: names[0], piece: 0, bytes: try ColumnSegment.encode(digest.actors)),
-                        EncodedSegment(column: names[1], piece: 0, bytes: try ColumnSegment.encode(digest.actorLast, encoding: [.shuffle])),
-                        EncodedSegment(column: names[2], piece: 0, bytes: try ColumnSegment.encode(digest.partitions)),
-                        EncodedSegment(column: names[3], piece: 0, bytes: try ColumnSegment.encode(digest.partitionLast, encoding: [.shuffle])),
-                        EncodedSegment(column: names[4], piece: 0, bytes: try ColumnSegment.encode(digest.pairPartitions)),
-                        EncodedSegment(column: names[5], piece: 0, bytes: try ColumnSegment.encode(digest.pairItems)),
+                        EncodedSegment(column: names[0], piece: 0, bytes: try encoder.encode(digest.actors)),
+                        EncodedSegment(column: names[1], piece: 0, bytes: try encoder.encode(digest.actorLast, encoding: [.shuffle])),
+                        EncodedSegment(column: names[2], piece: 0, bytes: try encoder.encode(digest.partitions)),
+                        EncodedSegment(column: names[3], piece: 0, bytes: try encoder.encode(digest.partitionLast, encoding: [.shuffle])),
+                        EncodedSegment(column: names[4], piece: 0, bytes: try encoder.encode(digest.pairPartitions)),
+                        EncodedSegment(column: names[5], piece: 0, bytes: try encoder.encode(digest.pairItems)),
                     ])
                 case let .column(column, piece):
-                    let range = piece * pieceRows ..< min(n, (piece + 1) * pieceRows)
+                    let range = piece * pieceRows ..< min(rows.count, (piece + 1) * pieceRows)
+                    let table = rows.table
                     let bytes: [UInt8]
                     switch column {
-                    case .timestamps: bytes = try ColumnSegment.encode(Array(columns.timestamps[range]), encoding: [.delta, .shuffle])
-                    case .actors: bytes = try ColumnSegment.encode(Array(columns.actors[range]))
-                    case .items: bytes = try ColumnSegment.encode(Array(columns.items[range]))
-                    case .quantities: bytes = try ColumnSegment.encode(Array(columns.quantities[range]))
+                    case .timestamps:
+                        bytes = try encoder.encode(count: range.count, as: Int64.self, encoding: [.delta, .shuffle]) {
+                            rows.gather(table.timestamps, rows: range, into: $0)
+                        }
+                    case .actors: bytes = try encoder.encode(count: range.count, as: UInt32.self, encoding: [.shuffle]) { rows.gather(table.actors, rows: range, into: $0) }
+                    case .items: bytes = try encoder.encode(count: range.count, as: UInt32.self, encoding: [.shuffle]) { rows.gather(table.items, rows: range, into: $0) }
+                    case .quantities:
+                        bytes = try encoder.encode(count: range.count, as: UInt32.self, encoding: [.shuffle]) { rows.gather(table.quantities, rows: range, into: $0) }
                     }
                     return .success([EncodedSegment(column: storedName(of: column), piece: piece, bytes: bytes)])
                 }
@@ -97,17 +115,19 @@ enum EventBatchCodec {
                 return .failure(error)
             }
         }
-        var segments: [EncodedSegment] = []
-        for result in results {
+        var segments = [[EncodedSegment]](repeating: [], count: selections.count)
+        for (index, result) in results.enumerated() {
             switch result {
-            case .success(let made): segments += made
+            case .success(let made): segments[jobList[index].batch] += made
             case .failure(let error): throw .unexpected("could not compress the events: \(error.description)")
             }
         }
-        return EncodedBatch(kind: kind, rowCount: n, partitionCount: columns.partitionCount,
-                            minTs: columns.timestamps.min(), maxTs: columns.timestamps.max(),
-                            rawBytes: columns.rawByteCount, storedBytes: segments.reduce(0) { $0 + $1.bytes.count },
-                            segments: segments)
+        return zip(selections, segments).map { rows, segments in
+            let bounds = rows.timestampBounds
+            return EncodedBatch(kind: kind, rowCount: rows.count, partitionCount: rows.partitionCount, minTs: bounds?.min, maxTs: bounds?.max,
+                                rawBytes: rows.rawByteCount,
+                                storedBytes: segments.reduce(0) { $0 + $1.bytes.count }, segments: segments)
+        }
     }
 
     /// Rebuilds a batch from its segments (pieces in any order).
@@ -222,18 +242,9 @@ enum EventBatchCodec {
     }
 
     /// Encodes a kind's columns as one batch per epoch (see ``epochSeconds``)
-    /// that holds rows, in time order, one epoch's copy at a time.
+    /// that holds rows, in time order, each read from `columns` in place.
     static func encodeByEpoch(_ columns: EventColumns, kind: EventKind) throws(StoreError) -> [EncodedBatch] {
-        guard let first = columns.timestamps.min(), let last = columns.timestamps.max() else { return [] }
-        let seconds = epochSeconds
-        let firstEpoch = EventColumns.epoch(of: first, seconds: seconds), lastEpoch = EventColumns.epoch(of: last, seconds: seconds)
-        if firstEpoch == lastEpoch { return [try encode(columns, kind: kind)] }
-        var batches: [EncodedBatch] = []
-        for epoch in firstEpoch ... lastEpoch {
-            let piece = columns.slice(from: epoch * seconds, to: (epoch + 1) * seconds)
-            if piece.count > 0 { batches.append(try encode(piece, kind: kind)) }
-        }
-        return batches
+        try encode(EventSelection.epochs(of: columns, seconds: epochSeconds).map(\.rows), kind: kind)
     }
 }
 

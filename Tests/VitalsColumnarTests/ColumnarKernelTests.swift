@@ -76,6 +76,23 @@ import Testing
 }
 
 @Suite struct ColumnSegmentTests {
+    /// One encoder, its buffers reused from a large segment to a small one
+    /// and back, writes each segment byte for byte as a fresh encode does.
+    @Test func anEncoderWritesWhatAFreshEncodeWrites() throws {
+        let encoder = ColumnSegmentEncoder()
+        var state: UInt64 = 3
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 20 }
+        for count in [100_000, 7, 0, 1, 65_537, 3] {
+            let times = (0 ..< count).map { Int64($0 * 3) + Int64(next() % 5) }
+            let codes = (0 ..< count).map { _ in UInt32(next() % 1_000) }
+            #expect(try encoder.encode(times, encoding: [.delta, .shuffle]) == ColumnSegment.encode(times, encoding: [.delta, .shuffle]), "\(count)")
+            #expect(try encoder.encode(times, encoding: [.shuffle]) == ColumnSegment.encode(times, encoding: [.shuffle]))
+            #expect(try encoder.encode(codes) == ColumnSegment.encode(codes))
+            #expect(try encoder.encode(codes, encoding: []) == ColumnSegment.encode(codes, encoding: []))
+            #expect(try ColumnSegment.decode(encoder.encode(times, encoding: [.delta, .shuffle]), as: Int64.self) == times)
+        }
+    }
+
     @Test func roundTripsEveryEncoding() throws {
         var rng = SystemRandomNumberGenerator()
         let timestamps = (0 ..< 10_000).map { Int64($0 * 37) + Int64.random(in: -5 ... 5, using: &rng) }

@@ -42,6 +42,39 @@ import Testing
         #expect(EventColumns.merge(pieces, partitionCount: 12, hasItems: true) == table)
     }
 
+    /// Each epoch's selection reads as the slice of that epoch: its
+    /// offsets, any run of its rows gathered from each column, its time
+    /// bounds, its byte count and its digest; the epochs with no rows are
+    /// left out.
+    @Test func epochSelectionsReadAsTheSlicesTheyName() {
+        let table = randomTable(seed: 5, count: 2_500, partitions: 14, times: -120 ..< 480)
+        let selections = EventSelection.epochs(of: table, seconds: 50)
+        let withRows = (Int64(-3) ... 9).filter { table.slice(from: $0 * 50, to: ($0 + 1) * 50).count > 0 }
+        #expect(selections.map(\.epoch) == withRows)
+        for (epoch, rows) in selections {
+            let slice = table.slice(from: epoch * 50, to: (epoch + 1) * 50)
+            #expect(rows.offsets == slice.offsets)
+            #expect(rows.rawByteCount == slice.rawByteCount)
+            #expect(rows.timestampBounds?.min == slice.timestamps.min() && rows.timestampBounds?.max == slice.timestamps.max())
+            for range in [0 ..< slice.count, 0 ..< 0, 1 ..< slice.count, slice.count / 3 ..< slice.count / 2, slice.count - 1 ..< slice.count] {
+                func gathered<T: FixedWidthInteger>(_ column: [T]) -> [T] {
+                    [T](unsafeUninitializedCapacity: range.count) { out, n in
+                        rows.gather(column, rows: range, into: out)
+                        n = range.count
+                    }
+                }
+                #expect(gathered(table.timestamps) == Array(slice.timestamps[range]), "epoch \(epoch) rows \(range)")
+                #expect(gathered(table.actors) == Array(slice.actors[range]))
+                #expect(gathered(table.items) == Array(slice.items[range]))
+            }
+            #expect(EventDigest(rows, lastByActor: true, lastByPartition: true, itemPairs: true)
+                == EventDigest(slice, lastByActor: true, lastByPartition: true, itemPairs: true))
+        }
+        let whole = EventSelection(all: table)
+        #expect(whole.offsets == table.offsets && whole.count == table.count)
+        #expect(EventSelection.epochs(of: .empty(partitionCount: 3, hasItems: false), seconds: 50).isEmpty)
+    }
+
     /// Epoch slices assembled column by column, each batch's values handed
     /// in through one reused buffer, give the table back: the load's path.
     @Test func assemblingEpochSlicesColumnByColumnGivesTheTableBack() {
