@@ -20,7 +20,7 @@ import Testing
     /// in length, stay apart.
     @Test func aHintIsTriedFirstAndNeverWins() {
         var dictionary = ByteStringDictionary()
-        let keys = ["usr_000001", "usr_000002", "usr_0000010", "usr_00000", "a", "", "usr_000001\u{e9}"] + (0 ..< 3000).map { "user-\($0)@example.com" }
+        let keys = ["usr_000001", "usr_000002", "usr_0000010", "usr_00000", "a", "", "usr_000001\u{e9}", "abcd", "abce", "abcdef", "abcdeg", "bbcdef", "abcdefghijklmnop", "abcdefghijklmnoq", "bbcdefghijklmnop"] + (0 ..< 3000).map { "user-\($0)@example.com" }
         for (i, key) in keys.enumerated() { #expect(dictionary.insert(key) == UInt32(i)) }
         func code(_ key: String, _ hint: UInt32?) -> UInt32? {
             var key = key
