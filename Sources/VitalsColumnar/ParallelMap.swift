@@ -76,9 +76,16 @@ public final class Beside<T: Sendable, Failure: Error>: @unchecked Sendable {
         thread.start()
     }
 
-    /// Waits for `body` and returns what it returned, or throws what it threw.
+    /// Set once the caller has waited (the semaphore signals once).
+    private var waited = false
+
+    /// Waits for `body` and returns what it returned, or throws what it
+    /// threw; again, at once, on a second call (from the same caller).
     public func result() throws(Failure) -> T {
-        done.wait()
+        if !waited {
+            done.wait()
+            waited = true
+        }
         return try outcome!.get()
     }
 }

@@ -29,6 +29,15 @@ struct IngestPlan: Sendable {
         self.entities = entities
         base = EntityCounts(entities)
     }
+
+    /// The event columns, logins first, moved out of the plan.
+    mutating func takeEvents() -> [(columns: EventColumns, kind: EventKind)] {
+        defer {
+            logins = nil
+            featureUsage = nil
+        }
+        return [logins.map { ($0, EventKind.login) }, featureUsage.map { ($0, EventKind.featureUsage) }].compactMap { $0 }
+    }
 }
 
 /// The row counts of the entity tables (the next dense key of each).

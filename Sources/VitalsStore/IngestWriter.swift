@@ -5,11 +5,14 @@ import GRDB
 /// into the store, inside the caller's one transaction (so a throw here
 /// leaves nothing written).
 enum IngestWriter {
-    /// - Parameter source: the dataset directory, recorded with the ingest.
+    /// - Parameters:
+    ///   - source: the dataset directory, recorded with the ingest.
+    ///   - batches: the encoded event batches, asked for once the entities
+    ///     and logs are written (they may still be encoding meanwhile).
     /// - Throws: ``StoreError/concurrentWrite(_:)`` when another writer added
     ///   entities since the plan was read; ``StoreError/badInput(file:line:message:)``
     ///   for an id the store holds already once stored; GRDB's errors otherwise.
-    static func write(_ plan: IngestPlan, batches: [EncodedBatch], source: String, to db: Database) throws {
+    static func write(_ plan: IngestPlan, source: String, to db: Database, batches: () throws -> [EncodedBatch]) throws {
         guard try EntityCounts(db) == plan.base else {
             throw StoreError.concurrentWrite("the store was changed by another writer while this ingest was parsing; nothing was written, run it again")
         }
@@ -27,7 +30,7 @@ enum IngestWriter {
             }
         }
         let ingestID = try recordIngest(plan, source: source, db)
-        try writeBatches(batches, ingestID: ingestID, db)
+        try writeBatches(try batches(), ingestID: ingestID, db)
         clock.mark("write: event batches")
         try writeLogs(plan, db)
         clock.mark("write: logs")
