@@ -156,6 +156,41 @@ enum CSVRowCounter {
         #expect(a.mrrChanges == b.mrrChanges && a.payments == b.payments && a.feedback == b.feedback)
     }
 
+    /// A store written before column segments were keyed by rowid
+    /// (`v14-segments-by-rowid`) keeps every segment through the migration
+    /// and loads what it loaded before.
+    @Test func theSegmentTableMigrationKeepsEverySegment() throws {
+        let current = makeTemporaryDirectory().appendingPathComponent("current.db").path
+        _ = try Ingestor.ingest(directory: try Self.generate(seed: 9), into: current)
+        // The same rows in a store of the schema before the migration.
+        let older = makeTemporaryDirectory().appendingPathComponent("older.db").path
+        let queue = try DatabaseQueue(path: older)
+        try StoreSchema.migrator.migrate(queue, upTo: "v13-digest-cache")
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current])
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM current.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'")
+            for table in tables {
+                let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?, 'current') WHERE name != 'segment_id'", arguments: [table])
+                let list = columns.joined(separator: ", ")
+                try db.execute(sql: "INSERT OR REPLACE INTO main.\(table) (\(list)) SELECT \(list) FROM current.\(table)")
+            }
+            try db.execute(sql: "DETACH DATABASE current")
+        }
+        #expect(try queue.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'event_segments'") }?.contains("WITHOUT ROWID") == true)
+        let segmentCount = try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM event_segments") }
+        try queue.close()
+
+        let migrated = try Store.open(at: older)
+        let table = try migrated.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'event_segments'") }
+        #expect(table?.contains("WITHOUT ROWID") == false)
+        #expect(try migrated.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM event_segments") } == segmentCount)
+        let a = try Store.open(at: current, readOnly: true).loadDataset()
+        let b = try migrated.loadDataset()
+        #expect(a.logins == b.logins && a.featureUsage == b.featureUsage)
+        #expect(a.accounts == b.accounts && a.users == b.users && a.payments == b.payments)
+    }
+
     /// The ingest inserts entities with its own statement: GRDB's records
     /// must read them back as written (nil, Bool and enum columns included),
     /// stored with the types GRDB's own encoding gives them.
