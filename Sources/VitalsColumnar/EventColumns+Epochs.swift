@@ -64,23 +64,28 @@ public struct EventDigest: Sendable, Equatable {
 
     /// The digest of the selected rows, as of a table of just those rows.
     public init(_ selection: EventSelection, lastByActor: Bool, lastByPartition: Bool, itemPairs: Bool) {
-        let columns = selection.table
-        let ranges = (0 ..< selection.partitionCount).map { selection.tableRows(of: $0) }
-        func largest(_ column: [UInt32]) -> UInt32? {
-            column.withUnsafeBufferPointer { values in
-                var top: UInt32?
-                for rows in ranges where !rows.isEmpty {
-                    for i in rows { top = Swift.max(top ?? 0, values[i]) }
+        let tables = selection.tables
+        func largest(_ column: KeyPath<EventColumns, [UInt32]>) -> UInt32? {
+            var top: UInt32?
+            for p in 0 ..< selection.partitionCount {
+                selection.forEachRun(of: p) { t, rows in
+                    tables[t][keyPath: column].withUnsafeBufferPointer { values in
+                        for i in rows { top = Swift.max(top ?? 0, values[i]) }
+                    }
                 }
-                return top
             }
+            return top
         }
-        if lastByActor, let maxActor = largest(columns.actors) {
+        if lastByActor, let maxActor = largest(\.actors) {
             var last = [Int64](repeating: .min, count: Int(maxActor) + 1)
-            columns.timestamps.withUnsafeBufferPointer { ts in
-                columns.actors.withUnsafeBufferPointer { actorColumn in
-                    for rows in ranges {
-                        for i in rows where ts[i] > last[Int(actorColumn[i])] { last[Int(actorColumn[i])] = ts[i] }
+            last.withUnsafeMutableBufferPointer { last in
+                for p in 0 ..< selection.partitionCount {
+                    selection.forEachRun(of: p) { t, rows in
+                        tables[t].timestamps.withUnsafeBufferPointer { ts in
+                            tables[t].actors.withUnsafeBufferPointer { actorColumn in
+                                for i in rows where ts[i] > last[Int(actorColumn[i])] { last[Int(actorColumn[i])] = ts[i] }
+                            }
+                        }
                     }
                 }
             }
@@ -90,20 +95,27 @@ public struct EventDigest: Sendable, Equatable {
             }
         }
         if lastByPartition {
-            for (p, rows) in ranges.enumerated() where !rows.isEmpty {
-                // Rows are time-sorted within a partition: the last is the latest.
+            for p in 0 ..< selection.partitionCount {
+                // Runs are in time order: the last row of the last run is the latest.
+                var latest: Int64?
+                selection.forEachRun(of: p) { t, rows in latest = tables[t].timestamps[rows.upperBound - 1] }
+                guard let latest else { continue }
                 partitions.append(UInt32(p))
-                partitionLast.append(columns.timestamps[rows.upperBound - 1])
+                partitionLast.append(latest)
             }
         }
-        if itemPairs, columns.hasItems, let maxItem = largest(columns.items) {
+        if itemPairs, selection.hasItems, let maxItem = largest(\.items) {
             var counter = DistinctCounter(keyCount: Int(maxItem) + 1)
-            for (p, rows) in ranges.enumerated() where !rows.isEmpty {
-                for item in counter.values(columns.items, rows: rows).sorted() {
+            for p in 0 ..< selection.partitionCount {
+                var items: [UInt32] = []
+                counter.startCount()
+                selection.forEachRun(of: p) { t, rows in items += counter.newValues(tables[t].items, rows: rows) }
+                for item in items.sorted() {
                     pairPartitions.append(UInt32(p))
                     pairItems.append(item)
                 }
             }
         }
     }
+
 }

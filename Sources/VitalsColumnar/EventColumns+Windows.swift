@@ -135,7 +135,16 @@ public struct DistinctCounter: Sendable {
 
     /// The distinct values of `column[rows]`, in first-seen order.
     public mutating func values(_ column: [UInt32], rows: Range<Int>) -> [UInt32] {
-        nextGeneration()
+        startCount()
+        return newValues(column, rows: rows)
+    }
+
+    /// Starts a count over several slices (``newValues(_:rows:)``).
+    public mutating func startCount() { nextGeneration() }
+
+    /// The keys in `rows` of `column` not seen since ``startCount()``, in
+    /// first-seen order.
+    public mutating func newValues(_ column: [UInt32], rows: Range<Int>) -> [UInt32] {
         var found: [UInt32] = []
         for i in rows {
             let key = column[i]

@@ -1,77 +1,191 @@
-/// Some rows of each partition of a table, in the table's order, named by
-/// where they lie instead of copied: one epoch of an ingest's events, whose
-/// columns are encoded straight from the ingest's table.
+/// Some rows of each partition of one or more tables, named by where they
+/// lie instead of copied: one epoch of an ingest's events, whose columns are
+/// encoded straight from the parts the ingest parsed.
 ///
-/// Rows `offsets[p] ..< offsets[p + 1]` of the selection are the table's
-/// rows `starts[p] ..< starts[p] + (offsets[p + 1] - offsets[p])`, so the
-/// selection reads as the table ``EventColumns/slice(from:to:)`` would
-/// copy. At 100 M events that copy, epoch by epoch on one core, was a
-/// third of the ingest's encoding.
+/// A partition's selected rows are runs of rows of the tables, in table
+/// order, so the selection reads as the table that merging the tables
+/// (``EventColumns/merge(_:partitionCount:hasItems:)``) and then slicing
+/// an epoch (``EventColumns/slice(from:to:)``) would copy — when the tables
+/// do not interleave in time within a partition (``epochs(of:seconds:)``
+/// checks). At 100 M events those two copies were a third of the ingest's
+/// encoding and most of its merge, in fresh pages.
 public struct EventSelection: Sendable {
-    /// The table the rows are read from.
-    public let table: EventColumns
-    /// Where each partition's selected rows start in the table.
-    public let starts: [Int]
+    /// The tables the rows are read from.
+    public let tables: [EventColumns]
     /// The selection's own partition offsets (`partitionCount + 1`).
     public let offsets: [Int]
+    /// Partition `p`'s rows are the runs `runStarts[p] ..< runStarts[p + 1]`;
+    /// run `r` is rows `runRows[r] ..< runRows[r] + runCounts[r]` of table `runTables[r]`.
+    @usableFromInline let runStarts: [Int]
+    @usableFromInline let runTables: [UInt32]
+    @usableFromInline let runRows: [Int]
+    @usableFromInline let runCounts: [UInt32]
 
     /// Every row of `table`.
     public init(all table: EventColumns) {
-        self.table = table
-        starts = Array(table.offsets.dropLast())
-        offsets = table.offsets
+        var runs = RunList(partitionCount: table.partitionCount)
+        for p in 0 ..< table.partitionCount {
+            if table.offsets[p + 1] > table.offsets[p] { runs.append(table: 0, rows: table.offsets[p] ..< table.offsets[p + 1]) }
+            runs.closePartition()
+        }
+        self = runs.selection(of: [table])
     }
 
-    init(table: EventColumns, starts: [Int], offsets: [Int]) {
-        self.table = table
-        self.starts = starts
+    init(tables: [EventColumns], offsets: [Int], runStarts: [Int], runTables: [UInt32], runRows: [Int], runCounts: [UInt32]) {
+        self.tables = tables
         self.offsets = offsets
+        self.runStarts = runStarts
+        self.runTables = runTables
+        self.runRows = runRows
+        self.runCounts = runCounts
     }
 
     /// Number of rows selected.
     public var count: Int { offsets.last ?? 0 }
     public var partitionCount: Int { offsets.count - 1 }
+    public var hasItems: Bool { tables.first?.hasItems ?? false }
     /// The bytes of the selected rows as a table (``EventColumns/rawByteCount``).
-    public var rawByteCount: Int { EventColumns.rawByteCount(partitionCount: partitionCount, rows: count, hasItems: table.hasItems) }
+    public var rawByteCount: Int { EventColumns.rawByteCount(partitionCount: partitionCount, rows: count, hasItems: hasItems) }
 
-    /// The table's rows of partition `p` in the selection.
+    /// Calls `body` with each run of partition `p`'s rows, in order: a table and its rows.
     @inlinable
-    public func tableRows(of p: Int) -> Range<Int> { starts[p] ..< starts[p] + (offsets[p + 1] - offsets[p]) }
-
-    /// The selection of each epoch (``EventColumns/epoch(of:seconds:)``)
-    /// that has rows, in epoch order: each partition cut once at every
-    /// epoch's start.
-    public static func epochs(of table: EventColumns, seconds: Int64) -> [(epoch: Int64, rows: EventSelection)] {
-        var first = Int64.max, last = Int64.min
-        for p in 0 ..< table.partitionCount where !table.rows(of: p).isEmpty {
-            first = Swift.min(first, table.timestamps[table.offsets[p]])
-            last = Swift.max(last, table.timestamps[table.offsets[p + 1] - 1])
-        }
-        guard first <= last else { return [] }
-        let firstEpoch = EventColumns.epoch(of: first, seconds: seconds), lastEpoch = EventColumns.epoch(of: last, seconds: seconds)
-        if firstEpoch == lastEpoch { return [(firstEpoch, EventSelection(all: table))] }
-        let bounds = (firstEpoch ... lastEpoch + 1).map { $0 * seconds }
-        let epochCount = bounds.count - 1, partitionCount = table.partitionCount
-        var starts = [[Int]](repeating: [Int](repeating: 0, count: partitionCount), count: epochCount)
-        var offsets = [[Int]](repeating: [Int](repeating: 0, count: partitionCount + 1), count: epochCount)
-        for p in 0 ..< partitionCount {
-            let cuts = table.cuts(of: p, at: bounds)
-            for e in 0 ..< epochCount {
-                starts[e][p] = cuts[e]
-                offsets[e][p + 1] = offsets[e][p] + (cuts[e + 1] - cuts[e])
-            }
-        }
-        return (0 ..< epochCount).compactMap { e in
-            offsets[e][partitionCount] == 0 ? nil
-                : (firstEpoch + Int64(e), EventSelection(table: table, starts: starts[e], offsets: offsets[e]))
+    public func forEachRun(of p: Int, _ body: (_ table: Int, _ rows: Range<Int>) -> Void) {
+        for r in runStarts[p] ..< runStarts[p + 1] {
+            body(Int(runTables[r]), runRows[r] ..< runRows[r] + Int(runCounts[r]))
         }
     }
 
-    /// Copies the selection's rows `rows` of `column` (one of the table's
-    /// columns) into `out`, which holds `rows.count` values: each
-    /// partition's run of rows as one block.
-    public func gather<T>(_ column: [T], rows: Range<Int>, into out: UnsafeMutableBufferPointer<T>) {
-        precondition(out.count == rows.count && rows.upperBound <= count, "gather bounds")
+    /// The selection of each epoch (``EventColumns/epoch(of:seconds:)``)
+    /// that has rows, in epoch order, over `tables` taken in order (an
+    /// ingest's parts, in file order): as the table merging them gives.
+    /// Each table is cut only at the epoch starts within its own time
+    /// span. A partition whose rows interleave in time across the tables
+    /// (an account cut between two parts of a file) is merged into a small
+    /// table of its own, sorted as the merge sorts it.
+    public static func epochs(of tables: [EventColumns], seconds: Int64) -> [(epoch: Int64, rows: EventSelection)] {
+        guard let partitionCount = tables.first?.partitionCount else { return [] }
+        precondition(tables.allSatisfy { $0.partitionCount == partitionCount }, "tables of one partition count")
+        var tables = tables
+        let interleaved = interleavedPartitions(tables, partitionCount: partitionCount)
+        if !interleaved.isEmpty { tables.append(merged(interleaved, of: tables)) }
+        var first = Int64.max, last = Int64.min
+        var spans: [(first: Int64, last: Int64)] = []
+        for table in tables {
+            var low = Int64.max, high = Int64.min
+            table.timestamps.withUnsafeBufferPointer { ts in
+                for p in 0 ..< partitionCount where table.offsets[p + 1] > table.offsets[p] {
+                    low = Swift.min(low, ts[table.offsets[p]])
+                    high = Swift.max(high, ts[table.offsets[p + 1] - 1])
+                }
+            }
+            spans.append((low, high))
+            first = Swift.min(first, low)
+            last = Swift.max(last, high)
+        }
+        guard first <= last else { return [] }
+        let firstEpoch = EventColumns.epoch(of: first, seconds: seconds), lastEpoch = EventColumns.epoch(of: last, seconds: seconds)
+        if tables.count == 1 && firstEpoch == lastEpoch { return [(firstEpoch, EventSelection(all: tables[0]))] }
+        let epochCount = Int(lastEpoch - firstEpoch) + 1
+        var epochs = [RunList](repeating: RunList(partitionCount: partitionCount), count: epochCount)
+        // Each table's epochs, and the bounds that cut it.
+        let tableEpochs: [(first: Int, bounds: [Int64])] = spans.map { span in
+            guard span.first <= span.last else { return (0, []) }
+            let a = EventColumns.epoch(of: span.first, seconds: seconds), b = EventColumns.epoch(of: span.last, seconds: seconds)
+            return (Int(a - firstEpoch), (a ... b + 1).map { $0 * seconds })
+        }
+        let fixed = interleaved.isEmpty ? nil : tables.count - 1
+        for p in 0 ..< partitionCount {
+            // An interleaved partition's rows are all in the last table, and only there.
+            let sources = fixed != nil && interleaved.contains(p) ? fixed! ..< fixed! + 1 : 0 ..< (fixed ?? tables.count)
+            for t in sources where tables[t].offsets[p + 1] > tables[t].offsets[p] {
+                let table = tables[t], (e0, bounds) = tableEpochs[t]
+                if bounds.count == 2 {
+                    epochs[e0].append(table: t, rows: table.offsets[p] ..< table.offsets[p + 1])
+                    continue
+                }
+                let cuts = table.cuts(of: p, at: bounds)
+                for e in 0 ..< bounds.count - 1 where cuts[e + 1] > cuts[e] {
+                    epochs[e0 + e].append(table: t, rows: cuts[e] ..< cuts[e + 1])
+                }
+            }
+            for e in 0 ..< epochCount { epochs[e].closePartition() }
+        }
+        let all = tables
+        return epochs.enumerated().compactMap { e, runs in
+            runs.rowCount == 0 ? nil : (firstEpoch + Int64(e), runs.selection(of: all))
+        }
+    }
+
+    /// The partitions in which some table's first row is earlier than the
+    /// last row of a table before it.
+    static func interleavedPartitions(_ tables: [EventColumns], partitionCount: Int) -> Set<Int> {
+        guard tables.count > 1 else { return [] }
+        var latest = [Int64](repeating: .min, count: partitionCount)
+        var interleaved: Set<Int> = []
+        for table in tables {
+            table.timestamps.withUnsafeBufferPointer { ts in
+                table.offsets.withUnsafeBufferPointer { offsets in
+                    for p in 0 ..< partitionCount where offsets[p + 1] > offsets[p] {
+                        if ts[offsets[p]] < latest[p] { interleaved.insert(p) }
+                        latest[p] = Swift.max(latest[p], ts[offsets[p + 1] - 1])
+                    }
+                }
+            }
+        }
+        return interleaved
+    }
+
+    /// The rows of `partitions` from every table, in one table sorted by
+    /// (partition, time, then table and row order): the order
+    /// ``EventColumns/merge(_:partitionCount:hasItems:)`` gives them.
+    static func merged(_ partitions: Set<Int>, of tables: [EventColumns]) -> EventColumns {
+        let hasItems = tables[0].hasItems
+        var builder = EventColumnsBuilder(hasItems: hasItems)
+        for p in partitions.sorted() {
+            for table in tables {
+                for i in table.rows(of: p) {
+                    builder.append(partition: UInt32(p), timestamp: table.timestamps[i], actor: table.actors[i],
+                                   item: hasItems ? table.items[i] : 0, quantity: hasItems ? table.quantities[i] : 0)
+                }
+            }
+        }
+        return builder.build(partitionCount: tables[0].partitionCount)
+    }
+
+    /// An epoch's runs as they are found, partition by partition.
+    struct RunList {
+        var offsets: [Int] = [0]
+        var runStarts: [Int] = [0]
+        var runTables: [UInt32] = [], runRows: [Int] = [], runCounts: [UInt32] = []
+        var rowCount = 0
+
+        init(partitionCount: Int) {
+            offsets.reserveCapacity(partitionCount + 1)
+            runStarts.reserveCapacity(partitionCount + 1)
+        }
+
+        mutating func append(table: Int, rows: Range<Int>) {
+            runTables.append(UInt32(table))
+            runRows.append(rows.lowerBound)
+            runCounts.append(UInt32(rows.count))
+            rowCount += rows.count
+        }
+
+        mutating func closePartition() {
+            offsets.append(rowCount)
+            runStarts.append(runTables.count)
+        }
+
+        func selection(of tables: [EventColumns]) -> EventSelection {
+            EventSelection(tables: tables, offsets: offsets, runStarts: runStarts, runTables: runTables, runRows: runRows, runCounts: runCounts)
+        }
+    }
+
+    /// Copies the selection's rows `rows` of a column into `out`, which
+    /// holds `rows.count` values; `columns` holds that column of each
+    /// table, in table order. Each run is copied as one block.
+    public func gather<T>(_ columns: [[T]], rows: Range<Int>, into out: UnsafeMutableBufferPointer<T>) {
+        precondition(out.count == rows.count && rows.upperBound <= count && columns.count == tables.count, "gather bounds")
         guard !rows.isEmpty else { return }
         // The partition holding the first row: the last whose offset is at or before it.
         var low = 0, high = partitionCount
@@ -79,29 +193,34 @@ public struct EventSelection: Sendable {
             let mid = (low + high + 1) >> 1
             if offsets[mid] <= rows.lowerBound { low = mid } else { high = mid - 1 }
         }
-        column.withUnsafeBufferPointer { source in
-            var p = low, position = rows.lowerBound
-            while position < rows.upperBound {
-                let end = Swift.min(rows.upperBound, offsets[p + 1])
-                if end > position {
-                    (out.baseAddress! + (position - rows.lowerBound))
-                        .initialize(from: source.baseAddress! + starts[p] + (position - offsets[p]), count: end - position)
-                    position = end
+        var sources: [UnsafePointer<T>] = []
+        for column in columns { column.withUnsafeBufferPointer { sources.append($0.baseAddress ?? UnsafePointer(bitPattern: 1)!) } }
+        withExtendedLifetime(columns) {
+            var position = offsets[low], r = runStarts[low]
+            var written = 0
+            while written < out.count {
+                let runCount = Int(runCounts[r])
+                // The part of this run inside `rows`.
+                let skip = Swift.max(0, rows.lowerBound - position)
+                let take = Swift.min(runCount - skip, rows.upperBound - (position + skip))
+                if take > 0 {
+                    (out.baseAddress! + written).initialize(from: sources[Int(runTables[r])] + runRows[r] + skip, count: take)
+                    written += take
                 }
-                p += 1
+                position += runCount
+                r += 1
             }
         }
     }
 
     /// The earliest and latest timestamps selected (nil: no rows); each
-    /// partition's rows are in time order.
+    /// partition's runs are in time order.
     public var timestampBounds: (min: Int64, max: Int64)? {
         var first = Int64.max, last = Int64.min
-        for p in 0 ..< partitionCount {
-            let rows = tableRows(of: p)
-            guard !rows.isEmpty else { continue }
-            first = Swift.min(first, table.timestamps[rows.lowerBound])
-            last = Swift.max(last, table.timestamps[rows.upperBound - 1])
+        for p in 0 ..< partitionCount where runStarts[p + 1] > runStarts[p] {
+            let head = runStarts[p], tail = runStarts[p + 1] - 1
+            first = Swift.min(first, tables[Int(runTables[head])].timestamps[runRows[head]])
+            last = Swift.max(last, tables[Int(runTables[tail])].timestamps[runRows[tail] + Int(runCounts[tail]) - 1])
         }
         return first <= last ? (first, last) : nil
     }

@@ -97,17 +97,21 @@ enum EventBatchCodec {
                     ])
                 case let .column(column, piece):
                     let range = piece * pieceRows ..< min(rows.count, (piece + 1) * pieceRows)
-                    let table = rows.table
+                    let tables = rows.tables
+                    func values(_ column: KeyPath<EventColumns, [UInt32]>) throws(ZstdError) -> [UInt8] {
+                        try encoder.encode(count: range.count, as: UInt32.self, encoding: [.shuffle]) {
+                            rows.gather(tables.map { $0[keyPath: column] }, rows: range, into: $0)
+                        }
+                    }
                     let bytes: [UInt8]
                     switch column {
                     case .timestamps:
                         bytes = try encoder.encode(count: range.count, as: Int64.self, encoding: [.delta, .shuffle]) {
-                            rows.gather(table.timestamps, rows: range, into: $0)
+                            rows.gather(tables.map(\.timestamps), rows: range, into: $0)
                         }
-                    case .actors: bytes = try encoder.encode(count: range.count, as: UInt32.self, encoding: [.shuffle]) { rows.gather(table.actors, rows: range, into: $0) }
-                    case .items: bytes = try encoder.encode(count: range.count, as: UInt32.self, encoding: [.shuffle]) { rows.gather(table.items, rows: range, into: $0) }
-                    case .quantities:
-                        bytes = try encoder.encode(count: range.count, as: UInt32.self, encoding: [.shuffle]) { rows.gather(table.quantities, rows: range, into: $0) }
+                    case .actors: bytes = try values(\.actors)
+                    case .items: bytes = try values(\.items)
+                    case .quantities: bytes = try values(\.quantities)
                     }
                     return .success([EncodedSegment(column: storedName(of: column), piece: piece, bytes: bytes)])
                 }
@@ -244,7 +248,14 @@ enum EventBatchCodec {
     /// Encodes a kind's columns as one batch per epoch (see ``epochSeconds``)
     /// that holds rows, in time order, each read from `columns` in place.
     static func encodeByEpoch(_ columns: EventColumns, kind: EventKind) throws(StoreError) -> [EncodedBatch] {
-        try encode(EventSelection.epochs(of: columns, seconds: epochSeconds).map(\.rows), kind: kind)
+        try encodeByEpoch(parts: [columns], kind: kind)
+    }
+
+    /// ``encodeByEpoch(_:kind:)`` of the table the parts merge into (an
+    /// ingest's parts of one file, in file order, over all its
+    /// partitions), read from the parts in place.
+    static func encodeByEpoch(parts: [EventColumns], kind: EventKind) throws(StoreError) -> [EncodedBatch] {
+        try encode(EventSelection.epochs(of: parts, seconds: epochSeconds).map(\.rows), kind: kind)
     }
 }
 

@@ -4,15 +4,20 @@ import VitalsColumnar
 /// The hot path of ingest: login and feature-usage rows straight from CSV
 /// bytes into column builders, with ids looked up by their bytes.
 enum EventParsing {
-    /// One event file's columns, with the feature dictionary it grew.
+    /// One event file's columns, in the parts it was parsed in (file
+    /// order, each sorted, over all the accounts), with the feature
+    /// dictionary it grew.
     struct ParsedEvents: Sendable {
-        var columns: EventColumns
+        var parts: [EventColumns]
         var features: ByteStringDictionary
         /// The line each new feature was first seen on, in the order of their codes.
         var newFeatureLines: [Int]
         var rows: Int
-        /// How many parts the file was read in (1: whole).
-        var parts = 1
+
+        /// The file's table: the parts merged.
+        var columns: EventColumns {
+            EventColumns.merge(parts, partitionCount: parts[0].partitionCount, hasItems: parts[0].hasItems)
+        }
     }
 
     /// Files are parsed in parts of about this many bytes, on all cores.
@@ -86,8 +91,9 @@ enum EventParsing {
         var lines: Int
     }
 
-    /// A file's parts, in file order, as one parse of the file.
-    /// The parts' columns are moved out (`parts` keeps the rest).
+    /// A file's parts, in file order, as one parse of the file: the parts'
+    /// own features take codes in the file's order, and each part's columns
+    /// are moved out (`parts` keeps the rest).
     static func assemble(_ parts: inout [ParsedPart], headerLines: Int, known: ByteStringDictionary, kind: EventKind,
                          partitionCount: Int) -> ParsedEvents {
         var features = known, newFeatureLines: [Int] = [], tables: [EventColumns] = []
@@ -112,8 +118,7 @@ enum EventParsing {
             rows += part.rows
             tables.append(part.columns)
         }
-        return ParsedEvents(columns: EventColumns.merge(consume tables, partitionCount: partitionCount, hasItems: kind.hasItems),
-                            features: features, newFeatureLines: newFeatureLines, rows: rows, parts: parts.count)
+        return ParsedEvents(parts: tables, features: features, newFeatureLines: newFeatureLines, rows: rows)
     }
 
     /// Parses `path` as events of `kind`.
@@ -123,7 +128,7 @@ enum EventParsing {
         let reader = try CSVReader.opening(path)
         var features = features, newFeatureLines: [Int] = []
         let columns = try parse(reader, kind: kind, ids: ids, features: &features, newFeatureLines: &newFeatureLines)
-        return ParsedEvents(columns: columns, features: features, newFeatureLines: newFeatureLines, rows: reader.rowsRead)
+        return ParsedEvents(parts: [columns], features: features, newFeatureLines: newFeatureLines, rows: reader.rowsRead)
     }
 
     static func parse(_ reader: CSVReader, kind: EventKind, ids: EventIDs,

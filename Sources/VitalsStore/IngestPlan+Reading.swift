@@ -42,9 +42,9 @@ extension IngestPlan {
         for (file, events) in zip(files, parsed) {
             rowsByFile.append((file.name, events.rows))
             if file.kind == .login {
-                logins = events.columns
+                logins = events.parts
             } else {
-                featureUsage = events.columns
+                featureUsage = events.parts
                 entities.featureKeys = events.features
                 newFeatures = zip(knownFeatures.count ..< events.features.count, events.newFeatureLines).map { code, line in
                     (events.features.key(UInt32(code)), SourceRow(file: file.path, line: line))

@@ -17,8 +17,9 @@ struct IngestPlan: Sendable {
     /// Features first seen in this ingest (keys continue the stored ones),
     /// with the row each was first seen on.
     var newFeatures: [(name: String, source: SourceRow)] = []
-    var logins: EventColumns?
-    var featureUsage: EventColumns?
+    /// Each event file's columns, in the parts it was parsed in (file order).
+    var logins: [EventColumns] = []
+    var featureUsage: [EventColumns] = []
     var mrrChanges: [MRRChange] = []
     var payments: [Payment] = []
     var feedback: [FeedbackResponse] = []
@@ -31,12 +32,12 @@ struct IngestPlan: Sendable {
     }
 
     /// The event columns, logins first, moved out of the plan.
-    mutating func takeEvents() -> [(columns: EventColumns, kind: EventKind)] {
+    mutating func takeEvents() -> [(parts: [EventColumns], kind: EventKind)] {
         defer {
-            logins = nil
-            featureUsage = nil
+            logins = []
+            featureUsage = []
         }
-        return [logins.map { ($0, EventKind.login) }, featureUsage.map { ($0, EventKind.featureUsage) }].compactMap { $0 }
+        return [(logins, EventKind.login), (featureUsage, .featureUsage)]
     }
 }
 

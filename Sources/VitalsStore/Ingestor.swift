@@ -75,11 +75,11 @@ public enum Ingestor {
     /// rows), each kind's columns freed once encoded: by the encoding
     /// thread, not later while the writer stores the batches (unmapping a
     /// gigabyte beside it slowed the writer's copies twofold).
-    static func encodeEvents(_ events: consuming [(columns: EventColumns, kind: EventKind)]) throws(StoreError) -> [EncodedBatch] {
+    static func encodeEvents(_ events: consuming [(parts: [EventColumns], kind: EventKind)]) throws(StoreError) -> [EncodedBatch] {
         var batches: [EncodedBatch] = []
-        for i in events.indices where events[i].columns.count > 0 {
-            batches += try EventBatchCodec.encodeByEpoch(events[i].columns, kind: events[i].kind)
-            events[i].columns = .empty(partitionCount: 0, hasItems: false)
+        for i in events.indices where events[i].parts.contains(where: { $0.count > 0 }) {
+            batches += try EventBatchCodec.encodeByEpoch(parts: events[i].parts, kind: events[i].kind)
+            events[i].parts = []
         }
         return batches
     }

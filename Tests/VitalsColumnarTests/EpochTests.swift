@@ -48,7 +48,7 @@ import Testing
     /// left out.
     @Test func epochSelectionsReadAsTheSlicesTheyName() {
         let table = randomTable(seed: 5, count: 2_500, partitions: 14, times: -120 ..< 480)
-        let selections = EventSelection.epochs(of: table, seconds: 50)
+        let selections = EventSelection.epochs(of: [table], seconds: 50)
         let withRows = (Int64(-3) ... 9).filter { table.slice(from: $0 * 50, to: ($0 + 1) * 50).count > 0 }
         #expect(selections.map(\.epoch) == withRows)
         for (epoch, rows) in selections {
@@ -59,7 +59,7 @@ import Testing
             for range in [0 ..< slice.count, 0 ..< 0, 1 ..< slice.count, slice.count / 3 ..< slice.count / 2, slice.count - 1 ..< slice.count] {
                 func gathered<T: FixedWidthInteger>(_ column: [T]) -> [T] {
                     [T](unsafeUninitializedCapacity: range.count) { out, n in
-                        rows.gather(column, rows: range, into: out)
+                        rows.gather([column], rows: range, into: out)
                         n = range.count
                     }
                 }
@@ -72,7 +72,47 @@ import Testing
         }
         let whole = EventSelection(all: table)
         #expect(whole.offsets == table.offsets && whole.count == table.count)
-        #expect(EventSelection.epochs(of: .empty(partitionCount: 3, hasItems: false), seconds: 50).isEmpty)
+        #expect(EventSelection.epochs(of: [.empty(partitionCount: 3, hasItems: false)], seconds: 50).isEmpty)
+    }
+
+    /// A file parsed in parts (each sorted on its own) reads, epoch by
+    /// epoch, as the slices of the parts merged: whether the parts follow
+    /// each other in time or an account's rows interleave across them
+    /// (then those accounts are merged apart, in the merge's order).
+    @Test(arguments: [false, true])
+    func epochsOfPartsReadAsTheMergedTablesSlices(interleaved: Bool) {
+        var state: UInt64 = interleaved ? 17 : 19
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        // Rows in file order: in time order by day when not interleaved, any time otherwise; many share a second.
+        let rows = (0 ..< 3_000).map { i -> (partition: UInt32, ts: Int64, actor: UInt32, item: UInt32) in
+            let ts = interleaved ? Int64(next() % 600) : Int64(i / 5)
+            return (UInt32(next() % 11), ts, UInt32(next() % 30), UInt32(next() % 6))
+        }
+        let cuts = [0, 700, 1_900, 2_000, 3_000]
+        let parts = (0 ..< 4).map { build(Array(rows[cuts[$0] ..< cuts[$0 + 1]]), partitions: 12) }
+        let merged = EventColumns.merge(parts, partitionCount: 12, hasItems: true)
+        #expect(merged == build(rows, partitions: 12))
+        let selections = EventSelection.epochs(of: parts, seconds: 50)
+        #expect(selections.map(\.epoch) == (Int64(0) ... 11).filter { merged.slice(from: $0 * 50, to: ($0 + 1) * 50).count > 0 })
+        for (epoch, rows) in selections {
+            let slice = merged.slice(from: epoch * 50, to: (epoch + 1) * 50)
+            #expect(rows.offsets == slice.offsets)
+            for range in [0 ..< slice.count, slice.count / 4 ..< slice.count - slice.count / 4] {
+                func gathered<T: FixedWidthInteger>(_ column: KeyPath<EventColumns, [T]>) -> [T] {
+                    [T](unsafeUninitializedCapacity: range.count) { out, n in
+                        rows.gather(rows.tables.map { $0[keyPath: column] }, rows: range, into: out)
+                        n = range.count
+                    }
+                }
+                #expect(gathered(\.timestamps) == Array(slice.timestamps[range]), "epoch \(epoch) rows \(range)")
+                #expect(gathered(\.actors) == Array(slice.actors[range]))
+                #expect(gathered(\.quantities) == Array(slice.quantities[range]))
+            }
+            #expect(EventDigest(rows, lastByActor: true, lastByPartition: true, itemPairs: true)
+                == EventDigest(slice, lastByActor: true, lastByPartition: true, itemPairs: true))
+            #expect(rows.timestampBounds?.min == slice.timestamps.min() && rows.timestampBounds?.max == slice.timestamps.max())
+        }
+        #expect(EventSelection.interleavedPartitions(parts, partitionCount: 12).isEmpty == !interleaved)
     }
 
     /// Epoch slices assembled column by column, each batch's values handed
