@@ -193,6 +193,8 @@ public struct EventSelection: Sendable {
             let mid = (low + high + 1) >> 1
             if offsets[mid] <= rows.lowerBound { low = mid } else { high = mid - 1 }
         }
+        // Each table's column base, used below while `columns` keeps every
+        // array alive and unchanged (an array's storage does not move then).
         var sources: [UnsafePointer<T>] = []
         for column in columns { column.withUnsafeBufferPointer { sources.append($0.baseAddress ?? UnsafePointer(bitPattern: 1)!) } }
         withExtendedLifetime(columns) {
