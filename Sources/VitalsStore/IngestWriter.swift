@@ -29,11 +29,11 @@ enum IngestWriter {
                 try featureInsert.execute(arguments: [plan.base.features + offset, feature.name])
             }
         }
+        try writeLogs(plan, db)
+        clock.mark("write: logs")
         let ingestID = try recordIngest(plan, source: source, db)
         try writeBatches(try batches(), ingestID: ingestID, db)
         clock.mark("write: event batches")
-        try writeLogs(plan, db)
-        clock.mark("write: logs")
     }
 
     /// Inserts each record, or updates every column of the stored row
