@@ -72,9 +72,8 @@ public enum Ingestor {
     }
 
     /// Event columns as compressed batches (per kind, one per epoch with
-    /// rows), each kind's columns freed once encoded: by the encoding
-    /// thread, not later while the writer stores the batches (unmapping a
-    /// gigabyte beside it slowed the writer's copies twofold).
+    /// rows), each kind's columns freed by the encoding thread once
+    /// encoded, so the write that follows does not hold them.
     static func encodeEvents(_ events: consuming [(parts: [EventColumns], kind: EventKind)]) throws(StoreError) -> [EncodedBatch] {
         var batches: [EncodedBatch] = []
         for i in events.indices where events[i].parts.contains(where: { $0.count > 0 }) {
