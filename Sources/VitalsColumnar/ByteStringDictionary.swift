@@ -214,6 +214,14 @@ public struct CodesByGroup: Sendable {
         }
         return dictionary.code(of: key)
     }
+
+    /// ``code(of:in:group:)``, trying `hint` first (the row before's code,
+    /// as ``ByteStringDictionary/code(of:trying:)`` does).
+    @inlinable
+    public func code(of key: UnsafeRawBufferPointer, in dictionary: ByteStringDictionary, group: Int, trying hint: UInt32?) -> UInt32? {
+        if let hint, dictionary.keyEquals(Int(hint), key) { return hint }
+        return code(of: key, in: dictionary, group: group)
+    }
 }
 
 /// A small direct-mapped cache of a dictionary's recent answers, for a
@@ -244,13 +252,6 @@ public struct RecentCodes: Sendable {
         guard let code = dictionary.code(of: key) else { return nil }
         slots[slot] = code + 1
         return code
-    }
-
-    /// ``code(of:in:)``, trying `hint` first (the row before's code).
-    @inlinable
-    public mutating func code(of key: UnsafeRawBufferPointer, in dictionary: ByteStringDictionary, trying hint: UInt32?) -> UInt32? {
-        if let hint, dictionary.keyEquals(Int(hint), key) { return hint }
-        return code(of: key, in: dictionary)
     }
 
     /// The key's last eight bytes (fewer, zero-filled, for a short key)

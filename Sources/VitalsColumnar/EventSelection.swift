@@ -5,10 +5,10 @@
 /// A partition's selected rows are runs of rows of the tables, in table
 /// order, so the selection reads as the table that merging the tables
 /// (``EventColumns/merge(_:partitionCount:hasItems:)``) and then slicing
-/// an epoch (``EventColumns/slice(from:to:)``) would copy — when the tables
-/// do not interleave in time within a partition (``epochs(of:seconds:)``
-/// checks). At 100 M events those two copies were a third of the ingest's
-/// encoding and most of its merge, in fresh pages.
+/// an epoch (``EventColumns/slice(from:to:)``) would copy (a partition
+/// whose rows interleave in time across the tables is merged apart first:
+/// ``epochs(of:seconds:)``). At 100 M events those two copies were a third
+/// of the ingest's encoding and most of its merge, in fresh pages.
 public struct EventSelection: Sendable {
     /// The tables the rows are read from.
     public let tables: [EventColumns]
@@ -66,6 +66,7 @@ public struct EventSelection: Sendable {
         guard let partitionCount = tables.first?.partitionCount else { return [] }
         precondition(tables.allSatisfy { $0.partitionCount == partitionCount }, "tables of one partition count")
         var tables = tables
+        let parts = tables.count
         let interleaved = interleavedPartitions(tables, partitionCount: partitionCount)
         if !interleaved.isEmpty { tables.append(merged(interleaved, of: tables)) }
         var first = Int64.max, last = Int64.min
@@ -93,10 +94,9 @@ public struct EventSelection: Sendable {
             let a = EventColumns.epoch(of: span.first, seconds: seconds), b = EventColumns.epoch(of: span.last, seconds: seconds)
             return (Int(a - firstEpoch), (a ... b + 1).map { $0 * seconds })
         }
-        let fixed = interleaved.isEmpty ? nil : tables.count - 1
         for p in 0 ..< partitionCount {
-            // An interleaved partition's rows are all in the last table, and only there.
-            let sources = fixed != nil && interleaved.contains(p) ? fixed! ..< fixed! + 1 : 0 ..< (fixed ?? tables.count)
+            // An interleaved partition's rows are read from the table merged apart, after the parts.
+            let sources = interleaved.contains(p) ? parts ..< parts + 1 : 0 ..< parts
             for t in sources where tables[t].offsets[p + 1] > tables[t].offsets[p] {
                 let table = tables[t], (e0, bounds) = tableEpochs[t]
                 if bounds.count == 2 {

@@ -14,7 +14,8 @@ enum EventParsing {
         var newFeatureLines: [Int]
         var rows: Int
 
-        /// The file's table: the parts merged.
+        /// The file's table: the parts merged (the tests compare it; the
+        /// ingest encodes from the parts).
         var columns: EventColumns {
             EventColumns.merge(parts, partitionCount: parts[0].partitionCount, hasItems: parts[0].hasItems)
         }
@@ -67,7 +68,7 @@ enum EventParsing {
                 parts = []
                 parsed.append(try parse(file.path, kind: file.kind, ids: ids, features: features))
             } else {
-                parsed.append(assemble(&parts, headerLines: headerLines[f], known: features, kind: file.kind, partitionCount: ids.accounts.count))
+                parsed.append(assemble(&parts, headerLines: headerLines[f], known: features, kind: file.kind))
             }
         }
         return parsed
@@ -94,8 +95,7 @@ enum EventParsing {
     /// A file's parts, in file order, as one parse of the file: the parts'
     /// own features take codes in the file's order, and each part's columns
     /// are moved out (`parts` keeps the rest).
-    static func assemble(_ parts: inout [ParsedPart], headerLines: Int, known: ByteStringDictionary, kind: EventKind,
-                         partitionCount: Int) -> ParsedEvents {
+    static func assemble(_ parts: inout [ParsedPart], headerLines: Int, known: ByteStringDictionary, kind: EventKind) -> ParsedEvents {
         var features = known, newFeatureLines: [Int] = [], tables: [EventColumns] = []
         var linesBefore = headerLines, rows = 0
         for p in parts.indices {
@@ -153,9 +153,7 @@ enum EventParsing {
             guard let account = accounts.code(of: reader.field(accountColumn), trying: lastAccount) else {
                 throw reader.bad("unknown account_id \(reader.quoted(accountColumn)) (not in accounts.csv nor in the store)")
             }
-            let userID = reader.field(userColumn)
-            guard let user = lastUser.flatMap({ users.keyEquals(Int($0), userID) ? $0 : nil })
-                ?? usersByAccount.code(of: userID, in: users, group: Int(account)) else {
+            guard let user = usersByAccount.code(of: reader.field(userColumn), in: users, group: Int(account), trying: lastUser) else {
                 throw reader.bad("unknown user_id \(reader.quoted(userColumn)) (not in users.csv nor in the store)")
             }
             lastAccount = account

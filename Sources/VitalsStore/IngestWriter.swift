@@ -145,11 +145,10 @@ enum IngestWriter {
     }
 }
 
-/// An entity record with a dense key, and its row as an INSERT binds it
-/// (the values GRDB's Codable encoding stores: Bool as 0/1, an enum as its
-/// raw value, nil as NULL).
+/// An entity record's row as an INSERT binds it (the values GRDB's
+/// Codable encoding stores: Bool as 0/1, an enum as its raw value, nil as
+/// NULL), its dense key first.
 protocol EntityRecord: TableRecord {
-    var key: Int { get }
     /// Every column of the table, the key first, in ``bind(_:)`` order.
     static var insertColumns: [String] { get }
     func bind(_ row: inout RawInsert)

@@ -53,6 +53,12 @@ import Testing
             #expect(code(key, group: (groups[i] + 1) % 21) == UInt32(i))
             #expect(code(key, group: 99) == UInt32(i))
         }
+        // The row before's code is tried first, and a wrong one never wins.
+        func hinted(_ key: String, _ hint: UInt32?) -> UInt32? {
+            var key = key
+            return key.withUTF8 { byAccount.code(of: UnsafeRawBufferPointer($0), in: dictionary, group: 1, trying: hint) }
+        }
+        #expect(hinted("usr_7", 7) == 7 && hinted("usr_7", 8) == 7 && hinted("usr_41", 7) == 41 && hinted("usr_100", 3) == nil)
         #expect(code("usr_100", group: 1) == nil)
         #expect(code("usr_4", group: 0) == 4)
     }
