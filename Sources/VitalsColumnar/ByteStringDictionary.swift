@@ -110,6 +110,12 @@ public struct ByteStringDictionary: Sendable {
         return String(decoding: arena[range], as: UTF8.self)
     }
 
+    /// `body` over the bytes of `code`'s key (no `String` made).
+    public func withKeyBytes<R>(_ code: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let start = keyStarts[Int(code)], end = keyStarts[Int(code) + 1]
+        return arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start ..< end])) }
+    }
+
     /// All keys in code order.
     public var keys: [String] { (0 ..< count).map { key(UInt32($0)) } }
 
@@ -179,27 +185,42 @@ public struct ByteStringDictionary: Sendable {
 /// 320,000 ids; each probe of their hash table was a slot, a key offset and
 /// the key's bytes, three cache misses, on two of every three rows.
 public struct CodesByGroup: Sendable {
-    /// Group `g`'s codes are `codes[starts[g] ..< starts[g + 1]]`, ascending.
+    /// Group `g`'s members are `members[starts[g] ..< starts[g + 1]]`, in code order.
     @usableFromInline let starts: [Int]
-    @usableFromInline let codes: [UInt32]
+    /// Each member's code and its key's tag (``RecentCodes/tail(_:)``: the
+    /// last eight bytes and the length), side by side: a scan reads the
+    /// group's tags from one or two cache lines and compares a key only
+    /// where its tag matches. Comparing every member's key instead read the
+    /// dictionary's key offsets and bytes for each, two cache misses a
+    /// member once the dictionary holds hundreds of thousands of ids.
+    @usableFromInline let members: [Member]
     /// Groups with more codes than this are left to the dictionary (a
     /// scan would cost more than a probe).
     @usableFromInline static let largest = 32
 
+    @usableFromInline
+    struct Member: Sendable {
+        @usableFromInline var tag: UInt64
+        @usableFromInline var code: UInt32
+    }
+
     /// - Parameters:
     ///   - groups: the group of each code, in code order.
     ///   - groupCount: groups are `0 ..< groupCount`.
-    public init(groups: [Int], groupCount: Int) {
+    ///   - keys: the dictionary the codes are of.
+    public init(groups: [Int], groupCount: Int, keys: ByteStringDictionary) {
         var starts = [Int](repeating: 0, count: groupCount + 1)
         for g in groups { starts[g + 1] += 1 }
         for g in 0 ..< groupCount { starts[g + 1] += starts[g] }
-        var next = Array(starts.dropLast()), codes = [UInt32](repeating: 0, count: groups.count)
+        var next = Array(starts.dropLast())
+        var members = [Member](repeating: Member(tag: 0, code: 0), count: groups.count)
         for (code, g) in groups.enumerated() {
-            codes[next[g]] = UInt32(code)
+            let tag = keys.withKeyBytes(UInt32(code)) { RecentCodes.tail($0) }
+            members[next[g]] = Member(tag: tag, code: UInt32(code))
             next[g] += 1
         }
         self.starts = starts
-        self.codes = codes
+        self.members = members
     }
 
     /// The code of `key` among `group`'s codes in `dictionary`, else the
@@ -207,20 +228,19 @@ public struct CodesByGroup: Sendable {
     @inlinable
     public func code(of key: UnsafeRawBufferPointer, in dictionary: ByteStringDictionary, group: Int) -> UInt32? {
         if group + 1 < starts.count {
-            let members = starts[group] ..< starts[group + 1]
-            if members.count <= Self.largest {
-                for i in members where dictionary.keyEquals(Int(codes[i]), key) { return codes[i] }
+            let lower = starts[group], upper = starts[group + 1]
+            if upper - lower <= Self.largest {
+                let tag = RecentCodes.tail(key)
+                let found: UInt32? = members.withUnsafeBufferPointer { members in
+                    for i in lower ..< upper where members[i].tag == tag && dictionary.keyEquals(Int(members[i].code), key) {
+                        return members[i].code
+                    }
+                    return nil
+                }
+                if let found { return found }
             }
         }
         return dictionary.code(of: key)
-    }
-
-    /// ``code(of:in:group:)``, trying `hint` first (the row before's code,
-    /// as ``ByteStringDictionary/code(of:trying:)`` does).
-    @inlinable
-    public func code(of key: UnsafeRawBufferPointer, in dictionary: ByteStringDictionary, group: Int, trying hint: UInt32?) -> UInt32? {
-        if let hint, dictionary.keyEquals(Int(hint), key) { return hint }
-        return code(of: key, in: dictionary, group: group)
     }
 }
 

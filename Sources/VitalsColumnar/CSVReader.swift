@@ -26,7 +26,7 @@ public final class CSVReader {
     let path: String
     /// All mutable parsing state lives in one struct behind a pointer the
     /// reader owns: the hot path then pays no dynamic exclusivity checks.
-    private let state: UnsafeMutablePointer<CSVScanState>
+    @usableFromInline let state: UnsafeMutablePointer<CSVScanState>
 
     /// Opens `path` and reads its header row.
     /// - Throws: `CSVError` when the file cannot be read, is empty, or the
@@ -155,6 +155,7 @@ public final class CSVReader {
 
     /// The bytes of field `index` of the current row, unescaped.
     /// Valid until the next call to ``next()`` or ``field(_:)``.
+    @inlinable @inline(__always)
     public func field(_ index: Int) -> UnsafeRawBufferPointer { state.pointee.field(index) }
 
     /// Field `index` as a `String` (for entity columns, not for hot paths).

@@ -11,13 +11,14 @@ import Darwin
 /// line, the file's last unterminated row — is handed to the byte-at-a-time
 /// ``scanRowBytewise()`` below, which defines the reader's exact semantics and
 /// error messages.
+@usableFromInline
 struct CSVScanState {
     let fd: Int32
     let fileName: String
     /// The read buffer. `paddingBytes` more bytes are allocated (and zeroed)
     /// past its end so that an 8-byte load at any offset below `end` is in
     /// bounds; bytes past `end` are masked off, never interpreted.
-    var buffer: UnsafeMutableRawBufferPointer
+    @usableFromInline var buffer: UnsafeMutableRawBufferPointer
     /// Valid bytes are `buffer[start ..< end]`.
     var start = 0
     var end = 0
@@ -36,22 +37,22 @@ struct CSVScanState {
     /// The header's names, once read (only for error messages).
     var columnNames: [String] = []
     /// Buffer offset where the current row starts.
-    var rowStart = 0
+    @usableFromInline var rowStart = 0
     /// Whether the current row has a quoted field: when not, ``field(_:)``
     /// need not look at a field's first byte.
-    var rowQuoted = false
+    @usableFromInline var rowQuoted = false
     /// Buffer offset of the delimiter that ends each field of the current
     /// row: its comma, or for the last field the row's LF (or the end of the
     /// file). One integer per field, so the scanner records a field with one
     /// store; ``field(_:)`` derives the bounds (and strips the CR of a CRLF
     /// and a field's quotes) only for the fields asked for.
-    var fieldEnds: UnsafeMutablePointer<Int>
+    @usableFromInline var fieldEnds: UnsafeMutablePointer<Int>
     /// `fieldEnds` holds `fieldCapacity + fieldSlack` integers: the scanner
     /// stores up to sixteen ends (one vector's commas) past a count it has
     /// checked to be at most `fieldCapacity - 8`, once per vector rather than
     /// per field.
     var fieldCapacity = 64
-    var fieldCount = 0
+    @usableFromInline var fieldCount = 0
     var scratch: [UInt8] = []
 
     static let fieldSlack = 16
@@ -99,7 +100,7 @@ struct CSVScanState {
 
     /// The raw bytes of field `index`: from after the previous delimiter to
     /// before its own, without the CR of a CRLF, quotes included.
-    @inline(__always)
+    @inlinable @inline(__always)
     func rawFieldBounds(_ index: Int) -> (start: Int, end: Int) {
         let start = index == 0 ? rowStart : fieldEnds[index &- 1] &+ 1
         var end = fieldEnds[index]
@@ -110,8 +111,10 @@ struct CSVScanState {
     }
 
     /// Field `index`, unescaped. Small enough to inline into
-    /// ``CSVReader/field(_:)``: callers ask for every field of every row.
-    @inline(__always)
+    /// ``CSVReader/field(_:)``, and inlinable so that it inlines into the
+    /// parsers of other modules too: they ask for every field of every row,
+    /// and a call across the module boundary for each was 5 % of an ingest's CPU.
+    @inlinable @inline(__always)
     mutating func field(_ index: Int) -> UnsafeRawBufferPointer {
         precondition(index < fieldCount, "field index out of range")
         let (start, end) = rawFieldBounds(index)
@@ -126,7 +129,7 @@ struct CSVScanState {
 
     /// A quoted field's bytes between its quotes, with `""` made `"` (in the
     /// scratch buffer, when there is one).
-    @inline(never)
+    @usableFromInline @inline(never)
     mutating func quotedField(_ inner: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         guard inner.contains(Self.quote) else { return inner }
         scratch.removeAll(keepingCapacity: true)
@@ -142,9 +145,11 @@ struct CSVScanState {
     // MARK: - Rows
 
     static let comma = UInt8(ascii: ",")
-    static let quote = UInt8(ascii: "\"")
+    // Computed: the inlinable field(_:) reads these from other modules, where
+    // a stored static would be reached through its lazy initializer.
+    @inlinable static var quote: UInt8 { UInt8(ascii: "\"") }
     static let lf = UInt8(ascii: "\n")
-    static let cr = UInt8(ascii: "\r")
+    @inlinable static var cr: UInt8 { UInt8(ascii: "\r") }
 
     enum Scan {
         case row(next: Int, lines: Int)

@@ -5,10 +5,23 @@ public enum EventSort {
     /// time (skipped when the slice is already in time order, as logs usually are).
     /// - Returns: partition offsets and the permutation (`sorted[i] = source[permutation[i]]`).
     public static func permutation(partitions: [UInt32], timestamps: [Int64], partitionCount: Int) -> (offsets: [Int], permutation: [UInt32]) {
+        var permutation: [UInt32] = []
+        let offsets = Self.permutation(partitions: partitions, timestamps: timestamps, partitionCount: partitionCount, into: &permutation)
+        return (offsets, permutation)
+    }
+
+    /// ``permutation(partitions:timestamps:partitionCount:)`` written into
+    /// `permutation` (its capacity reused): returns the partition offsets.
+    public static func permutation(partitions: [UInt32], timestamps: [Int64], partitionCount: Int,
+                                   into permutation: inout [UInt32]) -> [Int] {
         let n = partitions.count
         precondition(n < Int(UInt32.max), "too many rows for one batch")
         var offsets = [Int](repeating: 0, count: partitionCount + 1)
-        var permutation = [UInt32](repeating: 0, count: n)
+        // Every slot is written by the counting sort below.
+        if permutation.count != n {
+            permutation.removeAll(keepingCapacity: true)
+            permutation.append(contentsOf: repeatElement(0, count: n))
+        }
         partitions.withUnsafeBufferPointer { keys in
             offsets.withUnsafeMutableBufferPointer { offsets in
                 for i in 0 ..< n {
@@ -64,7 +77,7 @@ public enum EventSort {
                 }
             }
         }
-        return (offsets, permutation)
+        return offsets
     }
 
     /// A least-significant-digit radix sort of a partition's rows by time,

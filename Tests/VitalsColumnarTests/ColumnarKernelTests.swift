@@ -43,7 +43,7 @@ import Testing
         let keys = (0 ..< 100).map { "usr_\($0)" }
         let dictionary = ByteStringDictionary(keys: keys)
         let groups = (0 ..< 100).map { $0 < 40 ? 0 : 1 + ($0 - 40) / 3 }
-        let byAccount = CodesByGroup(groups: groups, groupCount: 21)
+        let byAccount = CodesByGroup(groups: groups, groupCount: 21, keys: dictionary)
         func code(_ key: String, group: Int) -> UInt32? {
             var key = key
             return key.withUTF8 { byAccount.code(of: UnsafeRawBufferPointer($0), in: dictionary, group: group) }
@@ -53,14 +53,27 @@ import Testing
             #expect(code(key, group: (groups[i] + 1) % 21) == UInt32(i))
             #expect(code(key, group: 99) == UInt32(i))
         }
-        // The row before's code is tried first, and a wrong one never wins.
-        func hinted(_ key: String, _ hint: UInt32?) -> UInt32? {
-            var key = key
-            return key.withUTF8 { byAccount.code(of: UnsafeRawBufferPointer($0), in: dictionary, group: 1, trying: hint) }
-        }
-        #expect(hinted("usr_7", 7) == 7 && hinted("usr_7", 8) == 7 && hinted("usr_41", 7) == 41 && hinted("usr_100", 3) == nil)
         #expect(code("usr_100", group: 1) == nil)
         #expect(code("usr_4", group: 0) == 4)
+    }
+
+    /// Keys of one group with the same tag (last eight bytes and length)
+    /// are told apart by their bytes; a key that only shares a tag with a
+    /// member is not taken for it.
+    @Test func codesByGroupTellKeysWithOneTagApart() {
+        let keys = ["north-usr_000001", "south-usr_000001", "usr_000001", "east-usr_000002", "ab", "ba"]
+        let dictionary = ByteStringDictionary(keys: keys)
+        let byAccount = CodesByGroup(groups: [0, 0, 0, 1, 0, 0], groupCount: 2, keys: dictionary)
+        func code(_ key: String, group: Int) -> UInt32? {
+            var key = key
+            return key.withUTF8 { byAccount.code(of: UnsafeRawBufferPointer($0), in: dictionary, group: group) }
+        }
+        for (i, key) in keys.enumerated() {
+            #expect(code(key, group: 0) == UInt32(i), "\(key)")
+            #expect(code(key, group: 1) == UInt32(i), "\(key)")
+        }
+        #expect(code("weast-usr_000001", group: 0) == nil)
+        #expect(code("a", group: 0) == nil)
     }
 
     /// A cache slot shared by two keys answers each with its own code.
@@ -189,6 +202,35 @@ import Testing
             #expect(columns.timestamps[i] == row.ts && columns.actors[i] == row.actor)
             #expect(columns.items[i] == row.item && columns.quantities[i] == row.quantity)
             #expect(columns.rows(of: Int(row.partition)).contains(i))
+        }
+    }
+
+    /// A builder kept from table to table (as each parsing worker keeps
+    /// one from part to part, with or without items, the rows appended
+    /// one by one or in batches) builds what a fresh builder builds.
+    @Test func aBuilderKeptForTheNextTableBuildsWhatAFreshOneBuilds() {
+        var kept = EventColumnsBuilder(hasItems: false)
+        let batch = EventRowBatch()
+        defer { batch.deallocate() }
+        for (round, (count, hasItems)) in [(2500, true), (700, false), (3100, true), (0, true), (40, false)].enumerated() {
+            let rows = randomRows(count, seed: UInt64(10 + round))
+            var fresh = EventColumnsBuilder(hasItems: hasItems)
+            kept.reset(hasItems: hasItems, reservingCapacity: round == 2 ? 10 : 0)
+            var pending = 0
+            for r in rows {
+                fresh.append(partition: r.partition, timestamp: r.ts, actor: r.actor, item: r.item, quantity: r.quantity)
+                if round % 2 == 0 {
+                    if pending == EventRowBatch.capacity { kept.append(batch, count: pending); pending = 0 }
+                    batch.set(pending, partition: r.partition, timestamp: r.ts, actor: r.actor, item: r.item, quantity: r.quantity)
+                    pending += 1
+                } else {
+                    kept.append(partition: r.partition, timestamp: r.ts, actor: r.actor, item: r.item, quantity: r.quantity)
+                }
+            }
+            kept.append(batch, count: pending)
+            let built = kept.buildKeepingBuffers(partitionCount: 13)
+            #expect(built == fresh.build(partitionCount: 13), "round \(round)")
+            #expect(built.hasItems == hasItems && kept.count == 0)
         }
     }
 
