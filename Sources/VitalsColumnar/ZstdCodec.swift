@@ -7,8 +7,12 @@ public struct ZstdError: Error, CustomStringConvertible, Sendable {
 
 /// zstd compression of byte buffers (libzstd from the OS).
 public enum ZstdCodec {
-    /// The default level: fast to write, small enough for segments.
-    public static let defaultLevel: Int32 = 3
+    /// The default level: fast to write, small enough for segments. Level 1
+    /// rather than zstd's own default, 3: on the delta-coded, byte-shuffled
+    /// event columns it stores 1–2.5 % more bytes (10 M events: 35.3 MB
+    /// against 35.0; the wide world 40.2 against 39.2) for a fifth less
+    /// ingest CPU, and the columns decode as fast.
+    public static let defaultLevel: Int32 = 1
 
     /// Compresses `source` into one zstd frame (which records the content size).
     public static func compress(_ source: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws(ZstdError) -> [UInt8] {
