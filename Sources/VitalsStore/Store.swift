@@ -60,6 +60,8 @@ public final class Store: Sendable {
         configuration.label = "vitals-store"
         configuration.readonly = readOnly
         configuration.prepareDatabase { db in
+            // Only a new, empty file takes it (a store's page size is fixed once it has a table).
+            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
             try db.execute(sql: "PRAGMA mmap_size = \(Self.mappedBytes)")
             if let pageLimit { try db.execute(sql: "PRAGMA max_page_count = \(pageLimit)") }
         }
@@ -91,6 +93,15 @@ public final class Store: Sendable {
     /// process's RSS (a night at 100 M: 1.1 GB instead of 0.7 GB), though
     /// they are the page cache's, not the process's own.
     static let mappedBytes = 1 << 40
+
+    /// The page size of a new store (SQLite's default is 4 KB). Most of a
+    /// store's bytes are blobs of tens of KB to a few MB (column segments,
+    /// packed scores, results), which SQLite keeps in chains of overflow
+    /// pages: with 16 KB pages a blob is a quarter of the pages to follow,
+    /// write, log and checkpoint. A 100 M-event night's score, 5 alternating
+    /// runs on stores made alike: 2.38 → 2.18 s; the stores are 3 % larger
+    /// at 10 M events. An existing store keeps the page size it was made with.
+    static let pageSize = 16384
 
     /// `VITALS_TEST_MAX_PAGE_COUNT`, in debug builds only: the page cap of
     /// ``open(at:create:readOnly:pageLimit:oneConnection:)`` for the CLI's tests (a disk
