@@ -11,13 +11,7 @@ public struct EventColumnsBuilder: Sendable {
 
     public init(hasItems: Bool, reservingCapacity capacity: Int = 0) {
         self.hasItems = hasItems
-        partitions.reserveCapacity(capacity)
-        timestamps.reserveCapacity(capacity)
-        actors.reserveCapacity(capacity)
-        if hasItems {
-            items.reserveCapacity(capacity)
-            quantities.reserveCapacity(capacity)
-        }
+        reset(hasItems: hasItems, reservingCapacity: capacity)
     }
 
     public var count: Int { timestamps.count }
