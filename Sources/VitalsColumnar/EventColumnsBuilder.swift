@@ -97,7 +97,9 @@ public struct EventColumnsBuilder: Sendable {
 ///
 /// The caller owns the memory: ``deallocate()`` it when done.
 public struct EventRowBatch {
-    public static let capacity = 1024
+    // Computed: a parser in another module compares with it on every row,
+    // where a stored static is reached through its lazy initializer.
+    @inlinable public static var capacity: Int { 1024 }
     @usableFromInline let partitions: UnsafeMutablePointer<UInt32>
     @usableFromInline let timestamps: UnsafeMutablePointer<Int64>
     @usableFromInline let actors: UnsafeMutablePointer<UInt32>
