@@ -106,8 +106,7 @@ public struct ByteStringDictionary: Sendable {
 
     /// The key of `code` as a string.
     public func key(_ code: UInt32) -> String {
-        let range = keyStarts[Int(code)] ..< keyStarts[Int(code) + 1]
-        return String(decoding: arena[range], as: UTF8.self)
+        withKeyBytes(code) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// `body` over the bytes of `code`'s key (no `String` made).
