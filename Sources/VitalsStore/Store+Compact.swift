@@ -66,7 +66,7 @@ extension Store {
     /// answer changes: the merged batches load as the batches did.
     public func compact(all: Bool = false) throws(StoreError) -> CompactionSummary {
         let started = Date()
-        var summary = try write { db -> CompactionSummary in
+        var summary = try writeReplacingDerivedData { db -> CompactionSummary in
             var summary = CompactionSummary()
             for kind in EventKind.allCases {
                 let rows = try Row.fetchAll(db, sql: """

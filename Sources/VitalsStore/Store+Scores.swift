@@ -117,7 +117,7 @@ extension Store {
         let packedResults = try StoredJSON.pack(last?.agencyResults.map(\.json) ?? [])
         clock.mark("write: compressed the detail and results")
         defer { clock.mark("write: committed") }
-        try write { db in
+        try writeReplacingDerivedData { db in
             let version = try Self.bumpDataVersion(db)
             for model in models {
                 try db.execute(sql: """

@@ -163,6 +163,27 @@ public final class Store: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try pool.write(body) } catch { throw StoreError.wrap(error) }
     }
+
+    /// ``write(_:)`` for a transaction that replaces data the store derives
+    /// from its own (a day's scores and results, event batches merged and
+    /// encoded again): pages it frees are not overwritten with zeros.
+    ///
+    /// Debian's SQLite is built with `SQLITE_SECURE_DELETE`, so every page a
+    /// delete frees is zeroed, logged in the WAL and checkpointed: a 100 M
+    /// night's score freed the day before's 15 MB of detail and results
+    /// and wrote them all back as zeros. `PRAGMA secure_delete = FAST` still
+    /// zeroes what is deleted inside b-tree pages, but leaves a freed
+    /// overflow page as it was until SQLite reuses it, and what such a
+    /// transaction frees is still in the store in its new form. A purge
+    /// (the audit log's retention) keeps the zeroing: it uses ``write(_:)``.
+    func writeReplacingDerivedData<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        try write { db in
+            let zeroing = try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? 0
+            try db.execute(sql: "PRAGMA secure_delete = FAST")
+            defer { try? db.execute(sql: "PRAGMA secure_delete = \(zeroing == 2 ? "FAST" : zeroing == 0 ? "OFF" : "ON")") }
+            return try body(db)
+        }
+    }
 }
 
 /// Creates an empty file readable and writable by its owner only; SQLite
