@@ -6,9 +6,13 @@ import Darwin
 
 /// The scanning state and logic of ``CSVReader``.
 ///
-/// Rows are found by the vector scanner (`CSVScanState+Vectors.swift`),
-/// which handles well-formed rows; anything unusual — an error, a blank CRLF
-/// line, the file's last unterminated row — is handed to the byte-at-a-time
+/// Rows are found in three tiers. On x86-64 the block scanner
+/// (`CSVScanState+Blocks.swift`) reads 64 bytes at a time into bit masks
+/// and takes the rows of plain ASCII; a row with a quote, a NUL or a byte
+/// above 0x7F goes to the vector scanner (`CSVScanState+Vectors.swift`,
+/// the only scanner on other architectures), which handles well-formed
+/// rows; anything unusual — an error, a blank CRLF line, the file's last
+/// unterminated row — is handed to the byte-at-a-time
 /// ``scanRowBytewise()`` below, which defines the reader's exact semantics and
 /// error messages.
 @usableFromInline
@@ -54,9 +58,20 @@ struct CSVScanState {
     var fieldCapacity = 64
     @usableFromInline var fieldCount = 0
     var scratch: [UInt8] = []
+    /// The block scanner's place: the buffer offset of its current 64-byte
+    /// block (-1: none; a refill moves the bytes, so it forgets it) and the
+    /// block's masks, bit i for byte `block + i`: the separators (commas
+    /// and LFs) not yet taken, the LFs, and the bytes only the vector
+    /// scanner handles.
+    var block = -1
+    var blockSeparators: UInt64 = 0
+    var blockLineFeeds: UInt64 = 0
+    var blockSpecials: UInt64 = 0
 
     static let fieldSlack = 16
-    static let paddingBytes = 32
+    /// Bytes past the buffer's end that a load may touch: the block
+    /// scanner reads 64 bytes from an offset below `end`.
+    static let paddingBytes = 64
     /// Written after the last valid byte on every refill, so the vector
     /// scanner can load past `end`: "A" is neither a delimiter, a quote nor NUL.
     static let sentinel = UInt8(ascii: "A")
@@ -177,7 +192,7 @@ struct CSVScanState {
                 try refill()
                 continue
             }
-            switch try scanRowVectors() {
+            switch try scanRow() {
             case let .row(next, lines):
                 line = lineAtStart
                 lineAtStart += lines
@@ -326,6 +341,7 @@ struct CSVScanState {
 
     /// Moves unread bytes to the front of the buffer and reads more.
     mutating func refill() throws(CSVError) {
+        block = -1
         if start > 0 {
             bufferOffset += start
             let unread = end - start

@@ -25,6 +25,26 @@ import Testing
         }
     }
 
+    /// Long rows of plain text, which the block scanner takes on x86-64,
+    /// with the odd row it hands on: the same rows, lines and first error.
+    @Test(arguments: 0 ..< 4)
+    func longFilesReadAsTheReferenceDoes(seed: Int) throws {
+        var random = SplitMix64(state: UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("long.csv").path
+        for iteration in 0 ..< 40 {
+            let bytes = randomLongCSV(&random)
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            let expected = CSVOutcome.reference(bytes)
+            for chunkSize in [64 + random.below(400), 1 << 20] {
+                let actual = CSVOutcome.read(path, chunkSize: chunkSize)
+                #expect(actual == expected, "seed \(seed) case \(iteration) chunk \(chunkSize)")
+                if actual != expected { return }
+            }
+        }
+    }
+
     /// Every chunk size from one byte up, over one file with every awkward
     /// part: each boundary falls inside a field, a quote, a `""`, a CRLF and
     /// a multi-byte character somewhere.

@@ -181,3 +181,31 @@ func randomCSV(_ random: inout SplitMix64) -> [UInt8] {
     }
     return out
 }
+
+/// A longer file of mostly plain ASCII rows, up to 80 fields and hundreds
+/// of bytes each (rows that span the block scanner's 64-byte blocks and
+/// outgrow its field capacity), with a quoted field, UTF-8 text, a blank
+/// line or a broken byte here and there.
+func randomLongCSV(_ random: inout SplitMix64) -> [UInt8] {
+    let columns = 1 + random.below(80)
+    let crlf = random.chance(20)
+    let newline: [UInt8] = crlf ? [13, 10] : [10]
+    let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789-_:T ".utf8)
+    func plain(_ random: inout SplitMix64) -> [UInt8] {
+        let length = random.chance(10) ? 60 + random.below(140) : random.below(24)
+        return (0 ..< length).map { _ in random.pick(letters) }
+    }
+    let odd: [[UInt8]] = [Array("\"q,u\"\"o\nte\"".utf8), Array("caf\u{e9}".utf8), Array("\u{1F389}".utf8), [34, 34], [0], [34], [0xFF]]
+    var out = Array((0 ..< columns).map { "c\($0)" }.joined(separator: ",").utf8) + newline
+    for row in 0 ..< 20 + random.below(280) {
+        if random.chance(2) { out += newline }
+        let count = random.chance(99) ? columns : columns + 1
+        for column in 0 ..< count {
+            if column > 0 { out.append(44) }
+            out += random.chance(1) ? random.pick(odd) : plain(&random)
+        }
+        if row > 0 || random.chance(90) { out += newline }
+    }
+    if random.chance(30) { out.removeLast(crlf ? 2 : 1) }
+    return out
+}
