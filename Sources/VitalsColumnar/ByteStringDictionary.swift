@@ -38,6 +38,15 @@ public struct ByteStringDictionary: Sendable {
     /// The number of distinct keys.
     public var count: Int { keyHashes.count }
 
+    /// Makes room for `count` keys of `keyBytes` bytes in all, so that
+    /// inserting them grows nothing (a table read whole: its size is known).
+    public mutating func reserveCapacity(_ count: Int, keyBytes: Int) {
+        arena.reserveCapacity(keyBytes)
+        keyStarts.reserveCapacity(count + 1)
+        keyHashes.reserveCapacity(count)
+        while (count + 1) * 4 > slots.count * 3 { grow() }
+    }
+
     /// The code of `key`, or `nil` when it was never inserted.
     @inlinable
     public func code(of key: UnsafeRawBufferPointer) -> UInt32? {

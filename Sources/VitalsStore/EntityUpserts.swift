@@ -70,6 +70,7 @@ enum EntityUpserts {
     }
 
     static func users(_ reader: CSVReader, into plan: inout IngestPlan) throws(StoreError) {
+        precondition(!plan.entities.usersAreKeysOnly, "users.csv is upserted over the users' records, not their keys alone")
         let idColumn = try reader.column("user_id"), accountColumn = try reader.column("account_id")
         let c = (email: reader.columnIndex("email"), name: reader.columnIndex("name"), role: reader.columnIndex("role"),
                  created: reader.columnIndex("created_at"), key: reader.columnIndex("key_user"))

@@ -37,7 +37,7 @@ extension IngestPlan {
         let knownFeatures = entities.featureKeys
         let files: [(name: String, kind: EventKind, path: String)] = [("logins.csv", EventKind.login), ("feature_usage.csv", .featureUsage)]
             .compactMap { name, kind in directory.file(name).map { (name, kind, $0) } }
-        let ids = EventIDs(accounts: entities.accountKeys, users: entities.userKeys, userAccounts: entities.users.map(\.accountKey))
+        let ids = EventIDs(accounts: entities.accountKeys, users: entities.userKeys, userAccounts: entities.userAccounts)
         let parsed = try EventParsing.parse(files.map { ($0.path, $0.kind) }, ids: ids, features: knownFeatures)
         for (file, events) in zip(files, parsed) {
             rowsByFile.append((file.name, events.rows))

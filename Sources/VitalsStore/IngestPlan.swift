@@ -52,7 +52,7 @@ struct EntityCounts: Equatable, Sendable {
     init(_ entities: StoreEntities) {
         agencies = entities.agencies.count
         accounts = entities.accounts.count
-        users = entities.users.count
+        users = entities.userCount
         workflows = entities.workflows.count
         features = entities.features.count
     }

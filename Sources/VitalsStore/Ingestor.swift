@@ -27,7 +27,9 @@ public enum Ingestor {
         // An existing store is opened once, on one connection, for reading its entities and for the write: a
         // read-only open would leave a -wal file behind when parsing then fails; this one removes it on close.
         let existing = !Store.exists(at: storePath) ? nil : try Store.open(at: storePath, create: false, readOnly: false, pageLimit: pageLimit, oneConnection: true)
-        let entities = try existing?.read { try StoreEntities($0) } ?? StoreEntities()
+        // Without users.csv no user row changes: their ids and accounts are enough.
+        let users: StoreEntities.UserRead = source.file("users.csv") == nil ? .keysOnly : .recordsAndDictionary
+        let entities = try existing?.read { try StoreEntities($0, users: users) } ?? StoreEntities()
         var plan = try IngestPlan(reading: source, over: entities)
         clock.mark("parsed")
         // The events are encoded on all cores while the writer, on one,

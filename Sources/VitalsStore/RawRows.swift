@@ -33,6 +33,13 @@ struct RawRow {
         return [UInt8](UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(statement, column))))
     }
 
+    /// Text's bytes in SQLite's memory, valid until the next step (NULL
+    /// reads as none).
+    func textBytes(_ column: Int32) -> UnsafeRawBufferPointer {
+        guard let text = sqlite3_column_text(statement, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, column)))
+    }
+
     /// Text (NULL reads as "").
     func string(_ column: Int32) -> String {
         guard let text = sqlite3_column_text(statement, column) else { return "" }

@@ -93,7 +93,7 @@ extension Store {
     }
 
     private static func entities(_ db: Database, clock: TraceClock) throws -> StoreEntities {
-        let entities = try StoreEntities(db, userDictionary: false)
+        let entities = try StoreEntities(db, users: .records)
         clock.mark("load: entities")
         return entities
     }

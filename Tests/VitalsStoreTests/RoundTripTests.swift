@@ -156,6 +156,21 @@ enum CSVRowCounter {
         #expect(a.mrrChanges == b.mrrChanges && a.payments == b.payments && a.feedback == b.feedback)
     }
 
+    /// An ingest without users.csv reads the users as their ids and
+    /// accounts alone: every id finds the key its record has.
+    @Test func usersReadAsKeysLookUpAsTheirRecordsDo() throws {
+        let path = makeTemporaryDirectory().appendingPathComponent("keys.db").path
+        _ = try Ingestor.ingest(directory: try Self.generate(seed: 3), into: path)
+        let store = try Store.open(at: path, readOnly: true)
+        let (full, keys) = try store.read { db in (try StoreEntities(db), try StoreEntities(db, users: .keysOnly)) }
+        #expect(keys.users.isEmpty && keys.usersAreKeysOnly)
+        #expect(full.users.count > 100 && keys.userCount == full.users.count)
+        #expect(keys.userAccounts == full.users.map(\.accountKey))
+        #expect(keys.userKeys.count == full.userKeys.count)
+        #expect(full.users.allSatisfy { keys.userKeys.code(of: $0.userID) == UInt32($0.key) })
+        #expect(keys.userKeys.code(of: "no such user") == nil)
+    }
+
     /// A store written before column segments were keyed by rowid
     /// (`v14-segments-by-rowid`) keeps every segment through the migration
     /// and loads what it loaded before.
