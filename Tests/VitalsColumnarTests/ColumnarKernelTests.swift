@@ -61,9 +61,12 @@ import Testing
     /// are told apart by their bytes; a key that only shares a tag with a
     /// member is not taken for it.
     @Test func codesByGroupTellKeysWithOneTagApart() {
-        let keys = ["north-usr_000001", "south-usr_000001", "usr_000001", "east-usr_000002", "ab", "ba"]
+        // Keys of 16 bytes or fewer are told apart by their first and last
+        // eight bytes and length; longer ones in the dictionary.
+        let keys = ["north-usr_000001", "south-usr_000001", "usr_000001", "east-usr_000002", "ab", "ba",
+                    "ab12345678", "cd12345678", "west-coast-usr_000001", "east-coast-usr_000001", "x-usr_000001"]
         let dictionary = ByteStringDictionary(keys: keys)
-        let byAccount = CodesByGroup(groups: [0, 0, 0, 1, 0, 0], groupCount: 2, keys: dictionary)
+        let byAccount = CodesByGroup(groups: [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0], groupCount: 2, keys: dictionary)
         func code(_ key: String, group: Int) -> UInt32? {
             var key = key
             return key.withUTF8 { byAccount.code(of: UnsafeRawBufferPointer($0), in: dictionary, group: group) }
@@ -73,6 +76,9 @@ import Testing
             #expect(code(key, group: 1) == UInt32(i), "\(key)")
         }
         #expect(code("weast-usr_000001", group: 0) == nil)
+        #expect(code("ef12345678", group: 0) == nil)
+        #expect(code("ab1234567", group: 0) == nil)
+        #expect(code("north-coast-usr_000001", group: 0) == nil)
         #expect(code("a", group: 0) == nil)
     }
 
