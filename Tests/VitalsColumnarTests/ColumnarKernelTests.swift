@@ -82,6 +82,27 @@ import Testing
         #expect(code("a", group: 0) == nil)
     }
 
+    /// The short-key index answers what the dictionary answers: keys that
+    /// share their first or last eight bytes, keys of every length from 0
+    /// to 16, longer keys (through the dictionary), absent keys, a hint.
+    @Test func aShortKeyIndexAnswersWhatTheDictionaryAnswers() {
+        var keys = ["", "a", "ab", "ba", "acc_00001", "acc_00002", "acc_10001", "xcc_00001", "acc_000001",
+                    "north-usr_000001", "south-usr_000001", "west-coast-usr_000001", "east-coast-usr_000001"]
+        keys += (0 ..< 3000).map { "acc_\($0)" } + (0 ..< 17).map { String(repeating: "k", count: $0 + 1) + "!" }
+        let dictionary = ByteStringDictionary(keys: keys)
+        let index = ShortKeyIndex(dictionary)
+        func code(_ key: String, hint: UInt32? = nil) -> UInt32? {
+            var key = key
+            return key.withUTF8 { index.code(of: UnsafeRawBufferPointer($0), in: dictionary, trying: hint) }
+        }
+        #expect(keys.enumerated().allSatisfy { code($1) == UInt32($0) })
+        #expect(keys.enumerated().allSatisfy { code($1, hint: UInt32(($0 + 1) % keys.count)) == UInt32($0) })
+        for absent in ["acc_3000", "acc_00003", "cca_00001", "north-usr_000002", "north-coast-usr_000001", "abc", "kkkkkkkkkkkkkkkkkkkk!"] {
+            #expect(code(absent) == nil, "\(absent)")
+            #expect(code(absent, hint: 4) == nil, "\(absent)")
+        }
+    }
+
     /// A cache slot shared by two keys answers each with its own code.
     @Test func recentCodesAnswerWhatTheDictionaryAnswers() {
         var dictionary = ByteStringDictionary()
