@@ -100,8 +100,11 @@ struct StoreEntities: Sendable {
     private static func userKeys(_ db: Database) throws -> (ByteStringDictionary, [Int]) {
         var keys = ByteStringDictionary()
         var accounts: [Int] = []
+        // Keys are dense: one seek counts them. Ids are a dozen bytes or so
+        // (a longer one grows the arena once); summing their lengths would
+        // read the table twice.
         let count = try db.reservation("SELECT MAX(user_key) + 1 FROM users")
-        keys.reserveCapacity(count, keyBytes: try db.reservation("SELECT SUM(LENGTH(user_id)) FROM users"))
+        keys.reserveCapacity(count, keyBytes: count * 16)
         accounts.reserveCapacity(count)
         try db.forEachRawRow("SELECT user_key, user_id, account_key FROM users ORDER BY user_key") { row in
             guard row.int(0) == accounts.count else {
