@@ -186,6 +186,39 @@ public struct ByteStringDictionary: Sendable {
     }
 }
 
+/// A key's first and last eight bytes and its length: the whole key when
+/// it has at most 16 bytes (the two words overlap or are zero-filled), so
+/// two such keys are equal exactly when their words are. The look-ups keep
+/// these words beside their codes and compare them without reading the
+/// dictionary's key offsets and bytes.
+@usableFromInline
+struct KeyWords: Sendable {
+    /// ``RecentCodes/tail(_:)``: the last eight bytes mixed with the length.
+    @usableFromInline var tail: UInt64
+    /// The first eight bytes (fewer, zero-filled).
+    @usableFromInline var head: UInt64
+    @usableFromInline var length: UInt32
+
+    @inlinable
+    init(tail: UInt64, head: UInt64, length: UInt32) {
+        self.tail = tail
+        self.head = head
+        self.length = length
+    }
+
+    @inlinable
+    init(_ key: UnsafeRawBufferPointer) {
+        self.init(tail: RecentCodes.tail(key), head: RecentCodes.head(key), length: UInt32(truncatingIfNeeded: key.count))
+    }
+
+    /// Whether the words of `key` are all of it.
+    @inlinable
+    static func holdWhole(_ key: UnsafeRawBufferPointer) -> Bool { key.count <= 16 }
+
+    @inlinable
+    static func == (a: KeyWords, b: KeyWords) -> Bool { a.tail == b.tail && a.head == b.head && a.length == b.length }
+}
+
 /// A dictionary's codes grouped by an owner (the users of each account),
 /// searched before the dictionary: an event file names an account and then
 /// one of its users, so the user is most often among a handful of codes
@@ -195,12 +228,11 @@ public struct ByteStringDictionary: Sendable {
 public struct CodesByGroup: Sendable {
     /// Group `g`'s members are `members[starts[g] ..< starts[g + 1]]`, in code order.
     @usableFromInline let starts: [Int]
-    /// Each member's code beside its key's tag (``RecentCodes/tail(_:)``:
-    /// the last eight bytes and the length), first eight bytes and length:
-    /// a scan reads the group's members from a few cache lines and compares
-    /// a key only where its tag matches. A key of at most 16 bytes is all
-    /// in its first and last eight, so it is told from the member without
-    /// the dictionary; a longer one is compared there. Comparing every
+    /// Each member's code beside its key's ``KeyWords``: a scan reads the
+    /// group's members from a few cache lines and compares a key only where
+    /// its tag (the last eight bytes) matches. A key of at most 16 bytes is
+    /// told from the member by its words alone, without the dictionary; a
+    /// longer one is compared there. Comparing every
     /// member's key in the dictionary read its key offsets and bytes, two
     /// cache misses a member once it holds hundreds of thousands of ids;
     /// with tags alone, the one comparison of a found key was still those
@@ -212,19 +244,8 @@ public struct CodesByGroup: Sendable {
 
     @usableFromInline
     struct Member: Sendable {
-        @usableFromInline var tag: UInt64
-        @usableFromInline var head: UInt64
+        @usableFromInline var words: KeyWords
         @usableFromInline var code: UInt32
-        @usableFromInline var length: UInt32
-    }
-
-    /// A key's first eight bytes (fewer, zero-filled, for a short key).
-    @inlinable
-    static func head(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        if key.count >= 8 { return key.loadUnaligned(as: UInt64.self) }
-        var word: UInt64 = 0
-        for i in 0 ..< key.count { word |= UInt64(key[i]) << UInt64(8 * i) }
-        return word
     }
 
     /// - Parameters:
@@ -236,11 +257,9 @@ public struct CodesByGroup: Sendable {
         for g in groups { starts[g + 1] += 1 }
         for g in 0 ..< groupCount { starts[g + 1] += starts[g] }
         var next = Array(starts.dropLast())
-        var members = [Member](repeating: Member(tag: 0, head: 0, code: 0, length: 0), count: groups.count)
+        var members = [Member](repeating: Member(words: KeyWords(tail: 0, head: 0, length: 0), code: 0), count: groups.count)
         for (code, g) in groups.enumerated() {
-            members[next[g]] = keys.withKeyBytes(UInt32(code)) {
-                Member(tag: RecentCodes.tail($0), head: Self.head($0), code: UInt32(code), length: UInt32(truncatingIfNeeded: $0.count))
-            }
+            members[next[g]] = Member(words: keys.withKeyBytes(UInt32(code)) { KeyWords($0) }, code: UInt32(code))
             next[g] += 1
         }
         self.starts = starts
@@ -254,16 +273,13 @@ public struct CodesByGroup: Sendable {
         if group + 1 < starts.count {
             let lower = starts[group], upper = starts[group + 1]
             if upper - lower <= Self.largest {
-                let tag = RecentCodes.tail(key)
+                let words = KeyWords(key)
                 let found: UInt32? = members.withUnsafeBufferPointer { members in
-                    if key.count <= 16 {
-                        let head = Self.head(key), length = UInt32(truncatingIfNeeded: key.count)
-                        for i in lower ..< upper where members[i].tag == tag && members[i].head == head && members[i].length == length {
-                            return members[i].code
-                        }
+                    if KeyWords.holdWhole(key) {
+                        for i in lower ..< upper where members[i].words == words { return members[i].code }
                         return nil
                     }
-                    for i in lower ..< upper where members[i].tag == tag && dictionary.keyEquals(Int(members[i].code), key) {
+                    for i in lower ..< upper where members[i].words.tail == words.tail && dictionary.keyEquals(Int(members[i].code), key) {
                         return members[i].code
                     }
                     return nil
@@ -276,9 +292,7 @@ public struct CodesByGroup: Sendable {
 }
 
 /// A dictionary's keys indexed for look-ups alone, each key of at most 16
-/// bytes held whole in its slot: its first and last eight bytes
-/// (``CodesByGroup/head(_:)``, ``RecentCodes/tail(_:)``), its length and
-/// its code. A look-up of such a key reads one slot (usually one cache
+/// bytes held whole in its slot (its ``KeyWords``) beside its code. A look-up of such a key reads one slot (usually one cache
 /// line) where the dictionary's reads its slot, the code's key offsets and
 /// the key's bytes: three cache misses once the table is larger than the
 /// cache (the 40,000 accounts of a 100 M-event store; the account look-up
@@ -288,11 +302,9 @@ public struct CodesByGroup: Sendable {
 public struct ShortKeyIndex: Sendable {
     @usableFromInline
     struct Slot: Sendable {
-        @usableFromInline var tail: UInt64
-        @usableFromInline var head: UInt64
+        @usableFromInline var words: KeyWords
         /// `code + 1`; 0 marks an empty slot.
         @usableFromInline var codePlusOne: UInt32
-        @usableFromInline var length: UInt32
     }
 
     @usableFromInline let slots: [Slot]
@@ -302,15 +314,15 @@ public struct ShortKeyIndex: Sendable {
     public init(_ keys: ByteStringDictionary) {
         var size = 16
         while size * 3 < (keys.count + 1) * 4 { size *= 2 }
-        var slots = [Slot](repeating: Slot(tail: 0, head: 0, codePlusOne: 0, length: 0), count: size)
+        var slots = [Slot](repeating: Slot(words: KeyWords(tail: 0, head: 0, length: 0), codePlusOne: 0), count: size)
         let mask = size - 1
         for code in 0 ..< keys.count {
             keys.withKeyBytes(UInt32(code)) { key in
-                guard key.count <= 16 else { return }
-                let (tail, head) = (RecentCodes.tail(key), CodesByGroup.head(key))
-                var slot = Int(truncatingIfNeeded: Self.hash(tail: tail, head: head)) & mask
+                guard KeyWords.holdWhole(key) else { return }
+                let words = KeyWords(key)
+                var slot = Int(truncatingIfNeeded: Self.hash(words)) & mask
                 while slots[slot].codePlusOne != 0 { slot = (slot + 1) & mask }
-                slots[slot] = Slot(tail: tail, head: head, codePlusOne: UInt32(code + 1), length: UInt32(key.count))
+                slots[slot] = Slot(words: words, codePlusOne: UInt32(code + 1))
             }
         }
         self.slots = slots
@@ -318,8 +330,8 @@ public struct ShortKeyIndex: Sendable {
     }
 
     @inlinable
-    static func hash(tail: UInt64, head: UInt64) -> UInt64 {
-        var h = head ^ (tail &* 0x9E37_79B9_7F4A_7C15)
+    static func hash(_ words: KeyWords) -> UInt64 {
+        var h = words.head ^ (words.tail &* 0x9E37_79B9_7F4A_7C15)
         h ^= h >> 32
         h &*= 0xD6E8_FEB8_6659_FD93
         h ^= h >> 29
@@ -331,14 +343,14 @@ public struct ShortKeyIndex: Sendable {
     @inlinable
     public func code(of key: UnsafeRawBufferPointer, in dictionary: ByteStringDictionary, trying hint: UInt32?) -> UInt32? {
         if let hint, dictionary.keyEquals(Int(hint), key) { return hint }
-        guard key.count <= 16 else { return dictionary.code(of: key) }
-        let tail = RecentCodes.tail(key), head = CodesByGroup.head(key), length = UInt32(truncatingIfNeeded: key.count)
+        guard KeyWords.holdWhole(key) else { return dictionary.code(of: key) }
+        let words = KeyWords(key)
         return slots.withUnsafeBufferPointer { slots in
-            var slot = Int(truncatingIfNeeded: Self.hash(tail: tail, head: head)) & mask
+            var slot = Int(truncatingIfNeeded: Self.hash(words)) & mask
             while true {
                 let entry = slots[slot]
                 if entry.codePlusOne == 0 { return nil }
-                if entry.tail == tail && entry.head == head && entry.length == length { return entry.codePlusOne - 1 }
+                if entry.words == words { return entry.codePlusOne - 1 }
                 slot = (slot + 1) & mask
             }
         }
@@ -381,8 +393,15 @@ public struct RecentCodes: Sendable {
     static func tail(_ key: UnsafeRawBufferPointer) -> UInt64 {
         let n = key.count
         if n >= 8 { return key.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) ^ UInt64(n) << 56 }
-        var word = UInt64(n) << 56
-        for i in 0 ..< n { word |= UInt64(key[i]) << UInt64(8 * i) }
+        return head(key) | UInt64(n) << 56
+    }
+
+    /// The key's first eight bytes (fewer, zero-filled, for a short key).
+    @inlinable
+    static func head(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        if key.count >= 8 { return key.loadUnaligned(as: UInt64.self) }
+        var word: UInt64 = 0
+        for i in 0 ..< key.count { word |= UInt64(key[i]) << UInt64(8 * i) }
         return word
     }
 }
