@@ -129,13 +129,22 @@ public enum Ingestor {
 }
 
 /// Elapsed time of a store step (an ingest, a load), and its parts on stderr when `VITALS_TRACE` is set.
-struct TraceClock {
+public struct TraceClock: Sendable {
     let started = DispatchTime.now()
     let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
 
     var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
 
     func mark(_ step: String) {
-        if trace { FileHandle.standardError.write(Data("\(step): \(seconds) s\n".utf8)) }
+        if trace { FileHandle.standardError.write(Data("\(step): \(seconds) s\(Self.resident)\n".utf8)) }
+    }
+
+    /// ", resident N MB": the process's resident memory now (Linux), for a
+    /// trace line; empty elsewhere.
+    public static var resident: String {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return "" }
+        let bytes = pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+        return ", resident \(bytes >> 20) MB"
     }
 }

@@ -15,19 +15,24 @@ import VitalsColumnar
 enum PackedScores {
     static let magic: [UInt8] = Array("VAS1".utf8)
 
-    static func pack(_ scores: ArraySlice<MaterializedScore>, compressor: ZstdCompressor) throws(StoreError) -> [UInt8] {
+    /// - Parameter details: each score's detail JSON as UTF-8, in the
+    ///   scores' order, in place of their `detailJSON` (the scorer's bytes,
+    ///   never made into a `String`).
+    static func pack(_ scores: ArraySlice<MaterializedScore>, details: [[UInt8]]? = nil,
+                     compressor: ZstdCompressor) throws(StoreError) -> [UInt8] {
+        precondition(details == nil || details!.count == scores.count, "a detail per score")
         var raw: [UInt8] = []
-        raw.reserveCapacity(scores.reduce(0) { $0 + 80 + $1.detailJSON.utf8.count })
-        for score in scores {
+        raw.reserveCapacity(scores.reduce(0) { $0 + 80 + $1.detailJSON.utf8.count } + (details?.reduce(0) { $0 + $1.count } ?? 0))
+        func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+            appendLittleEndian(UInt32(bytes.count), to: &raw)
+            raw.append(contentsOf: bytes)
+        }
+        for (n, score) in scores.enumerated() {
             precondition(score.components.count == 6, "a materialized score has six components")
             appendLittleEndian(UInt32(score.accountKey), to: &raw)
             for value in [score.health] + score.components + [score.churnRisk] { appendLittleEndian(value.bitPattern, to: &raw) }
-            for var text in [score.band, score.signals.joined(separator: ";"), score.detailJSON] {
-                text.withUTF8 { bytes in
-                    appendLittleEndian(UInt32(bytes.count), to: &raw)
-                    raw.append(contentsOf: bytes)
-                }
-            }
+            for var text in [score.band, score.signals.joined(separator: ";")] { text.withUTF8(append) }
+            if let details { details[n].withUnsafeBufferPointer(append) } else { var text = score.detailJSON; text.withUTF8(append) }
         }
         var blob = magic
         appendLittleEndian(UInt32(scores.count), to: &blob)

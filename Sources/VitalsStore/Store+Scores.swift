@@ -46,10 +46,15 @@ public struct MaterializedDay: Sendable {
     /// The signal names in the order of ``DailyScores/signalBits`` (bit i =
     /// name i): how a day scored before the history existed is converted.
     public var signalOrder: [String]
+    /// The detail and results already packed, an agency at a time, by
+    /// whoever scored them (``PackedAgencyDetail``). When not empty, it is
+    /// what the store keeps of the day's detail: `scores` then carry no
+    /// `detailJSON` and `agencyResults` is empty.
+    public var packedDetail: [PackedAgencyDetail]
 
     public init(asOfDay: Int, configJSON: String, modelJSON: String, scores: [MaterializedScore],
                 agencyResults: [(agencyKey: Int, tool: String, json: [UInt8])], history: [DailyScores] = [],
-                signalOrder: [String] = []) {
+                signalOrder: [String] = [], packedDetail: [PackedAgencyDetail] = []) {
         self.asOfDay = asOfDay
         self.configJSON = configJSON
         self.modelJSON = modelJSON
@@ -57,6 +62,47 @@ public struct MaterializedDay: Sendable {
         self.agencyResults = agencyResults
         self.history = history
         self.signalOrder = signalOrder
+        self.packedDetail = packedDetail
+    }
+
+    /// The day's detail as the store keeps it: the agencies' score blobs
+    /// and the results' frames, packed now on all cores unless they came
+    /// packed.
+    func packed() throws(StoreError) -> (scores: [(agencyKey: Int, blob: [UInt8])], results: [(agencyKey: Int, tool: String, frame: Data)]) {
+        guard packedDetail.isEmpty else {
+            return (packedDetail.map { ($0.agencyKey, $0.scores) },
+                    packedDetail.flatMap { agency in agency.results.map { (agency.agencyKey, $0.tool, $0.frame) } })
+        }
+        let frames = try StoredJSON.pack(agencyResults.map(\.json))
+        return (try PackedScores.packByAgency(scores), zip(agencyResults, frames).map { ($0.agencyKey, $0.tool, $1) })
+    }
+}
+
+/// One agency's detail of a scored day (each account's detail JSON, the
+/// tools' default results), compressed as the store keeps it. `vitals
+/// score` packs each agency on the core that scored it, as soon as it is
+/// scored: a 100 M-event night held 180 MB of JSON text until the write,
+/// then compressed it in a pass of its own.
+public struct PackedAgencyDetail: Sendable {
+    public let agencyKey: Int
+    /// The agency's ``PackedScores`` blob.
+    let scores: [UInt8]
+    /// Each result's ``StoredJSON`` frame.
+    let results: [(tool: String, frame: Data)]
+
+    /// - Parameters:
+    ///   - scores: the agency's scores, in account order (their
+    ///     `detailJSON` is not read).
+    ///   - details: each score's detail JSON as UTF-8, in the same order.
+    ///   - results: the default results, (tool name, JSON as UTF-8).
+    public init(agencyKey: Int, scores: [MaterializedScore], details: [[UInt8]], results: [(tool: String, json: [UInt8])],
+                compressor: ZstdCompressor) throws(StoreError) {
+        precondition(scores.allSatisfy { $0.agencyKey == agencyKey }, "one agency's scores")
+        self.agencyKey = agencyKey
+        self.scores = try PackedScores.pack(scores[...], details: details, compressor: compressor)
+        var frames: [(tool: String, frame: Data)] = []
+        for result in results { frames.append((result.tool, try StoredJSON.pack(result.json, compressor: compressor))) }
+        self.results = frames
     }
 }
 
@@ -113,8 +159,7 @@ extension Store {
         // Only the newest day keeps its detail: packed on all cores before the write lock is taken.
         let clock = TraceClock()
         let last = days.max { $0.asOfDay < $1.asOfDay }
-        let packedScores = try PackedScores.packByAgency(last?.scores ?? [])
-        let packedResults = try StoredJSON.pack(last?.agencyResults.map(\.json) ?? [])
+        let packedLast = try last?.packed()
         clock.mark("write: compressed the detail and results")
         defer { clock.mark("write: committed") }
         try writeReplacingDerivedData { db in
@@ -143,16 +188,14 @@ extension Store {
                 }
                 clock.mark("write: replaced the run and the history of \(day.asOfDay)")
                 guard detailed else { continue }
-                let packed = day.asOfDay == last?.asOfDay
-                    ? (packedScores, packedResults)
-                    : (try PackedScores.packByAgency(day.scores), try StoredJSON.pack(day.agencyResults.map(\.json)))
+                let packed = try day.asOfDay == last?.asOfDay ? packedLast! : day.packed()
                 let insertScores = try db.makeStatement(sql: "INSERT INTO agency_scores (as_of_day, agency_key, scores) VALUES (?, ?, ?)")
-                for (agencyKey, blob) in packed.0 {
+                for (agencyKey, blob) in packed.scores {
                     try insertScores.execute(arguments: [day.asOfDay, agencyKey, Data(blob)])
                 }
                 let insertResult = try db.makeStatement(sql: "INSERT INTO agency_results (as_of_day, agency_key, tool, result_json) VALUES (?, ?, ?, ?)")
-                for (result, json) in zip(day.agencyResults, packed.1) {
-                    try insertResult.execute(arguments: [day.asOfDay, result.agencyKey, result.tool, json])
+                for (agencyKey, tool, frame) in packed.results {
+                    try insertResult.execute(arguments: [day.asOfDay, agencyKey, tool, frame])
                 }
                 clock.mark("write: inserted the detail and results")
             }
@@ -300,20 +343,28 @@ func compressionChunk(_ count: Int, atMost most: Int) -> Int {
 }
 
 enum StoredJSON {
+    /// One text's frame, with the caller's compressor.
+    static func pack(_ text: [UInt8], compressor: ZstdCompressor) throws(StoreError) -> Data {
+        let frame: Result<[UInt8], ZstdError> = text.withUnsafeBufferPointer { bytes in
+            do throws(ZstdError) { return .success(try compressor.compress(UnsafeRawBufferPointer(bytes))) } catch {
+                return .failure(error)
+            }
+        }
+        switch frame {
+        case let .success(frame): return Data(frame)
+        case let .failure(error): throw .unexpected("could not compress the results: \(error.description)")
+        }
+    }
+
     static func pack(_ texts: [[UInt8]]) throws(StoreError) -> [Data] {
         // A compressor per chunk of up to 64 texts: two agencies' 24 results were one chunk, on one core.
         let size = compressionChunk(texts.count, atMost: 64)
-        let results = parallelMap((texts.count + size - 1) / size) { chunk -> Result<[Data], ZstdError> in
-            do throws(ZstdError) {
-                var packed: [Data] = []
+        let results = parallelMap((texts.count + size - 1) / size) { chunk -> Result<[Data], StoreError> in
+            do throws(StoreError) {
                 let compressor = ZstdCompressor(level: 1)
+                var packed: [Data] = []
                 for text in texts[chunk * size ..< min(texts.count, (chunk + 1) * size)] {
-                    let frame: Result<[UInt8], ZstdError> = text.withUnsafeBufferPointer { bytes in
-                        do throws(ZstdError) { return .success(try compressor.compress(UnsafeRawBufferPointer(bytes))) } catch {
-                            return .failure(error)
-                        }
-                    }
-                    packed.append(Data(try frame.get()))
+                    packed.append(try pack(text, compressor: compressor))
                 }
                 return .success(packed)
             } catch {
@@ -322,12 +373,7 @@ enum StoredJSON {
         }
         var packed: [Data] = []
         packed.reserveCapacity(texts.count)
-        for result in results {
-            switch result {
-            case let .success(chunk): packed += chunk
-            case let .failure(error): throw .unexpected("could not compress the results: \(error.description)")
-            }
-        }
+        for result in results { packed += try result.get() }
         return packed
     }
 

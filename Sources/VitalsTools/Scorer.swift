@@ -20,23 +20,32 @@ public struct Scorer {
     /// scores and the health history: no account's detail and no default
     /// tool results, which the store keeps for the newest day alone (a
     /// backfill's earlier days held them in memory for nothing: a week at
-    /// 100 M events peaked at 3.9 GB).
-    public func score(_ day: AsOf, detailed: Bool = true) throws(ToolError) -> MaterializedDay {
+    /// 100 M events peaked at 3.9 GB). With `packed`, each agency's detail
+    /// and results are compressed as the store keeps them on the core that
+    /// scored it, and its text dropped (``MaterializedDay/packedDetail``):
+    /// what `vitals score` writes, without holding a night's JSON text.
+    public func score(_ day: AsOf, detailed: Bool = true, packed: Bool = false) throws(ToolError) -> MaterializedDay {
         let model = context.model(day)
         let context = self.context
-        // Agencies are independent: score them on all cores.
-        let perAgency = parallelMap(context.dataset.agencies.count) { agency -> ([MaterializedScore], [(Int, String, [UInt8])], DailyScores) in
-            var scores: [MaterializedScore] = []
+        let packed = detailed && packed
+        typealias Agency = (scores: [MaterializedScore], results: [(agencyKey: Int, tool: String, json: [UInt8])],
+                            packed: PackedAgencyDetail?, daily: DailyScores)
+        // Agencies are independent: score them on all cores (a compressor per core).
+        let perAgency = parallelMap(context.dataset.agencies.count, state: { ZstdCompressor(level: 1) }) {
+            compressor, agency -> Result<Agency, StoreError> in
+            var scores: [MaterializedScore] = [], details: [[UInt8]] = []
             let scored = context.scored(agency: agency, asOf: day)
             for risk in scored.risks {
+                let detail = detailed ? JSONTextWriter.text(of: risk) : []
+                if packed { details.append(detail) }
                 scores.append(MaterializedScore(
                     accountKey: risk.accountKey, agencyKey: agency, health: risk.health, band: risk.band.rawValue,
                     components: risk.components.values,
                     churnRisk: risk.churnRisk, signals: RiskSignal.signals(RiskSignal.bits(risk.signals.map(\.signal))).map(\.rawValue),
-                    detailJSON: detailed ? String(decoding: JSONTextWriter.text(of: risk), as: UTF8.self) : ""))
+                    detailJSON: detailed && !packed ? String(decoding: detail, as: UTF8.self) : ""))
             }
             let agencyID = context.dataset.agencies[agency].agencyID
-            var results: [(Int, String, [UInt8])] = []
+            var results: [(agencyKey: Int, tool: String, json: [UInt8])] = []
             for tool in ReadTools.all where detailed && tool.materialized {
                 // A default call the day cannot answer (health movers whose
                 // baseline precedes the data) is not materialized: the call
@@ -45,21 +54,36 @@ public struct Scorer {
                     results.append((agency, tool.name, result.utf8()))
                 }
             }
-            return (scores, results, scored.daily(day: day.day, agency: agency))
+            let daily = scored.daily(day: day.day, agency: agency)
+            guard packed else { return .success((scores, results, nil, daily)) }
+            do throws(StoreError) {
+                let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, details: details,
+                                                    results: results.map { ($0.tool, $0.json) }, compressor: compressor)
+                return .success((scores, [], detail, daily))
+            } catch {
+                return .failure(error)
+            }
         }
         var scores: [MaterializedScore] = []
         var results: [(agencyKey: Int, tool: String, json: [UInt8])] = []
+        var packedDetail: [PackedAgencyDetail] = []
         var history: [DailyScores] = []
-        for (agencyScores, agencyResults, daily) in perAgency {
-            scores += agencyScores
-            results += agencyResults.map { (agencyKey: $0.0, tool: $0.1, json: $0.2) }
-            history.append(daily)
+        for outcome in perAgency {
+            let agency: Agency
+            switch outcome {
+            case let .success(done): agency = done
+            case let .failure(error): throw ToolError("could not pack the day's detail: \(error)")
+            }
+            scores += agency.scores
+            results += agency.results
+            if let detail = agency.packed { packedDetail.append(detail) }
+            history.append(agency.daily)
         }
         return MaterializedDay(asOfDay: day.day,
                                configJSON: ToolContext.configJSON(context.config),
                                modelJSON: ToolContext.modelJSON(model),
                                scores: scores, agencyResults: results, history: history,
-                               signalOrder: RiskSignal.allCases.map(\.rawValue))
+                               signalOrder: RiskSignal.allCases.map(\.rawValue), packedDetail: packedDetail)
     }
 
     /// The first event timestamp scoring `days` reads, when it need not read

@@ -69,7 +69,7 @@ struct ScoreCommand: AsyncParsableCommand {
             let windowStart = Scorer.eventWindowStart(days: days, config: config, models: models, refit: refit)
             let context = try ToolContext(store: store, config: config, useMaterialized: false, eventsFrom: windowStart,
                                           refit: refit, runs: runs, models: models)
-            if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
+            if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s\(TraceClock.resident)") }
             if days.isEmpty { days = [context.defaultAsOf] }
             do {
                 try context.checkAsOf(days.first!, argument: asOf != nil ? "--as-of" : "--from")
@@ -88,13 +88,13 @@ struct ScoreCommand: AsyncParsableCommand {
                         + "\(String(format: "%.3f", Date().timeIntervalSince(started))) s")
                 }
                 // The store keeps the detail of the newest day alone: a backfill's last.
-                results.append(try scorer.score(day, detailed: n == days.count - 1))
+                results.append(try scorer.score(day, detailed: n == days.count - 1, packed: true))
                 if days.count > 1 || trace {
                     // Milliseconds under VITALS_TRACE, like its other lines: benchmarks subtract them.
                     printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: trace ? "%.3f" : "%.1f", Date().timeIntervalSince(started))) s")
                 }
             }
-            if trace { printError("scored, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
+            if trace { printError("scored, \(String(format: "%.3f", Date().timeIntervalSince(started))) s\(TraceClock.resident)") }
             try store.writeScores(results, models: context.fittedModels)
             // The older batches' digests merged, for the next night's load to start from. A cache:
             // the scores are written already, so failing to keep it is a warning.
@@ -106,7 +106,7 @@ struct ScoreCommand: AsyncParsableCommand {
             // The WAL into the file on a thread of its own, while the CSV and
             // the playbooks' evaluation go on (they read through other connections).
             let copying = Beside { () throws(StoreError) in try store.checkpointWithoutWaiting() }
-            if trace { printError("wrote the results, \(String(format: "%.3f", Date().timeIntervalSince(started))) s") }
+            if trace { printError("wrote the results, \(String(format: "%.3f", Date().timeIntervalSince(started))) s\(TraceClock.resident)") }
             if let out {
                 var lines = [Scorer.csvHeader]
                 for day in results { lines += scorer.csvRows(day) }
