@@ -20,7 +20,9 @@ public struct AgencyScores: Sendable {
     public var recentFeatures: [[UInt32]]
     /// Per feature key: tracked accounts that used it in the adoption window.
     public var adoptionCounts: [Int]
-    /// Per feature key: whether any tracked account used it at any time up to T.
+    /// Per feature key: whether any tracked account used it at any time up
+    /// to T. Empty when the scores were asked without the feature universe
+    /// (``Analytics/agencyScores(_:featureUniverse:)``).
     public var everUsed: [Bool]
     /// Distinct features used by any tracked account in the breadth window.
     public var breadthDenominator: Int
@@ -43,7 +45,12 @@ public struct AgencyScores: Sendable {
 
 extension Analytics {
     /// Scores every tracked account of `agency`.
-    public func agencyScores(_ agency: Int) -> AgencyScores {
+    /// - Parameter featureUniverse: false when only the scores are wanted (a
+    ///   churn model's samples, a health-change baseline): `everUsed` is left
+    ///   empty, and the rows before the adoption window, which on a cold load
+    ///   are each account's whole history, are not read. The scores are the
+    ///   same.
+    public func agencyScores(_ agency: Int, featureUniverse: Bool = true) -> AgencyScores {
         let accounts = index.trackedAccounts[agency]
         let usage = dataset.featureUsage
         let featureCount = dataset.features.count
@@ -55,7 +62,7 @@ extension Analytics {
         let breadthFrom = asOf.start(lastDays: windows.breadthDays)
         var adoptionCounts = Array(repeating: 0, count: featureCount)
         var inBreadth = Array(repeating: false, count: featureCount)
-        var everUsed = Array(repeating: false, count: featureCount)
+        var everUsed = Array(repeating: false, count: featureUniverse ? featureCount : 0)
         var recentFeatures: [[UInt32]] = []
         var facts: [AccountFacts] = []
         recentFeatures.reserveCapacity(accounts.count)
@@ -75,10 +82,11 @@ extension Analytics {
                 : featureCounter.values(usage.items, rows: usage.rows(of: account, from: breadthFrom, to: asOf.end))
             for feature in breadth { inBreadth[Int(feature)] = true }
             facts.append(self.facts(of: account, users: &userCounter, features: &featureCounter, breadthFeatures: breadth.count))
+            guard featureUniverse else { continue }
             for feature in recent { everUsed[Int(feature)] = true }
-            for feature in featureCounter.values(usage.items, rows: usage.rows(of: account).lowerBound ..< recentRows.lowerBound) {
-                everUsed[Int(feature)] = true
-            }
+            // The rows before the window (a cold load's whole history):
+            // each marks its feature, with no distinct count in between.
+            Self.mark(usage.items, rows: usage.rows(of: account).lowerBound ..< recentRows.lowerBound, in: &everUsed)
             // Features used only in events a windowed load skipped (all before T).
             for feature in dataset.earlier?.featuresOfAccount[account] ?? [] where Int(feature) < featureCount {
                 everUsed[Int(feature)] = true
@@ -96,5 +104,18 @@ extension Analytics {
         }
         return AgencyScores(agency: agency, scores: scores, recentFeatures: recentFeatures,
                             adoptionCounts: adoptionCounts, everUsed: everUsed, breadthDenominator: denominator)
+    }
+
+    /// Sets `used[key]` for the key of each row of `rows` (keys past the
+    /// end are not the store's: left out).
+    static func mark(_ keys: [UInt32], rows: Range<Int>, in used: inout [Bool]) {
+        keys.withUnsafeBufferPointer { keys in
+            used.withUnsafeMutableBufferPointer { used in
+                for row in rows {
+                    let key = Int(keys[row])
+                    if key < used.count { used[key] = true }
+                }
+            }
+        }
     }
 }

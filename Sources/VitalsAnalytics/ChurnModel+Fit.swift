@@ -144,12 +144,16 @@ extension ChurnModel {
         let tracked = analytics.index.trackedAccounts.reduce(0) { $0 + $1.count }
         let step = max(1, (tracked * days.count + maximum - 1) / maximum)
         let agencies = Array(stride(from: 0, to: analytics.dataset.agencies.count, by: step))
-        // Each day's analytics once (each reads every login for the users'
-        // last logins), then the (day, part of its agencies) pairs on all
-        // cores: a day alone (the present, for centring) still uses them all.
+        // Each day's analytics once (each reads the sampled accounts' logins
+        // for their users' last logins), then the (day, part of its
+        // agencies) pairs on all cores: a day alone (the present, for
+        // centring) still uses them all.
         guard !days.isEmpty else { return Samples() }
+        // A share of the agencies: their accounts' logins alone.
+        let sampled = step == 1 ? nil : agencies.flatMap { analytics.index.trackedAccounts[$0] }
         let pasts = parallelMap(days.count) { index in
-            try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: days[index]), config: analytics.config)
+            try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: days[index]), config: analytics.config,
+                           lastLoginsOf: sampled)
         }
         let parts = min(agencies.count, max(1, (8 + days.count - 1) / days.count))
         let perDay = parallelMap(days.count * parts) { task -> Samples in
@@ -157,7 +161,7 @@ extension ChurnModel {
             guard let past = pasts[index] else { return Samples() }
             var samples = Samples()
             for agency in agencies[(part * agencies.count / parts) ..< ((part + 1) * agencies.count / parts)] {
-                let scores = past.agencyScores(agency)
+                let scores = past.agencyScores(agency, featureUniverse: false)
                 for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
                     samples.rows.append(inputs.values)
                     // One read of the account's MRR log gives both outcomes.

@@ -230,7 +230,7 @@ public final class ToolContext: @unchecked Sendable {
         if let kept = kept(agency: agency, day: day.day) { return (kept, true) }
         if let made = lock.withLock({ computedDays[[day.day, agency]] ?? computedHealth[[day.day, agency]] }) { return (made, false) }
         var made = DailyScores(day: day.day, agencyKey: agency)
-        for score in analytics(day).agencyScores(agency).scores {
+        for score in analytics(day).agencyScores(agency, featureUniverse: false).scores {
             made.append(accountKey: score.account, health: score.health.score,
                         components: score.health.components.values,
                         churnRisk: 0, signalBits: 0, mrrCents: score.facts.mrrCents)

@@ -61,6 +61,37 @@ import VitalsStore
         }
     }
 
+    /// The churn model's samples and a health-change baseline ask an
+    /// agency's scores without its feature universe, and a big store's
+    /// samples read the last logins of the sampled agencies' accounts alone:
+    /// the scores and the churn inputs are the same, on the latest day and
+    /// on a past day the fit learns from.
+    @Test func leanSamplesScoreAsTheFullOnes() throws {
+        let context = try ToolContext(store: try Store.open(at: Self.path, readOnly: true), useMaterialized: false)
+        for day in [context.defaultAsOf, AsOf(day: context.defaultAsOf.day - 90)] {
+            let analytics = context.analytics(day)
+            for agency in context.dataset.agencies.indices {
+                let full = analytics.agencyScores(agency), lean = analytics.agencyScores(agency, featureUniverse: false)
+                #expect(!full.scores.isEmpty)
+                #expect(lean.scores == full.scores, "agency \(agency) on \(day)")
+                #expect(lean.everUsed.isEmpty && full.everUsed.count == context.dataset.features.count)
+                #expect(full.everUsed.contains(true))
+
+                let own = try Analytics(dataset: context.dataset, index: context.index, asOf: day, config: analytics.config,
+                                        lastLoginsOf: context.index.trackedAccounts[agency])
+                let sampled = own.agencyScores(agency, featureUniverse: false)
+                #expect(sampled.scores == full.scores, "agency \(agency) on \(day), its own logins")
+                #expect(own.churnFeatures(sampled).map(\.values) == analytics.churnFeatures(full).map(\.values))
+            }
+        }
+        // The other agencies' users are not read: never logged in, for that analytics.
+        let first = try Analytics(dataset: context.dataset, index: context.index, asOf: context.defaultAsOf, config: context.config,
+                                  lastLoginsOf: context.index.trackedAccounts[0])
+        let others = context.index.trackedAccounts[1].flatMap { context.index.usersOfAccount[$0] }
+        #expect(!others.isEmpty && others.allSatisfy { first.lastLoginOfUser[$0] == .min })
+        #expect(others.contains { context.analytics(context.defaultAsOf).lastLoginOfUser[$0] > .min })
+    }
+
     @Test func theModelIsChosenOnItsHoldout() throws {
         let context = try ToolContext(store: try Store.open(at: Self.path, readOnly: true), useMaterialized: false)
         let model = context.model(context.defaultAsOf)

@@ -32,28 +32,38 @@ import Testing
     }
 }
 
-/// Cutting a partition's rows once at ascending bounds gives the rows each
-/// window's own two searches give, whatever the bounds (before, inside,
-/// between and after the rows, repeated).
+/// Cutting a partition's rows once at ascending bounds gives the rows a
+/// linear scan gives, and so does each window's own search, whatever the
+/// bounds (before, inside, between and after the rows, repeated) and
+/// however far apart (the cuts gallop from one bound to the next).
 @Suite struct WindowCutTests {
     @Test func cutsGiveEachWindowsRows() {
         var generator = SystemRandomNumberGenerator()
-        for _ in 0 ..< 200 {
-            // Three partitions of time-sorted rows, some empty, repeated timestamps.
+        for round in 0 ..< 300 {
+            // Three partitions of time-sorted rows, some empty, repeated
+            // timestamps; every third round long ones, sparse or dense.
+            let longest = round % 3 == 0 ? 600 : 40, span = Int64(round % 2 == 0 ? 100 : 5_000)
             var offsets = [0], timestamps: [Int64] = []
             for _ in 0 ..< 3 {
-                let count = Int.random(in: 0 ... 40, using: &generator)
-                timestamps += (0 ..< count).map { _ in Int64.random(in: 0 ... 100, using: &generator) }.sorted()
+                let count = Int.random(in: 0 ... longest, using: &generator)
+                timestamps += (0 ..< count).map { _ in Int64.random(in: 0 ... span, using: &generator) }.sorted()
                 offsets.append(timestamps.count)
             }
             let zeros = [UInt32](repeating: 0, count: timestamps.count)
             let columns = EventColumns(offsets: offsets, timestamps: timestamps, actors: zeros, items: zeros, quantities: zeros, hasItems: true)
-            let bounds = (0 ..< Int.random(in: 1 ... 6, using: &generator)).map { _ in Int64.random(in: -10 ... 110, using: &generator) }.sorted()
+            let bounds = (0 ..< Int.random(in: 1 ... 9, using: &generator)).map { _ in
+                Int64.random(in: -10 ... span + 10, using: &generator)
+            }.sorted()
             for partition in 0 ..< 3 {
+                let rows = offsets[partition] ..< offsets[partition + 1]
+                // The first row at or after a bound, by reading every row.
+                func scanned(_ bound: Int64) -> Int { rows.first { timestamps[$0] >= bound } ?? rows.upperBound }
                 let cuts = columns.cuts(of: partition, at: bounds)
+                #expect(cuts == bounds.map(scanned), "\(bounds)")
                 for i in bounds.indices {
                     for j in i ..< bounds.count {
-                        #expect(cuts[i] ..< cuts[j] == columns.rows(of: partition, from: bounds[i], to: bounds[j]), "\(bounds) \(i) \(j)")
+                        #expect(columns.rows(of: partition, from: bounds[i], to: bounds[j]) == scanned(bounds[i]) ..< scanned(bounds[j]),
+                                "\(bounds) \(i) \(j)")
                     }
                 }
             }
