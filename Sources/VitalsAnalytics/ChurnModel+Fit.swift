@@ -144,12 +144,11 @@ extension ChurnModel {
         let tracked = analytics.index.trackedAccounts.reduce(0) { $0 + $1.count }
         let step = max(1, (tracked * days.count + maximum - 1) / maximum)
         let agencies = Array(stride(from: 0, to: analytics.dataset.agencies.count, by: step))
-        // Each day's analytics once (each reads the sampled accounts' logins
-        // for their users' last logins), then the (day, part of its
-        // agencies) pairs on all cores: a day alone (the present, for
-        // centring) still uses them all.
+        // Each day's analytics once (each reads the sampled accounts' logins,
+        // or every login when all agencies are sampled, for their users'
+        // last logins), then the (day, part of its agencies) pairs on all
+        // cores: a day alone (the present, for centring) still uses them all.
         guard !days.isEmpty else { return Samples() }
-        // A share of the agencies: their accounts' logins alone.
         let sampled = step == 1 ? nil : agencies.flatMap { analytics.index.trackedAccounts[$0] }
         let pasts = parallelMap(days.count) { index in
             try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: days[index]), config: analytics.config,
