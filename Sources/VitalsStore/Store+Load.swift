@@ -51,6 +51,20 @@ extension Store {
         }
     }
 
+    /// The first and last timestamp of the stored events, from the batches'
+    /// catalog (no event is decoded): the span a load of every event finds.
+    /// Nil when no batch holds a row, or a batch does not record its span.
+    public func eventSpan() throws(StoreError) -> (first: Int64, last: Int64)? {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT MIN(min_ts), MAX(max_ts), TOTAL(min_ts IS NULL OR max_ts IS NULL)
+                FROM event_batches WHERE row_count > 0
+                """)!
+            guard let first: Int64 = row[0], let last: Int64 = row[1], row[2] as Double == 0 else { return nil }
+            return (first, last)
+        }
+    }
+
     /// The three logs, each in (account, time, seq) order.
     struct Logs: Sendable {
         var mrr: [MRRChange]

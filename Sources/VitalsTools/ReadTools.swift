@@ -20,45 +20,72 @@ public enum ReadTools {
     /// - Parameter scopes: the caller's scopes; nil for a trusted local caller (`vitals query`).
     public static func call(_ name: String, agencyID: String, arguments json: JSONValue?, context: ToolContext,
                             scopes: Set<Scope>? = nil) throws(ToolError) -> JSONValue {
+        let (tool, call) = try prepare(name, agencyID: agencyID, arguments: json, source: context, scopes: scopes)
+        if let stored = stored(tool, call, source: context) {
+            return finish(stored, tool, call, source: "materialized", dataThrough: context.defaultAsOf, scopes: scopes)
+        }
+        let result = try tool.handler(context, call)
+        let source = result.objectValue?["source"] == .string("materialized") ? "materialized" : "computed"
+        return finish(result, tool, call, source: source, dataThrough: context.defaultAsOf, scopes: scopes)
+    }
+
+    /// ``call(_:agencyID:arguments:context:scopes:)`` when the store's
+    /// materialized results answer it: a call that matches a tool's
+    /// materialized defaults (paging and `fields` aside) for a day whose
+    /// results are kept. Nothing else is read: no event is decoded (`vitals
+    /// query` at 100 M events answers in milliseconds, where loading the
+    /// columns takes seconds). Nil for any other call, a bad one included:
+    /// the caller then loads the dataset and calls, which computes the
+    /// answer or says what is wrong.
+    public static func storedAnswer(_ name: String, agencyID: String, arguments json: JSONValue?,
+                                    answers: StoredAnswers) -> JSONValue? {
+        guard let (tool, call) = try? prepare(name, agencyID: agencyID, arguments: json, source: answers, scopes: nil),
+              let stored = stored(tool, call, source: answers) else { return nil }
+        return finish(stored, tool, call, source: "materialized", dataThrough: answers.defaultAsOf, scopes: nil)
+    }
+
+    /// The tool and the call `name` with `json` make, checked: the tool
+    /// exists and the scopes allow it, the agency exists, the arguments
+    /// are the tool's, and `as_of` is within the data.
+    private static func prepare(_ name: String, agencyID: String, arguments json: JSONValue?, source: some MaterializedSource,
+                                scopes: Set<Scope>?) throws(ToolError) -> (ReadTool, ToolCall) {
         guard let tool = named(name) else {
             throw ToolError("unknown tool \(name); the read tools are: \(all.map(\.name).joined(separator: ", "))")
         }
         if let scopes, !scopes.contains(tool.scope) {
             throw ToolError("missing scope \(tool.scope.rawValue): this credential was not granted it; use a key (or connection) that includes \(tool.scope.rawValue)")
         }
-        guard let agency = context.dataset.agencyKey(agencyID) else { throw ToolError("unknown agency \(agencyID)") }
+        guard let agency = source.agencyKey(agencyID) else { throw ToolError("unknown agency \(agencyID)") }
         let arguments = try ToolArguments(json, parameters: tool.allParameters)
-        let asOf = arguments.asOf() ?? context.defaultAsOf
-        try context.checkAsOf(asOf)
+        let asOf = arguments.asOf() ?? source.defaultAsOf
+        try source.checkAsOf(asOf)
         let page = tool.isList ? try arguments.page() : (0, 0)
-        let call = ToolCall(agency: agency, agencyID: agencyID, arguments: arguments, asOf: asOf, page: tool.isList ? page : nil)
+        return (tool, ToolCall(agency: agency, agencyID: agencyID, arguments: arguments, asOf: asOf, page: tool.isList ? page : nil))
+    }
 
-        var source = "computed"
-        var result: JSONValue?
-        if tool.matchesDefaults(call), context.isMaterialized(asOf, agency: agency),
-           let stored = context.materializedResult(asOf: asOf, agency: agency, tool: name) {
-            result = stored
-            source = "materialized"
-        }
-        if result == nil {
-            result = try tool.handler(context, call)
-            if case .object(let object)? = result, object["source"] == .string("materialized") {
-                source = "materialized"
-            }
-        }
-        guard case var .object(object)? = result else { return result ?? .null }
-        object["agency_id"] = .string(agencyID)
-        object["as_of"] = .string(asOf.description)
-        object["data_through"] = .string(context.defaultAsOf.description)
+    /// The stored result of a call that matches its tool's materialized defaults, if the day's results are kept.
+    private static func stored(_ tool: ReadTool, _ call: ToolCall, source: some MaterializedSource) -> JSONValue? {
+        guard tool.matchesDefaults(call), source.isMaterialized(call.asOf, agency: call.agency) else { return nil }
+        return source.materializedResult(asOf: call.asOf, agency: call.agency, tool: tool.name)
+    }
+
+    /// A tool's result as callers get it: the call's agency, day and
+    /// `data_through`, where it came from, a list's page (with `total`,
+    /// `has_more` and `next_cursor`) and `fields`, and only what `scopes` allow.
+    private static func finish(_ result: JSONValue, _ tool: ReadTool, _ call: ToolCall, source: String, dataThrough: AsOf,
+                               scopes: Set<Scope>?) -> JSONValue {
+        guard case var .object(object) = result else { return result }
+        object["agency_id"] = .string(call.agencyID)
+        object["as_of"] = .string(call.asOf.description)
+        object["data_through"] = .string(dataThrough.description)
         object["source"] = .string(source)
-        if tool.isList, case let .array(items)? = object["items"] {
-            let (offset, limit) = page
+        if tool.isList, let (offset, limit) = call.page, case let .array(items)? = object["items"] {
             // A handler that encoded only the page says the whole list's total.
             let paged = object.removeValue(forKey: pagedMarker) != nil
             let total = paged ? (object["total"]?.intValue ?? items.count) : items.count
             let start = paged ? 0 : min(offset, items.count), end = paged ? items.count : min(start + limit, items.count)
             var pageItems = Array(items[start ..< end])
-            if let fields = arguments.names("fields") {
+            if let fields = call.arguments.names("fields") {
                 pageItems = pageItems.map { item in
                     guard let all = item.objectValue else { return item }
                     return .object(all.filter { fields.contains($0.key) })

@@ -7,7 +7,7 @@ import VitalsStore
 /// What every tool call runs against: the loaded dataset, the store's
 /// materialized results, and caches of per-day analytics (so repeated
 /// calls for one day do not rescan the columns).
-public final class ToolContext: @unchecked Sendable {
+public final class ToolContext: MaterializedSource, @unchecked Sendable {
     public let store: Store
     public let dataset: Dataset
     public let index: DatasetIndex
@@ -112,21 +112,14 @@ public final class ToolContext: @unchecked Sendable {
         }
     }
 
-    /// Whether an agency's results for `day` may be read from the store: the
-    /// day's detail is kept, and no priority or key-user change of the agency
-    /// came after the run (its results would show the old values).
-    func isMaterialized(_ day: AsOf, agency: Int) -> Bool {
-        guard useMaterialized, let run = runs[day.day], run.detailed else { return false }
-        return (metadataChanges[agency] ?? .min) < run.dataVersion
+    /// Whether an agency's results for `day` may be read from the store
+    /// (``MaterializedSource/isMaterialized(_:metadataChange:)``), unless
+    /// this context computes everything.
+    public func isMaterialized(_ day: AsOf, agency: Int) -> Bool {
+        useMaterialized && Self.isMaterialized(runs[day.day], metadataChange: metadataChanges[agency])
     }
 
-    /// The range of days an `as_of` may name: the first through the latest event day.
-    public func checkAsOf(_ day: AsOf, argument: String = "as_of") throws(ToolError) {
-        guard day >= dataFrom, day <= defaultAsOf else {
-            throw ToolError("\(argument) \(day) is outside the data: events run from \(dataFrom) through \(defaultAsOf) (data_through); "
-                + "pass a day in that range, or leave as_of out for \(defaultAsOf)")
-        }
-    }
+    public func agencyKey(_ agencyID: String) -> Int? { dataset.agencyKey(agencyID) }
 
     /// Each of ``summaries(agency:asOf:)``'s summaries as JSON text, in the
     /// same order, encoded once per agency and day: the lists an account
@@ -278,7 +271,7 @@ public final class ToolContext: @unchecked Sendable {
 
     /// A materialized agency-wide result, read from the store and parsed
     /// once, then served from memory (a new context follows a new score run).
-    func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue? {
+    public func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue? {
         let key = "\(day.day)/\(agency)/\(tool)"
         if let cached = lock.withLock({ materializedResults[key] }) { return cached }
         guard let text = try? store.agencyResult(asOfDay: day.day, agencyKey: agency, tool: tool),

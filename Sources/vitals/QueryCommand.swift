@@ -29,14 +29,24 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: .long, help: "Compute from the columns even where materialized results exist.") var fresh = false
 
     func validate() throws {
-        try checkFormat(for: try readTool())
-        _ = try parsedArguments()
+        let tool = try readTool()
+        try checkFormat(for: tool)
+        // The arguments are checked against the tool's parameters before the store is read.
+        do {
+            _ = try ToolArguments(try parsedArguments(), parameters: tool.allParameters)
+        } catch let error as ToolError {
+            throw ValidationError("\(error)")
+        }
     }
 
     func run() throws {
         let tool = try readTool()
         let arguments = try parsedArguments()
         do {
+            if let answer = try storedAnswer(tool) {
+                print(format == .table ? TableRenderer.render(answer) : answer.text(pretty: true))
+                return
+            }
             let context = try openContext()
             try checkAgency(in: context)
             switch format {
@@ -74,6 +84,17 @@ struct QueryCommand: ParsableCommand {
     func checkFormat(for tool: ReadTool) throws(ValidationError) {
         guard format == .csv, !tool.isList else { return }
         throw ValidationError("--format csv is for list tools; \(tool.name) returns one object: use --format json or --format table")
+    }
+
+    /// The answer the store's materialized results hold, read without
+    /// loading the dataset (a default call on a scored day; not with
+    /// `--fresh`, nor for CSV, which pages through the computed list).
+    func storedAnswer(_ tool: ReadTool) throws -> JSONValue? {
+        guard !fresh, format != .csv, tool.materialized else { return nil }
+        _ = try scoring.load()  // a bad --config is refused all the same
+        let store = try Store.open(at: storeOptions.store, readOnly: true)
+        guard let answers = try StoredAnswers(store: store) else { return nil }
+        return ReadTools.storedAnswer(tool.name, agencyID: agency, arguments: try parsedArguments(), answers: answers)
     }
 
     func openContext() throws -> ToolContext {

@@ -75,6 +75,64 @@ import VitalsStore
         }
     }
 
+    /// `vitals query` answers a default call from the store's tables alone
+    /// (``StoredAnswers``, no event decoded): the same JSON, page and
+    /// fields as a loaded context; any other call is left to the context.
+    @Test func storedAnswersWithoutTheDatasetEqualTheContextsAnswers() throws {
+        let (store, _) = try Self.scoredStore()
+        let context = try ToolContext(store: store)
+        let answers = try #require(try StoredAnswers(store: store))
+        #expect(answers.defaultAsOf == context.defaultAsOf && answers.dataFrom == context.dataFrom)
+        var answered = 0
+        for agencyID in ["ag_001", "ag_002"] {
+            for tool in ReadTools.all where tool.materializedDefaults != nil {
+                // Pages, and one field of the items (the first of an item's own).
+                let field = try ReadTools.call(tool.name, agencyID: agencyID, arguments: nil, context: context)["items"]?.arrayValue?.first?
+                    .objectValue?.keys.sorted().first ?? "account_id"
+                let pages: [JSONValue?] = [nil, .object(["limit": .int(3)]), .object(["limit": .int(2), "cursor": .string(Cursor.make(offset: 2))]),
+                                           .object(["as_of": .string(context.defaultAsOf.description), "limit": .int(4), "fields": .array([.string(field)])])]
+                for arguments in tool.isList ? pages : [nil] {
+                    let stored = ReadTools.storedAnswer(tool.name, agencyID: agencyID, arguments: arguments, answers: answers)
+                    let loaded = try ReadTools.call(tool.name, agencyID: agencyID, arguments: arguments, context: context)
+                    #expect(loaded["source"] == .string("materialized"), "\(tool.name)")
+                    guard let stored else { Issue.record("\(tool.name) \(arguments?.text() ?? "") not answered from the store"); continue }
+                    #expect(Self.firstDifference(stored, loaded) == nil, "\(tool.name) \(arguments?.text() ?? "") of \(agencyID)")
+                    answered += 1
+                }
+            }
+        }
+        #expect(answered > 40)
+        // Not a default call, not a materialized tool, a bad call: left to the loaded context.
+        let declined: [(String, String, JSONValue?)] = [
+            ("list_health_movers", "ag_001", .object(["days": .int(14)])),
+            ("list_accounts_at_risk", "ag_001", .object(["as_of": .string(AsOf(day: context.defaultAsOf.day - 1).description)])),
+            ("list_accounts_at_risk", "ag_001", .object(["as_of": .string("2030-01-01")])),
+            ("list_accounts_at_risk", "ag_009", nil),
+            ("list_accounts_at_risk", "ag_001", .object(["limit": .string("ten")])),
+            ("get_account", "ag_001", .object(["account_id": .string("acc_00001")])),
+        ]
+        for (tool, agencyID, arguments) in declined {
+            #expect(ReadTools.storedAnswer(tool, agencyID: agencyID, arguments: arguments, answers: answers) == nil, "\(tool) \(arguments?.text() ?? "")")
+        }
+    }
+
+    /// After a priority write the stored answers show the old priority: the
+    /// agency's default calls are no longer read from the store (nor by a
+    /// loaded context), until the next score.
+    @Test func storedAnswersStepAsideAfterAMetadataWrite() throws {
+        let path = GeneratedStore.make(agencies: 2, accountsPerAgency: 12, usersPerAccount: 4, days: 60, events: 8_000, seed: 9)
+        let store = try Store.open(at: path)
+        let scoring = try ToolContext(store: store, useMaterialized: false)
+        try store.writeScores([try Scorer(context: scoring).score(scoring.defaultAsOf)])
+        #expect(ReadTools.storedAnswer("list_tracked_accounts", agencyID: "ag_001", arguments: nil, answers: try #require(try StoredAnswers(store: store))) != nil)
+        let account = try #require(try ReadTools.call("list_tracked_accounts", agencyID: "ag_001", arguments: nil, context: scoring)["items"]?.arrayValue?.first?["account_id"])
+        _ = try WriteTools.call("set_account_priority", agencyID: "ag_001", client: "test", arguments: ["account_id": account, "priority": "high"],
+                                context: try ToolContext(store: store), scopes: [.writeMetadata])
+        let answers = try #require(try StoredAnswers(store: store))
+        #expect(ReadTools.storedAnswer("list_tracked_accounts", agencyID: "ag_001", arguments: nil, answers: answers) == nil)
+        #expect(ReadTools.storedAnswer("list_tracked_accounts", agencyID: "ag_002", arguments: nil, answers: answers) != nil)
+    }
+
     @Test func churnedAccountsAreCertainAndNotInTheAtRiskList() throws {
         let (store, _) = try Self.scoredStore()
         let context = try ToolContext(store: store)

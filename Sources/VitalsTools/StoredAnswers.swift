@@ -1,0 +1,72 @@
+import Foundation
+import VitalsAnalytics
+import VitalsColumnar
+import VitalsJSON
+import VitalsStore
+
+/// What answering a call from the materialized results reads of a store: a
+/// loaded ``ToolContext``, or ``StoredAnswers`` (the store's tables alone).
+public protocol MaterializedSource {
+    /// T when a call gives no `as_of`: the latest event day (`data_through`).
+    var defaultAsOf: AsOf { get }
+    /// The earliest event day: an `as_of` before it has nothing to score.
+    var dataFrom: AsOf { get }
+    func agencyKey(_ agencyID: String) -> Int?
+    /// Whether an agency's results for `day` may be read from the store.
+    func isMaterialized(_ day: AsOf, agency: Int) -> Bool
+    /// A materialized agency-wide result; nil when the store has none.
+    func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue?
+}
+
+extension MaterializedSource {
+    /// The range of days an `as_of` may name: the first through the latest event day.
+    public func checkAsOf(_ day: AsOf, argument: String = "as_of") throws(ToolError) {
+        guard day >= dataFrom, day <= defaultAsOf else {
+            throw ToolError("\(argument) \(day) is outside the data: events run from \(dataFrom) through \(defaultAsOf) (data_through); "
+                + "pass a day in that range, or leave as_of out for \(defaultAsOf)")
+        }
+    }
+
+    /// Whether `run` (nil: none) may answer for an agency whose latest
+    /// priority or key-user write has data version `metadataChange`: the
+    /// run kept the day's detail, and no such write came after it (its
+    /// results would show the old values).
+    static func isMaterialized(_ run: ScoreRun?, metadataChange: Int64?) -> Bool {
+        guard let run, run.detailed else { return false }
+        return (metadataChange ?? .min) < run.dataVersion
+    }
+}
+
+/// The materialized answers of a store, read without loading its dataset:
+/// what `vitals query` tries first (``ReadTools/storedAnswer(_:agencyID:arguments:answers:)``).
+/// The days come from the event batches' catalog (their first and last
+/// timestamps), which is what a load of every event finds.
+public final class StoredAnswers: MaterializedSource, @unchecked Sendable {
+    let store: Store
+    public let defaultAsOf: AsOf
+    public let dataFrom: AsOf
+    let runs: [Int: ScoreRun]
+    let metadataChanges: [Int: Int64]
+
+    /// Nil when the store has no event (its days then come from the logs,
+    /// which only a load reads).
+    public init?(store: Store) throws(StoreError) {
+        guard let span = try store.eventSpan() else { return nil }
+        self.store = store
+        dataFrom = AsOf(day: CivilTime.day(ofSeconds: span.first))
+        defaultAsOf = AsOf(day: CivilTime.day(ofSeconds: span.last))
+        runs = Dictionary(uniqueKeysWithValues: try store.scoreRuns().map { ($0.asOfDay, $0) })
+        metadataChanges = try store.metadataChanges()
+    }
+
+    public func agencyKey(_ agencyID: String) -> Int? { (try? store.agencyKey(agencyID)) ?? nil }
+
+    public func isMaterialized(_ day: AsOf, agency: Int) -> Bool {
+        Self.isMaterialized(runs[day.day], metadataChange: metadataChanges[agency])
+    }
+
+    public func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue? {
+        guard let text = try? store.agencyResult(asOfDay: day.day, agencyKey: agency, tool: tool) else { return nil }
+        return try? JSONValue.parse(text)
+    }
+}
