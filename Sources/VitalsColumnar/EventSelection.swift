@@ -62,7 +62,11 @@ public struct EventSelection: Sendable {
     /// span. A partition whose rows interleave in time across the tables
     /// (an account cut between two parts of a file) is merged into a small
     /// table of its own, sorted as the merge sorts it.
-    public static func epochs(of tables: [EventColumns], seconds: Int64) -> [(epoch: Int64, rows: EventSelection)] {
+    ///
+    /// - Parameter within: only the epochs in this range (``EpochStream``
+    ///   gives out a file's epochs a few at a time).
+    public static func epochs(of tables: [EventColumns], seconds: Int64,
+                              within: Range<Int64> = .min ..< .max) -> [(epoch: Int64, rows: EventSelection)] {
         guard let partitionCount = tables.first?.partitionCount else { return [] }
         precondition(tables.allSatisfy { $0.partitionCount == partitionCount }, "tables of one partition count")
         var tables = tables
@@ -85,6 +89,7 @@ public struct EventSelection: Sendable {
         }
         guard first <= last else { return [] }
         let firstEpoch = EventColumns.epoch(of: first, seconds: seconds), lastEpoch = EventColumns.epoch(of: last, seconds: seconds)
+        guard firstEpoch < within.upperBound && lastEpoch >= within.lowerBound else { return [] }
         if tables.count == 1 && firstEpoch == lastEpoch { return [(firstEpoch, EventSelection(all: tables[0]))] }
         let epochCount = Int(lastEpoch - firstEpoch) + 1
         var epochs = [RunList](repeating: RunList(partitionCount: partitionCount), count: epochCount)
@@ -100,11 +105,11 @@ public struct EventSelection: Sendable {
             for t in sources where tables[t].offsets[p + 1] > tables[t].offsets[p] {
                 let table = tables[t], (e0, bounds) = tableEpochs[t]
                 if bounds.count == 2 {
-                    epochs[e0].append(table: t, rows: table.offsets[p] ..< table.offsets[p + 1])
+                    if within.contains(firstEpoch + Int64(e0)) { epochs[e0].append(table: t, rows: table.offsets[p] ..< table.offsets[p + 1]) }
                     continue
                 }
                 let cuts = table.cuts(of: p, at: bounds)
-                for e in 0 ..< bounds.count - 1 where cuts[e + 1] > cuts[e] {
+                for e in 0 ..< bounds.count - 1 where cuts[e + 1] > cuts[e] && within.contains(firstEpoch + Int64(e0 + e)) {
                     epochs[e0 + e].append(table: t, rows: cuts[e] ..< cuts[e + 1])
                 }
             }

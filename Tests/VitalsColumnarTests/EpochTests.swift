@@ -115,6 +115,68 @@ import Testing
         #expect(EventSelection.interleavedPartitions(parts, partitionCount: 12).isEmpty == !interleaved)
     }
 
+    /// The selected rows as a table of their own.
+    func table(of rows: EventSelection) -> EventColumns {
+        func gathered<T: FixedWidthInteger>(_ column: KeyPath<EventColumns, [T]>) -> [T] {
+            [T](unsafeUninitializedCapacity: rows.count) { out, n in
+                rows.gather(rows.tables.map { $0[keyPath: column] }, rows: 0 ..< rows.count, into: out)
+                n = rows.count
+            }
+        }
+        return EventColumns(offsets: rows.offsets, timestamps: gathered(\.timestamps), actors: gathered(\.actors), items: gathered(\.items),
+                            quantities: gathered(\.quantities), hasItems: true)
+    }
+
+    /// A file parsed part by part and given out an epoch at a time gives
+    /// every row once, each selection within one epoch and in the merge's
+    /// order: in time order (one selection per epoch, as soon as complete,
+    /// holding a few parts), a little out of order (late rows in
+    /// selections of their own), or by account (everything at the end).
+    @Test(arguments: ["time", "jitter", "account"])
+    func anEpochStreamGivesEveryRowOnceAnEpochAtATime(order: String) {
+        var state: UInt64 = 23
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        // 40 epochs of 50 s; rows in file order.
+        var rows = (0 ..< 8_000).map { i -> (partition: UInt32, ts: Int64, actor: UInt32, item: UInt32) in
+            (UInt32(next() % 11), Int64(i / 4), UInt32(next() % 30), UInt32(next() % 6))
+        }
+        if order == "jitter" {
+            for i in stride(from: 0, to: rows.count - 1_000, by: 97) { rows.swapAt(i, i + Int(next() % 1_000)) }
+        } else if order == "account" {
+            rows.sort { ($0.partition, $0.ts) < ($1.partition, $1.ts) }
+        }
+        let parts = stride(from: 0, to: rows.count, by: 250).map { build(Array(rows[$0 ..< min($0 + 250, rows.count)]), partitions: 12) }
+        var stream = EpochStream(seconds: 50)
+        var given: [(afterPart: Int, rows: EventSelection)] = [], held = 0
+        for (n, part) in parts.enumerated() {
+            given += stream.add(part).map { (n, $0) }
+            held = max(held, stream.heldParts)
+        }
+        given += stream.finish().map { (parts.count, $0) }
+        let merged = EventColumns.merge(parts, partitionCount: 12, hasItems: true)
+        #expect(given.reduce(0) { $0 + $1.rows.count } == merged.count)
+        #expect(given.allSatisfy { $0.rows.count > 0 })
+        var byEpoch: [Int64: [EventColumns]] = [:]
+        for (_, rows) in given {
+            let bounds = rows.timestampBounds!
+            let epoch = EventColumns.epoch(of: bounds.min, seconds: 50)
+            #expect(epoch == EventColumns.epoch(of: bounds.max, seconds: 50))
+            byEpoch[epoch, default: []].append(table(of: rows))
+        }
+        for (epoch, tables) in byEpoch {
+            #expect(EventColumns.merge(tables, partitionCount: 12, hasItems: true) == merged.slice(from: epoch * 50, to: (epoch + 1) * 50), "epoch \(epoch)")
+        }
+        switch order {
+        case "time":
+            #expect(byEpoch.count == 40 && byEpoch.values.allSatisfy { $0.count == 1 })
+            #expect(held <= 3)
+            #expect(given.filter { $0.afterPart < parts.count }.count >= 35)  // given out along the way, not at the end
+        default:
+            // Late rows: one more selection for some epochs (at most one each), at the end.
+            #expect(byEpoch.count == 40 && byEpoch.values.contains { $0.count == 2 } && byEpoch.values.allSatisfy { $0.count <= 2 })
+        }
+    }
+
     /// Epoch slices assembled column by column, each batch's values handed
     /// in through one reused buffer, give the table back: the load's path.
     @Test func assemblingEpochSlicesColumnByColumnGivesTheTableBack() {
