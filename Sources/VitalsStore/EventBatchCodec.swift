@@ -53,12 +53,6 @@ enum EventBatchCodec {
     static let digestColumns = ["digest_actor", "digest_actor_ts", "digest_partition", "digest_partition_ts",
                                 "digest_pair_partition", "digest_pair_item"]
 
-    private enum Job: Sendable {
-        case offsets
-        case column(EventColumnName, piece: Int)
-        case digest
-    }
-
     /// `columns` as one batch.
     static func encode(_ columns: EventColumns, kind: EventKind) throws(StoreError) -> EncodedBatch {
         try encode([EventSelection(all: columns)], kind: kind)[0]
@@ -68,6 +62,22 @@ enum EventBatchCodec {
     /// digest, each column's pieces) are jobs for all cores, each column
     /// piece gathered from the table straight into its worker's buffer.
     static func encode(_ selections: [EventSelection], kind: EventKind) throws(StoreError) -> [EncodedBatch] {
+        let jobs = self.jobs(selections, kind: kind)
+        let results = parallelMap(jobs.count, state: { ColumnSegmentEncoder() }) { encoder, index in
+            run(jobs[index].job, of: selections[jobs[index].batch], kind: kind, encoder: &encoder)
+        }
+        return try batches(selections, kind: kind, jobs: jobs, results: results)
+    }
+
+    /// One segment (or a few: the digest's columns) to encode of one selection.
+    enum Job: Sendable {
+        case offsets
+        case column(EventColumnName, piece: Int)
+        case digest
+    }
+
+    /// The jobs that encode `selections`, each with its selection's position.
+    static func jobs(_ selections: [EventSelection], kind: EventKind) -> [(batch: Int, job: Job)] {
         var names: [EventColumnName] = [.timestamps, .actors]
         if kind.hasItems { names += [.items, .quantities] }
         var jobs: [(batch: Int, job: Job)] = []
@@ -76,53 +86,59 @@ enum EventBatchCodec {
             jobs += [(b, .offsets), (b, .digest)]
             for name in names { for piece in 0 ..< pieceCount { jobs.append((b, .column(name, piece: piece))) } }
         }
-        let jobList = jobs
-        let results = parallelMap(jobList.count, state: { ColumnSegmentEncoder() }) { encoder, index -> Result<[EncodedSegment], ZstdError> in
-            let rows = selections[jobList[index].batch]
-            do throws(ZstdError) {
-                switch jobList[index].job {
-                case .offsets:
-                    return .success([EncodedSegment(column: "offsets", piece: 0,
-                                                    bytes: try encoder.encode(rows.offsets.map { Int64($0) }, encoding: [.delta, .shuffle]))])
-                case .digest:
-                    let digest = kind.digest(of: rows)
-                    let names = digestColumns
-                    return .success([
-                        EncodedSegment(column: names[0], piece: 0, bytes: try encoder.encode(digest.actors)),
-                        EncodedSegment(column: names[1], piece: 0, bytes: try encoder.encode(digest.actorLast, encoding: [.shuffle])),
-                        EncodedSegment(column: names[2], piece: 0, bytes: try encoder.encode(digest.partitions)),
-                        EncodedSegment(column: names[3], piece: 0, bytes: try encoder.encode(digest.partitionLast, encoding: [.shuffle])),
-                        EncodedSegment(column: names[4], piece: 0, bytes: try encoder.encode(digest.pairPartitions)),
-                        EncodedSegment(column: names[5], piece: 0, bytes: try encoder.encode(digest.pairItems)),
-                    ])
-                case let .column(column, piece):
-                    let range = piece * pieceRows ..< min(rows.count, (piece + 1) * pieceRows)
-                    let tables = rows.tables
-                    func values(_ column: KeyPath<EventColumns, [UInt32]>) throws(ZstdError) -> [UInt8] {
-                        try encoder.encode(count: range.count, as: UInt32.self, encoding: [.shuffle]) {
-                            rows.gather(tables.map { $0[keyPath: column] }, rows: range, into: $0)
-                        }
+        return jobs
+    }
+
+    /// Runs one job on `rows`.
+    static func run(_ job: Job, of rows: EventSelection, kind: EventKind, encoder: inout ColumnSegmentEncoder) -> Result<[EncodedSegment], ZstdError> {
+        do throws(ZstdError) {
+            switch job {
+            case .offsets:
+                return .success([EncodedSegment(column: "offsets", piece: 0,
+                                                bytes: try encoder.encode(rows.offsets.map { Int64($0) }, encoding: [.delta, .shuffle]))])
+            case .digest:
+                let digest = kind.digest(of: rows)
+                let names = digestColumns
+                return .success([
+                    EncodedSegment(column: names[0], piece: 0, bytes: try encoder.encode(digest.actors)),
+                    EncodedSegment(column: names[1], piece: 0, bytes: try encoder.encode(digest.actorLast, encoding: [.shuffle])),
+                    EncodedSegment(column: names[2], piece: 0, bytes: try encoder.encode(digest.partitions)),
+                    EncodedSegment(column: names[3], piece: 0, bytes: try encoder.encode(digest.partitionLast, encoding: [.shuffle])),
+                    EncodedSegment(column: names[4], piece: 0, bytes: try encoder.encode(digest.pairPartitions)),
+                    EncodedSegment(column: names[5], piece: 0, bytes: try encoder.encode(digest.pairItems)),
+                ])
+            case let .column(column, piece):
+                let range = piece * pieceRows ..< min(rows.count, (piece + 1) * pieceRows)
+                let tables = rows.tables
+                func values(_ column: KeyPath<EventColumns, [UInt32]>) throws(ZstdError) -> [UInt8] {
+                    try encoder.encode(count: range.count, as: UInt32.self, encoding: [.shuffle]) {
+                        rows.gather(tables.map { $0[keyPath: column] }, rows: range, into: $0)
                     }
-                    let bytes: [UInt8]
-                    switch column {
-                    case .timestamps:
-                        bytes = try encoder.encode(count: range.count, as: Int64.self, encoding: [.delta, .shuffle]) {
-                            rows.gather(tables.map(\.timestamps), rows: range, into: $0)
-                        }
-                    case .actors: bytes = try values(\.actors)
-                    case .items: bytes = try values(\.items)
-                    case .quantities: bytes = try values(\.quantities)
-                    }
-                    return .success([EncodedSegment(column: storedName(of: column), piece: piece, bytes: bytes)])
                 }
-            } catch {
-                return .failure(error)
+                let bytes: [UInt8]
+                switch column {
+                case .timestamps:
+                    bytes = try encoder.encode(count: range.count, as: Int64.self, encoding: [.delta, .shuffle]) {
+                        rows.gather(tables.map(\.timestamps), rows: range, into: $0)
+                    }
+                case .actors: bytes = try values(\.actors)
+                case .items: bytes = try values(\.items)
+                case .quantities: bytes = try values(\.quantities)
+                }
+                return .success([EncodedSegment(column: storedName(of: column), piece: piece, bytes: bytes)])
             }
+        } catch {
+            return .failure(error)
         }
+    }
+
+    /// The batches of `selections`, from the results of their `jobs` (in the same order).
+    static func batches(_ selections: [EventSelection], kind: EventKind, jobs: [(batch: Int, job: Job)],
+                        results: [Result<[EncodedSegment], ZstdError>]) throws(StoreError) -> [EncodedBatch] {
         var segments = [[EncodedSegment]](repeating: [], count: selections.count)
         for (index, result) in results.enumerated() {
             switch result {
-            case .success(let made): segments[jobList[index].batch] += made
+            case .success(let made): segments[jobs[index].batch] += made
             case .failure(let error): throw .unexpected("could not compress the events: \(error.description)")
             }
         }

@@ -4,33 +4,28 @@ import VitalsColumnar
 /// The hot path of ingest: login and feature-usage rows straight from CSV
 /// bytes into column builders, with ids looked up by their bytes.
 enum EventParsing {
-    /// One event file's columns, in the parts it was parsed in (file
-    /// order, each sorted, over all the accounts), with the feature
-    /// dictionary it grew.
+    /// One event file parsed and encoded: its batches (``EventBatchCodec``),
+    /// with the feature dictionary it grew.
     struct ParsedEvents: Sendable {
-        var parts: [EventColumns]
+        var batches: [EncodedBatch]
         var features: ByteStringDictionary
         /// The line each new feature was first seen on, in the order of their codes.
         var newFeatureLines: [Int]
         var rows: Int
-
-        /// The file's table: the parts merged (the tests compare it; the
-        /// ingest encodes from the parts).
-        var columns: EventColumns {
-            EventColumns.merge(parts, partitionCount: parts[0].partitionCount, hasItems: parts[0].hasItems)
-        }
     }
 
     /// Files are parsed in parts of about this many bytes, on all cores.
     static let partBytes = 64 << 20
 
     /// The event files `files`, each cut into parts (``CSVReader/parts(count:)``)
-    /// parsed on all cores, then put together: the parts' new features take
-    /// codes in the order the file first names them, and their columns are
-    /// merged in file order, so the result is the file parsed whole. A file
-    /// any part of which fails is parsed again whole: its error is then the
-    /// first bad row's `file:line` (or there is none: a cut inside a quoted
-    /// field).
+    /// parsed on all cores and encoded as they come: the parts of a file
+    /// are taken in file order (their new features take codes in the order
+    /// the file first names them), and each epoch is encoded once complete
+    /// (``EpochStream``), on the cores between parts, so the parts behind
+    /// it are freed and their pages reused. The result is the file parsed
+    /// whole and encoded by epoch. A file any part of which fails is parsed
+    /// again whole: its error is then the first bad row's `file:line` (or
+    /// there is none: a cut inside a quoted field).
     /// - Parameters:
     ///   - features: the features known before; each file's result extends them.
     ///   - partBytes: the parts' size (tests cut small files).
@@ -44,36 +39,16 @@ enum EventParsing {
             headerLines.append(reader.linesRead)
             for part in reader.parts(count: partCount(fileSize: reader.fileSize, partBytes: partBytes)) { tasks.append((f, part)) }
         }
-        // Each worker keeps one builder from part to part (its buffers' pages stay mapped).
-        let results = parallelMap(tasks.count, state: { EventColumnsBuilder(hasItems: false) }) { [tasks] builder, t -> ParsedPart? in
-            // A part that fails is read again with its whole file, below.
-            try? { () throws(StoreError) -> ParsedPart in
-                let reader = try CSVReader.opening(tasks[t].part)
-                var partFeatures = features, newFeatureLines: [Int] = []
-                builder.reset(hasItems: files[tasks[t].file].kind.hasItems, reservingCapacity: reader.fileSize / 16)
-                try fill(&builder, from: reader, kind: files[tasks[t].file].kind, ids: ids, features: &partFeatures,
-                         newFeatureLines: &newFeatureLines)
-                let columns = builder.buildKeepingBuffers(partitionCount: ids.accounts.count)
-                return ParsedPart(columns: columns, features: partFeatures, newFeatureLines: newFeatureLines,
-                                  rows: reader.rowsRead, lines: reader.linesRead)
-            }()
-        }
-        // Each part moves out of `results` into its file's list, and each
-        // column out of that into the merge, so the merge frees the parts'
-        // columns as it copies them (at 100 M events they are gigabytes).
-        var slots = results
+        let work = StreamedParse(files: files, tasks: tasks, headerLines: headerLines, known: features)
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in work.runWorker(ids: ids) }
+        if let parsed = try work.result() { return parsed }
+        // A part failed: each file parsed whole, the first bad row's error thrown.
         var parsed: [ParsedEvents] = []
-        for (f, file) in files.enumerated() {
-            var parts: [ParsedPart] = []
-            for t in tasks.indices where tasks[t].file == f {
-                if let part = slots[t].take() { parts.append(part) }
-            }
-            if parts.count < tasks.count(where: { $0.file == f }) {
-                parts = []
-                parsed.append(try parse(file.path, kind: file.kind, ids: ids, features: features))
-            } else {
-                parsed.append(assemble(&parts, headerLines: headerLines[f], known: features, kind: file.kind))
-            }
+        for file in files {
+            let whole = try parse(file.path, kind: file.kind, ids: ids, features: features)
+            let batches = try whole.columns.count == 0 ? [] : EventBatchCodec.encodeByEpoch(whole.columns, kind: file.kind)
+            parsed.append(ParsedEvents(batches: batches, features: whole.features, newFeatureLines: whole.newFeatureLines, rows: whole.rows))
         }
         return parsed
     }
@@ -96,18 +71,27 @@ enum EventParsing {
         var lines: Int
     }
 
-    /// A file's parts, in file order, as one parse of the file: the parts'
-    /// own features take codes in the file's order, and each part's columns
-    /// are moved out (`parts` keeps the rest).
-    static func assemble(_ parts: inout [ParsedPart], headerLines: Int, known: ByteStringDictionary, kind: EventKind) -> ParsedEvents {
-        var features = known, newFeatureLines: [Int] = [], tables: [EventColumns] = []
-        var linesBefore = headerLines, rows = 0
-        for p in parts.indices {
-            var part = parts[p]
-            parts[p].columns = .empty(partitionCount: 0, hasItems: kind.hasItems)
-            if part.features.count > known.count {
+    /// A file's parts taken in file order, as one parse of the file: the
+    /// parts' own features take codes in the file's order.
+    struct FileAssembly {
+        var features: ByteStringDictionary
+        let known: Int
+        var newFeatureLines: [Int] = []
+        var linesBefore: Int
+        var rows = 0
+
+        init(known: ByteStringDictionary, headerLines: Int) {
+            features = known
+            self.known = known.count
+            linesBefore = headerLines
+        }
+
+        /// The next part's columns, its items in the file's feature codes.
+        mutating func take(_ part: ParsedPart) -> EventColumns {
+            var columns = part.columns
+            if part.features.count > known {
                 var remap = (0 ..< UInt32(part.features.count)).map { $0 }, moved = false
-                for (n, code) in (known.count ..< part.features.count).enumerated() {
+                for (n, code) in (known ..< part.features.count).enumerated() {
                     let name = part.features.key(UInt32(code))
                     let global = features.code(of: name) ?? {
                         newFeatureLines.append(linesBefore + part.newFeatureLines[n])
@@ -116,19 +100,26 @@ enum EventParsing {
                     remap[code] = global
                     moved = moved || global != UInt32(code)
                 }
-                if moved { part.columns.items = part.columns.items.map { remap[Int($0)] } }
+                if moved { columns.items = columns.items.map { remap[Int($0)] } }
             }
             linesBefore += part.lines
             rows += part.rows
-            tables.append(part.columns)
+            return columns
         }
-        return ParsedEvents(parts: tables, features: features, newFeatureLines: newFeatureLines, rows: rows)
+    }
+
+    /// One file parsed whole (the path of a file whose part failed, and the tests' reference).
+    struct WholeFile: Sendable {
+        var columns: EventColumns
+        var features: ByteStringDictionary
+        var newFeatureLines: [Int]
+        var rows: Int
     }
 
     /// Parses `path` as events of `kind`.
     /// - Parameter features: the features known before this file; the
     ///   result's dictionary extends it.
-    static func parse(_ path: String, kind: EventKind, ids: EventIDs, features: ByteStringDictionary) throws(StoreError) -> ParsedEvents {
+    static func parse(_ path: String, kind: EventKind, ids: EventIDs, features: ByteStringDictionary) throws(StoreError) -> WholeFile {
         let reader = try CSVReader.opening(path)
         var features = features, newFeatureLines: [Int] = []
         // Reserve for the most rows the file can hold (rows of real files are
@@ -138,7 +129,7 @@ enum EventParsing {
         try fill(&builder, from: reader, kind: kind, ids: ids, features: &features, newFeatureLines: &newFeatureLines)
         // Built consuming: each source column is freed once sorted (a whole file's columns are gigabytes at 100 M).
         let columns = builder.build(partitionCount: ids.accounts.count)
-        return ParsedEvents(parts: [columns], features: features, newFeatureLines: newFeatureLines, rows: reader.rowsRead)
+        return WholeFile(columns: columns, features: features, newFeatureLines: newFeatureLines, rows: reader.rowsRead)
     }
 
     /// Appends the rows of `reader` to `builder` (reserved by the caller).

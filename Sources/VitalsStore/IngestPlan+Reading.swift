@@ -1,9 +1,9 @@
 import VitalsColumnar
 
 extension IngestPlan {
-    /// Reads every known file of `directory` into a plan over the store's
-    /// `entities`, in ``IngestDirectory/knownFiles`` order: entities first,
-    /// then the two event files at once (one core each), then the logs.
+    /// Reads the entity and log files of `directory` into a plan over the
+    /// store's `entities`, in ``IngestDirectory/knownFiles`` order; the event
+    /// files are read after, beside the write (``readEvents(in:over:)``).
     /// - Throws: the first bad row as `file:line: what`; a first ingest
     ///   without accounts or users as ``StoreError/badDirectory(_:)``.
     init(reading directory: IngestDirectory, over entities: StoreEntities) throws(StoreError) {
@@ -16,7 +16,6 @@ extension IngestPlan {
         }
         try read("users.csv", in: directory) { reader, plan throws(StoreError) in try EntityUpserts.users(reader, into: &plan) }
         try read("workflows.csv", in: directory) { reader, plan throws(StoreError) in try EntityUpserts.workflows(reader, into: &plan) }
-        try readEvents(in: directory)
         try read("mrr.csv", in: directory) { reader, plan throws(StoreError) in try LogParsing.mrr(reader, into: &plan) }
         try read("payments.csv", in: directory) { reader, plan throws(StoreError) in try LogParsing.payments(reader, into: &plan) }
         try read("feedback.csv", in: directory) { reader, plan throws(StoreError) in try LogParsing.feedback(reader, into: &plan) }
@@ -31,26 +30,26 @@ extension IngestPlan {
         rowsByFile.append((name, reader.rowsRead))
     }
 
-    /// logins.csv and feature_usage.csv, parsed in parts on all cores
-    /// against the entities read so far; new features continue the stored keys.
-    private mutating func readEvents(in directory: IngestDirectory) throws(StoreError) {
+    /// logins.csv and feature_usage.csv, parsed in parts on all cores and
+    /// encoded, against the plan's `entities`; new features continue the
+    /// stored keys.
+    static func readEvents(in directory: IngestDirectory, over entities: StoreEntities) throws(StoreError) -> IngestEvents {
         let knownFeatures = entities.featureKeys
         let files: [(name: String, kind: EventKind, path: String)] = [("logins.csv", EventKind.login), ("feature_usage.csv", .featureUsage)]
             .compactMap { name, kind in directory.file(name).map { (name, kind, $0) } }
         let ids = EventIDs(accounts: entities.accountKeys, users: entities.userKeys, userAccounts: entities.userAccounts)
         let parsed = try EventParsing.parse(files.map { ($0.path, $0.kind) }, ids: ids, features: knownFeatures)
-        for (file, events) in zip(files, parsed) {
-            rowsByFile.append((file.name, events.rows))
-            if file.kind == .login {
-                logins = events.parts
-            } else {
-                featureUsage = events.parts
-                entities.featureKeys = events.features
-                newFeatures = zip(knownFeatures.count ..< events.features.count, events.newFeatureLines).map { code, line in
-                    (events.features.key(UInt32(code)), SourceRow(file: file.path, line: line))
+        var events = IngestEvents(features: knownFeatures)
+        for (file, parsedFile) in zip(files, parsed) {
+            events.rowsByFile.append((file.name, parsedFile.rows))
+            events.batches += parsedFile.batches
+            if file.kind == .featureUsage {
+                events.features = parsedFile.features
+                events.newFeatures = zip(knownFeatures.count ..< parsedFile.features.count, parsedFile.newFeatureLines).map { code, line in
+                    (parsedFile.features.key(UInt32(code)), SourceRow(file: file.path, line: line))
                 }
             }
         }
-        entities.features += newFeatures.map(\.name)
+        return events
     }
 }

@@ -17,9 +17,6 @@ struct IngestPlan: Sendable {
     /// Features first seen in this ingest (keys continue the stored ones),
     /// with the row each was first seen on.
     var newFeatures: [(name: String, source: SourceRow)] = []
-    /// Each event file's columns, in the parts it was parsed in (file order).
-    var logins: [EventColumns] = []
-    var featureUsage: [EventColumns] = []
     var mrrChanges: [MRRChange] = []
     var payments: [Payment] = []
     var feedback: [FeedbackResponse] = []
@@ -31,14 +28,29 @@ struct IngestPlan: Sendable {
         base = EntityCounts(entities)
     }
 
-    /// The event columns, logins first, moved out of the plan.
-    mutating func takeEvents() -> [(parts: [EventColumns], kind: EventKind)] {
-        defer {
-            logins = []
-            featureUsage = []
-        }
-        return [(logins, EventKind.login), (featureUsage, .featureUsage)]
+    /// Takes in the events read beside the write (``IngestEvents``): the
+    /// features they named and their files' row counts.
+    mutating func add(_ events: IngestEvents) {
+        entities.featureKeys = events.features
+        newFeatures = events.newFeatures
+        entities.features += newFeatures.map(\.name)
+        rowsByFile += events.rowsByFile
+        let order = IngestDirectory.knownFiles
+        rowsByFile.sort { (order.firstIndex(of: $0.file) ?? order.count) < (order.firstIndex(of: $1.file) ?? order.count) }
     }
+}
+
+/// The event files of an ingest, parsed and encoded
+/// (``IngestPlan/readEvents(in:over:)``) while the entities and logs are
+/// being written.
+struct IngestEvents: Sendable {
+    /// Logins' batches, then feature uses'.
+    var batches: [EncodedBatch] = []
+    /// The feature dictionary after the files (the stored features first).
+    var features: ByteStringDictionary
+    /// Features first seen in this ingest, with the row each was first seen on.
+    var newFeatures: [(name: String, source: SourceRow)] = []
+    var rowsByFile: [(file: String, rows: Int)] = []
 }
 
 /// The row counts of the entity tables (the next dense key of each).

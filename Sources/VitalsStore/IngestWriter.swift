@@ -7,12 +7,14 @@ import GRDB
 enum IngestWriter {
     /// - Parameters:
     ///   - source: the dataset directory, recorded with the ingest.
-    ///   - batches: the encoded event batches, asked for once the entities
-    ///     and logs are written (they may still be encoding meanwhile).
+    ///   - events: the event files parsed and encoded, asked for once the
+    ///     entities and logs are written (they may still be parsing meanwhile).
+    /// - Returns: the plan with the events taken in (``IngestPlan/add(_:)``), and their batches.
     /// - Throws: ``StoreError/concurrentWrite(_:)`` when another writer added
     ///   entities since the plan was read; ``StoreError/badInput(file:line:message:)``
     ///   for an id the store holds already once stored; GRDB's errors otherwise.
-    static func write(_ plan: IngestPlan, source: String, to db: Database, batches: () throws -> [EncodedBatch]) throws {
+    static func write(_ plan: IngestPlan, source: String, to db: Database,
+                      events: () throws -> IngestEvents) throws -> (plan: IngestPlan, batches: [EncodedBatch]) {
         guard try EntityCounts(db) == plan.base else {
             throw StoreError.concurrentWrite("the store was changed by another writer while this ingest was parsing; nothing was written, run it again")
         }
@@ -23,17 +25,22 @@ enum IngestWriter {
         try save(plan.changedUsers, id: \.userID, column: "user_id", entity: "user", db)
         try save(plan.changedWorkflows, id: \.workflowID, column: "workflow_id", entity: "workflow", db)
         clock.mark("write: entities")
+        try writeLogs(plan, db)
+        clock.mark("write: logs")
+        let events = try events()
+        var plan = plan
+        plan.add(events)
+        clock.mark("write: the events parsed")
         let featureInsert = try db.makeStatement(sql: "INSERT INTO features (feature_key, name) VALUES (?, ?)")
         for (offset, feature) in plan.newFeatures.enumerated() {
             try reportingDuplicates(feature.name, column: "feature", entity: "feature", at: feature.source) {
                 try featureInsert.execute(arguments: [plan.base.features + offset, feature.name])
             }
         }
-        try writeLogs(plan, db)
-        clock.mark("write: logs")
         let ingestID = try recordIngest(plan, source: source, db)
-        try writeBatches(try batches(), ingestID: ingestID, db)
+        try writeBatches(events.batches, ingestID: ingestID, db)
         clock.mark("write: event batches")
+        return (plan, events.batches)
     }
 
     /// Inserts each record, or updates every column of the stored row

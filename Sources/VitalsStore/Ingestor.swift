@@ -4,12 +4,14 @@ import VitalsColumnar
 
 /// Reads a dataset directory (the CSV contract of DESIGN.md) into a store.
 ///
-/// An ingest is incremental (events are appended as a new batch, entities are
-/// upserted by id) and atomic: every file is parsed and validated first
-/// (``IngestPlan``), the events encoded, and only then is the store written,
-/// in one transaction (``IngestWriter``). A bad row stops the ingest with
-/// `file:line: what is wrong`; any failure, a full disk included, leaves the
-/// store byte-for-byte as it was — and a failed first ingest leaves no file.
+/// An ingest is incremental (events are appended as new batches, entities
+/// are upserted by id) and atomic: the entity and log files are parsed and
+/// validated first (``IngestPlan``); then one transaction (``IngestWriter``)
+/// writes them while the event files are parsed and encoded beside it, and
+/// takes their batches last. A bad row stops the ingest with `file:line:
+/// what is wrong`; any failure, a full disk included, rolls the transaction
+/// back and leaves the store byte-for-byte as it was — and a failed first
+/// ingest leaves no file.
 public enum Ingestor {
     /// Files the ingest reads, in the order it reads them; others are ignored.
     public static let knownFiles = IngestDirectory.knownFiles
@@ -31,22 +33,23 @@ public enum Ingestor {
         let users: StoreEntities.UserRead = source.file("users.csv") == nil ? .keysOnly : .recordsAndDictionary
         let entities = try existing?.read { try StoreEntities($0, users: users) } ?? StoreEntities()
         var plan = try IngestPlan(reading: source, over: entities)
-        clock.mark("parsed")
-        // The events are encoded on all cores while the writer, on one,
-        // stores the entities and logs; their batches are written once
-        // encoded (at 100 M events the entities and logs are a few seconds
-        // of SQLite on one core).
-        let events = Handoff(plan.takeEvents())
-        let encoding = Beside { () throws(StoreError) -> [EncodedBatch] in try encodeEvents(events.take()) }
-        defer { _ = try? encoding.result() }  // a write that failed first waits for it all the same
+        clock.mark("parsed the entities and logs")
+        // The event files are parsed and encoded on all cores while the
+        // writer, on this thread, stores the entities and logs (at 100 M
+        // events a few seconds of SQLite on one core); their batches are
+        // written once all are encoded. A bad row among the events fails
+        // the write, which then leaves nothing behind.
+        let parsedEntities = plan.entities
+        let reading = Beside { () throws(StoreError) -> IngestEvents in try IngestPlan.readEvents(in: source, over: parsedEntities) }
+        defer { _ = try? reading.result() }  // a write that failed first waits for it all the same
         var batches: [EncodedBatch] = []
 
         func write(_ store: Store) throws(StoreError) {
             try store.write { db in
-                try IngestWriter.write(plan, source: directory, to: db) {
-                    batches = try encoding.result()
-                    clock.mark("encoded")
-                    return batches
+                (plan, batches) = try IngestWriter.write(plan, source: directory, to: db) {
+                    let events = try reading.result()
+                    clock.mark("parsed and encoded the events")
+                    return events
                 }
             }
             clock.mark("written")
@@ -71,31 +74,6 @@ public enum Ingestor {
                                     storedColumnBytes: batches.reduce(0) { $0 + $1.storedBytes }, warnings: warnings)
         summary.compaction = compaction
         return summary
-    }
-
-    /// Event columns as compressed batches (per kind, one per epoch with
-    /// rows), each kind's columns freed by the encoding thread once
-    /// encoded, so the write that follows does not hold them.
-    static func encodeEvents(_ events: consuming [(parts: [EventColumns], kind: EventKind)]) throws(StoreError) -> [EncodedBatch] {
-        var batches: [EncodedBatch] = []
-        for i in events.indices where events[i].parts.contains(where: { $0.count > 0 }) {
-            batches += try EventBatchCodec.encodeByEpoch(parts: events[i].parts, kind: events[i].kind)
-            events[i].parts = []
-        }
-        return batches
-    }
-
-    /// A value handed to another thread, which takes it (and so owns the
-    /// only reference to it).
-    final class Handoff<Value>: @unchecked Sendable {
-        private var value: Value?
-
-        init(_ value: Value) { self.value = value }
-
-        func take() -> Value {
-            defer { value = nil }
-            return value!
-        }
     }
 
     /// Merges the newest batches once a kind has more than

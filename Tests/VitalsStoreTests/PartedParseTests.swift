@@ -3,8 +3,9 @@ import Testing
 @testable import VitalsColumnar
 @testable import VitalsStore
 
-/// Event files parsed in parts on all cores must be the files parsed whole:
-/// the same columns, feature codes and first-seen lines, and the same errors.
+/// Event files parsed in parts on all cores and encoded an epoch at a time
+/// must be the files parsed whole: the same rows in the same order once
+/// decoded, feature codes and first-seen lines, and the same errors.
 @Suite struct PartedParseTests {
     static let accounts = ByteStringDictionary(keys: (0 ..< 7).map { "acc_\($0)" })
     static let users = ByteStringDictionary(keys: (0 ..< 30).map { "u\($0)" })
@@ -45,33 +46,45 @@ import Testing
         return path
     }
 
+    /// A file's batches decoded and merged: one table, as the load reads them.
+    static func decoded(_ batches: [EncodedBatch], kind: EventKind) throws -> EventColumns {
+        let tables = try batches.map { try EventBatchCodec.decode($0.segments, kind: kind, rowCount: $0.rowCount, partitionCount: $0.partitionCount) }
+        return EventColumns.merge(tables, partitionCount: accounts.count, hasItems: kind.hasItems)
+    }
+
     /// With line breaks inside quoted fields, a cut may fall inside one:
     /// the file is then read whole (the result is the same either way).
+    /// Logins in time order over 30 epochs, feature uses in no order.
     @Test(arguments: [(UInt64(1), 211, false), (2, 997, false), (3, 4096, false), (4, 1 << 20, false), (5, 997, true)])
     func partsEqualTheWholeFile(seed: UInt64, partBytes: Int, lineBreaks: Bool) throws {
         let features = Self.write(Self.featureFile(rows: 3000, seed: seed, lineBreaks: lineBreaks), name: "feature_usage.csv")
-        let logins = Self.write("ts,account_id,user_id\n" + (0 ..< 2000).map { "\(1_760_000_000 + ($0 * 7919) % 90_000),acc_\($0 % 7),u\($0 % 30)\n" }.joined(),
+        let week = Int(EventBatchCodec.epochSeconds)
+        let logins = Self.write("ts,account_id,user_id\n" + (0 ..< 2000).map { "\(1_760_000_000 + $0 * 30 * week / 2000 + ($0 * 7919) % 600),acc_\($0 % 7),u\($0 % 30)\n" }.joined(),
                                 name: "logins.csv")
         let parted = try EventParsing.parse([(logins, .login), (features, .featureUsage)], ids: Self.ids,
                                             features: Self.known, partBytes: partBytes)
         let wholeLogins = try EventParsing.parse(logins, kind: .login, ids: Self.ids, features: Self.known)
         let wholeFeatures = try EventParsing.parse(features, kind: .featureUsage, ids: Self.ids, features: Self.known)
-        for (a, b) in zip(parted, [wholeLogins, wholeFeatures]) {
+        for (a, (b, kind)) in zip(parted, [(wholeLogins, EventKind.login), (wholeFeatures, .featureUsage)]) {
             #expect(a.rows == b.rows)
-            #expect(a.columns.offsets == b.columns.offsets)
-            #expect(a.columns.timestamps == b.columns.timestamps)
-            #expect(a.columns.actors == b.columns.actors)
-            #expect(a.columns.items == b.columns.items)
-            #expect(a.columns.quantities == b.columns.quantities)
+            #expect(a.batches.reduce(0) { $0 + $1.rowCount } == b.rows)
+            let columns = try Self.decoded(a.batches, kind: kind)
+            #expect(columns.offsets == b.columns.offsets)
+            #expect(columns.timestamps == b.columns.timestamps)
+            #expect(columns.actors == b.columns.actors)
+            #expect(columns.items == b.columns.items)
+            #expect(columns.quantities == b.columns.quantities)
             #expect(a.features.keys == b.features.keys)
             #expect(a.newFeatureLines == b.newFeatureLines)
+            // Each batch within one epoch.
+            let seconds = EventBatchCodec.epochSeconds
+            #expect(a.batches.allSatisfy { EventColumns.epoch(of: $0.minTs!, seconds: seconds) == EventColumns.epoch(of: $0.maxTs!, seconds: seconds) })
         }
+        // Logins in time order: one batch per epoch, in epoch order.
+        let epochs = parted[0].batches.map { EventColumns.epoch(of: $0.minTs!, seconds: EventBatchCodec.epochSeconds) }
+        #expect(epochs.count >= 30 && epochs == epochs.sorted() && Set(epochs).count == epochs.count)
         #expect(parted[1].rows == 3000)
         #expect(parted[1].features.count > 60)
-        if partBytes < 10_000 {
-            #expect(parted[0].parts.count > 5)
-            if !lineBreaks { #expect(parted[1].parts.count > 5) }
-        }
     }
 
     @Test func aBadRowInALatePartIsReportedAtItsLine() throws {
