@@ -43,7 +43,9 @@ public struct EpochStream: Sendable {
         let complete = firstEpoch - 1
         let earliest = pending.map { EventColumns.epoch(of: $0.first, seconds: seconds) }.min()!
         if complete > givenBelow && earliest < complete {
-            out += EventSelection.epochs(of: pending.map(\.part), seconds: seconds, within: Swift.max(givenBelow, earliest) ..< complete).map(\.rows)
+            // Only the parts with rows before `complete` hold rows of these epochs.
+            let reaching = pending.filter { EventColumns.epoch(of: $0.first, seconds: seconds) < complete }.map(\.part)
+            out += EventSelection.epochs(of: reaching, seconds: seconds, within: Swift.max(givenBelow, earliest) ..< complete).map(\.rows)
         }
         givenBelow = Swift.max(givenBelow, complete)
         let cut = givenBelow

@@ -24,11 +24,10 @@ public struct EventSelection: Sendable {
     /// Every row of `table`.
     public init(all table: EventColumns) {
         var runs = RunList(partitionCount: table.partitionCount)
-        for p in 0 ..< table.partitionCount {
-            if table.offsets[p + 1] > table.offsets[p] { runs.append(table: 0, rows: table.offsets[p] ..< table.offsets[p + 1]) }
-            runs.closePartition()
+        for p in 0 ..< table.partitionCount where table.offsets[p + 1] > table.offsets[p] {
+            runs.append(table: 0, partition: p, rows: table.offsets[p] ..< table.offsets[p + 1])
         }
-        self = runs.selection(of: [table])
+        self = runs.selection(of: [table], partitionCount: table.partitionCount)
     }
 
     init(tables: [EventColumns], offsets: [Int], runStarts: [Int], runTables: [UInt32], runRows: [Int], runCounts: [UInt32]) {
@@ -91,33 +90,38 @@ public struct EventSelection: Sendable {
         let firstEpoch = EventColumns.epoch(of: first, seconds: seconds), lastEpoch = EventColumns.epoch(of: last, seconds: seconds)
         guard firstEpoch < within.upperBound && lastEpoch >= within.lowerBound else { return [] }
         if tables.count == 1 && firstEpoch == lastEpoch { return [(firstEpoch, EventSelection(all: tables[0]))] }
-        let epochCount = Int(lastEpoch - firstEpoch) + 1
-        var epochs = [RunList](repeating: RunList(partitionCount: partitionCount), count: epochCount)
-        // Each table's epochs, and the bounds that cut it.
-        let tableEpochs: [(first: Int, bounds: [Int64])] = spans.map { span in
-            guard span.first <= span.last else { return (0, []) }
-            let a = EventColumns.epoch(of: span.first, seconds: seconds), b = EventColumns.epoch(of: span.last, seconds: seconds)
-            return (Int(a - firstEpoch), (a ... b + 1).map { $0 * seconds })
+        // The epochs given out: those of the range the rows reach.
+        let low = Swift.max(firstEpoch, within.lowerBound), high = Swift.min(lastEpoch, within.upperBound - 1)
+        var epochs = [RunList](repeating: RunList(partitionCount: partitionCount), count: Int(high - low) + 1)
+        // A table whose rows all lie in one epoch, or in none of the range, is not searched.
+        let tableEpochs: [(first: Int64, last: Int64)] = spans.map { span in
+            span.first <= span.last ? (EventColumns.epoch(of: span.first, seconds: seconds), EventColumns.epoch(of: span.last, seconds: seconds))
+                : (1, 0)
         }
-        for p in 0 ..< partitionCount {
-            // An interleaved partition's rows are read from the table merged apart, after the parts.
-            let sources = interleaved.contains(p) ? parts ..< parts + 1 : 0 ..< parts
-            for t in sources where tables[t].offsets[p + 1] > tables[t].offsets[p] {
-                let table = tables[t], (e0, bounds) = tableEpochs[t]
-                if bounds.count == 2 {
-                    if within.contains(firstEpoch + Int64(e0)) { epochs[e0].append(table: t, rows: table.offsets[p] ..< table.offsets[p + 1]) }
-                    continue
-                }
-                let cuts = table.cuts(of: p, at: bounds)
-                for e in 0 ..< bounds.count - 1 where cuts[e + 1] > cuts[e] && within.contains(firstEpoch + Int64(e0 + e)) {
-                    epochs[e0 + e].append(table: t, rows: cuts[e] ..< cuts[e + 1])
+        for t in tables.indices {
+            let (a, b) = tableEpochs[t]
+            guard a <= b, a <= high, b >= low else { continue }
+            let table = tables[t], sources = t < parts ? (0 ..< partitionCount).filter { !interleaved.contains($0) } : interleaved.sorted()
+            table.timestamps.withUnsafeBufferPointer { ts in
+                table.offsets.withUnsafeBufferPointer { offsets in
+                    for p in sources where offsets[p + 1] > offsets[p] {
+                        let end = offsets[p + 1]
+                        var start = offsets[p]
+                        // A partition's rows are in time order: each epoch's are the run up to the next epoch's start.
+                        let e0 = a == b ? a : EventColumns.epoch(of: ts[start], seconds: seconds)
+                        let e1 = a == b ? a : EventColumns.epoch(of: ts[end - 1], seconds: seconds)
+                        for e in e0 ... e1 where start < end {
+                            let next = e == e1 ? end : EventColumns.firstIndex(ts, in: start ..< end, notBelow: (e + 1) * seconds)
+                            if next > start && e >= low && e <= high { epochs[Int(e - low)].append(table: t, partition: p, rows: start ..< next) }
+                            start = next
+                        }
+                    }
                 }
             }
-            for e in 0 ..< epochCount { epochs[e].closePartition() }
         }
         let all = tables
         return epochs.enumerated().compactMap { e, runs in
-            runs.rowCount == 0 ? nil : (firstEpoch + Int64(e), runs.selection(of: all))
+            runs.rowCount == 0 ? nil : (low + Int64(e), runs.selection(of: all, partitionCount: partitionCount))
         }
     }
 
@@ -157,32 +161,46 @@ public struct EventSelection: Sendable {
         return builder.build(partitionCount: tables[0].partitionCount)
     }
 
-    /// An epoch's runs as they are found, partition by partition.
+    /// An epoch's runs as they are found, table by table (each table's
+    /// partitions in order); the selection orders them by partition, then
+    /// table.
     struct RunList {
-        var offsets: [Int] = [0]
-        var runStarts: [Int] = [0]
-        var runTables: [UInt32] = [], runRows: [Int] = [], runCounts: [UInt32] = []
+        var partitions: [UInt32] = [], runTables: [UInt32] = [], runRows: [Int] = [], runCounts: [UInt32] = []
         var rowCount = 0
 
-        init(partitionCount: Int) {
-            offsets.reserveCapacity(partitionCount + 1)
-            runStarts.reserveCapacity(partitionCount + 1)
-        }
+        init(partitionCount: Int) {}
 
-        mutating func append(table: Int, rows: Range<Int>) {
+        mutating func append(table: Int, partition: Int, rows: Range<Int>) {
+            partitions.append(UInt32(partition))
             runTables.append(UInt32(table))
             runRows.append(rows.lowerBound)
             runCounts.append(UInt32(rows.count))
             rowCount += rows.count
         }
 
-        mutating func closePartition() {
-            offsets.append(rowCount)
-            runStarts.append(runTables.count)
-        }
-
-        func selection(of tables: [EventColumns]) -> EventSelection {
-            EventSelection(tables: tables, offsets: offsets, runStarts: runStarts, runTables: runTables, runRows: runRows, runCounts: runCounts)
+        /// The runs by partition (a stable counting sort: each partition's in the order appended).
+        func selection(of tables: [EventColumns], partitionCount: Int) -> EventSelection {
+            var runStarts = [Int](repeating: 0, count: partitionCount + 1)
+            var offsets = [Int](repeating: 0, count: partitionCount + 1)
+            for (r, p) in partitions.enumerated() {
+                runStarts[Int(p) + 1] += 1
+                offsets[Int(p) + 1] += Int(runCounts[r])
+            }
+            for p in 0 ..< partitionCount {
+                runStarts[p + 1] += runStarts[p]
+                offsets[p + 1] += offsets[p]
+            }
+            var next = runStarts
+            var tablesOut = [UInt32](repeating: 0, count: partitions.count), rowsOut = [Int](repeating: 0, count: partitions.count)
+            var countsOut = [UInt32](repeating: 0, count: partitions.count)
+            for (r, p) in partitions.enumerated() {
+                let slot = next[Int(p)]
+                next[Int(p)] += 1
+                tablesOut[slot] = runTables[r]
+                rowsOut[slot] = runRows[r]
+                countsOut[slot] = runCounts[r]
+            }
+            return EventSelection(tables: tables, offsets: offsets, runStarts: runStarts, runTables: tablesOut, runRows: rowsOut, runCounts: countsOut)
         }
     }
 
