@@ -253,3 +253,32 @@ def test_eval_churn_features_to_an_unwritable_path_is_refused(vitals, cli_store,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
     assert target in done.stderr and "SQL" not in done.stderr
+
+
+def test_a_default_call_is_read_from_the_store_without_loading_the_events(vitals, cli_store):
+    """A stored default answer is printed without decoding the columns
+    (no load in the trace), page and fields applied, and equals the
+    computed answer; any other call loads the events."""
+    def traced(*args):
+        out = subprocess.run([vitals, "query", *args, "--store", cli_store], capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "VITALS_TRACE": "1"})
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout), out.stderr
+
+    stored, trace = traced("list_accounts_at_risk", "--agency", "ag_001", "--args", '{"limit": 3, "fields": ["account"]}')
+    assert stored["source"] == "materialized" and stored["returned"] == 3 and stored["has_more"]
+    assert all(set(item) == {"account"} for item in stored["items"])
+    assert "load:" not in trace, trace
+    computed, trace = traced("list_accounts_at_risk", "--agency", "ag_001", "--args", '{"limit": 3, "fields": ["account"]}', "--fresh")
+    assert computed["source"] == "computed" and "load: event batches" in trace
+    assert {**computed, "source": None} == {**stored, "source": None}
+    other, trace = traced("list_health_movers", "--agency", "ag_001", "--args", '{"days": 14}')
+    assert other["source"] == "computed" and "load: event batches" in trace
+
+
+def test_a_bad_argument_is_refused_before_the_store_is_read(run):
+    """Checked against the tool's parameters by the command line's validation
+    (exit code 64), not after loading the store (exit code 1)."""
+    out = run("query", "get_agency_overview", "--agency", "ag_001", "--args", '{"limit": 3}')
+    assert out.returncode == 64
+    assert "unknown argument limit; this tool takes: as_of" in out.stderr
