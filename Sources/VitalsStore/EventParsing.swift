@@ -23,9 +23,10 @@ enum EventParsing {
     /// the file first names them), and each epoch is encoded once complete
     /// (``EpochStream``), on the cores between parts, so the parts behind
     /// it are freed and their pages reused. The result is the file parsed
-    /// whole and encoded by epoch. A file any part of which fails is parsed
-    /// again whole: its error is then the first bad row's `file:line` (or
-    /// there is none: a cut inside a quoted field).
+    /// whole and encoded by epoch. When a part fails, the files are parsed
+    /// again whole, one after the other: the error is then the first bad
+    /// row's `file:line` (or there is none: a cut fell inside a quoted
+    /// field, and the whole parse is the result).
     /// - Parameters:
     ///   - features: the features known before; each file's result extends them.
     ///   - partBytes: the parts' size (tests cut small files).
