@@ -30,6 +30,14 @@ struct IngestDirectory: Sendable {
         return FileManager.default.fileExists(atPath: file) ? file : nil
     }
 
+    /// The bytes of the event files the directory has.
+    var eventBytes: Int {
+        ["logins.csv", "feature_usage.csv"].compactMap(file).reduce(0) { total, path in
+            var info = stat()
+            return total + (stat(path, &info) == 0 ? Int(info.st_size) : 0)
+        }
+    }
+
     /// Refuses a first ingest (`entities` empty) without accounts and users.
     func checkRequiredFiles(for entities: StoreEntities) throws(StoreError) {
         guard entities.accounts.isEmpty else { return }

@@ -59,8 +59,10 @@ import Testing
                 line: 2, message: "unknown account_id \"acc_404\""),
     ]
 
-    @Test(arguments: cases)
-    func badInputStopsTheIngestAndLeavesTheStoreUnchanged(_ bad: BadCase) throws {
+    /// With the event files parsed while the store is written (a night's)
+    /// or before (a backfill's: `writtenBeside` 0).
+    @Test(arguments: cases, [Ingestor.eventBytesWrittenBeside, 0])
+    func badInputStopsTheIngestAndLeavesTheStoreUnchanged(_ bad: BadCase, writtenBeside: Int) throws {
         let store = makeTemporaryDirectory().appendingPathComponent("vitals.db").path
         _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: store)
         let before = try #require(fileBytes(store))
@@ -76,7 +78,9 @@ import Testing
         let directory = writeDataset(files)
         _ = FileManager.default.createFile(atPath: directory + "/" + bad.file, contents: Data(bad.contents))
 
-        let error = #expect(throws: StoreError.self) { try Ingestor.ingest(directory: directory, into: store) }
+        let error = #expect(throws: StoreError.self) {
+            try Ingestor.ingest(directory: directory, into: store, pageLimit: nil, writtenBeside: writtenBeside)
+        }
         guard case let .badInput(file, line, message)? = error else {
             Issue.record("\(bad.name): expected a bad-input error, got \(String(describing: error))")
             return

@@ -125,7 +125,11 @@ enum CSVRowCounter {
         }
     }
 
-    @Test func twoIncrementalHalvesEqualOneIngestOfTheWhole() throws {
+    /// Whether the event files parse while an existing store is written
+    /// (a night's) or before (a backfill's: `writtenBeside` 0), the store
+    /// ends the same.
+    @Test(arguments: [Ingestor.eventBytesWrittenBeside, 0])
+    func twoIncrementalHalvesEqualOneIngestOfTheWhole(writtenBeside: Int) throws {
         let data = try Self.generate(seed: 5)
         let whole = makeTemporaryDirectory().appendingPathComponent("whole.db").path
         _ = try Ingestor.ingest(directory: data, into: whole)
@@ -139,7 +143,7 @@ enum CSVRowCounter {
         try Self.writeSlice(from: data, to: second, files: logs, half: 1)
         let halves = makeTemporaryDirectory().appendingPathComponent("halves.db").path
         _ = try Ingestor.ingest(directory: first, into: halves)
-        let secondIngest = try Ingestor.ingest(directory: second, into: halves)
+        let secondIngest = try Ingestor.ingest(directory: second, into: halves, pageLimit: nil, writtenBeside: writtenBeside)
 
         let a = try Store.open(at: whole, readOnly: true).loadDataset()
         let b = try Store.open(at: halves, readOnly: true).loadDataset()
