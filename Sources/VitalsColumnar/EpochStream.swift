@@ -35,7 +35,7 @@ public struct EpochStream: Sendable {
     /// Takes the next part of the file (sorted by partition, then time);
     /// returns the epochs it completes, each as a selection (with rows).
     public mutating func add(_ part: EventColumns) -> [EventSelection] {
-        guard let span = Self.span(of: part) else { return [] }
+        guard let span = part.timestampSpan else { return [] }
         var out: [EventSelection] = []
         let firstEpoch = EventColumns.epoch(of: span.first, seconds: seconds)
         if firstEpoch < givenBelow { late.append(part.slice(from: .min, to: givenBelow * seconds)) }
@@ -64,19 +64,5 @@ public struct EpochStream: Sendable {
         if !pending.isEmpty { out += EventSelection.epochs(of: pending.map(\.part), seconds: seconds, within: givenBelow ..< .max).map(\.rows) }
         if !late.isEmpty { out += EventSelection.epochs(of: late, seconds: seconds).map(\.rows) }
         return out
-    }
-
-    /// The earliest and latest timestamp of a table sorted by partition, then time (nil: no rows).
-    static func span(of table: EventColumns) -> (first: Int64, last: Int64)? {
-        var first = Int64.max, last = Int64.min
-        table.timestamps.withUnsafeBufferPointer { ts in
-            table.offsets.withUnsafeBufferPointer { offsets in
-                for p in 0 ..< table.partitionCount where offsets[p + 1] > offsets[p] {
-                    first = Swift.min(first, ts[offsets[p]])
-                    last = Swift.max(last, ts[offsets[p + 1] - 1])
-                }
-            }
-        }
-        return first <= last ? (first, last) : nil
     }
 }

@@ -8,6 +8,21 @@ extension EventColumns {
         timestamp >= 0 ? timestamp / seconds : -((-timestamp + seconds - 1) / seconds)
     }
 
+    /// The earliest and latest timestamp (nil: no rows), from each
+    /// partition's first and last row (a partition's rows are in time order).
+    public var timestampSpan: (first: Int64, last: Int64)? {
+        var first = Int64.max, last = Int64.min
+        timestamps.withUnsafeBufferPointer { ts in
+            offsets.withUnsafeBufferPointer { offsets in
+                for p in 0 ..< partitionCount where offsets[p + 1] > offsets[p] {
+                    first = Swift.min(first, ts[offsets[p]])
+                    last = Swift.max(last, ts[offsets[p + 1] - 1])
+                }
+            }
+        }
+        return first <= last ? (first, last) : nil
+    }
+
     /// The rows with `lower <= timestamp < upper` of every partition, as a
     /// table with the same partitions (each partition's rows keep their order).
     public func slice(from lower: Int64, to upper: Int64) -> EventColumns {

@@ -23,7 +23,7 @@ public struct EventSelection: Sendable {
 
     /// Every row of `table`.
     public init(all table: EventColumns) {
-        var runs = RunList(partitionCount: table.partitionCount)
+        var runs = RunList()
         for p in 0 ..< table.partitionCount where table.offsets[p + 1] > table.offsets[p] {
             runs.append(table: 0, partition: p, rows: table.offsets[p] ..< table.offsets[p + 1])
         }
@@ -72,31 +72,17 @@ public struct EventSelection: Sendable {
         let parts = tables.count
         let interleaved = interleavedPartitions(tables, partitionCount: partitionCount)
         if !interleaved.isEmpty { tables.append(merged(interleaved, of: tables)) }
-        var first = Int64.max, last = Int64.min
-        var spans: [(first: Int64, last: Int64)] = []
-        for table in tables {
-            var low = Int64.max, high = Int64.min
-            table.timestamps.withUnsafeBufferPointer { ts in
-                for p in 0 ..< partitionCount where table.offsets[p + 1] > table.offsets[p] {
-                    low = Swift.min(low, ts[table.offsets[p]])
-                    high = Swift.max(high, ts[table.offsets[p + 1] - 1])
-                }
-            }
-            spans.append((low, high))
-            first = Swift.min(first, low)
-            last = Swift.max(last, high)
-        }
-        guard first <= last else { return [] }
+        let spans = tables.map(\.timestampSpan)
+        guard let first = spans.compactMap({ $0?.first }).min(), let last = spans.compactMap({ $0?.last }).max() else { return [] }
         let firstEpoch = EventColumns.epoch(of: first, seconds: seconds), lastEpoch = EventColumns.epoch(of: last, seconds: seconds)
         guard firstEpoch < within.upperBound && lastEpoch >= within.lowerBound else { return [] }
         if tables.count == 1 && firstEpoch == lastEpoch { return [(firstEpoch, EventSelection(all: tables[0]))] }
         // The epochs given out: those of the range the rows reach.
         let low = Swift.max(firstEpoch, within.lowerBound), high = Swift.min(lastEpoch, within.upperBound - 1)
-        var epochs = [RunList](repeating: RunList(partitionCount: partitionCount), count: Int(high - low) + 1)
+        var epochs = [RunList](repeating: RunList(), count: Int(high - low) + 1)
         // A table whose rows all lie in one epoch, or in none of the range, is not searched.
         let tableEpochs: [(first: Int64, last: Int64)] = spans.map { span in
-            span.first <= span.last ? (EventColumns.epoch(of: span.first, seconds: seconds), EventColumns.epoch(of: span.last, seconds: seconds))
-                : (1, 0)
+            span.map { (EventColumns.epoch(of: $0.first, seconds: seconds), EventColumns.epoch(of: $0.last, seconds: seconds)) } ?? (1, 0)
         }
         for t in tables.indices {
             let (a, b) = tableEpochs[t]
@@ -167,8 +153,6 @@ public struct EventSelection: Sendable {
     struct RunList {
         var partitions: [UInt32] = [], runTables: [UInt32] = [], runRows: [Int] = [], runCounts: [UInt32] = []
         var rowCount = 0
-
-        init(partitionCount: Int) {}
 
         mutating func append(table: Int, partition: Int, rows: Range<Int>) {
             partitions.append(UInt32(partition))

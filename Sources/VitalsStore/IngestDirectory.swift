@@ -9,6 +9,9 @@ struct IngestDirectory: Sendable {
     static let knownFiles = ["agencies.csv", "accounts.csv", "users.csv", "workflows.csv",
                              "logins.csv", "feature_usage.csv", "mrr.csv", "payments.csv", "feedback.csv"]
 
+    /// The event files and their kinds, in the order they are read.
+    static let eventFiles: [(name: String, kind: EventKind)] = [("logins.csv", .login), ("feature_usage.csv", .featureUsage)]
+
     /// A store without accounts and users has nothing for the other files to refer to.
     static let requiredForFirstIngest = ["accounts.csv", "users.csv"]
 
@@ -32,7 +35,7 @@ struct IngestDirectory: Sendable {
 
     /// The bytes of the event files the directory has.
     var eventBytes: Int {
-        ["logins.csv", "feature_usage.csv"].compactMap(file).reduce(0) { total, path in
+        Self.eventFiles.compactMap { file($0.name) }.reduce(0) { total, path in
             var info = stat()
             return total + (stat(path, &info) == 0 ? Int(info.st_size) : 0)
         }

@@ -35,7 +35,7 @@ extension IngestPlan {
     /// stored keys.
     static func readEvents(in directory: IngestDirectory, over entities: StoreEntities) throws(StoreError) -> IngestEvents {
         let knownFeatures = entities.featureKeys
-        let files: [(name: String, kind: EventKind, path: String)] = [("logins.csv", EventKind.login), ("feature_usage.csv", .featureUsage)]
+        let files: [(name: String, kind: EventKind, path: String)] = IngestDirectory.eventFiles
             .compactMap { name, kind in directory.file(name).map { (name, kind, $0) } }
         let ids = EventIDs(accounts: entities.accountKeys, users: entities.userKeys, userAccounts: entities.userAccounts)
         let parsed = try EventParsing.parse(files.map { ($0.path, $0.kind) }, ids: ids, features: knownFeatures)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VitalsAnalytics
 import VitalsJSON
 import VitalsStore
 import VitalsTools
@@ -43,11 +44,12 @@ struct QueryCommand: ParsableCommand {
         let tool = try readTool()
         let arguments = try parsedArguments()
         do {
-            if let answer = try storedAnswer(tool) {
+            let config = try scoring.load()  // a bad --config is refused, whichever path answers
+            if let answer = try storedAnswer(tool, arguments: arguments) {
                 print(format == .table ? TableRenderer.render(answer) : answer.text(pretty: true))
                 return
             }
-            let context = try openContext()
+            let context = try openContext(config: config)
             try checkAgency(in: context)
             switch format {
             case .json: print(try ReadTools.call(tool.name, agencyID: agency, arguments: arguments, context: context).text(pretty: true))
@@ -89,17 +91,16 @@ struct QueryCommand: ParsableCommand {
     /// The answer the store's materialized results hold, read without
     /// loading the dataset (a default call on a scored day; not with
     /// `--fresh`, nor for CSV, which pages through the computed list).
-    func storedAnswer(_ tool: ReadTool) throws -> JSONValue? {
+    func storedAnswer(_ tool: ReadTool, arguments: JSONValue?) throws -> JSONValue? {
         guard !fresh, format != .csv, tool.materialized else { return nil }
-        _ = try scoring.load()  // a bad --config is refused all the same
         let store = try Store.open(at: storeOptions.store, readOnly: true)
         guard let answers = try StoredAnswers(store: store) else { return nil }
-        return ReadTools.storedAnswer(tool.name, agencyID: agency, arguments: try parsedArguments(), answers: answers)
+        return ReadTools.storedAnswer(tool.name, agencyID: agency, arguments: arguments, answers: answers)
     }
 
-    func openContext() throws -> ToolContext {
+    func openContext(config: ScoringConfig) throws -> ToolContext {
         let store = try Store.open(at: storeOptions.store, readOnly: true)
-        return try ToolContext(store: store, config: try scoring.load(), useMaterialized: !fresh)
+        return try ToolContext(store: store, config: config, useMaterialized: !fresh)
     }
 
     /// The agency must be one the store holds; unknown: an error listing them.
