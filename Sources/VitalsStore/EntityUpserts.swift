@@ -8,16 +8,16 @@ enum EntityUpserts {
     static func agencies(_ reader: CSVReader, into plan: inout IngestPlan) throws(StoreError) {
         let idColumn = try reader.column("agency_id")
         let nameColumn = reader.columnIndex("name")
-        var changed: [Int: Upsert<AgencyRecord>] = [:]
+        var changed = ChangedRows<AgencyRecord>()
         while try reader.nextRow() {
             let id = try reader.identifier(idColumn, column: "agency_id")
             let existing = plan.entities.agencyKeys.code(of: id).map { plan.entities.agencies[Int($0)] }
             let record = AgencyRecord(key: existing?.key ?? plan.entities.agencies.count, agencyID: id,
                                       name: reader.text(nameColumn, fallback: existing?.name ?? id))
             upsert(record, key: record.key, into: &plan.entities.agencies, dictionary: &plan.entities.agencyKeys, id: id)
-            changed[record.key] = Upsert(record: record, source: reader.source)
+            changed.set(Upsert(record: record, source: reader.source), key: record.key)
         }
-        plan.changedAgencies = changed.values.sorted { $0.record.key < $1.record.key }
+        plan.changedAgencies = changed.inKeyOrder(\.key)
     }
 
     /// - Parameter createAgencies: without agencies.csv, an unknown
@@ -28,7 +28,7 @@ enum EntityUpserts {
                  created: reader.columnIndex("created_at"), renewal: reader.columnIndex("renewal_date"),
                  owner: reader.columnIndex("owner_email"), tracked: reader.columnIndex("tracked"),
                  priority: reader.columnIndex("priority"))
-        var changed: [Int: Upsert<AccountRecord>] = [:]
+        var changed = ChangedRows<AccountRecord>()
         while try reader.nextRow() {
             let id = try reader.identifier(idColumn, column: "account_id")
             let agencyID = try reader.identifier(agencyColumn, column: "agency_id")
@@ -64,9 +64,9 @@ enum EntityUpserts {
                 tracked: try reader.boolean(c.tracked, column: "tracked", fallback: existing?.tracked ?? true),
                 priority: priority)
             upsert(record, key: record.key, into: &plan.entities.accounts, dictionary: &plan.entities.accountKeys, id: id)
-            changed[record.key] = Upsert(record: record, source: reader.source)
+            changed.set(Upsert(record: record, source: reader.source), key: record.key)
         }
-        plan.changedAccounts = changed.values.sorted { $0.record.key < $1.record.key }
+        plan.changedAccounts = changed.inKeyOrder(\.key)
     }
 
     static func users(_ reader: CSVReader, into plan: inout IngestPlan) throws(StoreError) {
@@ -74,7 +74,7 @@ enum EntityUpserts {
         let idColumn = try reader.column("user_id"), accountColumn = try reader.column("account_id")
         let c = (email: reader.columnIndex("email"), name: reader.columnIndex("name"), role: reader.columnIndex("role"),
                  created: reader.columnIndex("created_at"), key: reader.columnIndex("key_user"))
-        var changed: [Int: Upsert<UserRecord>] = [:]
+        var changed = ChangedRows<UserRecord>()
         while try reader.nextRow() {
             let id = try reader.identifier(idColumn, column: "user_id")
             let accountKey = try reader.accountKey(accountColumn, in: plan.entities.accountKeys)
@@ -87,15 +87,15 @@ enum EntityUpserts {
                 role: reader.text(c.role, fallback: existing?.role ?? ""), createdAt: createdAt,
                 keyUser: try reader.boolean(c.key, column: "key_user", fallback: existing?.keyUser ?? false))
             upsert(record, key: record.key, into: &plan.entities.users, dictionary: &plan.entities.userKeys, id: id)
-            changed[record.key] = Upsert(record: record, source: reader.source)
+            changed.set(Upsert(record: record, source: reader.source), key: record.key)
         }
-        plan.changedUsers = changed.values.sorted { $0.record.key < $1.record.key }
+        plan.changedUsers = changed.inKeyOrder(\.key)
     }
 
     static func workflows(_ reader: CSVReader, into plan: inout IngestPlan) throws(StoreError) {
         let idColumn = try reader.column("workflow_id"), agencyColumn = try reader.column("agency_id")
         let nameColumn = reader.columnIndex("name"), hookColumn = reader.columnIndex("webhook_url")
-        var changed: [Int: Upsert<WorkflowRecord>] = [:]
+        var changed = ChangedRows<WorkflowRecord>()
         while try reader.nextRow() {
             let id = try reader.identifier(idColumn, column: "workflow_id")
             let agencyID = try reader.identifier(agencyColumn, column: "agency_id")
@@ -108,9 +108,9 @@ enum EntityUpserts {
                                         name: reader.text(nameColumn, fallback: existing?.name ?? id),
                                         webhookURL: hook.isEmpty ? nil : hook)
             upsert(record, key: record.key, into: &plan.entities.workflows, dictionary: &plan.entities.workflowKeys, id: id)
-            changed[record.key] = Upsert(record: record, source: reader.source)
+            changed.set(Upsert(record: record, source: reader.source), key: record.key)
         }
-        plan.changedWorkflows = changed.values.sorted { $0.record.key < $1.record.key }
+        plan.changedWorkflows = changed.inKeyOrder(\.key)
     }
 
     /// Replaces the record of an existing key, or appends a new one and its id.
@@ -121,5 +121,37 @@ enum EntityUpserts {
             table.append(record)
             dictionary.insert(id)
         }
+    }
+}
+
+/// The rows an entity file upserts, one per key (the last row of a key
+/// wins), for the writer in key order. A first ingest names each key
+/// once, in order: no hashing and no sort (a 100 M-event dataset's
+/// 321,000 users spent 0.3 s of the ingest's first second, one core
+/// idle, in a dictionary by key and its sort).
+struct ChangedRows<Record: Sendable> {
+    private var rows: [Upsert<Record>] = []
+    /// Each key's index in `rows`, or -1.
+    private var slots: [Int32] = []
+    /// Whether `rows` is in key order (each new key above the last).
+    private var inOrder = true
+    private var lastKey = -1
+
+    mutating func set(_ upsert: Upsert<Record>, key: Int) {
+        if key >= slots.count { slots.append(contentsOf: repeatElement(-1, count: key + 1 - slots.count)) }
+        let slot = Int(slots[key])
+        if slot >= 0 {
+            rows[slot] = upsert
+            return
+        }
+        slots[key] = Int32(rows.count)
+        rows.append(upsert)
+        if key < lastKey { inOrder = false }
+        lastKey = key
+    }
+
+    /// The rows by ascending key.
+    func inKeyOrder(_ key: KeyPath<Record, Int>) -> [Upsert<Record>] {
+        inOrder ? rows : rows.sorted { $0.record[keyPath: key] < $1.record[keyPath: key] }
     }
 }

@@ -22,16 +22,20 @@ enum EventParsing {
     /// are taken in file order (their new features take codes in the order
     /// the file first names them), and each epoch is encoded once complete
     /// (``EpochStream``), on the cores between parts, so the parts behind
-    /// it are freed and their pages reused. The result is the file parsed
-    /// whole and encoded by epoch. When a part fails, the files are parsed
-    /// again whole, one after the other: the error is then the first bad
-    /// row's `file:line` (or there is none: a cut fell inside a quoted
-    /// field, and the whole parse is the result).
+    /// it are freed and their pages reused. The batches go to `feed` as
+    /// they are encoded (``BatchFeed``), each file's in the order of its
+    /// epochs, file after file: the same batches as the file parsed whole
+    /// and encoded by epoch. When a part fails, the feed takes back what
+    /// it was given and the files are parsed again whole, one after the
+    /// other: the error is then the first bad row's `file:line` (or there
+    /// is none: a cut fell inside a quoted field, and the whole parse is
+    /// the result). The caller closes the feed.
     /// - Parameters:
     ///   - features: the features known before; each file's result extends them.
     ///   - partBytes: the parts' size (tests cut small files).
-    static func parse(_ files: [(path: String, kind: EventKind)], ids: EventIDs,
-                      features: ByteStringDictionary, partBytes: Int = partBytes) throws(StoreError) -> [ParsedEvents] {
+    /// - Returns: each file's features and rows (its batches went to `feed`).
+    static func parse(_ files: [(path: String, kind: EventKind)], ids: EventIDs, features: ByteStringDictionary,
+                      partBytes: Int = partBytes, into feed: BatchFeed) throws(StoreError) -> [ParsedEvents] {
         var headerLines: [Int] = []
         var tasks: [(file: Int, part: CSVPart)] = []
         for (f, file) in files.enumerated() {
@@ -40,16 +44,40 @@ enum EventParsing {
             headerLines.append(reader.linesRead)
             for part in reader.parts(count: partCount(fileSize: reader.fileSize, partBytes: partBytes)) { tasks.append((f, part)) }
         }
-        let work = StreamedParse(files: files, tasks: tasks, headerLines: headerLines, known: features)
+        let work = StreamedParse(files: files, tasks: tasks, headerLines: headerLines, known: features, feed: feed)
         let workers = ProcessInfo.processInfo.activeProcessorCount
         DispatchQueue.concurrentPerform(iterations: workers) { _ in work.runWorker(ids: ids) }
         if let parsed = try work.result() { return parsed }
         // A part failed: each file parsed whole, the first bad row's error thrown.
+        feed.put(.takeBack)
         var parsed: [ParsedEvents] = []
-        for file in files {
+        for (f, file) in files.enumerated() {
             let whole = try parse(file.path, kind: file.kind, ids: ids, features: features)
             let batches = try whole.columns.count == 0 ? [] : EventBatchCodec.encodeByEpoch(whole.columns, kind: file.kind)
-            parsed.append(ParsedEvents(batches: batches, features: whole.features, newFeatureLines: whole.newFeatureLines, rows: whole.rows))
+            for batch in batches { feed.put(.batch(file: f, batch)) }
+            parsed.append(ParsedEvents(batches: [], features: whole.features, newFeatureLines: whole.newFeatureLines, rows: whole.rows))
+        }
+        return parsed
+    }
+
+    /// ``parse(_:ids:features:partBytes:into:)`` with each file's batches
+    /// in its result, as a writer taking them from the feed would store them.
+    static func parse(_ files: [(path: String, kind: EventKind)], ids: EventIDs, features: ByteStringDictionary,
+                      partBytes: Int = partBytes) throws(StoreError) -> [ParsedEvents] {
+        let feed = BatchFeed()
+        var parsed: [ParsedEvents]
+        do throws(StoreError) {
+            parsed = try parse(files, ids: ids, features: features, partBytes: partBytes, into: feed)
+            feed.close()
+        } catch {
+            feed.close()
+            throw error
+        }
+        while let item = feed.next() {
+            switch item {
+            case let .batch(file, batch): parsed[file].batches.append(batch)
+            case .takeBack: for f in parsed.indices { parsed[f].batches = [] }
+            }
         }
         return parsed
     }

@@ -3,7 +3,7 @@ import VitalsColumnar
 extension IngestPlan {
     /// Reads the entity and log files of `directory` into a plan over the
     /// store's `entities`, in ``IngestDirectory/knownFiles`` order; the event
-    /// files are read after, beside the write (``readEvents(in:over:)``).
+    /// files are read after, beside the write (``readEvents(in:over:into:)``).
     /// - Throws: the first bad row as `file:line: what`; a first ingest
     ///   without accounts or users as ``StoreError/badDirectory(_:)``.
     init(reading directory: IngestDirectory, over entities: StoreEntities) throws(StoreError) {
@@ -32,17 +32,18 @@ extension IngestPlan {
 
     /// logins.csv and feature_usage.csv, parsed in parts on all cores and
     /// encoded, against the plan's `entities`; new features continue the
-    /// stored keys.
-    static func readEvents(in directory: IngestDirectory, over entities: StoreEntities) throws(StoreError) -> IngestEvents {
+    /// stored keys. Their batches go to `feed` as they are encoded, and the
+    /// feed is closed on the way out, whether the parse succeeds or throws.
+    static func readEvents(in directory: IngestDirectory, over entities: StoreEntities, into feed: BatchFeed) throws(StoreError) -> IngestEvents {
+        defer { feed.close() }
         let knownFeatures = entities.featureKeys
         let files: [(name: String, kind: EventKind, path: String)] = IngestDirectory.eventFiles
             .compactMap { name, kind in directory.file(name).map { (name, kind, $0) } }
         let ids = EventIDs(accounts: entities.accountKeys, users: entities.userKeys, userAccounts: entities.userAccounts)
-        let parsed = try EventParsing.parse(files.map { ($0.path, $0.kind) }, ids: ids, features: knownFeatures)
+        let parsed = try EventParsing.parse(files.map { ($0.path, $0.kind) }, ids: ids, features: knownFeatures, into: feed)
         var events = IngestEvents(features: knownFeatures)
         for (file, parsedFile) in zip(files, parsed) {
             events.rowsByFile.append((file.name, parsedFile.rows))
-            events.batches += parsedFile.batches
             if file.kind == .featureUsage {
                 events.features = parsedFile.features
                 events.newFeatures = zip(knownFeatures.count ..< parsedFile.features.count, parsedFile.newFeatureLines).map { code, line in

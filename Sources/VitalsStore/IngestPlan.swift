@@ -41,11 +41,9 @@ struct IngestPlan: Sendable {
 }
 
 /// The event files of an ingest, parsed and encoded
-/// (``IngestPlan/readEvents(in:over:)``) while the entities and logs are
-/// being written.
+/// (``IngestPlan/readEvents(in:over:into:)``) while the entities and logs
+/// are being written; their batches go to the writer through a ``BatchFeed``.
 struct IngestEvents: Sendable {
-    /// Logins' batches, then feature uses'.
-    var batches: [EncodedBatch] = []
     /// The feature dictionary after the files (the stored features first).
     var features: ByteStringDictionary
     /// Features first seen in this ingest, with the row each was first seen on.

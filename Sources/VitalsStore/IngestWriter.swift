@@ -7,13 +7,16 @@ import GRDB
 enum IngestWriter {
     /// - Parameters:
     ///   - source: the dataset directory, recorded with the ingest.
-    ///   - events: the event files parsed and encoded, asked for once the
-    ///     entities and logs are written (they may still be parsing meanwhile).
-    /// - Returns: the plan with the events taken in (``IngestPlan/add(_:)``), and their batches.
+    ///   - feed: the event batches, stored as they come once the entities
+    ///     and logs are written (the event files may still be parsing).
+    ///   - events: the rest of the event files' parse (their features and
+    ///     rows), asked for once the feed is closed; it throws the parse's error.
+    /// - Returns: the plan with the events taken in (``IngestPlan/add(_:)``),
+    ///   and the batches stored (their segments dropped).
     /// - Throws: ``StoreError/concurrentWrite(_:)`` when another writer added
     ///   entities since the plan was read; ``StoreError/badInput(file:line:message:)``
     ///   for an id the store holds already once stored; GRDB's errors otherwise.
-    static func write(_ plan: IngestPlan, source: String, to db: Database,
+    static func write(_ plan: IngestPlan, source: String, to db: Database, feed: BatchFeed,
                       events: () throws -> IngestEvents) throws -> (plan: IngestPlan, batches: [EncodedBatch]) {
         guard try EntityCounts(db) == plan.base else {
             throw StoreError.concurrentWrite("the store was changed by another writer while this ingest was parsing; nothing was written, run it again")
@@ -27,20 +30,41 @@ enum IngestWriter {
         clock.mark("write: entities")
         try writeLogs(plan, db)
         clock.mark("write: logs")
+        // The ingest's row first (its batches name it); its rows and time once the events are done.
+        try db.execute(sql: "INSERT INTO ingests (finished_at, source, rows_json) VALUES (0, ?, '{}')", arguments: [source])
+        let ingestID = db.lastInsertedRowID
+        var inserter = try BatchInserter(db)
+        var stored: [EncodedBatch] = []
+        while let item = feed.next() {
+            switch item {
+            case let .batch(_, batch):
+                try inserter.insert(batch, ingestID: ingestID, db)
+                stored.append(EncodedBatch(kind: batch.kind, rowCount: batch.rowCount, partitionCount: batch.partitionCount,
+                                           minTs: batch.minTs, maxTs: batch.maxTs, rawBytes: batch.rawBytes,
+                                           storedBytes: batch.storedBytes, segments: []))
+            case .takeBack:
+                // A part failed: the files are parsed again whole, and their batches follow.
+                try db.execute(sql: "DELETE FROM event_segments WHERE batch_id IN (SELECT batch_id FROM event_batches WHERE ingest_id = ?)",
+                               arguments: [ingestID])
+                try db.execute(sql: "DELETE FROM event_batches WHERE ingest_id = ?", arguments: [ingestID])
+                stored = []
+            }
+        }
+        clock.mark("write: event batches")
         let events = try events()
         var plan = plan
         plan.add(events)
-        clock.mark("write: the events parsed")
         let featureInsert = try db.makeStatement(sql: "INSERT INTO features (feature_key, name) VALUES (?, ?)")
         for (offset, feature) in plan.newFeatures.enumerated() {
             try reportingDuplicates(feature.name, column: "feature", entity: "feature", at: feature.source) {
                 try featureInsert.execute(arguments: [plan.base.features + offset, feature.name])
             }
         }
-        let ingestID = try recordIngest(plan, source: source, db)
-        try writeBatches(events.batches, ingestID: ingestID, db)
-        clock.mark("write: event batches")
-        return (plan, events.batches)
+        let rowsJSON = "{" + plan.rowsByFile.map { "\"\($0.file)\":\($0.rows)" }.joined(separator: ",") + "}"
+        try db.execute(sql: "UPDATE ingests SET finished_at = ?, rows_json = ? WHERE ingest_id = ?",
+                       arguments: [Int64(Date().timeIntervalSince1970), rowsJSON, ingestID])
+        clock.mark("write: features and the ingest")
+        return (plan, stored)
     }
 
     /// Inserts each record, or updates every column of the stored row
@@ -95,29 +119,10 @@ enum IngestWriter {
         return text + "\""
     }
 
-    /// The ingest's row in `ingests`; returns its id.
-    private static func recordIngest(_ plan: IngestPlan, source: String, _ db: Database) throws -> Int64 {
-        let rowsJSON = "{" + plan.rowsByFile.map { "\"\($0.file)\":\($0.rows)" }.joined(separator: ",") + "}"
-        try db.execute(sql: "INSERT INTO ingests (finished_at, source, rows_json) VALUES (?, ?, ?)",
-                       arguments: [Int64(Date().timeIntervalSince1970), source, rowsJSON])
-        return db.lastInsertedRowID
-    }
-
     /// Each batch's row, then its column segments.
     static func writeBatches(_ batches: [EncodedBatch], ingestID: Int64, _ db: Database) throws {
-        let batchInsert = try db.makeStatement(sql: """
-            INSERT INTO event_batches (ingest_id, kind, row_count, partition_count, min_ts, max_ts, raw_bytes, stored_bytes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let segmentInsert = try db.makeStatement(sql: "INSERT INTO event_segments (batch_id, column_name, piece, bytes) VALUES (?, ?, ?, ?)")
-        for batch in batches {
-            try batchInsert.execute(arguments: [ingestID, batch.kind.rawValue, batch.rowCount, batch.partitionCount,
-                                                batch.minTs, batch.maxTs, batch.rawBytes, batch.storedBytes])
-            let batchID = db.lastInsertedRowID
-            for segment in batch.segments {
-                try segmentInsert.execute(arguments: [batchID, segment.column, segment.piece, Data(segment.bytes)])
-            }
-        }
+        var inserter = try BatchInserter(db)
+        for batch in batches { try inserter.insert(batch, ingestID: ingestID, db) }
     }
 
     /// MRR changes, payments and feedback, appended in file order, bound
@@ -222,5 +227,40 @@ extension EntityCounts {
         users = try count("users")
         workflows = try count("workflows")
         features = try count("features")
+    }
+}
+
+/// Stores event batches: a batch's row in `event_batches`, then its
+/// segments, through statements prepared once and bound straight.
+struct BatchInserter {
+    private var batchRow: RawInsert
+    private var segmentRow: RawInsert
+
+    init(_ db: Database) throws {
+        batchRow = try RawInsert(db, cached: """
+            INSERT INTO event_batches (ingest_id, kind, row_count, partition_count, min_ts, max_ts, raw_bytes, stored_bytes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        segmentRow = try RawInsert(db, cached: "INSERT INTO event_segments (batch_id, column_name, piece, bytes) VALUES (?, ?, ?, ?)")
+    }
+
+    mutating func insert(_ batch: EncodedBatch, ingestID: Int64, _ db: Database) throws {
+        batchRow.bind(ingestID)
+        batchRow.bind(batch.kind.rawValue)
+        batchRow.bind(batch.rowCount)
+        batchRow.bind(batch.partitionCount)
+        batchRow.bind(batch.minTs)
+        batchRow.bind(batch.maxTs)
+        batchRow.bind(batch.rawBytes)
+        batchRow.bind(batch.storedBytes)
+        try batchRow.run(db)
+        let batchID = db.lastInsertedRowID
+        for segment in batch.segments {
+            segmentRow.bind(batchID)
+            segmentRow.bind(segment.column)
+            segmentRow.bind(segment.piece)
+            segmentRow.bind(segment.bytes)
+            try segmentRow.run(db)
+        }
     }
 }

@@ -44,21 +44,24 @@ public enum Ingestor {
         clock.mark("parsed the entities and logs")
         // The event files are parsed and encoded on all cores while the
         // writer, on this thread, stores the entities and logs (at 100 M
-        // events a few seconds of SQLite on one core); their batches are
-        // written once all are encoded. A bad row among the events fails
+        // events a few seconds of SQLite on one core), then each batch as
+        // it is encoded (``BatchFeed``). A bad row among the events fails
         // the write, which then leaves nothing behind. The write lock is
         // then held while the events parse: an existing store fed large
         // event files (a backfill) is written once they are parsed, so
         // that a server's writes do not wait on the parse.
         let parsedEntities = plan.entities
-        let reading = Beside { () throws(StoreError) -> IngestEvents in try IngestPlan.readEvents(in: source, over: parsedEntities) }
+        let feed = BatchFeed()
+        let reading = Beside { () throws(StoreError) -> IngestEvents in
+            try IngestPlan.readEvents(in: source, over: parsedEntities, into: feed)
+        }
         defer { _ = try? reading.result() }  // a write that failed first waits for it all the same
         if existing != nil && source.eventBytes > writtenBeside { _ = try reading.result() }
         var batches: [EncodedBatch] = []
 
         func write(_ store: Store) throws(StoreError) {
             try store.write { db in
-                (plan, batches) = try IngestWriter.write(plan, source: directory, to: db) {
+                (plan, batches) = try IngestWriter.write(plan, source: directory, to: db, feed: feed) {
                     let events = try reading.result()
                     clock.mark("parsed and encoded the events")
                     return events

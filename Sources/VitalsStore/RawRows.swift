@@ -126,6 +126,15 @@ struct RawInsert {
 
     mutating func bind(_ value: String?) { if let value { bind(value) } else { check(sqlite3_bind_null(handle, next())) } }
 
+    /// A blob, copied by SQLite (an empty one is a blob, not NULL).
+    mutating func bind(_ bytes: [UInt8]) {
+        let index = next()
+        check(bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress, buffer.count > 0 else { return sqlite3_bind_zeroblob(handle, index, 0) }
+            return sqlite3_bind_blob64(handle, index, base, sqlite3_uint64(buffer.count), Self.transient)
+        })
+    }
+
     /// Runs the statement once with the values bound, then readies it for the next row.
     mutating func run(_ db: Database) throws {
         precondition(position == sqlite3_bind_parameter_count(handle), "\(position) values bound for \(sql)")

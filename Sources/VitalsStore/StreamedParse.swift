@@ -13,6 +13,11 @@ import VitalsColumnar
 /// 3. nothing: it waits while another worker may still queue jobs, and
 ///    stops when none can.
 ///
+/// Encoded groups of epochs go to the writer through a ``BatchFeed`` in
+/// the order they are stored: a file's groups in the order its epochs
+/// were given out, the files one after the other (a file's group that is
+/// done waits for the ones before it).
+///
 /// A part that fails stops every worker; the caller then parses the files
 /// whole for the first bad row's `file:line`.
 final class StreamedParse: @unchecked Sendable {
@@ -26,12 +31,14 @@ final class StreamedParse: @unchecked Sendable {
         let jobs: [Job]
         var results: [Result<[EncodedSegment], ZstdError>?]
         var remaining: Int
-        var batches: [EncodedBatch] = []
+        /// Set once every job is done, until the batches are fed.
+        var batches: [EncodedBatch]?
     }
 
     private let files: [(path: String, kind: EventKind)]
     private let tasks: [(file: Int, part: CSVPart)]
     private let known: ByteStringDictionary
+    private let feed: BatchFeed
     /// Each file's first task, and its number of parts.
     private let firstTask: [Int], partCounts: [Int]
 
@@ -48,20 +55,29 @@ final class StreamedParse: @unchecked Sendable {
     private var queue: [(group: Int, job: Int)] = []
     private var head = 0
     private var groups: [Group] = []
+    /// Each file's groups in the order they were made; whether all of a
+    /// file's groups are made; the next group to feed (file, index).
+    private var fileGroups: [[Int]]
+    private var assembled: [Bool]
+    private var feeding = (file: 0, index: 0)
     // Only the worker assembling touches these (`assembling` is its token).
     private var assemblies: [EventParsing.FileAssembly]
     private var streams: [EpochStream]
 
-    init(files: [(path: String, kind: EventKind)], tasks: [(file: Int, part: CSVPart)], headerLines: [Int], known: ByteStringDictionary) {
+    init(files: [(path: String, kind: EventKind)], tasks: [(file: Int, part: CSVPart)], headerLines: [Int], known: ByteStringDictionary,
+         feed: BatchFeed) {
         self.files = files
         self.tasks = tasks
         self.known = known
+        self.feed = feed
         firstTask = files.indices.map { f in tasks.firstIndex { $0.file == f } ?? tasks.count }
         partCounts = files.indices.map { f in tasks.count { $0.file == f } }
         ready = Array(repeating: [:], count: files.count)
         nextPart = Array(repeating: 0, count: files.count)
         assemblies = headerLines.map { EventParsing.FileAssembly(known: known, headerLines: $0) }
         streams = files.map { _ in EpochStream(seconds: EventBatchCodec.epochSeconds) }
+        fileGroups = files.map { _ in [] }
+        assembled = partCounts.map { $0 == 0 }
     }
 
     /// One worker's loop (see the type's comment).
@@ -112,13 +128,13 @@ final class StreamedParse: @unchecked Sendable {
         }
     }
 
-    /// The files' batches in the order their epochs were given out; nil
-    /// when a part failed.
+    /// The files parsed (their batches went to the feed); nil when a part failed.
     func result() throws(StoreError) -> [EventParsing.ParsedEvents]? {
         if let encodeError { throw encodeError }
         if failed { return nil }
+        precondition(feeding.file == files.count, "every file's batches are fed once the workers stop")
         return files.indices.map { f in
-            EventParsing.ParsedEvents(batches: groups.filter { $0.file == f }.flatMap(\.batches), features: assemblies[f].features,
+            EventParsing.ParsedEvents(batches: [], features: assemblies[f].features,
                                       newFeatureLines: assemblies[f].newFeatureLines, rows: assemblies[f].rows)
         }
     }
@@ -150,11 +166,35 @@ final class StreamedParse: @unchecked Sendable {
             if last { selections += streams[f].finish() }
             let jobs = EventBatchCodec.jobs(selections, kind: files[f].kind)
             condition.lock()
-            guard !selections.isEmpty else { continue }
-            queue += jobs.indices.map { (groups.count, $0) }
-            groups.append(Group(file: f, selections: selections, jobs: jobs, results: Array(repeating: nil, count: jobs.count),
-                                remaining: jobs.count))
-            condition.broadcast()
+            if !selections.isEmpty {
+                queue += jobs.indices.map { (groups.count, $0) }
+                fileGroups[f].append(groups.count)
+                groups.append(Group(file: f, selections: selections, jobs: jobs, results: Array(repeating: nil, count: jobs.count),
+                                    remaining: jobs.count))
+                condition.broadcast()
+            }
+            if last {
+                assembled[f] = true
+                feedDoneGroups()
+            }
+        }
+    }
+
+    /// Feeds every group that is done and next in the stored order.
+    /// Called with the lock held.
+    private func feedDoneGroups() {
+        while !failed && feeding.file < files.count {
+            let order = fileGroups[feeding.file]
+            if feeding.index < order.count {
+                guard let batches = groups[order[feeding.index]].batches else { return }
+                for batch in batches { feed.put(.batch(file: feeding.file, batch)) }
+                groups[order[feeding.index]].batches = []
+                feeding.index += 1
+            } else if assembled[feeding.file] {
+                feeding = (feeding.file + 1, 0)
+            } else {
+                return
+            }
         }
     }
 
@@ -169,5 +209,6 @@ final class StreamedParse: @unchecked Sendable {
         }
         groups[g].selections = []
         groups[g].results = []
+        feedDoneGroups()
     }
 }

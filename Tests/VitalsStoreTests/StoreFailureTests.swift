@@ -55,7 +55,11 @@ import Testing
                                    createdAt: nil, renewalDay: nil, ownerEmail: "", tracked: true, priority: .normal)
         plan.changedAccounts = [Upsert(record: shadow, source: SourceRow(file: "data/accounts.csv", line: 9))]
         let error = #expect(throws: StoreError.self) {
-            try opened.write { db in _ = try IngestWriter.write(plan, source: "data", to: db) { IngestEvents(features: plan.entities.featureKeys) } }
+            let feed = BatchFeed()
+            feed.close()
+            try opened.write { db in
+                _ = try IngestWriter.write(plan, source: "data", to: db, feed: feed) { IngestEvents(features: plan.entities.featureKeys) }
+            }
         }
         #expect(error?.description == #"data/accounts.csv:9: account_id "acc_1\0x" holds a NUL byte; the store keeps text up to it, as "acc_1", "#
             + "which is already another account's id: remove the NUL byte and run the ingest again")
