@@ -41,7 +41,7 @@ let package = Package(
         ),
         // OpenSSL's libcrypto from the OS (apt: libssl-dev): SHA-256, random, constant-time compare.
         // glibc's malloc.h (mallopt): the CLI's memory policy.
-        .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CGlibcExtras"),
         .systemLibrary(
             name: "CCrypto",
             pkgConfig: "libcrypto",
@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "VitalsColumnar",
                 "VitalsCrypto",
+                "CGlibcExtras",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
@@ -144,7 +145,7 @@ let package = Package(
                 "VitalsTools",
                 "VitalsMCP",
                 "VitalsViews",
-                "CMalloc",
+                "CGlibcExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -1,5 +1,7 @@
 import Foundation
+import CGlibcExtras
 import GRDB
+import GRDBSQLite
 
 /// The write step of an ingest: a parsed plan and its encoded event batches
 /// into the store, inside the caller's one transaction (so a throw here
@@ -35,10 +37,12 @@ enum IngestWriter {
         let ingestID = db.lastInsertedRowID
         var inserter = try BatchInserter(db)
         var stored: [EncodedBatch] = []
+        var writeback = Writeback(db)
         while let item = feed.next() {
             switch item {
             case let .batch(_, batch):
                 try inserter.insert(batch, ingestID: ingestID, db)
+                writeback.stored(batch.storedBytes)
                 stored.append(EncodedBatch(kind: batch.kind, rowCount: batch.rowCount, partitionCount: batch.partitionCount,
                                            minTs: batch.minTs, maxTs: batch.maxTs, rawBytes: batch.rawBytes,
                                            storedBytes: batch.storedBytes, segments: []))
@@ -261,6 +265,36 @@ struct BatchInserter {
             segmentRow.bind(segment.piece)
             segmentRow.bind(segment.bytes)
             try segmentRow.run(db)
+        }
+    }
+}
+
+/// Starts the kernel writing the store's new pages to the disk while the
+/// ingest goes on, every 32 MB of segments stored (Linux's
+/// `sync_file_range`, which does not wait). Without it a first ingest at
+/// 100 M events left its 500 MB to the final `fsync`: 0.2 s at the end,
+/// the cores idle; with it that `fsync` takes 0.02 s. Best effort: a file
+/// it cannot open is skipped.
+struct Writeback {
+    static let every = 32 << 20
+    /// The store's file and its write-ahead log (where a WAL store's pages go).
+    private let paths: [String]
+    private var pending = 0
+
+    init(_ db: Database) {
+        let path = sqlite3_db_filename(db.sqliteConnection, "main").map { String(cString: $0) } ?? ""
+        paths = path.isEmpty ? [] : [path, path + "-wal"]
+    }
+
+    mutating func stored(_ bytes: Int) {
+        pending += bytes
+        guard pending >= Self.every else { return }
+        pending = 0
+        for path in paths {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            _ = vitals_start_writeback(fd)
+            _ = close(fd)
         }
     }
 }

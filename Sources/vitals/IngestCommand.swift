@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
-import CMalloc
+import CGlibcExtras
 #endif
 import VitalsStore
 import VitalsViews
