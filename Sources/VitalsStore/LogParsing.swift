@@ -4,32 +4,36 @@ import VitalsColumnar
 /// rows are appended as they come (a log is never upserted: two rows of one
 /// day are two facts, ordered by ingest).
 enum LogParsing {
-    static func mrr(_ reader: CSVReader, into plan: inout IngestPlan) throws(StoreError) {
+    static func mrr(_ reader: CSVReader, accounts: ByteStringDictionary) throws(StoreError) -> [MRRChange] {
+        var changes: [MRRChange] = []
         let dateColumn = try reader.column("date"), accountColumn = try reader.column("account_id")
         let mrrColumn = try reader.column("mrr_cents")
         while try reader.nextRow() {
             let day = try reader.date(dateColumn, column: "date")
-            let account = try reader.accountKey(accountColumn, in: plan.entities.accountKeys)
+            let account = try reader.accountKey(accountColumn, in: accounts)
             let cents = try reader.integer(mrrColumn, column: "mrr_cents")
             if cents < 0 { throw reader.bad("mrr_cents must be ≥ 0, got \(cents)") }
-            plan.mrrChanges.append(MRRChange(accountKey: account, day: day, mrrCents: cents))
+            changes.append(MRRChange(accountKey: account, day: day, mrrCents: cents))
         }
+        return changes
     }
 
-    static func payments(_ reader: CSVReader, into plan: inout IngestPlan) throws(StoreError) {
+    static func payments(_ reader: CSVReader, accounts: ByteStringDictionary) throws(StoreError) -> [Payment] {
+        var payments: [Payment] = []
         let c = (ts: try reader.column("ts"), account: try reader.column("account_id"),
                  invoice: try reader.column("invoice_id"), amount: try reader.column("amount_cents"),
                  status: try reader.column("status"))
         while try reader.nextRow() {
             let ts = try reader.timestamp(c.ts, column: "ts")
-            let account = try reader.accountKey(c.account, in: plan.entities.accountKeys)
+            let account = try reader.accountKey(c.account, in: accounts)
             let invoice = try reader.identifier(c.invoice, column: "invoice_id")
             let amount = try reader.integer(c.amount, column: "amount_cents")
             guard let status = PaymentStatus(rawValue: reader.string(c.status).lowercased()) else {
                 throw reader.bad("status must be succeeded, failed or refunded, got \(reader.quoted(c.status))")
             }
-            plan.payments.append(Payment(accountKey: account, ts: ts, invoiceID: invoice, amountCents: amount, status: status))
+            payments.append(Payment(accountKey: account, ts: ts, invoiceID: invoice, amountCents: amount, status: status))
         }
+        return payments
     }
 
     static func feedback(_ reader: CSVReader, into plan: inout IngestPlan) throws(StoreError) {
