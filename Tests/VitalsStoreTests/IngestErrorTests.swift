@@ -92,6 +92,22 @@ import Testing
         #expect(try Store.open(at: store, readOnly: true).info() == infoBefore)
     }
 
+    /// MRR changes and payments are read beside the users: with bad rows in
+    /// both, the error is still the one a reading in file order meets first,
+    /// and a bad payments file alone is reported for itself.
+    @Test func theFirstBadFileInOrderIsReportedWhenLogsAreReadBesideTheUsers() throws {
+        let store = makeTemporaryDirectory().appendingPathComponent("vitals.db").path
+        _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: store)
+        let badPayments = "ts,account_id,invoice_id,amount_cents,status\n2026-11-21T10:00:00Z,acc_1,inv_9,100,pending\n"
+        let both = writeDataset(["users.csv": "user_id,account_id\nu1,acc_1\nu9,acc_404\n", "payments.csv": badPayments])
+        let first = #expect(throws: StoreError.self) { try Ingestor.ingest(directory: both, into: store) }
+        #expect(first?.description.hasSuffix("users.csv:3: unknown account_id \"acc_404\" (not in accounts.csv nor in the store)") == true,
+                "\(String(describing: first))")
+        let alone = #expect(throws: StoreError.self) { try Ingestor.ingest(directory: writeDataset(["payments.csv": badPayments]), into: store) }
+        #expect(alone?.description.contains("payments.csv:2: status must be succeeded, failed or refunded") == true,
+                "\(String(describing: alone))")
+    }
+
     @Test func aFailedFirstIngestCreatesNoStore() throws {
         let store = makeTemporaryDirectory().appendingPathComponent("vitals.db").path
         var files = smallDataset
