@@ -58,7 +58,7 @@ extension ChurnModel {
     /// and the fit is then redone on every day at the same penalty. With too
     /// few churners for that, the prior scores: calibrated on the samples
     /// when there are any churners to calibrate on.
-    public static func fit(history analytics: Analytics, maxDays: Int = 8) -> ChurnModel {
+    public static func fit(history analytics: Analytics, maxDays: Int = trainingDayCount) -> ChurnModel {
         var prior = prior(config: analytics.config)
         guard let firstDay = Analytics.firstDay(of: analytics.dataset) else {
             prior.reason = "no events to learn from: the prior scores"
@@ -122,11 +122,24 @@ extension ChurnModel {
         return model.centringUnseenInputs(history: samples, on: analytics)
     }
 
+    /// Days after a past day in which its outcome (churn or not) is learnt.
+    static let outcomeDays = 90
+
+    /// The past as-of days a fit learns from at most.
+    public static let trainingDayCount = 8
+
+    /// The earliest past day a fit for the week that starts on `fitDay`
+    /// can learn from (``trainingDays(of:firstDay:maxDays:)``): the fit
+    /// reads no event before that day's lookback.
+    public static func earliestTrainingDay(forWeek fitDay: Int) -> Int {
+        fitDay - outcomeDays - 7 * (trainingDayCount - 1)
+    }
+
     /// The past as-of days a fit for `analytics.asOf` learns from, newest
     /// first: T − 90, T − 97, … while their own-history windows lie in the data.
     static func trainingDays(of analytics: Analytics, firstDay: Int, maxDays: Int) -> [Int] {
         var days: [Int] = []
-        var day = analytics.asOf.day - 90
+        var day = analytics.asOf.day - outcomeDays
         while days.count < maxDays && day - ChurnFeatures.historyDays + 1 >= firstDay {
             days.append(day)
             day -= 7
@@ -583,7 +596,7 @@ public struct ChurnBaselines: Sendable {
     }
 
     /// Nil when the history holds no churner or no retained account.
-    public static func fit(history analytics: Analytics, maxDays: Int = 8) -> ChurnBaselines? {
+    public static func fit(history analytics: Analytics, maxDays: Int = ChurnModel.trainingDayCount) -> ChurnBaselines? {
         guard let firstDay = Analytics.firstDay(of: analytics.dataset) else { return nil }
         let samples = ChurnModel.samples(of: analytics, days: ChurnModel.trainingDays(of: analytics, firstDay: firstDay, maxDays: maxDays))
         guard samples.churners > 0, samples.churners < samples.rows.count else { return nil }

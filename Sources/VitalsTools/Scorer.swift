@@ -86,19 +86,23 @@ public struct Scorer {
                                signalOrder: RiskSignal.allCases.map(\.rawValue), packedDetail: packedDetail)
     }
 
-    /// The first event timestamp scoring `days` reads, when it need not read
-    /// them all: the week of every day has a stored churn model (so nothing
-    /// is fitted; a health-change baseline the history lacks is computed
-    /// without one) and `refit` is off. Then the events from the lookback of
-    /// the first day's health-change baseline on are decoded
-    /// (``Analytics/eventLookbackDays(_:)`` before
-    /// ``ToolContext/healthChangeDays`` before it); older batches are read as
-    /// digests. Nil: load every event.
+    /// The first event timestamp scoring `days` reads: the lookback
+    /// (``Analytics/eventLookbackDays(_:)``) of the earliest day it
+    /// computes, which is the first day's health-change baseline
+    /// (``ToolContext/healthChangeDays`` before it) or, for a week whose
+    /// churn model is fitted (`refit`, or no stored model for it), that
+    /// fit's earliest training day (``ChurnModel/earliestTrainingDay(forWeek:)``,
+    /// T − 139 for the week's first day T). Older batches are read as
+    /// digests: a night reads its last two months, a cold score with a fit
+    /// its last eight, whatever the store holds before. Nil when no day is given.
     public static func eventWindowStart(days: [AsOf], config: ScoringConfig, models: [StoredChurnModel], refit: Bool) -> Int64? {
-        guard !refit, let first = days.first else { return nil }
-        let weeks = Set(days.map { ChurnModel.fitDay(for: $0.day) })
-        guard weeks.allSatisfy({ ToolContext.storedModel(models, week: $0, config: config) != nil }) else { return nil }
-        return AsOf(day: first.day - ToolContext.healthChangeDays).start(lastDays: Analytics.eventLookbackDays(config))
+        guard let first = days.min() else { return nil }
+        var earliest = first.day - ToolContext.healthChangeDays
+        for week in Set(days.map { ChurnModel.fitDay(for: $0.day) })
+        where refit || ToolContext.storedModel(models, week: week, config: config) == nil {
+            earliest = min(earliest, ChurnModel.earliestTrainingDay(forWeek: week))
+        }
+        return AsOf(day: earliest).start(lastDays: Analytics.eventLookbackDays(config))
     }
 
     /// The scores CSV header: exactly these columns.

@@ -82,8 +82,11 @@ import VitalsTools
 
             let week = ChurnModel.fitDay(for: day.day)
             if week == day.day || n == 0 {
-                // The week's first night (or the store's first score) fits, reading every event.
-                #expect(context.fittedWeeks.contains(week) && context.dataset.earlier == nil, "\(night)")
+                // The week's first night (or the store's first score) fits, reading the events from its
+                // earliest training day's lookback on (in this 200-day world, nearly all of them).
+                #expect(context.fittedWeeks.contains(week), "\(night)")
+                #expect((context.dataset.earlier?.before ?? .min) <= AsOf(day: ChurnModel.earliestTrainingDay(forWeek: week))
+                    .start(lastDays: Analytics.eventLookbackDays(.standard)), "\(night)")
             } else {
                 #expect(context.reusedWeeks == [week] && context.fittedWeeks.isEmpty, "\(night)")
                 let earlier = try #require(context.dataset.earlier, "\(night) decoded every event")
@@ -110,5 +113,43 @@ import VitalsTools
         // The worlds are big enough that every model is chosen on a holdout, and
         // in most weeks the fit (alone or blended) beats the prior.
         #expect(fittedKinds.contains("fitted") || fittedKinds.contains("blended"), "\(fittedKinds)")
+    }
+
+    /// A score that fits its week's churn model (`--refit`, or a week with
+    /// no stored model) decodes the events from its earliest training day's
+    /// lookback on (T − 139 − 55 days) and reads the older batches as
+    /// digests: the model, the scores and every default answer equal those
+    /// of a load of every event. The world holds 330 days, so about a
+    /// third of its events are left to the digests.
+    @Test(arguments: [UInt64(5), 11])
+    func aFitDecodesOnlyTheEventsItLearnsFrom(seed: UInt64) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-fit-window-\(UUID().uuidString)")
+        let data = root.appendingPathComponent("data").path
+        _ = try generateDataset(DataGenConfig(agencies: 3, accountsPerAgency: 30, usersPerAccount: 5, days: 330,
+                                              events: 120_000, seed: seed, asOf: DataGenConfig.date(fromDay: "2026-11-20")!,
+                                              outputDirectory: data))
+        let path = root.appendingPathComponent("vitals.db").path
+        _ = try Ingestor.ingest(directory: data, into: path)
+        let store = try Store.open(at: path, readOnly: true)
+        let day = AsOf(day: CivilTime.parseDate("2026-11-20")!), week = ChurnModel.fitDay(for: day.day)
+        let window = try #require(Scorer.eventWindowStart(days: [day], config: .standard, models: [], refit: true))
+        #expect(window == AsOf(day: day.day - 1 - 90 - 49).start(lastDays: 56) && week == day.day - 1, "a Thursday's week, eight past days")
+
+        let windowed = try ToolContext(store: store, useMaterialized: false, eventsFrom: window, refit: true)
+        let full = try ToolContext(store: store, useMaterialized: false, eventsFrom: nil, refit: true)
+        let earlier = try #require(windowed.dataset.earlier)
+        #expect(earlier.skippedRows > 20_000, "\(earlier.skippedRows) events left to the digests")
+        #expect(full.dataset.earlier == nil)
+        let got = try Scorer(context: windowed).score(day), want = try Scorer(context: full).score(day)
+        #expect(windowed.fittedWeeks == [week])
+        let model = try JSONDecoder().decode(ChurnModel.self, from: Data(got.modelJSON.utf8))
+        #expect(model.holdout != nil && model.trainingDays.count == ChurnModel.trainingDayCount, "\(model.summary)")
+        #expect(got.modelJSON == want.modelJSON)
+        #expect(got.scores == want.scores)
+        #expect(got.history == want.history)
+        #expect(got.agencyResults.map(\.tool) == want.agencyResults.map(\.tool))
+        for (a, b) in zip(got.agencyResults, want.agencyResults) {
+            #expect(a.json == b.json, "\(a.tool) of agency \(a.agencyKey)")
+        }
     }
 }
