@@ -43,9 +43,9 @@ enum IngestWriter {
             case let .batch(_, batch):
                 try inserter.insert(batch, ingestID: ingestID, db)
                 writeback.stored(batch.storedBytes)
-                stored.append(EncodedBatch(kind: batch.kind, rowCount: batch.rowCount, partitionCount: batch.partitionCount,
-                                           minTs: batch.minTs, maxTs: batch.maxTs, rawBytes: batch.rawBytes,
-                                           storedBytes: batch.storedBytes, segments: []))
+                var kept = batch
+                kept.segments = []  // stored: the summary needs the counts alone
+                stored.append(kept)
             case .takeBack:
                 // A part failed: the files are parsed again whole, and their batches follow.
                 try db.execute(sql: "DELETE FROM event_segments WHERE batch_id IN (SELECT batch_id FROM event_batches WHERE ingest_id = ?)",

@@ -18,9 +18,7 @@ import VitalsTools
     static func world(seed: UInt64, nights: [String]) throws -> (all: String, history: String, nights: [String]) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-nightly-\(UUID().uuidString)")
         let all = root.appendingPathComponent("all").path
-        _ = try generateDataset(DataGenConfig(agencies: 3, accountsPerAgency: 30, usersPerAccount: 5, days: 200,
-                                              events: 90_000, seed: seed, asOf: DataGenConfig.date(fromDay: "2026-11-20")!,
-                                              outputDirectory: all))
+        try generate(days: 200, events: 90_000, seed: seed, into: all)
         let history = root.appendingPathComponent("history").path
         let nightDirectories = nights.map { root.appendingPathComponent("night-\($0)").path }
         for directory in [history] + nightDirectories {
@@ -46,6 +44,13 @@ import VitalsTools
             }
         }
         return (all, history, nightDirectories)
+    }
+
+    /// Three agencies of 30 accounts of 5 users, up to 2026-11-20.
+    static func generate(days: Int, events: Int, seed: UInt64, into directory: String) throws {
+        _ = try generateDataset(DataGenConfig(agencies: 3, accountsPerAgency: 30, usersPerAccount: 5, days: days,
+                                              events: events, seed: seed, asOf: DataGenConfig.date(fromDay: "2026-11-20")!,
+                                              outputDirectory: directory))
     }
 
     /// What `vitals score --as-of day` does, without the playbooks.
@@ -125,9 +130,7 @@ import VitalsTools
     func aFitDecodesOnlyTheEventsItLearnsFrom(seed: UInt64) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-fit-window-\(UUID().uuidString)")
         let data = root.appendingPathComponent("data").path
-        _ = try generateDataset(DataGenConfig(agencies: 3, accountsPerAgency: 30, usersPerAccount: 5, days: 330,
-                                              events: 120_000, seed: seed, asOf: DataGenConfig.date(fromDay: "2026-11-20")!,
-                                              outputDirectory: data))
+        try Self.generate(days: 330, events: 120_000, seed: seed, into: data)
         let path = root.appendingPathComponent("vitals.db").path
         _ = try Ingestor.ingest(directory: data, into: path)
         let store = try Store.open(at: path, readOnly: true)
