@@ -19,8 +19,9 @@ struct ScoreCommand: AsyncParsableCommand {
             before: they open CTAs where a rule fires and close the ones whose condition cleared, and say which; \
             the alerts this makes (vitals alerts) are sent once, and retried by `vitals serve` or `vitals alerts deliver`. \
             The churn model is refit once a week, for the week's first day (weeks from 1970-01-01, a Thursday): \
-            a night whose week's model a run stored reuses it and decodes only the recent weeks' events \
-            (the older ones are read as digests); the summary says which. --refit fits again.
+            a night whose week's model a run stored reuses it and decodes only the recent weeks' events, \
+            a run that fits decodes the eight months its fit learns from (the older ones are read as digests); \
+            the summary says which. --refit fits again.
             """
     )
 
@@ -32,7 +33,7 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also write the scores to this CSV file.") var out: String?
     @Flag(inversion: .prefixedNo, help: "Evaluate the playbooks on the last day scored (when it is the newest): open and close their CTAs.")
     var playbooks = true
-    @Flag(name: .long, help: "Fit the churn model of each week scored again, even when a run stored it (and read every event).")
+    @Flag(name: .long, help: "Fit the churn model of each week scored again, even when a run stored it (and read the eight months of events the fit learns from).")
     var refit = false
 
     func validate() throws {
