@@ -264,14 +264,7 @@ enum EventBatchCodec {
     /// Encodes a kind's columns as one batch per epoch (see ``epochSeconds``)
     /// that holds rows, in time order, each read from `columns` in place.
     static func encodeByEpoch(_ columns: EventColumns, kind: EventKind) throws(StoreError) -> [EncodedBatch] {
-        try encodeByEpoch(parts: [columns], kind: kind)
-    }
-
-    /// ``encodeByEpoch(_:kind:)`` of the table the parts merge into (an
-    /// ingest's parts of one file, in file order, over all its
-    /// partitions), read from the parts in place.
-    static func encodeByEpoch(parts: [EventColumns], kind: EventKind) throws(StoreError) -> [EncodedBatch] {
-        try encode(EventSelection.epochs(of: parts, seconds: epochSeconds).map(\.rows), kind: kind)
+        try encode(EventSelection.epochs(of: [columns], seconds: epochSeconds).map(\.rows), kind: kind)
     }
 }
 

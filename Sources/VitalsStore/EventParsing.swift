@@ -4,10 +4,9 @@ import VitalsColumnar
 /// The hot path of ingest: login and feature-usage rows straight from CSV
 /// bytes into column builders, with ids looked up by their bytes.
 enum EventParsing {
-    /// One event file parsed and encoded: its batches (``EventBatchCodec``),
-    /// with the feature dictionary it grew.
+    /// One event file parsed (its batches went to the ``BatchFeed``): the
+    /// feature dictionary it grew, and its rows.
     struct ParsedEvents: Sendable {
-        var batches: [EncodedBatch]
         var features: ByteStringDictionary
         /// The line each new feature was first seen on, in the order of their codes.
         var newFeatureLines: [Int]
@@ -55,29 +54,7 @@ enum EventParsing {
             let whole = try parse(file.path, kind: file.kind, ids: ids, features: features)
             let batches = try whole.columns.count == 0 ? [] : EventBatchCodec.encodeByEpoch(whole.columns, kind: file.kind)
             for batch in batches { feed.put(.batch(file: f, batch)) }
-            parsed.append(ParsedEvents(batches: [], features: whole.features, newFeatureLines: whole.newFeatureLines, rows: whole.rows))
-        }
-        return parsed
-    }
-
-    /// ``parse(_:ids:features:partBytes:into:)`` with each file's batches
-    /// in its result, as a writer taking them from the feed would store them.
-    static func parse(_ files: [(path: String, kind: EventKind)], ids: EventIDs, features: ByteStringDictionary,
-                      partBytes: Int = partBytes) throws(StoreError) -> [ParsedEvents] {
-        let feed = BatchFeed()
-        var parsed: [ParsedEvents]
-        do throws(StoreError) {
-            parsed = try parse(files, ids: ids, features: features, partBytes: partBytes, into: feed)
-            feed.close()
-        } catch {
-            feed.close()
-            throw error
-        }
-        while let item = feed.next() {
-            switch item {
-            case let .batch(file, batch): parsed[file].batches.append(batch)
-            case .takeBack: for f in parsed.indices { parsed[f].batches = [] }
-            }
+            parsed.append(ParsedEvents(features: whole.features, newFeatureLines: whole.newFeatureLines, rows: whole.rows))
         }
         return parsed
     }

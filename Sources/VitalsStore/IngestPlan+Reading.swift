@@ -45,10 +45,9 @@ extension IngestPlan {
     /// Runs `step` over `name` when the directory has it, and counts its rows.
     private mutating func read(_ name: String, in directory: IngestDirectory,
                                _ step: (CSVReader, inout IngestPlan) throws(StoreError) -> Void) throws(StoreError) {
-        guard let path = directory.file(name) else { return }
-        let reader = try CSVReader.opening(path)
-        try step(reader, &self)
-        rowsByFile.append((name, reader.rowsRead))
+        var rows: [(file: String, rows: Int)] = []
+        _ = try Self.read(name, in: directory, counting: &rows) { reader throws(StoreError) in try step(reader, &self) }
+        rowsByFile += rows
     }
 
     /// What `step` reads from `name` when the directory has it (nil when

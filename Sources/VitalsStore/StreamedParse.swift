@@ -1,7 +1,7 @@
 import Foundation
 import VitalsColumnar
 
-/// The work of ``EventParsing/parse(_:ids:features:partBytes:)``, shared by
+/// The work of ``EventParsing/parse(_:ids:features:partBytes:into:)``, shared by
 /// one worker per core. A worker takes, in this order of preference:
 ///
 /// 1. an encoding job of an epoch given out (``EventBatchCodec/Job``), so
@@ -134,8 +134,8 @@ final class StreamedParse: @unchecked Sendable {
         if failed { return nil }
         precondition(feeding.file == files.count, "every file's batches are fed once the workers stop")
         return files.indices.map { f in
-            EventParsing.ParsedEvents(batches: [], features: assemblies[f].features,
-                                      newFeatureLines: assemblies[f].newFeatureLines, rows: assemblies[f].rows)
+            EventParsing.ParsedEvents(features: assemblies[f].features, newFeatureLines: assemblies[f].newFeatureLines,
+                                      rows: assemblies[f].rows)
         }
     }
 

@@ -40,6 +40,32 @@ import Testing
         return text
     }
 
+    /// A file's parse and its batches, as the writer takes them from the
+    /// feed (a take-back voids the batches before it).
+    struct CollectedFile {
+        var parsed: EventParsing.ParsedEvents
+        var batches: [EncodedBatch] = []
+        var rows: Int { parsed.rows }
+        var features: ByteStringDictionary { parsed.features }
+        var newFeatureLines: [Int] { parsed.newFeatureLines }
+    }
+
+    static func parse(_ files: [(path: String, kind: EventKind)], partBytes: Int) throws -> [CollectedFile] {
+        let feed = BatchFeed()
+        var collected: [CollectedFile]
+        do {
+            defer { feed.close() }  // whether the parse succeeds or throws, as readEvents closes it
+            collected = try EventParsing.parse(files, ids: ids, features: known, partBytes: partBytes, into: feed).map { CollectedFile(parsed: $0) }
+        }
+        while let item = feed.next() {
+            switch item {
+            case let .batch(file, batch): collected[file].batches.append(batch)
+            case .takeBack: for f in collected.indices { collected[f].batches = [] }
+            }
+        }
+        return collected
+    }
+
     static func write(_ text: String, name: String) -> String {
         let path = makeTemporaryDirectory().appendingPathComponent(name).path
         _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
@@ -61,8 +87,7 @@ import Testing
         let week = Int(EventBatchCodec.epochSeconds)
         let logins = Self.write("ts,account_id,user_id\n" + (0 ..< 2000).map { "\(1_760_000_000 + $0 * 30 * week / 2000 + ($0 * 7919) % 600),acc_\($0 % 7),u\($0 % 30)\n" }.joined(),
                                 name: "logins.csv")
-        let parted = try EventParsing.parse([(logins, .login), (features, .featureUsage)], ids: Self.ids,
-                                            features: Self.known, partBytes: partBytes)
+        let parted = try Self.parse([(logins, .login), (features, .featureUsage)], partBytes: partBytes)
         let wholeLogins = try EventParsing.parse(logins, kind: .login, ids: Self.ids, features: Self.known)
         let wholeFeatures = try EventParsing.parse(features, kind: .featureUsage, ids: Self.ids, features: Self.known)
         for (a, (b, kind)) in zip(parted, [(wholeLogins, EventKind.login), (wholeFeatures, .featureUsage)]) {
@@ -90,7 +115,7 @@ import Testing
     @Test func aBadRowInALatePartIsReportedAtItsLine() throws {
         let path = Self.write(Self.featureFile(rows: 3000, seed: 5, badLine: 2900), name: "feature_usage.csv")
         #expect {
-            _ = try EventParsing.parse([(path, .featureUsage)], ids: Self.ids, features: Self.known, partBytes: 1000)
+            _ = try Self.parse([(path, .featureUsage)], partBytes: 1000)
         } throws: { error in
             "\(error)".contains("feature_usage.csv:2900: bad timestamp \"yesterday\"")
         }
