@@ -1,3 +1,5 @@
+import Dispatch
+
 extension EventColumns {
     /// Merges batches stored by separate ingests into one table, as if their
     /// rows had arrived in one ingest in batch order: within a partition, by
@@ -36,7 +38,7 @@ extension EventColumns {
     }
 }
 
-/// An event column, as ``EventColumns/assemble(batchOffsets:partitionCount:hasItems:timestamps:values:)`` asks for it.
+/// An event column, as ``EventColumns/assemble(batchOffsets:partitionCount:hasItems:read:decodeTimestamps:decodeValues:)`` asks for it.
 public enum EventColumnName: Sendable, Equatable {
     case timestamps, actors, items, quantities
 }
@@ -45,33 +47,35 @@ extension EventColumns {
     /// The merged table of batches that do not interleave in time (each
     /// batch's rows at or after every earlier batch's), built column by
     /// column without holding the batches: for each column, each batch's
-    /// values are asked into one reused buffer (`timestamps` or `values`
-    /// fills it exactly: the batch's row count) and its partitions' slices
-    /// copied into place. The same table as ``merge(_:partitionCount:hasItems:)``
-    /// of the decoded batches, in the memory of the table plus the largest
-    /// batch's column instead of twice the table: fresh memory is what a
-    /// load at 100 M events waited on.
+    /// piece is read (`read`: on the calling thread, in batch order) and
+    /// decoded (`decodeTimestamps` or `decodeValues`, which fill the buffer
+    /// exactly: the batch's row count) into one of two reused buffers
+    /// while the batch before it is copied into place. The same table as
+    /// ``merge(_:partitionCount:hasItems:)`` of the decoded batches, in the
+    /// memory of the table plus two of the largest batch's column instead
+    /// of twice the table: fresh memory is what a load at 100 M events
+    /// waited on.
     /// - Parameter batchOffsets: each batch's partition offsets (fewer
     ///   partitions than `partitionCount` is fine: a batch written before
     ///   the newer accounts existed).
-    public static func assemble<E: Error>(
+    public static func assemble<Piece: Sendable, E: Error>(
         batchOffsets: [[Int]], partitionCount: Int, hasItems: Bool,
-        timestamps: (_ batch: Int, UnsafeMutableBufferPointer<Int64>) throws(E) -> Void,
-        values: (EventColumnName, _ batch: Int, UnsafeMutableBufferPointer<UInt32>) throws(E) -> Void
+        read: (EventColumnName, _ batch: Int) throws(E) -> Piece,
+        decodeTimestamps: @Sendable (Piece, UnsafeMutableBufferPointer<Int64>) throws(E) -> Void,
+        decodeValues: @Sendable (Piece, UnsafeMutableBufferPointer<UInt32>) throws(E) -> Void
     ) throws(E) -> EventColumns {
         let plan = MergePlan(blocks: batchOffsets, partitionCount: partitionCount)
         let rowCounts = batchOffsets.map { $0.last ?? 0 }
-        var wideScratch: [Int64] = [], narrowScratch: [UInt32] = []
-        let ts = try plan.gather(rowCounts: rowCounts, scratch: &wideScratch, fill: timestamps)
+        var wideScratch: [[Int64]] = [], narrowScratch: [[UInt32]] = []
+        let ts = try plan.gather(rowCounts: rowCounts, scratch: &wideScratch,
+                                 read: { (b) throws(E) in try read(.timestamps, b) }, decode: decodeTimestamps)
         wideScratch = []
-        let actors = try plan.gather(rowCounts: rowCounts, scratch: &narrowScratch) { (b, buffer) throws(E) in try values(.actors, b, buffer) }
-        var items: [UInt32] = [], quantities: [UInt32] = []
-        if hasItems {
-            items = try plan.gather(rowCounts: rowCounts, scratch: &narrowScratch) { (b, buffer) throws(E) in try values(.items, b, buffer) }
-            quantities = try plan.gather(rowCounts: rowCounts, scratch: &narrowScratch) { (b, buffer) throws(E) in
-                try values(.quantities, b, buffer)
-            }
+        func values(_ column: EventColumnName) throws(E) -> [UInt32] {
+            try plan.gather(rowCounts: rowCounts, scratch: &narrowScratch,
+                            read: { (b) throws(E) in try read(column, b) }, decode: decodeValues)
         }
+        let actors = try values(.actors)
+        let items = hasItems ? try values(.items) : [], quantities = hasItems ? try values(.quantities) : []
         return EventColumns(offsets: plan.offsets, timestamps: ts, actors: actors, items: items, quantities: quantities, hasItems: hasItems)
     }
 }
@@ -141,43 +145,63 @@ struct MergePlan {
     /// ranges of partitions on all cores: the first touch of the merged
     /// table's fresh pages is most of a load's cost on a VM, and it scales.
     func scatter<T>(batch b: Int, from source: UnsafeBufferPointer<T>, to out: UnsafeMutableBufferPointer<T>, cursor: inout [Int]) {
-        let partitionCount = offsets.count - 1
-        let ranges = source.count >= 1 << 16 && partitionCount >= 64 ? 8 : 1
+        let ranges = copyRanges(rows: source.count)
         sources[b].withUnsafeBufferPointer { own in
             cursor.withUnsafeMutableBufferPointer { next in
                 let shared = ScatterPointers(source: source, out: out, own: own, next: next)
-                let copy = { @Sendable (range: Int) in
-                    for p in range * partitionCount / ranges ..< (range + 1) * partitionCount / ranges {
-                        let count = shared.own[p + 1] - shared.own[p]
-                        guard count > 0 else { continue }
-                        (shared.out.baseAddress! + shared.next[p]).initialize(from: shared.source.baseAddress! + shared.own[p], count: count)
-                        shared.next[p] += count
-                    }
-                }
-                if ranges == 1 { copy(0) } else { _ = parallelMap(ranges, copy) }
+                if ranges == 1 { shared.copy(range: 0, of: 1) } else { _ = parallelMap(ranges) { shared.copy(range: $0, of: ranges) } }
             }
         }
     }
 
-    /// One merged column, each batch's values asked into `scratch` (grown
-    /// to the largest batch, kept for the next column) and copied into place.
-    func gather<T: FixedWidthInteger, E: Error>(rowCounts: [Int], scratch: inout [T],
-                                               fill: (Int, UnsafeMutableBufferPointer<T>) throws(E) -> Void) throws(E) -> [T] {
+    /// How many ranges of partitions a batch of `rows` rows is copied by.
+    private func copyRanges(rows: Int) -> Int {
+        rows >= 1 << 16 && offsets.count - 1 >= 64 ? 8 : 1
+    }
+
+    /// One merged column, each batch's values read (`read`: on the calling
+    /// thread, in batch order) and decoded (`decode`) into one of two
+    /// buffers as large as the largest batch (`scratch`, kept for the next
+    /// column). Batch b + 1 is decoded on one core while batch b's slices
+    /// are copied into place on the others: a batch's column is one
+    /// compressed piece, so a load that decoded, then copied, left a core
+    /// idle while it decoded.
+    func gather<T: FixedWidthInteger, Piece: Sendable, E: Error>(
+        rowCounts: [Int], scratch: inout [[T]],
+        read: (Int) throws(E) -> Piece,
+        decode: @Sendable (Piece, UnsafeMutableBufferPointer<T>) throws(E) -> Void
+    ) throws(E) -> [T] {
         precondition(reordered.isEmpty, "a plan that reorders needs the batches' columns")
         let total = offsets.last ?? 0
         let largest = rowCounts.max() ?? 0
-        if scratch.count < largest { scratch = [T](unsafeUninitializedCapacity: largest) { _, n in n = largest } }
+        // The two buffers move out of `scratch` while in use, and back.
+        var firstBuffer = scratch.popLast() ?? [], secondBuffer = scratch.popLast() ?? []
+        defer { scratch = [firstBuffer, secondBuffer] }
+        if firstBuffer.count < largest { firstBuffer = [T](unsafeUninitializedCapacity: largest) { _, n in n = largest } }
+        if secondBuffer.count < largest { secondBuffer = [T](unsafeUninitializedCapacity: largest) { _, n in n = largest } }
         var failure: E?
         let merged = [T](unsafeUninitializedCapacity: total) { out, initialized in
             var cursor = Array(offsets.dropLast())
-            scratch.withUnsafeMutableBufferPointer { buffer in
-                for b in rowCounts.indices {
-                    let batch = UnsafeMutableBufferPointer(rebasing: buffer[0 ..< rowCounts[b]])
-                    do throws(E) { try fill(b, batch) } catch {
-                        failure = error
-                        return
+            firstBuffer.withUnsafeMutableBufferPointer { first in
+                secondBuffer.withUnsafeMutableBufferPointer { second in
+                    func values(_ b: Int) -> UnsafeMutableBufferPointer<T> {
+                        UnsafeMutableBufferPointer(rebasing: (b % 2 == 0 ? first : second)[0 ..< rowCounts[b]])
                     }
-                    scatter(batch: b, from: UnsafeBufferPointer(batch), to: out, cursor: &cursor)
+                    for b in 0 ... rowCounts.count {
+                        var piece: Piece?
+                        if b < rowCounts.count {
+                            do throws(E) { piece = try read(b) } catch {
+                                failure = error
+                                return
+                            }
+                        }
+                        let copying = b > 0 ? (batch: b - 1, values: UnsafeBufferPointer(values(b - 1))) : nil
+                        let decoding = piece.map { (piece: $0, into: values(b)) }
+                        if let error = step(copying: copying, to: out, cursor: &cursor, decoding: decoding, decode) {
+                            failure = error
+                            return
+                        }
+                    }
                 }
             }
             if failure != nil { out.initialize(repeating: 0) }
@@ -185,6 +209,35 @@ struct MergePlan {
         }
         if let failure { throw failure }
         return merged
+    }
+
+    /// One step of ``gather(rowCounts:scratch:read:decode:)``: batch
+    /// `copying`'s slices copied into place by ranges of partitions while
+    /// `decoding`'s piece is decoded, all as tasks for the cores. Returns
+    /// the decode's error.
+    private func step<T, Piece: Sendable, E: Error>(
+        copying: (batch: Int, values: UnsafeBufferPointer<T>)?, to out: UnsafeMutableBufferPointer<T>, cursor: inout [Int],
+        decoding: (piece: Piece, into: UnsafeMutableBufferPointer<T>)?,
+        _ decode: @Sendable (Piece, UnsafeMutableBufferPointer<T>) throws(E) -> Void
+    ) -> E? {
+        let ranges = copying.map { copyRanges(rows: $0.values.count) } ?? 0
+        let decodes = decoding == nil ? 0 : 1
+        let outcome = DecodeOutcome<E>()
+        let target = decoding.map { DecodeTarget(piece: $0.piece, into: $0.into) }
+        let own = copying.map { sources[$0.batch] } ?? []
+        own.withUnsafeBufferPointer { own in
+            cursor.withUnsafeMutableBufferPointer { next in
+                let shared = ScatterPointers(source: copying?.values ?? UnsafeBufferPointer(start: nil, count: 0), out: out, own: own, next: next)
+                DispatchQueue.concurrentPerform(iterations: decodes + ranges) { @Sendable task in
+                    guard task >= decodes else {
+                        do throws(E) { try decode(target!.piece, target!.into) } catch { outcome.error = error }
+                        return
+                    }
+                    shared.copy(range: task - decodes, of: ranges)
+                }
+            }
+        }
+        return outcome.error
     }
 
     /// One merged column from the batches' columns, each emptied once copied.
@@ -222,4 +275,27 @@ private struct ScatterPointers<T>: @unchecked Sendable {
     let out: UnsafeMutableBufferPointer<T>
     let own: UnsafeBufferPointer<Int>
     let next: UnsafeMutableBufferPointer<Int>
+
+    /// Copies range `range` of `ranges` of the partitions' slices of
+    /// `source` (at `own`'s offsets) to where each goes next in `out`.
+    func copy(range: Int, of ranges: Int) {
+        let partitionCount = own.count - 1
+        for p in range * partitionCount / ranges ..< (range + 1) * partitionCount / ranges {
+            let count = own[p + 1] - own[p]
+            guard count > 0 else { continue }
+            (out.baseAddress! + next[p]).initialize(from: source.baseAddress! + own[p], count: count)
+            next[p] += count
+        }
+    }
+}
+
+/// Where a step of a gather decodes a batch's piece; only its decode task reads it.
+private struct DecodeTarget<T, Piece: Sendable>: @unchecked Sendable {
+    let piece: Piece
+    let into: UnsafeMutableBufferPointer<T>
+}
+
+/// A decode task's error, read once every task of its step has returned.
+private final class DecodeOutcome<E: Error>: @unchecked Sendable {
+    var error: E?
 }

@@ -244,7 +244,7 @@ extension Store {
     /// One kind's table from its batches (in load order). Batches that do
     /// not interleave in time — an epoch's, nightly ones, compacted ones —
     /// are decoded column by column straight into the table
-    /// (``EventColumns/assemble(batchOffsets:partitionCount:hasItems:timestamps:values:)``);
+    /// (``EventColumns/assemble(batchOffsets:partitionCount:hasItems:read:decodeTimestamps:decodeValues:)``);
     /// otherwise (a backfill of older events) each batch is decoded whole
     /// and the batches merged.
     static func decodeTable(_ db: Database, kind: EventKind, batches: [StoredBatch], partitionCount: Int) throws(StoreError) -> EventColumns {
@@ -266,15 +266,25 @@ extension Store {
                 (name: String) throws(StoreError) -> [EncodedSegment] in try segments(db, batchID: batch.id, column: name)
             })
         }
+        // A column's stored pieces are read here (this connection's thread) and decoded on the cores.
         return try EventColumns.assemble(batchOffsets: offsets, partitionCount: partitionCount, hasItems: kind.hasItems,
-            timestamps: { (b, buffer) throws(StoreError) in
-                let name = EventBatchCodec.storedName(of: .timestamps)
-                try EventBatchCodec.decodeColumn(name, kind: kind, parts: try segments(db, batchID: batches[b].id, column: name), into: buffer)
-            },
-            values: { (column, b, buffer) throws(StoreError) in
+            read: { (column, b) throws(StoreError) -> StoredColumn in
                 let name = EventBatchCodec.storedName(of: column)
-                try EventBatchCodec.decodeColumn(name, kind: kind, parts: try segments(db, batchID: batches[b].id, column: name), into: buffer)
-            })
+                return StoredColumn(name: name, kind: kind, parts: try segments(db, batchID: batches[b].id, column: name))
+            },
+            decodeTimestamps: { (column, buffer) throws(StoreError) in try column.decode(into: buffer) },
+            decodeValues: { (column, buffer) throws(StoreError) in try column.decode(into: buffer) })
+    }
+
+    /// One column of one stored batch, read and not yet decoded.
+    struct StoredColumn: Sendable {
+        var name: String
+        var kind: EventKind
+        var parts: [EncodedSegment]
+
+        func decode<T: FixedWidthInteger & Sendable>(into buffer: UnsafeMutableBufferPointer<T>) throws(StoreError) {
+            try EventBatchCodec.decodeColumn(name, kind: kind, parts: parts, into: buffer)
+        }
     }
 
     /// One stored batch's columns, one column's compressed pieces at a time

@@ -186,20 +186,30 @@ import Testing
         pieces[0] = build((0 ..< 40).map { i in (UInt32(i % 9), Int64(i), UInt32(i), UInt32(1)) }, partitions: 9)
         pieces.insert(build([], partitions: 15), at: 4)
         let handedOut = pieces
+        var reads: [(EventColumnName, Int)] = []
         let assembled = EventColumns.assemble(
             batchOffsets: pieces.map(\.offsets), partitionCount: 15, hasItems: true,
-            timestamps: { b, buffer in
-                #expect(buffer.count == handedOut[b].count)
-                _ = buffer.initialize(from: handedOut[b].timestamps)
+            read: { column, b in
+                reads.append((column, b))
+                return (column, b)
             },
-            values: { column, b, buffer in
-                switch column {
-                case .actors: _ = buffer.initialize(from: handedOut[b].actors)
-                case .items: _ = buffer.initialize(from: handedOut[b].items)
-                case .quantities: _ = buffer.initialize(from: handedOut[b].quantities)
+            decodeTimestamps: { piece, buffer in
+                #expect(piece.0 == .timestamps && buffer.count == handedOut[piece.1].count)
+                _ = buffer.initialize(from: handedOut[piece.1].timestamps)
+            },
+            decodeValues: { piece, buffer in
+                #expect(buffer.count == handedOut[piece.1].count)
+                switch piece.0 {
+                case .actors: _ = buffer.initialize(from: handedOut[piece.1].actors)
+                case .items: _ = buffer.initialize(from: handedOut[piece.1].items)
+                case .quantities: _ = buffer.initialize(from: handedOut[piece.1].quantities)
                 case .timestamps: Issue.record("timestamps asked as 32-bit values")
                 }
             })
+        // Each column's pieces are read once, in batch order, column after column.
+        let columns: [EventColumnName] = [.timestamps, .actors, .items, .quantities]
+        #expect(reads.map(\.0) == columns.flatMap { Array(repeating: $0, count: pieces.count) })
+        #expect(reads.map(\.1) == Array(repeating: Array(pieces.indices), count: 4).flatMap { $0 })
         #expect(assembled == EventColumns.merge(pieces, partitionCount: 15, hasItems: true))
         #expect(assembled.count == pieces.reduce(0) { $0 + $1.count } && assembled.partitionCount == 15)
     }
@@ -213,11 +223,43 @@ import Testing
         #expect(EventColumns.merge(pieces, partitionCount: 150, hasItems: true) == table)
         let assembled = EventColumns.assemble(
             batchOffsets: pieces.map(\.offsets), partitionCount: 150, hasItems: true,
-            timestamps: { b, buffer in _ = buffer.initialize(from: pieces[b].timestamps) },
-            values: { column, b, buffer in
+            read: { column, b in (column, b) },
+            decodeTimestamps: { piece, buffer in _ = buffer.initialize(from: pieces[piece.1].timestamps) },
+            decodeValues: { piece, buffer in
+                let (column, b) = piece
                 _ = buffer.initialize(from: column == .actors ? pieces[b].actors : column == .items ? pieces[b].items : pieces[b].quantities)
             })
         #expect(assembled == table)
+    }
+
+    /// A batch that cannot be read or decoded fails the whole table with
+    /// its own error, whichever step of the pipeline meets it.
+    @Test(arguments: [EventColumnName.timestamps, .actors, .quantities])
+    func aBatchThatFailsToReadOrDecodeFailsTheTable(column: EventColumnName) {
+        struct BadPiece: Error, Equatable { var column: EventColumnName, batch: Int, reading: Bool }
+        let table = randomTable(seed: 3, count: 200_000, partitions: 100, times: 0 ..< 1_000)
+        let pieces = (0 ..< 4).map { table.slice(from: Int64($0) * 250, to: Int64($0 + 1) * 250) }
+        for reading in [true, false] {
+            for bad in [0, 2, 3] {
+                #expect(throws: BadPiece(column: column, batch: bad, reading: reading)) {
+                    try EventColumns.assemble(
+                        batchOffsets: pieces.map(\.offsets), partitionCount: 100, hasItems: true,
+                        read: { (c, b) throws(BadPiece) in
+                            if reading, c == column, b == bad { throw BadPiece(column: c, batch: b, reading: true) }
+                            return (c, b)
+                        },
+                        decodeTimestamps: { (piece, buffer) throws(BadPiece) in
+                            if !reading, column == .timestamps, piece.1 == bad { throw BadPiece(column: .timestamps, batch: bad, reading: false) }
+                            _ = buffer.initialize(from: pieces[piece.1].timestamps)
+                        },
+                        decodeValues: { (piece, buffer) throws(BadPiece) in
+                            let (c, b) = piece
+                            if !reading, c == column, b == bad { throw BadPiece(column: c, batch: b, reading: false) }
+                            _ = buffer.initialize(from: c == .actors ? pieces[b].actors : c == .items ? pieces[b].items : pieces[b].quantities)
+                        })
+                }
+            }
+        }
     }
 
     @Test func theDigestHoldsLatestTimesAndItemPairs() {
