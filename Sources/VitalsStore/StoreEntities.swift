@@ -110,9 +110,10 @@ struct StoreEntities: Sendable {
             guard row.int(0) == accounts.count else {
                 throw StoreError.corrupt("users keys are not dense (row \(accounts.count) has key \(row.int(0)))")
             }
-            guard keys.insert(row.textBytes(1)).inserted else { throw StoreError.corrupt("user \(row.string(1)) is stored twice") }
+            keys.append(unindexed: row.textBytes(1))
             accounts.append(row.int(2))
         }
+        if let repeated = keys.indexAppended() { throw StoreError.corrupt("user \(keys.key(UInt32(repeated.code))) is stored twice") }
         return (keys, accounts)
     }
 

@@ -15,6 +15,29 @@ import Testing
         #expect(rebuilt.code(of: "acc_321") == 321)
     }
 
+    /// Keys appended unindexed and filed at once (a stored table read whole)
+    /// get the codes and answers inserting them one by one gives, after
+    /// keys inserted before them and before keys inserted after; a key
+    /// that repeats an earlier one is named with the code it repeats.
+    @Test func keysFiledAtOnceAnswerAsKeysInsertedOneByOne() {
+        let keys = (0 ..< 20_000).map { "usr_\($0 * 7919 % 100_003)" } + ["", "a", "abcdefghijklmnop", "abcdefghijklmnoq"]
+        var oneByOne = ByteStringDictionary(), atOnce = ByteStringDictionary()
+        for key in keys { oneByOne.insert(key) }
+        for key in keys[..<100] { atOnce.insert(key) }
+        for var key in keys[100...] { key.withUTF8 { atOnce.append(unindexed: UnsafeRawBufferPointer($0)) } }
+        #expect(atOnce.indexAppended() == nil)
+        #expect(atOnce.count == keys.count && atOnce.keys == keys)
+        for (i, key) in keys.enumerated() { #expect(atOnce.code(of: key) == UInt32(i) && oneByOne.code(of: key) == UInt32(i)) }
+        #expect(atOnce.code(of: "usr_100003") == nil && atOnce.code(of: "abcdefghijklmnor") == nil)
+        #expect(atOnce.insert("usr_new") == UInt32(keys.count) && atOnce.insert("usr_0") == 0)
+        #expect(ByteStringDictionary(keys: keys).code(of: "abcdefghijklmnoq") == UInt32(keys.count - 1))
+
+        var repeating = ByteStringDictionary()
+        for var key in ["u1", "u2", "u3", "u2", "u4"] { key.withUTF8 { repeating.append(unindexed: UnsafeRawBufferPointer($0)) } }
+        let repeated = repeating.indexAppended()
+        #expect(repeated?.code == 3 && repeated?.earlier == 1)
+    }
+
     /// The row before's code is only a hint: a wrong one still finds the
     /// key's own code, or none. Keys that differ after eight bytes, or only
     /// in length, stay apart.
