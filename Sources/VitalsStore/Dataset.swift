@@ -30,6 +30,11 @@ public struct Dataset: Sendable {
     /// every event is in `logins` and `featureUsage`.
     public var earlier: EarlierEvents?
 
+    /// The data version of the load that read the entity tables row by
+    /// row (nil: from the store's snapshot, or not from a store): what
+    /// ``Store/keepEntities(of:)`` keeps them for.
+    public internal(set) var entitiesReadAt: Int64?
+
     let agencyKeys: ByteStringDictionary
     let accountKeys: ByteStringDictionary
     /// Built on the first lookup: a score never looks a user up by id, and

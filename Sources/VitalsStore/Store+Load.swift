@@ -27,7 +27,7 @@ extension Store {
     ///   is taken and before the other connections start (a test's write).
     func loadDataset(eventsFrom: Int64?, betweenSnapshots: () throws -> Void) throws(StoreError) -> Dataset {
         let clock = TraceClock()
-        let (counts, events, entities, logs) = try read { db in
+        let (version, counts, events, entities, logs) = try read { db in
             let version = try Self.dataVersion(db), counts = try Self.entityCounts(db)
             try betweenSnapshots()
             // Each side reads nothing more once its snapshot is not this one's (nil).
@@ -37,11 +37,15 @@ extension Store {
             let logs = Beside { () throws(StoreError) -> Logs? in
                 try self.read { db in try Self.dataVersion(db) == version ? try Self.logs(db, accountCount: counts.accounts, clock: clock) : nil }
             }
-            return (counts, try Self.events(db, from: eventsFrom, counts: counts, clock: clock), entities, logs)
+            return (version, counts, try Self.events(db, from: eventsFrom, counts: counts, clock: clock), entities, logs)
         }
         if let loadedEntities = try entities.result(), let loadedLogs = try logs.result() {
             let loaded = EntitiesAndLogs(entities: loadedEntities, logs: loadedLogs)
-            if loaded.counts == counts { return Self.dataset(loaded, events) }
+            if loaded.counts == counts {
+                var dataset = Self.dataset(loaded, events)
+                if !loadedEntities.fromSnapshot { dataset.entitiesReadAt = version }
+                return dataset
+            }
         }
         clock.mark("load: a write came between the snapshots; loading again in one")
         return try read { db in
@@ -108,7 +112,7 @@ extension Store {
 
     private static func entities(_ db: Database, clock: TraceClock) throws -> StoreEntities {
         let entities = try StoreEntities(db, users: .records)
-        clock.mark("load: entities")
+        clock.mark(entities.fromSnapshot ? "load: entities (snapshot)" : "load: entities")
         return entities
     }
 

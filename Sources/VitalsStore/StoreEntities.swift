@@ -18,7 +18,9 @@ struct StoreEntities: Sendable {
     var featureKeys = ByteStringDictionary()
     /// Each user's account key by user key, when the users were read as
     /// keys only (`users` is then empty).
-    private var keyedUserAccounts: [Int]?
+    var keyedUserAccounts: [Int]?
+    /// Whether the tables came from the store's ``EntitySnapshot`` (not its rows).
+    var fromSnapshot = false
 
     /// How the users are read.
     enum UserRead {
@@ -35,23 +37,40 @@ struct StoreEntities: Sendable {
 
     init() {}
 
-    /// Reads every entity table.
+    /// Reads every entity table: from the store's ``EntitySnapshot`` when
+    /// it has one, else row by row.
     init(_ db: Database, users userRead: UserRead = .recordsAndDictionary) throws {
+        if var snapshot = try EntitySnapshot.read(db, users: userRead) {
+            snapshot.fromSnapshot = true
+            self = snapshot
+            return
+        }
         agencies = try AgencyRecord.order(Column("agency_key")).fetchAll(db)
         accounts = try Self.accounts(db)
         workflows = try WorkflowRecord.order(Column("workflow_key")).fetchAll(db)
         features = try String.fetchAll(db, sql: "SELECT name FROM features ORDER BY feature_key")
-        agencyKeys = try Self.dictionary(agencies.map(\.agencyID), keys: agencies.map(\.key), table: "agencies")
-        accountKeys = try Self.dictionary(accounts.map(\.accountID), keys: accounts.map(\.key), table: "accounts")
         if userRead == .keysOnly {
             (userKeys, keyedUserAccounts) = try Self.userKeys(db)
         } else {
             users = try Self.users(db)
-            try Self.checkDense(users.map(\.key), table: "users")
-            if userRead == .recordsAndDictionary { userKeys = ByteStringDictionary(keys: users.map(\.userID)) }
         }
-        workflowKeys = try Self.dictionary(workflows.map(\.workflowID), keys: workflows.map(\.key), table: "workflows")
-        featureKeys = ByteStringDictionary(keys: features)
+        self = try withDictionaries(users: userRead)
+    }
+
+    /// These tables with their id dictionaries built (the users' as
+    /// `userRead` asks; keys only: already built).
+    /// - Throws: ``StoreError/corrupt(_:)`` for keys that are not dense.
+    func withDictionaries(users userRead: UserRead) throws -> StoreEntities {
+        var entities = self
+        entities.agencyKeys = try Self.dictionary(agencies.map(\.agencyID), keys: agencies.map(\.key), table: "agencies")
+        entities.accountKeys = try Self.dictionary(accounts.map(\.accountID), keys: accounts.map(\.key), table: "accounts")
+        if userRead != .keysOnly {
+            try Self.checkDense(users.map(\.key), table: "users")
+            if userRead == .recordsAndDictionary { entities.userKeys = ByteStringDictionary(keys: users.map(\.userID)) }
+        }
+        entities.workflowKeys = try Self.dictionary(workflows.map(\.workflowID), keys: workflows.map(\.key), table: "workflows")
+        entities.featureKeys = ByteStringDictionary(keys: features)
+        return entities
     }
 
     /// The number of users (the next user key).

@@ -508,6 +508,31 @@ enum StoreSchema {
                 ALTER TABLE event_segments_by_rowid RENAME TO event_segments;
                 """)
         }
+        migrator.registerMigration("v15-entity-snapshot") { db in
+            try db.execute(sql: """
+                -- The entity tables packed for the next load (EntitySnapshot): a night's score read 321,000 users
+                -- row by row. A cache: every insert, update or delete of an entity row deletes it, whoever writes.
+                CREATE TABLE entity_snapshot (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    state BLOB NOT NULL
+                );
+                CREATE TRIGGER agencies_insert_drops_entity_snapshot AFTER INSERT ON agencies BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER agencies_update_drops_entity_snapshot AFTER UPDATE ON agencies BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER agencies_delete_drops_entity_snapshot AFTER DELETE ON agencies BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER accounts_insert_drops_entity_snapshot AFTER INSERT ON accounts BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER accounts_update_drops_entity_snapshot AFTER UPDATE ON accounts BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER accounts_delete_drops_entity_snapshot AFTER DELETE ON accounts BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER users_insert_drops_entity_snapshot AFTER INSERT ON users BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER users_update_drops_entity_snapshot AFTER UPDATE ON users BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER users_delete_drops_entity_snapshot AFTER DELETE ON users BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER workflows_insert_drops_entity_snapshot AFTER INSERT ON workflows BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER workflows_update_drops_entity_snapshot AFTER UPDATE ON workflows BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER workflows_delete_drops_entity_snapshot AFTER DELETE ON workflows BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER features_insert_drops_entity_snapshot AFTER INSERT ON features BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER features_update_drops_entity_snapshot AFTER UPDATE ON features BEGIN DELETE FROM entity_snapshot; END;
+                CREATE TRIGGER features_delete_drops_entity_snapshot AFTER DELETE ON features BEGIN DELETE FROM entity_snapshot; END;
+                """)
+        }
         return migrator
     }
 }

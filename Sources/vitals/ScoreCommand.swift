@@ -79,6 +79,9 @@ struct ScoreCommand: AsyncParsableCommand {
                 printError("error: \(error)")
                 throw ExitCode.validationFailure
             }
+            // The entity tables packed for the next loads, beside the scoring, when this load read them as rows.
+            // A cache: failing to keep it is a warning.
+            let keepingEntities = Beside { () throws(StoreError) in try store.keepEntities(of: context.dataset) }
             let scorer = Scorer(context: context)
             var results: [MaterializedDay] = []
             for (n, day) in days.enumerated() {
@@ -96,6 +99,9 @@ struct ScoreCommand: AsyncParsableCommand {
                 }
             }
             if trace { printError("scored, \(String(format: "%.3f", Date().timeIntervalSince(started))) s\(TraceClock.resident)") }
+            do { _ = try keepingEntities.result() } catch {
+                printError("warning: the entity tables were not kept packed (the next load reads them row by row): \(error)")
+            }
             try store.writeScores(results, models: context.fittedModels)
             // The older batches' digests merged, for the next night's load to start from. A cache:
             // the scores are written already, so failing to keep it is a warning.

@@ -188,7 +188,11 @@ enum CSVRowCounter {
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current])
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM current.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'")
+            // The tables the older schema has (the later migrations' caches it has not).
+            let tables = try String.fetchAll(db, sql: """
+                SELECT name FROM current.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'
+                AND name IN (SELECT name FROM main.sqlite_master WHERE type = 'table')
+                """)
             for table in tables {
                 let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?, 'current') WHERE name != 'segment_id'", arguments: [table])
                 let list = columns.joined(separator: ", ")

@@ -1,0 +1,235 @@
+import Foundation
+import GRDB
+import VitalsColumnar
+
+/// The entity tables (agencies, accounts, users, workflows, features) packed
+/// in one blob, as the store keeps them for the next load (`entity_snapshot`,
+/// one row). At 100 M events a night's score read 321,000 users and 38,000
+/// accounts row by row through SQLite, 0.4 s of CPU of a two-core load, and
+/// its ingest read the users' ids the same way before it could parse a row;
+/// the packed tables are a few MB that decode in a fraction of that.
+///
+/// `vitals score` keeps it when its load read the tables as rows, unless the
+/// store was written since that load (``Store/keepEntities(of:)``). Triggers
+/// on the five tables delete it on any insert, update or delete, whoever
+/// writes (an ingest, a priority or key-user change, an older Vitals, a
+/// hand-written `UPDATE` in the sqlite3 shell): a snapshot present is the
+/// tables as they are. A load also checks each table's row count, and a
+/// blob it cannot read whole is ignored (the tables are read as rows).
+///
+/// Blob: `"VEN2"`, the byte count of the first zstd frame (UInt32), then
+/// two zstd frames. Little endian, each table as a UInt32 row count and
+/// its rows in key order (keys are dense: a row's position is its key). A
+/// string is a UInt32 byte count and its UTF-8 bytes; an integer an Int64;
+/// an optional one a flag bit and an Int64 (0 when absent). The first
+/// frame holds what an ingest of events reads: agencies (id, name),
+/// accounts (id, agency key, name, plan, flags: 1 seats, 2 created_at,
+/// 4 renewal day, 8 tracked; seats, created_at, renewal day, owner email,
+/// priority as a UInt8, `AccountPriority.allCases`' position), workflows
+/// (id, agency key, name, flags: 1 webhook; webhook URL), features
+/// (name), and the users' ids and account keys. The second holds the rest
+/// of each user: email, name, role, flags (1 created_at, 2 key user),
+/// created_at.
+enum EntitySnapshot {
+    static let magic: [UInt8] = Array("VEN2".utf8)
+
+    static func encoded(agencies: [AgencyRecord], accounts: [AccountRecord], users: [UserRecord], workflows: [WorkflowRecord],
+                        features: [String]) throws(StoreError) -> [UInt8] {
+        var raw: [UInt8] = []
+        func string(_ text: String) {
+            var text = text
+            text.withUTF8 { bytes in
+                appendLittleEndian(UInt32(bytes.count), to: &raw)
+                raw.append(contentsOf: bytes)
+            }
+        }
+        func int(_ value: some BinaryInteger) { appendLittleEndian(Int64(value), to: &raw) }
+        raw.reserveCapacity(32 + 96 * accounts.count + 24 * users.count + 32 * features.count)
+        appendLittleEndian(UInt32(agencies.count), to: &raw)
+        for agency in agencies {
+            string(agency.agencyID)
+            string(agency.name)
+        }
+        appendLittleEndian(UInt32(accounts.count), to: &raw)
+        for account in accounts {
+            string(account.accountID)
+            int(account.agencyKey)
+            string(account.name)
+            string(account.plan)
+            raw.append((account.seats == nil ? 0 : 1) | (account.createdAt == nil ? 0 : 2) | (account.renewalDay == nil ? 0 : 4)
+                | (account.tracked ? 8 : 0))
+            int(account.seats ?? 0)
+            int(account.createdAt ?? 0)
+            int(account.renewalDay ?? 0)
+            string(account.ownerEmail)
+            raw.append(UInt8(AccountPriority.allCases.firstIndex(of: account.priority)!))
+        }
+        appendLittleEndian(UInt32(workflows.count), to: &raw)
+        for workflow in workflows {
+            string(workflow.workflowID)
+            int(workflow.agencyKey)
+            string(workflow.name)
+            raw.append(workflow.webhookURL == nil ? 0 : 1)
+            string(workflow.webhookURL ?? "")
+        }
+        appendLittleEndian(UInt32(features.count), to: &raw)
+        for feature in features { string(feature) }
+        appendLittleEndian(UInt32(users.count), to: &raw)
+        for user in users {
+            string(user.userID)
+            int(user.accountKey)
+        }
+        let keys = raw
+        raw = []
+        raw.reserveCapacity(64 * users.count)
+        for user in users {
+            string(user.email)
+            string(user.name)
+            string(user.role)
+            raw.append((user.createdAt == nil ? 0 : 1) | (user.keyUser ? 2 : 0))
+            int(user.createdAt ?? 0)
+        }
+        do {
+            let first = try ZstdCodec.compress(keys, level: 1), second = try ZstdCodec.compress(raw, level: 1)
+            var blob = magic
+            appendLittleEndian(UInt32(first.count), to: &blob)
+            return blob + first + second
+        } catch {
+            throw .unexpected("could not compress the entity snapshot: \(error)")
+        }
+    }
+
+    /// The tables of a blob, read as `users` asks (see
+    /// ``StoreEntities/UserRead``; keys only: the second frame is not
+    /// read). Nil for a blob that is not a whole VEN2 snapshot (a snapshot
+    /// is rebuilt, not trusted).
+    static func decode(_ bytes: UnsafeRawBufferPointer, users userRead: StoreEntities.UserRead) -> StoreEntities? {
+        var frames = LittleEndianReader(bytes)
+        guard frames.take(4).map(Array.init) == magic, let first = frames.counted(), let second = frames.take(frames.remaining),
+              let keys = try? ZstdCodec.decompress(first)
+        else { return nil }
+        let details: [UInt8]
+        if userRead == .keysOnly {
+            details = []
+        } else {
+            guard let decompressed = try? ZstdCodec.decompress(second) else { return nil }
+            details = decompressed
+        }
+        return keys.withUnsafeBytes { keys in
+            details.withUnsafeBytes { details in decode(keys: keys, details: details, users: userRead) }
+        }
+    }
+
+    /// The tables of the two frames' bytes.
+    private static func decode(keys: UnsafeRawBufferPointer, details: UnsafeRawBufferPointer,
+                               users userRead: StoreEntities.UserRead) -> StoreEntities? {
+        var reader = LittleEndianReader(keys)
+        var failed = false
+        func string() -> String {
+            guard let text = reader.counted() else { failed = true; return "" }
+            return String(decoding: text, as: UTF8.self)
+        }
+        func int() -> Int64 {
+            guard let value = reader.read(Int64.self) else { failed = true; return 0 }
+            return value
+        }
+        func byte() -> UInt8 {
+            guard let value = reader.read(UInt8.self) else { failed = true; return 0 }
+            return value
+        }
+        /// A table's row count, nil when its rows cannot all be there (each is 4 bytes or more).
+        func rowCount() -> Int? {
+            guard let count = reader.read(UInt32.self), Int(count) * 4 <= reader.remaining else { return nil }
+            return Int(count)
+        }
+
+        var entities = StoreEntities()
+        guard let agencyCount = rowCount() else { return nil }
+        for key in 0 ..< agencyCount { entities.agencies.append(AgencyRecord(key: key, agencyID: string(), name: string())) }
+        guard !failed, let accountCount = rowCount() else { return nil }
+        entities.accounts.reserveCapacity(accountCount)
+        for key in 0 ..< accountCount {
+            let accountID = string(), agencyKey = int(), name = string(), plan = string(), flags = byte()
+            let seats = int(), createdAt = int(), renewalDay = int(), ownerEmail = string(), priority = Int(byte())
+            guard !failed, priority < AccountPriority.allCases.count else { return nil }
+            entities.accounts.append(AccountRecord(
+                key: key, accountID: accountID, agencyKey: Int(agencyKey), name: name, plan: plan,
+                seats: flags & 1 == 0 ? nil : Int(seats), createdAt: flags & 2 == 0 ? nil : createdAt,
+                renewalDay: flags & 4 == 0 ? nil : Int(renewalDay), ownerEmail: ownerEmail, tracked: flags & 8 != 0,
+                priority: AccountPriority.allCases[priority]))
+        }
+        guard let workflowCount = rowCount() else { return nil }
+        for key in 0 ..< workflowCount {
+            let workflowID = string(), agencyKey = int(), name = string(), flags = byte(), webhook = string()
+            entities.workflows.append(WorkflowRecord(key: key, workflowID: workflowID, agencyKey: Int(agencyKey), name: name,
+                                                     webhookURL: flags & 1 == 0 ? nil : webhook))
+        }
+        guard !failed, let featureCount = rowCount() else { return nil }
+        for _ in 0 ..< featureCount { entities.features.append(string()) }
+        guard !failed, let userCount = rowCount() else { return nil }
+        if userRead == .keysOnly {
+            var keys = ByteStringDictionary()
+            var accounts: [Int] = []
+            keys.reserveCapacity(userCount, keyBytes: userCount * 16)
+            accounts.reserveCapacity(userCount)
+            for _ in 0 ..< userCount {
+                guard let id = reader.counted() else { return nil }
+                keys.append(unindexed: id)
+                accounts.append(Int(int()))
+            }
+            guard !failed, reader.remaining == 0, keys.indexAppended() == nil else { return nil }
+            entities.userKeys = keys
+            entities.keyedUserAccounts = accounts
+        } else {
+            var ids: [(String, Int)] = []
+            ids.reserveCapacity(userCount)
+            for _ in 0 ..< userCount { ids.append((string(), Int(int()))) }
+            guard !failed, reader.remaining == 0 else { return nil }
+            reader = LittleEndianReader(details)
+            entities.users.reserveCapacity(userCount)
+            for (key, (userID, accountKey)) in ids.enumerated() {
+                let email = string(), name = string(), role = string(), flags = byte(), createdAt = int()
+                entities.users.append(UserRecord(key: key, userID: userID, accountKey: accountKey, email: email, name: name,
+                                                 role: role, createdAt: flags & 1 == 0 ? nil : createdAt, keyUser: flags & 2 != 0))
+            }
+            guard !failed, reader.remaining == 0 else { return nil }
+        }
+        return try? entities.withDictionaries(users: userRead)
+    }
+
+    /// The stored snapshot's tables, or nil when there is none, it cannot
+    /// be read, or a table's row count differs from the snapshot's.
+    static func read(_ db: Database, users: StoreEntities.UserRead) throws -> StoreEntities? {
+        guard let blob = try Data.fetchOne(db, sql: "SELECT state FROM entity_snapshot WHERE id = 1"),
+              let entities = blob.withUnsafeBytes({ decode($0, users: users) })
+        else { return nil }
+        // Keys are dense: the largest plus one is the count (a seek each, not a scan).
+        let row = try Row.fetchOne(db, sql: """
+            SELECT (SELECT COALESCE(MAX(agency_key) + 1, 0) FROM agencies), (SELECT COALESCE(MAX(account_key) + 1, 0) FROM accounts),
+                   (SELECT COALESCE(MAX(user_key) + 1, 0) FROM users), (SELECT COALESCE(MAX(workflow_key) + 1, 0) FROM workflows),
+                   (SELECT COALESCE(MAX(feature_key) + 1, 0) FROM features)
+            """)!
+        let counts = [entities.agencies.count, entities.accounts.count, entities.userCount, entities.workflows.count, entities.features.count]
+        guard counts == (0 ..< 5).map({ row[$0] as Int }) else { return nil }
+        return entities
+    }
+}
+
+extension Store {
+    /// Keeps the entity tables `dataset` read as rows for the next loads
+    /// (see ``EntitySnapshot``), unless it read them from the snapshot or
+    /// the store was written since its load (the tables may have changed).
+    /// Returns whether it wrote.
+    @discardableResult
+    public func keepEntities(of dataset: Dataset) throws(StoreError) -> Bool {
+        guard let version = dataset.entitiesReadAt else { return false }
+        let blob = try EntitySnapshot.encoded(agencies: dataset.agencies, accounts: dataset.accounts, users: dataset.users,
+                                              workflows: dataset.workflows, features: dataset.features)
+        // A blob replaced is the store's own data: its freed pages need not be zeroed.
+        return try writeReplacingDerivedData { db in
+            guard try Int64.fetchOne(db, sql: "SELECT version FROM data_version WHERE id = 1") == version else { return false }
+            try db.execute(sql: "INSERT OR REPLACE INTO entity_snapshot (id, state) VALUES (1, ?)", arguments: [Data(blob)])
+            return true
+        }
+    }
+}
