@@ -99,7 +99,8 @@ struct ScoreCommand: AsyncParsableCommand {
                 }
             }
             if trace { printError("scored, \(String(format: "%.3f", Date().timeIntervalSince(started))) s\(TraceClock.resident)") }
-            do { _ = try keepingEntities.result() } catch {
+            var keptEntities = false
+            do { keptEntities = try keepingEntities.result() } catch {
                 printError("warning: the entity tables were not kept packed (the next load reads them row by row): \(error)")
             }
             try store.writeScores(results, models: context.fittedModels)
@@ -136,7 +137,7 @@ struct ScoreCommand: AsyncParsableCommand {
             let accounts = results.reduce(0) { $0 + $1.scores.count }
             printError("scored \(formatCount(accounts)) account-days over \(days.count) day(s) (\(days.first!) .. \(days.last!)) in "
                 + String(format: "%.2f", Date().timeIntervalSince(started)) + " s")
-            printError(Self.reuse(context: context, lastModelJSON: results.last!.modelJSON))
+            printError(Self.reuse(context: context, lastModelJSON: results.last!.modelJSON, keptEntities: keptEntities))
             try store.close()
             leaveForExit((context, scorer, results))
         } catch let exit as ExitCode {
@@ -150,7 +151,7 @@ struct ScoreCommand: AsyncParsableCommand {
     /// What the run reused and what it recomputed: the churn model (stored
     /// for the week, or fitted now) and the events (decoded, or read as the
     /// digests of the weeks before the window).
-    static func reuse(context: ToolContext, lastModelJSON: String) -> String {
+    static func reuse(context: ToolContext, lastModelJSON: String, keptEntities: Bool) -> String {
         func weeks(_ set: Set<Int>) -> String { set.sorted().map { CivilTime.formatDate(days: $0) }.joined(separator: ", ") }
         let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(lastModelJSON.utf8))
         let fit = model?.summary ?? "?"
@@ -166,6 +167,8 @@ struct ScoreCommand: AsyncParsableCommand {
         } else {
             line += "; events: decoded all \(formatCount(context.dataset.logins.count + context.dataset.featureUsage.count))"
         }
+        line += context.dataset.entitiesReadAt == nil ? "; entities: read packed (kept by an earlier run)"
+            : keptEntities ? "; entities: read as rows, kept packed for the next runs" : "; entities: read as rows"
         return line
     }
 

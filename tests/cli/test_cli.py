@@ -282,3 +282,34 @@ def test_a_bad_argument_is_refused_before_the_store_is_read(run):
     out = run("query", "get_agency_overview", "--agency", "ag_001", "--args", '{"limit": 3}')
     assert out.returncode == 64
     assert "unknown argument limit; this tool takes: as_of" in out.stderr
+
+
+def test_score_reads_the_packed_entities_until_a_row_changes(vitals, cli_store, tmp_path):
+    """`vitals score` keeps the entity tables packed for the next runs and
+    says so; a row changed by hand (the sqlite3 shell) drops the snapshot,
+    and the next score reads the new row and keeps a new one."""
+    store = str(tmp_path / "packed.db")
+    with sqlite3.connect(cli_store) as source, sqlite3.connect(store) as copy:
+        source.backup(copy)
+
+    def score():
+        out = subprocess.run([vitals, "score", "--no-playbooks", "--store", store], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return re.search(r"; entities: ([^;\n]+)", out.stderr).group(1)
+
+    def tracked_names():
+        out = subprocess.run([vitals, "query", "list_tracked_accounts", "--agency", "ag_001", "--store", store],
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return {item["account_id"]: item["name"] for item in json.loads(out.stdout)["items"]}
+
+    first = score()
+    assert first in ("read as rows, kept packed for the next runs", "read packed (kept by an earlier run)")
+    assert score() == "read packed (kept by an earlier run)"
+    account = sorted(tracked_names())[0]
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE accounts SET name = 'Renamed by hand' WHERE account_id = ?", (account,))
+        assert db.execute("SELECT COUNT(*) FROM entity_snapshot").fetchone()[0] == 0
+    assert score() == "read as rows, kept packed for the next runs"
+    assert tracked_names()[account] == "Renamed by hand"
+    assert score() == "read packed (kept by an earlier run)"
