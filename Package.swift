@@ -39,9 +39,10 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
-        // OpenSSL's libcrypto from the OS (apt: libssl-dev): SHA-256, random, constant-time compare.
-        // glibc's malloc.h (mallopt): the CLI's memory policy.
+        // glibc functions the Glibc module hides: mallopt (the ingest's memory policy),
+        // sync_file_range (the store's writeback as an ingest writes).
         .systemLibrary(name: "CGlibcExtras"),
+        // OpenSSL's libcrypto from the OS (apt: libssl-dev): SHA-256, random, constant-time compare.
         .systemLibrary(
             name: "CCrypto",
             pkgConfig: "libcrypto",

@@ -41,17 +41,14 @@ extension Store {
         }
         if let loadedEntities = try entities.result(), let loadedLogs = try logs.result() {
             let loaded = EntitiesAndLogs(entities: loadedEntities, logs: loadedLogs)
-            if loaded.counts == counts {
-                var dataset = Self.dataset(loaded, events)
-                if !loadedEntities.fromSnapshot { dataset.entitiesReadAt = version }
-                return dataset
-            }
+            if loaded.counts == counts { return Self.dataset(loaded, events, version: version) }
         }
         clock.mark("load: a write came between the snapshots; loading again in one")
         return try read { db in
+            let version = try Self.dataVersion(db)
             let entities = try Self.entities(db, clock: clock)
             let loaded = EntitiesAndLogs(entities: entities, logs: try Self.logs(db, accountCount: entities.accounts.count, clock: clock))
-            return Self.dataset(loaded, try Self.events(db, from: eventsFrom, counts: loaded.counts, clock: clock))
+            return Self.dataset(loaded, try Self.events(db, from: eventsFrom, counts: loaded.counts, clock: clock), version: version)
         }
     }
 
@@ -96,9 +93,14 @@ extension Store {
     /// The event tables by kind, and the older batches' digests.
     typealias Events = (tables: [EventKind: EventColumns], earlier: EarlierEvents?)
 
-    private static func dataset(_ loaded: EntitiesAndLogs, _ events: Events) -> Dataset {
-        Dataset(entities: loaded.entities, logins: events.tables[.login]!, featureUsage: events.tables[.featureUsage]!,
-                mrrChanges: loaded.logs.mrr, payments: loaded.logs.payments, feedback: loaded.logs.feedback, earlier: events.earlier)
+    /// - Parameter version: the data version the load read (what its
+    ///   entity tables, when read as rows, may be kept packed for).
+    private static func dataset(_ loaded: EntitiesAndLogs, _ events: Events, version: Int64) -> Dataset {
+        var dataset = Dataset(entities: loaded.entities, logins: events.tables[.login]!, featureUsage: events.tables[.featureUsage]!,
+                              mrrChanges: loaded.logs.mrr, payments: loaded.logs.payments, feedback: loaded.logs.feedback,
+                              earlier: events.earlier)
+        if !loaded.entities.fromSnapshot { dataset.entitiesReadAt = version }
+        return dataset
     }
 
     private static func dataVersion(_ db: Database) throws -> Int64 {

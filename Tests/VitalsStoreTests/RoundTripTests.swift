@@ -309,6 +309,8 @@ enum CSVRowCounter {
         }
         #expect(dataset.accounts.count == 3 && dataset.logins.partitionCount == 3 && dataset.featureUsage.partitionCount == 3)
         #expect(dataset.payments.last?.invoiceID == "inv_9" && dataset.payments.last?.accountKey == 2)
+        // Its entity tables were read as rows, at the version after the write: a score may keep them packed.
+        #expect(dataset.entitiesReadAt == (try writer.dataVersion()))
         // Nothing written in between: the same dataset as a load after the write.
         let again = try store.loadDataset()
         #expect(again.accounts == dataset.accounts && again.payments == dataset.payments && again.logins.count == dataset.logins.count)
