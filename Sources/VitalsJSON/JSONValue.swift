@@ -78,6 +78,14 @@ public enum JSONValue: Sendable, Equatable, Codable {
         .array(items.map { .encoded(JSONText(bytes: JSONTextWriter.text(of: $0))) })
     }
 
+    /// An object whose fields `body` writes (in key order, as a
+    /// ``JSONTextWritable`` does), as JSON text at once.
+    public static func writtenObject(_ body: (inout JSONTextWriter) -> Void) -> JSONValue {
+        var json = JSONTextWriter()
+        json.object(body)
+        return .encoded(JSONText(bytes: json.out))
+    }
+
     /// Compact or pretty (two-space indent) JSON text, keys sorted.
     public func text(pretty: Bool = false) -> String {
         String(decoding: utf8(pretty: pretty), as: UTF8.self)

@@ -48,8 +48,13 @@ extension ReadTools {
             AtRiskAccount(account: .encoded(encoded[i].text), signals: rows[i].1.signals, drivers: rows[i].1.drivers, comparison: comparison)
         }
         guard let compareTo = call.arguments.date("compare_to") else {
-            let page = listed[pageRange(listed.count, call)].map { item($0) }
-            return listPage(JSONValue.encodedItems(page), total: listed.count, ["bands": bands], for: call)
+            let range = pageRange(listed.count, call)
+            // Stored, a row is its references: the summary the tracked list
+            // stores, the signals and drivers the account's detail stores.
+            let items = call.materializing
+                ? JSONValue.array(listed[range].map { StoredReferences.atRiskRow(accountKey: rows[$0].1.accountKey, accountID: rows[$0].0.accountID) })
+                : JSONValue.encodedItems(listed[range].map { item($0) })
+            return listPage(items, total: listed.count, ["bands": bands], for: call)
         }
         guard compareTo < call.asOf else {
             throw .invalid("compare_to", "must be before as_of (\(call.asOf)), got \(compareTo)", example: "2026-10-20")
@@ -136,8 +141,9 @@ extension ReadTools {
             }
             components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
             // The row's own fields, in key order (every mover of the day is
-            // materialized: written straight, not as a dictionary of values).
-            let own = { (json: inout JSONTextWriter) in
+            // materialized: written straight, not as a dictionary of values);
+            // `change` when the row says its change itself.
+            let own = { (json: inout JSONTextWriter, change: Double?) in
                 json.field("band_then", then.band(at: row.position, context.config.bands).rawValue)
                 json.key("components_moved")
                 json.array(components) { json, moved in
@@ -148,10 +154,15 @@ extension ReadTools {
                         json.field("then", moved.then)
                     }
                 }
+                if let change { json.field("health_change", change) }
                 json.field("health_then", then.health(at: row.position))
             }
+            // Stored, the row refers to the account's summary and says its own change.
+            if call.materializing {
+                return StoredReferences.withSummary(of: all[row.index].0.accountID) { own(&$0, row.change) }
+            }
             // Over the summary's own 7 days the row's change is the summary's: its text is reused.
-            return (all[row.index].0.healthChange == row.change ? encoded[row.index] : EncodedObject(summary(row))).adding(own)
+            return (all[row.index].0.healthChange == row.change ? encoded[row.index] : EncodedObject(summary(row))).adding { own(&$0, nil) }
         }
         return listPage(.array(page), total: rows.count,
                         ["days": .int(days), "direction": .string(direction.rawValue), "compared_to": .string(baseline.description),

@@ -13,6 +13,10 @@ public struct ToolCall: Sendable {
     /// items (``ReadTools/list(_:_:for:)``); nil when `vitals score`
     /// materializes the whole list.
     public var page: (offset: Int, limit: Int)? = nil
+    /// Whether `vitals score` is materializing this call's result: a list
+    /// whose rows repeat what the day's other stored results hold writes
+    /// references to it instead (``StoredReferences``).
+    public var materializing = false
 
     /// The optional `account_id`, resolved within the agency.
     func account(_ context: ToolContext) throws(ToolError) -> Int? {

@@ -65,8 +65,11 @@ public enum ReadTools {
 
     /// The stored result of a call that matches its tool's materialized defaults, if the day's results are kept.
     private static func stored(_ tool: ReadTool, _ call: ToolCall, source: some MaterializedSource) -> JSONValue? {
-        guard tool.matchesDefaults(call), source.isMaterialized(call.asOf, agency: call.agency) else { return nil }
-        return source.materializedResult(asOf: call.asOf, agency: call.agency, tool: tool.name)
+        guard tool.matchesDefaults(call), source.isMaterialized(call.asOf, agency: call.agency),
+              let stored = source.materializedResult(asOf: call.asOf, agency: call.agency, tool: tool.name) else { return nil }
+        return StoredReferences.resolve(stored,
+                                        summaries: { source.materializedResult(asOf: call.asOf, agency: call.agency, tool: StoredReferences.summariesTool) },
+                                        details: { source.materializedDetails(asOf: call.asOf, agency: call.agency) })
     }
 
     /// A tool's result as callers get it: the call's agency, day and
@@ -106,7 +109,8 @@ public enum ReadTools {
     /// `vitals score` stores): a call with no arguments, which reads every
     /// parameter's declared default.
     static func materializedResult(_ tool: ReadTool, agency: Int, agencyID: String, asOf: AsOf, context: ToolContext) throws(ToolError) -> JSONValue {
-        let call = ToolCall(agency: agency, agencyID: agencyID, arguments: try ToolArguments(nil, parameters: tool.allParameters), asOf: asOf)
+        let call = ToolCall(agency: agency, agencyID: agencyID, arguments: try ToolArguments(nil, parameters: tool.allParameters), asOf: asOf,
+                            materializing: true)
         return try tool.handler(context, call)
     }
 

@@ -280,6 +280,10 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
         return parsed
     }
 
+    public func materializedDetails(asOf day: AsOf, agency: Int) -> [Int: String]? {
+        store.materializedDetails(asOf: day, agency: agency)
+    }
+
     /// Analytics as of `day`, cached.
     public func analytics(_ day: AsOf) -> Analytics {
         lock.lock()

@@ -1,0 +1,109 @@
+import VitalsJSON
+
+/// How the default results `vitals score` stores avoid holding the same
+/// rows twice. A day's stored `list_tracked_accounts` holds every tracked
+/// account's summary, and each account's stored detail holds its signals
+/// and drivers; the at-risk list and the health movers repeated them (56 of
+/// a 100 M night's 81 MB of results, written, compressed and stored every
+/// night). Stored, their rows refer to them instead, and a read of a stored
+/// result puts them back (``resolve(_:summaries:details:)``), so callers get
+/// the same JSON as before.
+///
+/// A reference is a field of a row object, a key no result of ours has:
+/// - `"$summary": account_id`: the account's summary, the item of the stored
+///   tracked list with that `account_id`; the row's other fields are added
+///   to it, and win over the summary's;
+/// - `"$risk": account_key`: the `signals` and `drivers` fields of the
+///   account's stored detail (``MaterializedSource/materializedDetails(asOf:agency:)``).
+///
+/// Results stored before references existed hold none, and read as they are.
+enum StoredReferences {
+    static let summaryKey = "$summary"
+    static let riskKey = "$risk"
+    /// The tool whose stored items are the day's account summaries.
+    static let summariesTool = "list_tracked_accounts"
+    /// The fields of an account's detail that a `$risk` reference stands for.
+    static let riskFields = ["drivers", "signals"]
+
+    /// An at-risk row as stored: its summary and its signals and drivers by
+    /// reference, and no comparison (the stored list compares with no day).
+    static func atRiskRow(accountKey: Int, accountID: String) -> JSONValue {
+        JSONValue.writtenObject { json in
+            json.field("$risk", accountKey)
+            json.key("account")
+            json.object { json in json.field("$summary", accountID) }
+            json.field("comparison", nil as String?)
+        }
+    }
+
+    /// A row as stored: the account's summary by reference, then the fields
+    /// `own` writes (in key order).
+    static func withSummary(of accountID: String, _ own: (inout JSONTextWriter) -> Void) -> JSONValue {
+        JSONValue.writtenObject { json in
+            json.field("$summary", accountID)
+            own(&json)
+        }
+    }
+
+    /// `result` with the references of its `items` replaced by what they
+    /// stand for; nil when one names a summary or a detail that `summaries`
+    /// (the day's stored tracked list) or `details` (account key → detail
+    /// JSON) do not have: the caller then computes the result. Each source
+    /// is read only if a row refers to it.
+    static func resolve(_ result: JSONValue, summaries: () -> JSONValue?, details: () -> [Int: String]?) -> JSONValue? {
+        guard case var .object(object) = result, case let .array(items)? = object["items"],
+              items.contains(where: hasReference) else { return result }
+        var summaryByID: [String: [String: JSONValue]]?
+        var detailByKey: [Int: String]?
+        func summary(_ id: String) -> [String: JSONValue]? {
+            if summaryByID == nil {
+                guard case let .array(summaryItems)? = summaries()?["items"] else { return nil }
+                var byID: [String: [String: JSONValue]] = [:]
+                for case let .object(fields) in summaryItems {
+                    if case let .string(id)? = fields["account_id"] { byID[id] = fields }
+                }
+                summaryByID = byID
+            }
+            return summaryByID?[id]
+        }
+        func risk(_ key: Int) -> [String: JSONValue]? {
+            if detailByKey == nil { detailByKey = details() ?? [:] }
+            guard let text = detailByKey?[key], case let .object(detail)? = try? JSONValue.parse(text) else { return nil }
+            return detail.filter { riskFields.contains($0.key) }
+        }
+        func resolved(_ value: JSONValue) -> JSONValue? {
+            guard case var .object(fields) = value else { return value }
+            var merged: [String: JSONValue] = [:]
+            if let reference = fields.removeValue(forKey: summaryKey) {
+                guard case let .string(id) = reference, let found = summary(id) else { return nil }
+                merged = found
+            }
+            if let reference = fields.removeValue(forKey: riskKey) {
+                guard case let .int(key) = reference, let found = risk(key) else { return nil }
+                merged.merge(found) { _, risk in risk }
+            }
+            for (key, field) in fields {
+                guard let field = hasReference(field) ? resolved(field) : field else { return nil }
+                merged[key] = field
+            }
+            return .object(merged)
+        }
+        var out: [JSONValue] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            guard let item = resolved(item) else { return nil }
+            out.append(item)
+        }
+        object["items"] = .array(out)
+        return .object(object)
+    }
+
+    /// Whether a row, or an object among its fields, holds a reference.
+    private static func hasReference(_ value: JSONValue) -> Bool {
+        guard case let .object(fields) = value else { return false }
+        return fields[summaryKey] != nil || fields[riskKey] != nil || fields.values.contains { value in
+            if case let .object(inner) = value { return inner[summaryKey] != nil || inner[riskKey] != nil }
+            return false
+        }
+    }
+}
