@@ -65,11 +65,8 @@ public enum ReadTools {
 
     /// The stored result of a call that matches its tool's materialized defaults, if the day's results are kept.
     private static func stored(_ tool: ReadTool, _ call: ToolCall, source: some MaterializedSource) -> JSONValue? {
-        guard tool.matchesDefaults(call), source.isMaterialized(call.asOf, agency: call.agency),
-              let stored = source.materializedResult(asOf: call.asOf, agency: call.agency, tool: tool.name) else { return nil }
-        return StoredReferences.resolve(stored,
-                                        summaries: { source.materializedResult(asOf: call.asOf, agency: call.agency, tool: StoredReferences.summariesTool) },
-                                        details: { source.materializedDetails(asOf: call.asOf, agency: call.agency) })
+        guard tool.matchesDefaults(call), source.isMaterialized(call.asOf, agency: call.agency) else { return nil }
+        return source.materializedResult(asOf: call.asOf, agency: call.agency, tool: tool.name)
     }
 
     /// A tool's result as callers get it: the call's agency, day and

@@ -14,19 +14,25 @@ public protocol MaterializedSource {
     func agencyKey(_ agencyID: String) -> Int?
     /// Whether an agency's results for `day` may be read from the store.
     func isMaterialized(_ day: AsOf, agency: Int) -> Bool
-    /// A materialized agency-wide result as stored (its rows may hold
-    /// ``StoredReferences``); nil when the store has none.
+    /// A materialized agency-wide result, its ``StoredReferences``
+    /// resolved (``Store/materializedResult(asOf:agency:tool:)``); nil when
+    /// the store has none, or holds no more what it refers to.
     func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue?
-    /// The stored detail JSON of an agency's accounts on a materialized
-    /// day, by account key; nil when it cannot be read.
-    func materializedDetails(asOf day: AsOf, agency: Int) -> [Int: String]?
 }
 
 extension Store {
-    /// What ``MaterializedSource/materializedDetails(asOf:agency:)`` reads.
-    func materializedDetails(asOf day: AsOf, agency: Int) -> [Int: String]? {
-        guard let scores = try? materializedScores(asOfDay: day.day, agencyKey: agency) else { return nil }
-        return Dictionary(scores.map { ($0.accountKey, $0.detailJSON) }) { first, _ in first }
+    /// A stored default result as callers read it: parsed, and its rows'
+    /// references resolved from the day's other stored results.
+    func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue? {
+        let stored = { (tool: String) -> JSONValue? in
+            guard let text = try? self.agencyResult(asOfDay: day.day, agencyKey: agency, tool: tool) else { return nil }
+            return try? JSONValue.parse(text)
+        }
+        guard let result = stored(tool) else { return nil }
+        return StoredReferences.resolve(result, summaries: { stored(StoredReferences.summariesTool) }, details: {
+            guard let scores = try? self.materializedScores(asOfDay: day.day, agencyKey: agency) else { return nil }
+            return Dictionary(scores.map { ($0.accountKey, $0.detailJSON) }) { first, _ in first }
+        })
     }
 }
 
@@ -78,11 +84,6 @@ public final class StoredAnswers: MaterializedSource, @unchecked Sendable {
     }
 
     public func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue? {
-        guard let text = try? store.agencyResult(asOfDay: day.day, agencyKey: agency, tool: tool) else { return nil }
-        return try? JSONValue.parse(text)
-    }
-
-    public func materializedDetails(asOf day: AsOf, agency: Int) -> [Int: String]? {
-        store.materializedDetails(asOf: day, agency: agency)
+        store.materializedResult(asOf: day, agency: agency, tool: tool)
     }
 }

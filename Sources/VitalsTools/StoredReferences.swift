@@ -6,15 +6,16 @@ import VitalsJSON
 /// and drivers; the at-risk list and the health movers repeated them (56 of
 /// a 100 M night's 81 MB of results, written, compressed and stored every
 /// night). Stored, their rows refer to them instead, and a read of a stored
-/// result puts them back (``resolve(_:summaries:details:)``), so callers get
-/// the same JSON as before.
+/// result puts them back (``resolve(_:summaries:details:)``, called by
+/// ``Store/materializedResult(asOf:agency:tool:)``), so callers get the
+/// same JSON as before.
 ///
 /// A reference is a field of a row object, a key no result of ours has:
 /// - `"$summary": account_id`: the account's summary, the item of the stored
 ///   tracked list with that `account_id`; the row's other fields are added
 ///   to it, and win over the summary's;
 /// - `"$risk": account_key`: the `signals` and `drivers` fields of the
-///   account's stored detail (``MaterializedSource/materializedDetails(asOf:agency:)``).
+///   account's stored detail (``Store/materializedScores(asOfDay:agencyKey:)``).
 ///
 /// Results stored before references existed hold none, and read as they are.
 enum StoredReferences {

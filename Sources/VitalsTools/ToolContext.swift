@@ -269,19 +269,15 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
         return changes
     }
 
-    /// A materialized agency-wide result, read from the store and parsed
-    /// once, then served from memory (a new context follows a new score run).
+    /// A materialized agency-wide result, read from the store, parsed and
+    /// its references resolved once, then served from memory (a new
+    /// context follows a new score run).
     public func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue? {
         let key = "\(day.day)/\(agency)/\(tool)"
         if let cached = lock.withLock({ materializedResults[key] }) { return cached }
-        guard let text = try? store.agencyResult(asOfDay: day.day, agencyKey: agency, tool: tool),
-              let parsed = try? JSONValue.parse(text) else { return nil }
-        lock.withLock { materializedResults[key] = parsed }
-        return parsed
-    }
-
-    public func materializedDetails(asOf day: AsOf, agency: Int) -> [Int: String]? {
-        store.materializedDetails(asOf: day, agency: agency)
+        guard let result = store.materializedResult(asOf: day, agency: agency, tool: tool) else { return nil }
+        lock.withLock { materializedResults[key] = result }
+        return result
     }
 
     /// Analytics as of `day`, cached.
