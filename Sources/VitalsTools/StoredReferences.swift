@@ -3,7 +3,7 @@ import VitalsJSON
 /// How the default results `vitals score` stores avoid holding the same
 /// rows twice. A day's stored `list_tracked_accounts` holds every tracked
 /// account's summary, and each account's stored detail holds its signals
-/// and drivers; the at-risk list and the health movers repeated them (56 of
+/// and drivers; the at-risk list and the health movers repeated them (42 of
 /// a 100 M night's 81 MB of results, written, compressed and stored every
 /// night). Stored, their rows refer to them instead, and a read of a stored
 /// result puts them back (``resolve(_:summaries:details:)``, called by
@@ -70,7 +70,8 @@ enum StoredReferences {
         func risk(_ key: Int) -> [String: JSONValue]? {
             if detailByKey == nil { detailByKey = details() ?? [:] }
             guard let text = detailByKey?[key], case let .object(detail)? = try? JSONValue.parse(text) else { return nil }
-            return detail.filter { riskFields.contains($0.key) }
+            let fields = detail.filter { riskFields.contains($0.key) }
+            return fields.count == riskFields.count ? fields : nil
         }
         func resolved(_ value: JSONValue) -> JSONValue? {
             guard case var .object(fields) = value else { return value }
