@@ -227,7 +227,7 @@ extension Store {
                                               workflows: dataset.workflows, features: dataset.features)
         // A blob replaced is the store's own data: its freed pages need not be zeroed.
         return try writeReplacingDerivedData { db in
-            guard try Int64.fetchOne(db, sql: "SELECT version FROM data_version WHERE id = 1") == version else { return false }
+            guard try Self.dataVersion(db) == version else { return false }
             try db.execute(sql: "INSERT OR REPLACE INTO entity_snapshot (id, state) VALUES (1, ?)", arguments: [Data(blob)])
             return true
         }

@@ -272,7 +272,12 @@ extension Store {
     @discardableResult
     static func bumpDataVersion(_ db: Database) throws -> Int64 {
         try db.execute(sql: "UPDATE data_version SET version = version + 1 WHERE id = 1")
-        return try Int64.fetchOne(db, sql: "SELECT version FROM data_version WHERE id = 1") ?? 0
+        return try dataVersion(db)
+    }
+
+    /// The data version as `db` sees it (see ``dataVersion()``).
+    static func dataVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT version FROM data_version WHERE id = 1") ?? 0
     }
 
     /// A priority or key-user change: bumps the data version and records it
@@ -298,6 +303,6 @@ extension Store {
     /// The data version: it changes with every ingest, score run and metadata
     /// write, and with nothing else.
     public func dataVersion() throws(StoreError) -> Int64 {
-        try read { try Int64.fetchOne($0, sql: "SELECT version FROM data_version WHERE id = 1") ?? 0 }
+        try read { try Self.dataVersion($0) }
     }
 }

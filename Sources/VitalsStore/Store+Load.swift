@@ -103,10 +103,6 @@ extension Store {
         return dataset
     }
 
-    private static func dataVersion(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT version FROM data_version WHERE id = 1") ?? 0
-    }
-
     private static func entityCounts(_ db: Database) throws -> EntityCounts {
         let row = try Row.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM features)")!
         return EntityCounts(accounts: row[0], users: row[1], features: row[2])
