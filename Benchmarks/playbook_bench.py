@@ -37,7 +37,7 @@ import time
 from datetime import date, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from score_bench import DUCKDB_SCORE, SQL_DIR, dataset_view, run  # noqa: E402
+from score_bench import DUCKDB_SCORE, SQL_DIR, dataset_view, run, warm  # noqa: E402
 
 PLAYBOOK_LINE = re.compile(r"playbooks on (\S+): opened (\d+) CTA\(s\)(?: \(([^)]*)\))?, closed (\d+)(?: \(([^)]*)\))? in ([\d.]+) s")
 SCORED_LINE = re.compile(r"scored .* in ([\d.]+) s;")
@@ -153,6 +153,7 @@ def bench(binary, data, days, runs, workdir, duck):
         steps["without_again"].append(score(vitals, spare, "--no-playbooks")[:2])
         if duck:
             script, view, out = duck
+            warm(view)
             steps["duck"].append(duckdb_score(script, view, t.isoformat(), out))
     spread = cta_spread(store)
 
