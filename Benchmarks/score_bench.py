@@ -74,11 +74,16 @@ def warm(directory):
 def run_measured(argv, env=None, output="stdout"):
     """Runs argv; returns (seconds, peak RSS bytes, its stdout — or its stderr with
     output="stderr"). Fails loudly on error."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    # Output into files, not pipes: a child that filled a pipe's 64 KB before
+    # exiting would wait for a reader that waits for it (os.wait4 first, for
+    # the child's own peak RSS).
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=stdout, stderr=stderr, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        stdout.seek(0), stderr.seek(0)
+        out, err = stdout.read().decode(), stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"command failed: {' '.join(argv)}\n{out}\n{err}")
     return seconds, usage.ru_maxrss * 1024, err if output == "stderr" else out
