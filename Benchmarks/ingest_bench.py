@@ -10,13 +10,12 @@ import argparse
 import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from score_bench import warm  # noqa: E402
+from score_bench import run_measured as measured, warm  # noqa: E402
 
 EVENT_FILES = ("logins.csv", "feature_usage.csv")
 ALL_FILES = ("agencies.csv", "accounts.csv", "users.csv", "workflows.csv", "logins.csv",
@@ -25,17 +24,7 @@ ALL_FILES = ("agencies.csv", "accounts.csv", "users.csv", "workflows.csv", "logi
 
 def run_measured(argv, env=None):
     """Runs argv; returns (seconds, peak RSS bytes). Fails loudly on error."""
-    # Output into files, not pipes (see score_bench.run_measured).
-    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=stdout, stderr=stderr, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        stdout.seek(0), stderr.seek(0)
-        out, err = stdout.read().decode(), stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"command failed: {' '.join(argv)}\n{out}\n{err}")
-    return seconds, usage.ru_maxrss * 1024
+    return measured(argv, env=env)[:2]
 
 
 DUCKDB_LOAD = """
