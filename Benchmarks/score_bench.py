@@ -61,7 +61,7 @@ def warm(directory):
     timed next finds them in the page cache as the other side found its store.
     DuckDB's SQL reads the CSVs on every run: at 100 M events (5.5 GB of CSV)
     it took 19.2 s with them out of the cache and 13.1 s in it (2026-12-03),
-    which moved the nightly ratio by half. Returns the bytes read."""
+    which moved the nightly ratio by nearly a half. Returns the bytes read."""
     total = 0
     for name in sorted(os.listdir(directory)):
         if name.endswith(".csv"):
