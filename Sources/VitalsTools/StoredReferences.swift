@@ -19,8 +19,11 @@ import VitalsJSON
 ///
 /// Results stored before references existed hold none, and read as they are.
 enum StoredReferences {
-    static let summaryKey = "$summary"
-    static let riskKey = "$risk"
+    /// The reference fields' names: written as keys, read back as strings.
+    static let summaryField: StaticString = "$summary"
+    static let riskField: StaticString = "$risk"
+    static let summaryKey = summaryField.description
+    static let riskKey = riskField.description
     /// The tool whose stored items are the day's account summaries.
     static let summariesTool = "list_tracked_accounts"
     /// The fields of an account's detail that a `$risk` reference stands for.
@@ -30,9 +33,9 @@ enum StoredReferences {
     /// reference, and no comparison (the stored list compares with no day).
     static func atRiskRow(accountKey: Int, accountID: String) -> JSONValue {
         JSONValue.writtenObject { json in
-            json.field("$risk", accountKey)
+            json.field(riskField, accountKey)
             json.key("account")
-            json.object { json in json.field("$summary", accountID) }
+            json.object { json in json.field(summaryField, accountID) }
             json.field("comparison", nil as String?)
         }
     }
@@ -41,7 +44,7 @@ enum StoredReferences {
     /// `own` writes (in key order).
     static func withSummary(of accountID: String, _ own: (inout JSONTextWriter) -> Void) -> JSONValue {
         JSONValue.writtenObject { json in
-            json.field("$summary", accountID)
+            json.field(summaryField, accountID)
             own(&json)
         }
     }
