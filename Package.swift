@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libzstd from the OS (apt: libzstd-dev), for segment compression.
@@ -119,7 +120,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The MCP surface on the protocol core: tool catalogue, server, streamable HTTP,
-        // and the OAuth 2.1 authorization server of the HTTP transport (pages rendered with swift-mustache).
+        // and the OAuth 2.1 authorization server of the HTTP transport (pages rendered with swift-mustache);
+        // webhooks and client metadata documents go out through AsyncHTTPClient (not URLSession:
+        // FoundationNetworking would link libcurl into every start of the binary).
         .target(
             name: "VitalsMCP",
             dependencies: [
@@ -133,6 +136,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Vitals needs on a fresh Debian machine with Swift 6.1+:
-# the system libraries of the design card (SQLite, zstd, OpenSSL's libcrypto),
-# and libcurl's link name, which a release binary with the Swift runtime and
-# Foundation inside it needs (scripts/build-release.sh).
+# the system libraries of the design card (SQLite, zstd, OpenSSL's libcrypto).
+# (No libcurl: the outbound HTTP is AsyncHTTPClient's, not FoundationNetworking's.)
 set -euo pipefail
-packages=(libsqlite3-dev libssl-dev libzstd-dev libcurl4-openssl-dev)
+packages=(libsqlite3-dev libssl-dev libzstd-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,7 +1,7 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 import VitalsStore
 
 /// Delivers the durable outboxes: trigger_workflow runs to their workflow's
@@ -17,7 +17,8 @@ public final class WebhookDeliverer: @unchecked Sendable {
     let maxBackoff: Duration
     let maxAttempts: Int
     let pollInterval: Duration
-    let session: URLSession
+    /// The deadline of one POST, its answer included.
+    let requestTimeout: TimeAmount = .seconds(10)
     private var task: Task<Void, Never>?
 
     public init(store: Store, baseBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(300), maxAttempts: Int = 10,
@@ -27,9 +28,6 @@ public final class WebhookDeliverer: @unchecked Sendable {
         self.maxBackoff = maxBackoff
         self.maxAttempts = maxAttempts
         self.pollInterval = pollInterval
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 10
-        session = URLSession(configuration: configuration)
     }
 
     /// Backoff from the environment (`VITALS_WEBHOOK_BACKOFF_MS`), for tests and impatient operators.
@@ -95,18 +93,19 @@ public final class WebhookDeliverer: @unchecked Sendable {
         guard let url = URL(string: delivery.url), url.scheme == "http" || url.scheme == "https" else {
             return "bad webhook URL \(delivery.url)"
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(delivery.id, forHTTPHeaderField: "Idempotency-Key")
-        request.setValue("vitals-webhook/1", forHTTPHeaderField: "User-Agent")
-        request.httpBody = Data(delivery.body.utf8)
+        var request = HTTPClientRequest(url: delivery.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Idempotency-Key", value: delivery.id)
+        request.headers.add(name: "User-Agent", value: "vitals-webhook/1")
+        request.body = .bytes(ByteBuffer(string: delivery.body))
         do {
-            let (_, response) = try await session.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            // The status is the answer; its body is not read (dropping the response closes its connection).
+            let response = try await OutboundHTTP.webhooks.execute(request, timeout: requestTimeout)
+            let status = Int(response.status.code)
             return (200 ..< 300).contains(status) ? nil : "HTTP \(status)"
         } catch {
-            return "\(error.localizedDescription)"
+            return OutboundHTTP.explain(error, host: url.host ?? delivery.url)
         }
     }
 

@@ -19,7 +19,7 @@ struct AlertsCommand: ParsableCommand {
     )
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a target; prints its id.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Register a target; prints its id.")
 
         @OptionGroup var storeOptions: StoreOptions
         @Option(name: .long, help: "The agency, e.g. ag_001.") var agency: String
@@ -46,6 +46,7 @@ struct AlertsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "One line per target: id, kind, URL, events, and its messages by status (pending, delivered, failed).")
 
         @OptionGroup var storeOptions: StoreOptions
@@ -66,7 +67,7 @@ struct AlertsCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a target: nothing more is sent to it (its pending messages are dropped as failed).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a target: nothing more is sent to it (its pending messages are dropped as failed).")
 
         @OptionGroup var storeOptions: StoreOptions
         @Option(name: .long, help: "The agency, e.g. ag_001.") var agency: String
@@ -85,6 +86,7 @@ struct AlertsCommand: ParsableCommand {
 
     struct Deliver: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "deliver",
             abstract: "Deliver what is due in the outbox (alerts, feedback requests, workflow runs), for a store no server runs on.")
 
         @OptionGroup var storeOptions: StoreOptions

@@ -13,6 +13,7 @@ struct ClientsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "One line per app that was granted access to the agency: client id, name, scopes, granted, last used, state.")
 
         @OptionGroup var storeOptions: StoreOptions
@@ -42,6 +43,7 @@ struct ClientsCommand: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Revoke every token of an app (of one agency with --agency); the app must be connected again.")
 
         @OptionGroup var storeOptions: StoreOptions

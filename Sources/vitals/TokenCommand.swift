@@ -13,6 +13,7 @@ struct TokenCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Issue a key; it is printed once and stored only as a SHA-256 hash.")
 
         @OptionGroup var storeOptions: StoreOptions
@@ -65,7 +66,7 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List keys (never the keys themselves).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List keys (never the keys themselves).")
 
         @OptionGroup var storeOptions: StoreOptions
         @Option(name: .long, help: "Only this agency's keys.") var agency: String?
@@ -88,7 +89,7 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a key by its id (the part after vk_).")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a key by its id (the part after vk_).")
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The key id, as `token list` shows it.") var keyID: String

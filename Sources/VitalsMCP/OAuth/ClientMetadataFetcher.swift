@@ -1,9 +1,9 @@
+import AsyncHTTPClient
 import Foundation
-import FoundationNetworking
+import NIOCore
+import NIOHTTP1
 import VitalsAuth
 import VitalsStore
-#if canImport(FoundationNetworking)
-#endif
 
 /// Fetches and caches Client ID Metadata Documents for `/authorize`, as
 /// the draft's security considerations (§6) and MCP's ask: https only, a
@@ -16,7 +16,7 @@ import VitalsStore
 /// `allowHTTPLoopback` (`VITALS_OAUTH_ALLOW_HTTP_CLIENT_IDS=1`) admits
 /// `http://127.0.0.1:PORT/…` client ids, for tests that serve a document
 /// themselves.
-final class ClientMetadataFetcher: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+final class ClientMetadataFetcher: @unchecked Sendable {
     struct Limits: Sendable {
         var timeout: TimeInterval = 5
         var maxBytes = 64 << 10
@@ -29,40 +29,10 @@ final class ClientMetadataFetcher: NSObject, URLSessionDataDelegate, @unchecked 
     let limits: Limits
     private let lock = NSLock()
     private var cache: [String: (document: ClientIDMetadataDocument, expires: Date)] = [:]
-    private var transfers: [Int: Transfer] = [:]
-    private var session: URLSession!
-
-    /// One download in flight.
-    private final class Transfer {
-        let url: String
-        let origin: String
-        let continuation: CheckedContinuation<(body: [UInt8], cacheLifetime: TimeInterval), any Error>
-        var body: [UInt8] = []
-        var response: HTTPURLResponse?
-        /// Why it was stopped, when this class stopped it.
-        var failure: String?
-        var redirects = 0
-
-        init(url: URL, continuation: CheckedContinuation<(body: [UInt8], cacheLifetime: TimeInterval), any Error>) {
-            self.url = url.absoluteString
-            origin = ClientMetadataFetcher.origin(url)
-            self.continuation = continuation
-        }
-    }
 
     init(allowHTTPLoopback: Bool, limits: Limits = Limits()) {
         self.allowHTTPLoopback = allowHTTPLoopback
         self.limits = limits
-        super.init()
-        let configuration = URLSessionConfiguration.ephemeral
-        // Ours (in fetch) fires first and says so; these are the backstop.
-        configuration.timeoutIntervalForRequest = limits.timeout + 2
-        configuration.timeoutIntervalForResource = limits.timeout + 2
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 1
-        session = URLSession(configuration: configuration, delegate: self, delegateQueue: queue)
     }
 
     /// From the environment: `VITALS_OAUTH_ALLOW_HTTP_CLIENT_IDS=1` admits http loopback client ids.
@@ -78,14 +48,7 @@ final class ClientMetadataFetcher: NSObject, URLSessionDataDelegate, @unchecked 
         let now = Date()
         if let cached = lock.withLock({ cache[clientID] }), cached.expires > now { return cached.document }
         try await checkAddresses(of: url, clientID: clientID)
-        let fetched: (body: [UInt8], cacheLifetime: TimeInterval)
-        do {
-            fetched = try await fetch(url)
-        } catch let error as OAuthError {
-            throw error
-        } catch {
-            throw OAuthError("invalid_client", "the client metadata document at \(clientID) could not be fetched: \(error.localizedDescription)")
-        }
+        let fetched = try await fetch(url)
         let document = try ClientIDMetadataDocument(body: fetched.body, url: clientID)
         lock.withLock {
             if cache.count > 1000 { cache = cache.filter { $0.value.expires > now } }
@@ -122,95 +85,99 @@ final class ClientMetadataFetcher: NSObject, URLSessionDataDelegate, @unchecked 
 
     // MARK: - The download
 
-    private func fetch(_ url: URL) async throws -> (body: [UInt8], cacheLifetime: TimeInterval) {
-        var request = URLRequest(url: url)
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        request.setValue("vitals-oauth/\(VitalsMCPServer.version)", forHTTPHeaderField: "User-Agent")
-        request.timeoutInterval = limits.timeout + 2
-        let task = session.dataTask(with: request)
+    /// Why a download stopped, in the words that follow "the client metadata document at URL".
+    private struct Refusal: Error {
+        let why: String
+    }
+
+    /// How a download ended: its document, its error, or the deadline first.
+    private enum Outcome: Sendable {
+        case fetched(body: [UInt8], cacheLifetime: TimeInterval)
+        case failed(any Error)
+        case timedOut
+    }
+
+    /// The document at `url` within ``Limits/timeout``: a deadline of the
+    /// whole transfer (a slow sender that never idles included), answered
+    /// when it passes; the download is then cancelled, not waited for.
+    private func fetch(_ url: URL) async throws(OAuthError) -> (body: [UInt8], cacheLifetime: TimeInterval) {
         let seconds = limits.timeout
-        return try await withCheckedThrowingContinuation { continuation in
-            lock.withLock { transfers[task.taskIdentifier] = Transfer(url: url, continuation: continuation) }
-            task.resume()
-            // A deadline of our own: URLSession's timeouts count idle time, and a slow sender never idles.
-            let id = task.taskIdentifier
-            Task { [weak self] in
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+            let once = Once(continuation)
+            let download = Task {
+                do {
+                    let fetched = try await self.download(url)
+                    once.resume(.fetched(body: fetched.body, cacheLifetime: fetched.cacheLifetime))
+                } catch {
+                    once.resume(.failed(error))
+                }
+            }
+            Task {
                 try? await Task.sleep(for: .seconds(seconds))
-                self?.expire(id, after: seconds)
+                if once.resume(.timedOut) { download.cancel() }
             }
         }
-    }
-
-    /// The deadline passed: answers the caller now. The task is not
-    /// cancelled from here: FoundationNetworking traps when a task is
-    /// cancelled while it waits for the redirect delegate's answer (a
-    /// cancel from another thread can land in that window). Its next
-    /// delegate callback cancels it instead, on the delegate queue, or
-    /// URLSession's own timeout ends it.
-    private func expire(_ id: Int, after seconds: TimeInterval) {
-        guard let transfer = lock.withLock({ transfers.removeValue(forKey: id) }) else { return }
-        let url = transfer.url
-        transfer.continuation.resume(throwing: OAuthError("invalid_client",
-            "the client metadata document at \(url) did not arrive within \(Int(seconds)) s"))
-    }
-
-    /// Remembers why a transfer is being stopped (the first reason wins).
-    private func noteFailure(_ transfer: Transfer, _ why: String) {
-        lock.withLock { if transfer.failure == nil { transfer.failure = why } }
-    }
-
-    private func transfer(_ task: URLSessionTask) -> Transfer? { lock.withLock { transfers[task.taskIdentifier] } }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        guard let transfer = transfer(dataTask) else { return completionHandler(.cancel) }  // expired
-        lock.withLock { transfer.response = response as? HTTPURLResponse }
-        if response.expectedContentLength > Int64(limits.maxBytes) {
-            noteFailure(transfer, "is larger than \(limits.maxBytes >> 10) KiB")
-            return completionHandler(.cancel)
-        }
-        completionHandler(.allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        // On the delegate queue, so no redirect answer is pending: cancelling is safe here.
-        guard let transfer = transfer(dataTask) else { return dataTask.cancel() }  // expired
-        let size = lock.withLock {
-            transfer.body.append(contentsOf: data)
-            return transfer.body.count
-        }
-        if size > limits.maxBytes {
-            noteFailure(transfer, "is larger than \(limits.maxBytes >> 10) KiB")
-            dataTask.cancel()
+        let document = "the client metadata document at \(url.absoluteString)"
+        switch outcome {
+        case let .fetched(body, cacheLifetime):
+            return (body, cacheLifetime)
+        case let .failed(refusal as Refusal):
+            throw OAuthError("invalid_client", "\(document) \(refusal.why)")
+        case let .failed(error):
+            throw OAuthError("invalid_client", "\(document) could not be fetched: \(OutboundHTTP.explain(error, host: url.host ?? "the host"))")
+        case .timedOut:
+            throw OAuthError("invalid_client", "\(document) did not arrive within \(Int(seconds)) s")
         }
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        guard let transfer = transfer(task) else { return completionHandler(nil) }
-        let target = request.url.map(Self.origin) ?? "?"
-        let allowed: Bool = lock.withLock {
-            transfer.redirects += 1
-            return target == transfer.origin && transfer.redirects <= limits.maxRedirects
+    /// A continuation resumed by whichever comes first.
+    private final class Once: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<Outcome, Never>?
+
+        init(_ continuation: CheckedContinuation<Outcome, Never>) { self.continuation = continuation }
+
+        /// Resumes with `outcome` unless resumed before; whether it did.
+        @discardableResult
+        func resume(_ outcome: Outcome) -> Bool {
+            guard let continuation = lock.withLock({ self.continuation.take() }) else { return false }
+            continuation.resume(returning: outcome)
+            return true
         }
-        if allowed { return completionHandler(request) }
-        let why = target == transfer.origin ? "redirects more than \(limits.maxRedirects) times"
-            : "redirects to \(request.url?.absoluteString ?? "?"); only redirects within \(transfer.origin) are followed"
-        // Not followed: the task ends with the redirect response, and the failure noted explains it.
-        noteFailure(transfer, why)
-        completionHandler(nil)
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        guard let transfer = lock.withLock({ transfers.removeValue(forKey: task.taskIdentifier) }) else { return }
-        func fail(_ why: String) {
-            transfer.continuation.resume(throwing: OAuthError("invalid_client", "the client metadata document at \(transfer.url) \(why)"))
+    /// GETs `url`, following at most ``Limits/maxRedirects`` redirects
+    /// within its origin, and reads at most ``Limits/maxBytes`` of a 200.
+    private func download(_ url: URL) async throws -> (body: [UInt8], cacheLifetime: TimeInterval) {
+        let origin = Self.origin(url)
+        // The client's own deadline, a backstop behind the one in `fetch`.
+        let deadline = NIODeadline.now() + .milliseconds(Int64((limits.timeout + 2) * 1000))
+        var current = url, redirects = 0
+        while true {
+            var request = HTTPClientRequest(url: current.absoluteString)
+            request.headers.add(name: "Accept", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "vitals-oauth/\(VitalsMCPServer.version)")
+            let response = try await OutboundHTTP.documents.execute(request, deadline: deadline)
+            let status = Int(response.status.code)
+            if (300 ..< 400).contains(status), let location = response.headers.first(name: "Location") {
+                guard let target = URL(string: location, relativeTo: current)?.absoluteURL else {
+                    throw Refusal(why: "redirects to \(location), which is not a URL")
+                }
+                guard Self.origin(target) == origin else {
+                    throw Refusal(why: "redirects to \(target.absoluteString); only redirects within \(origin) are followed")
+                }
+                redirects += 1
+                guard redirects <= limits.maxRedirects else { throw Refusal(why: "redirects more than \(limits.maxRedirects) times") }
+                current = target
+                continue
+            }
+            guard status == 200 else { throw Refusal(why: "could not be fetched: the host answered HTTP \(status)") }
+            let tooLarge = Refusal(why: "is larger than \(limits.maxBytes >> 10) KiB")
+            if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limits.maxBytes { throw tooLarge }
+            var body: ByteBuffer
+            do { body = try await response.body.collect(upTo: limits.maxBytes) } catch is NIOTooManyBytesError { throw tooLarge }
+            return (body.readBytes(length: body.readableBytes) ?? [], cacheLifetime(response.headers.first(name: "Cache-Control")))
         }
-        if let why = transfer.failure { return fail(why) }
-        if let error { return fail("could not be fetched: \(Self.explain(error, url: task.originalRequest?.url))") }
-        guard let response = transfer.response else { return fail("could not be fetched: no HTTP response") }
-        guard response.statusCode == 200 else { return fail("could not be fetched: the host answered HTTP \(response.statusCode)") }
-        transfer.continuation.resume(returning: (transfer.body, cacheLifetime(response.value(forHTTPHeaderField: "Cache-Control"))))
     }
 
     /// How long a response may be reused: its `max-age` capped at the limit; none with `no-store`/`no-cache`.
@@ -224,21 +191,6 @@ final class ClientMetadataFetcher: NSObject, URLSessionDataDelegate, @unchecked 
             }
         }
         return lifetime
-    }
-
-    /// A transfer error in words (Foundation's own text on Linux is "NSURLErrorDomain error -1001").
-    static func explain(_ error: any Error, url: URL?) -> String {
-        let host = url?.host ?? "the host"
-        switch (error as? URLError)?.code {
-        case .timedOut?: return "\(host) did not answer in time"
-        case .cannotConnectToHost?: return "\(host) refused the connection"
-        case .cannotFindHost?, .dnsLookupFailed?: return "\(host) does not resolve"
-        case .secureConnectionFailed?, .serverCertificateUntrusted?, .serverCertificateHasBadDate?, .serverCertificateNotYetValid?,
-             .serverCertificateHasUnknownRoot?:
-            return "the TLS connection to \(host) failed (\(error.localizedDescription))"
-        case .networkConnectionLost?: return "\(host) closed the connection"
-        default: return error.localizedDescription
-        }
     }
 
     static func origin(_ url: URL) -> String {
