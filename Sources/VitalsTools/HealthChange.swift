@@ -110,10 +110,12 @@ extension ReadTools {
         let (then, fromHistory) = context.dailyHealth(agency: call.agency, day: baseline)
         // Every account's change first; the components that moved only for the page's rows.
         let all = context.summaries(agency: call.agency, asOf: call.asOf)
+        // The keys read once into plain arrays: neither the loop nor a comparison copies a row.
+        let keys = all.map(\.1.accountKey), healths = all.map(\.1.health), ids = all.map(\.0.accountID)
         var moved: [(index: Int, change: Double, position: Int)] = []
         for i in all.indices {
-            guard let position = then.position(of: all[i].1.accountKey) else { continue }
-            let change = ToolContext.healthChange(all[i].1.health, from: then.health(at: position))
+            guard let position = then.position(of: keys[i]) else { continue }
+            let change = ToolContext.healthChange(healths[i], from: then.health(at: position))
             guard change != 0, direction != .up || change > 0, direction != .down || change < 0 else { continue }
             moved.append((i, change, position))
         }
@@ -126,7 +128,7 @@ extension ReadTools {
         let rows = AccountFilters(call.arguments).apply(moved, summary) { a, b in
             let ka = direction == .both ? abs(a.change) : direction == .up ? a.change : -a.change
             let kb = direction == .both ? abs(b.change) : direction == .up ? b.change : -b.change
-            return ka != kb ? ka > kb : all[a.index].0.accountID < all[b.index].0.accountID
+            return ka != kb ? ka > kb : ids[a.index] < ids[b.index]
         }
         let weights = context.config.weights
         let weightOf = [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]

@@ -12,7 +12,9 @@ extension ReadTools {
                  items: ToolOutput.accountSummary) { context, call throws(ToolError) in
             let filters = AccountFilters(call.arguments)
             let rows = context.summaries(agency: call.agency, asOf: call.asOf)
-            let listed = filters.apply(Array(rows.indices), { rows[$0].0 }) { rows[$0].0.accountID < rows[$1].0.accountID }
+            // Positions sorted by ids read once: a comparison copies no row.
+            let ids = rows.map(\.0.accountID)
+            let listed = filters.apply(Array(rows.indices), { rows[$0].0 }) { ids[$0] < ids[$1] }
             let encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
             return listPage(.array(listed[pageRange(listed.count, call)].map { .encoded(encoded[$0].text) }), total: listed.count, for: call)
         },
@@ -109,10 +111,12 @@ extension ReadTools {
             for band in HealthBand.allCases { bands[band.rawValue] = .int(paying.filter { $0.band == band }.count) }
             let mrr = paying.reduce(Int64(0)) { $0 + $1.mrrCents }
             let healths = paying.map(\.health)
-            let topRisks = context.summaries(agency: call.agency, asOf: call.asOf)
-                .filter { !$0.1.churned }
-                .sorted { $0.1.churnRisk != $1.1.churnRisk ? $0.1.churnRisk > $1.1.churnRisk : $0.0.accountID < $1.0.accountID }
-                .prefix(5).map(\.0)
+            // The riskiest paying accounts: positions sorted by keys read once, so a comparison copies no row.
+            let rows = context.summaries(agency: call.agency, asOf: call.asOf)
+            let risk = rows.map(\.1.churnRisk), ids = rows.map(\.0.accountID)
+            let topRisks = rows.indices.filter { !rows[$0].1.churned }
+                .sorted { risk[$0] != risk[$1] ? risk[$0] > risk[$1] : ids[$0] < ids[$1] }
+                .prefix(5).map { rows[$0].0 }
             let payingKeys = Set(paying.map(\.accountKey))
             let renewals = analytics.upcomingRenewals(scored.scores, days: 30)
                 .filter { context.dataset.accountKey($0.accountID).map(payingKeys.contains) ?? false }
