@@ -76,6 +76,45 @@ import VitalsTools
         #expect(model.coefficients[noLogin] > 0.5)
     }
 
+    /// Newton's last steps reuse the Hessian and read only the gradient:
+    /// the fit still ends where the penalized likelihood is flat, every free
+    /// weight's gradient (Σ (y − p)·x on standardized inputs, less the
+    /// penalty's pull) near 0, and every weight held at 0 pulled towards its
+    /// forbidden side. Checked on a world where several inputs carry churn,
+    /// two of them against the way they may push.
+    @Test func theFitEndsWhereThePenalizedLikelihoodIsFlat() {
+        let k = ChurnFeatures.names.count, n = 3000, l2 = 3.0
+        var stream = Stream(state: 41)
+        var rows: [[Double]] = [], labels: [Double] = []
+        for _ in 0 ..< n {
+            let row = (0 ..< k).map { _ in stream.unit() }
+            // Churn rises with inputs 0, 1 and 13 (which may only lower the risk) and with 7 and 8 (which may only raise it).
+            let z = -2 + 1.5 * row[0] + 0.8 * row[1] + 0.5 * row[13] + 1.2 * row[7] + 0.9 * row[8] - 0.7 * row[20]
+            rows.append(row)
+            labels.append(stream.unit() < 1 / (1 + exp(-z)) ? 1 : 0)
+        }
+        for directions in [[Int](repeating: 0, count: k), ChurnFeatures.directions] {
+            let model = ChurnModel.fitLogistic(rows: rows, labels: labels, l2: l2, trainingDays: [], directions: directions)
+            var gradient = [Double](repeating: 0, count: k + 1)
+            for (row, label) in zip(rows, labels) {
+                let residual = label - 1 / (1 + exp(-model.logit(row)))
+                gradient[0] += residual
+                for j in 0 ..< k { gradient[j + 1] += residual * model.standardized(row[j], j) }
+            }
+            #expect(abs(gradient[0]) < 1e-6 * Double(n), "the intercept's gradient \(gradient[0])")
+            for j in 0 ..< k {
+                let pull = gradient[j + 1] - l2 * model.coefficients[j]
+                if model.coefficients[j] != 0 || directions[j] == 0 {
+                    #expect(abs(pull) < 1e-6 * Double(n), "\(ChurnFeatures.names[j]): weight \(model.coefficients[j]), gradient \(pull)")
+                } else {
+                    #expect(Double(directions[j]) * pull < 1e-6 * Double(n), "\(ChurnFeatures.names[j]) held at 0, gradient \(pull)")
+                }
+            }
+            let held = (0 ..< k).filter { model.coefficients[$0] == 0 }
+            #expect(directions[0] == 0 ? held.isEmpty : held.contains(0) && held.contains(13), "held: \(held.map { ChurnFeatures.names[$0] })")
+        }
+    }
+
     @Test func theFitAveragesTheImminentAndThe90DayOutcome() {
         // A world where a visible decline (logins against the account's own
         // history) marks the churners of the next 30 days, while those who
