@@ -43,6 +43,20 @@ public struct AgencyScores: Sendable {
     }
 }
 
+/// What one tracked account's score reads from its own rows as of T: its
+/// facts and the features it used in the adoption and breadth windows.
+/// An agency's scores are its accounts' readings put together
+/// (``Analytics/agencyScores(_:readings:everUsed:)``).
+struct AccountReading: Sendable {
+    var facts: AccountFacts
+    /// Feature keys used in the adoption window.
+    var recent: [UInt32]
+    /// Feature keys used in the breadth window (nil: the adoption window's).
+    var breadth: [UInt32]?
+    /// The account's rows in the adoption window.
+    var recentRows: Range<Int>
+}
+
 extension Analytics {
     /// Scores every tracked account of `agency`.
     /// - Parameter featureUniverse: false when only the scores are wanted (a
@@ -53,56 +67,68 @@ extension Analytics {
     public func agencyScores(_ agency: Int, featureUniverse: Bool = true) -> AgencyScores {
         let accounts = index.trackedAccounts[agency]
         let usage = dataset.featureUsage
-        let featureCount = dataset.features.count
         var userCounter = DistinctCounter(keyCount: dataset.users.count)
-        var featureCounter = DistinctCounter(keyCount: featureCount)
-
-        let windows = config.windows
-        let adoptionFrom = asOf.start(lastDays: windows.adoptionDays)
-        let breadthFrom = asOf.start(lastDays: windows.breadthDays)
-        var adoptionCounts = Array(repeating: 0, count: featureCount)
-        var inBreadth = Array(repeating: false, count: featureCount)
-        var everUsed = Array(repeating: false, count: featureUniverse ? featureCount : 0)
-        var recentFeatures: [[UInt32]] = []
-        var facts: [AccountFacts] = []
-        recentFeatures.reserveCapacity(accounts.count)
-        facts.reserveCapacity(accounts.count)
-
+        var featureCounter = DistinctCounter(keyCount: dataset.features.count)
+        var everUsed = Array(repeating: false, count: featureUniverse ? dataset.features.count : 0)
+        var readings: [AccountReading] = []
+        readings.reserveCapacity(accounts.count)
         for account in accounts {
-            // Each window's rows are read once: the adoption window's
-            // features are the breadth window's when the two are one (the
-            // default), and the features ever used are the adoption window's
-            // and those of the rows before it.
-            let recentRows = usage.rows(of: account, from: adoptionFrom, to: asOf.end)
-            let recent = featureCounter.values(usage.items, rows: recentRows)
-            for feature in recent { adoptionCounts[Int(feature)] += 1 }
-            recentFeatures.append(recent)
-            let breadth = breadthFrom == adoptionFrom
-                ? recent
-                : featureCounter.values(usage.items, rows: usage.rows(of: account, from: breadthFrom, to: asOf.end))
-            for feature in breadth { inBreadth[Int(feature)] = true }
-            facts.append(self.facts(of: account, users: &userCounter, features: &featureCounter, breadthFeatures: breadth.count))
+            let reading = self.reading(of: account, users: &userCounter, features: &featureCounter)
+            readings.append(reading)
             guard featureUniverse else { continue }
-            for feature in recent { everUsed[Int(feature)] = true }
+            // The features ever used are the adoption window's and those of the rows before it.
+            for feature in reading.recent { everUsed[Int(feature)] = true }
             // The rows before the window (a cold load's whole history):
             // each marks its feature, with no distinct count in between.
-            Self.mark(usage.items, rows: usage.rows(of: account).lowerBound ..< recentRows.lowerBound, in: &everUsed)
+            Self.mark(usage.items, rows: usage.rows(of: account).lowerBound ..< reading.recentRows.lowerBound, in: &everUsed)
             // Features used only in events a windowed load skipped (all before T).
-            for feature in dataset.earlier?.featuresOfAccount[account] ?? [] where Int(feature) < featureCount {
+            for feature in dataset.earlier?.featuresOfAccount[account] ?? [] where Int(feature) < everUsed.count {
                 everUsed[Int(feature)] = true
             }
         }
         userCounter.recycle()
         featureCounter.recycle()
-        let denominator = inBreadth.reduce(0) { $0 + ($1 ? 1 : 0) }
-        let scores = facts.map { facts in
-            AccountScore(
-                account: facts.account,
-                facts: facts,
-                health: HealthScore(components: HealthComponents(facts: facts, agencyFeatures: denominator, asOf: asOf, config: config), config: config),
-                signals: RiskSignalHit.evaluate(facts, asOf: asOf))
+        return agencyScores(agency, readings: readings, everUsed: everUsed)
+    }
+
+    /// What the score of `account` reads from its rows (each window's rows
+    /// read once: the adoption window's features are the breadth window's
+    /// when the two are one, the default).
+    func reading(of account: Int, users userCounter: inout DistinctCounter, features featureCounter: inout DistinctCounter) -> AccountReading {
+        let usage = dataset.featureUsage
+        let windows = config.windows
+        let adoptionFrom = asOf.start(lastDays: windows.adoptionDays)
+        let breadthFrom = asOf.start(lastDays: windows.breadthDays)
+        let recentRows = usage.rows(of: account, from: adoptionFrom, to: asOf.end)
+        let recent = featureCounter.values(usage.items, rows: recentRows)
+        let breadth = breadthFrom == adoptionFrom
+            ? nil
+            : featureCounter.values(usage.items, rows: usage.rows(of: account, from: breadthFrom, to: asOf.end))
+        let facts = self.facts(of: account, users: &userCounter, features: &featureCounter, breadthFeatures: (breadth ?? recent).count)
+        return AccountReading(facts: facts, recent: recent, breadth: breadth, recentRows: recentRows)
+    }
+
+    /// The scores of `agency`'s tracked accounts from their readings (in key
+    /// order): health needs the agency's breadth, the distinct features its
+    /// accounts used in the breadth window.
+    func agencyScores(_ agency: Int, readings: [AccountReading], everUsed: [Bool]) -> AgencyScores {
+        let featureCount = dataset.features.count
+        var adoptionCounts = Array(repeating: 0, count: featureCount)
+        var inBreadth = Array(repeating: false, count: featureCount)
+        for reading in readings {
+            for feature in reading.recent { adoptionCounts[Int(feature)] += 1 }
+            for feature in reading.breadth ?? reading.recent { inBreadth[Int(feature)] = true }
         }
-        return AgencyScores(agency: agency, scores: scores, recentFeatures: recentFeatures,
+        let denominator = inBreadth.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let scores = readings.map { reading in
+            AccountScore(
+                account: reading.facts.account,
+                facts: reading.facts,
+                health: HealthScore(components: HealthComponents(facts: reading.facts, agencyFeatures: denominator, asOf: asOf, config: config),
+                                    config: config),
+                signals: RiskSignalHit.evaluate(reading.facts, asOf: asOf))
+        }
+        return AgencyScores(agency: agency, scores: scores, recentFeatures: readings.map(\.recent),
                             adoptionCounts: adoptionCounts, everUsed: everUsed, breadthDenominator: denominator)
     }
 

@@ -114,9 +114,11 @@ public struct ChurnEvidence: Sendable, Equatable {
 }
 
 extension Analytics {
-    /// The churn model's inputs for one scored account.
-    public func churnFeatures(_ score: AccountScore, userCounter: inout DistinctCounter, featureCounter: inout DistinctCounter) -> ChurnFeatures {
-        let account = score.account
+    /// What the churn inputs of the account of `facts` read from its rows
+    /// and logs: all but the agency's medians.
+    func churnEvidence(of facts: AccountFacts, users userCounter: inout DistinctCounter,
+                       features featureCounter: inout DistinctCounter) -> ChurnEvidence {
+        let account = facts.account
         let logins = dataset.logins, usage = dataset.featureUsage
         let weeks = ChurnFeatures.slopeWeeks, recent = weeks - ChurnFeatures.recentDays / 7
         assert(7 * weeks == ChurnFeatures.historyDays && ChurnFeatures.recentDays % 7 == 0, "the weeks tile the history")
@@ -140,13 +142,13 @@ extension Analytics {
         e.uses28 = weeklyUses[recent...].reduce(0, +)
         e.usesBaseline = weeklyUses[..<recent].reduce(0, +)
         e.weekly = zip(weeklyLogins, weeklyUses).map { $0 + $1 }
-        e.users7 = score.facts.wau  // the distinct users of the last 7 days, counted once
+        e.users7 = facts.wau  // the distinct users of the last 7 days, counted once
         e.users28 = userCounter.count(logins.actors, rows: recentLogins)
         e.usersBaseline = userCounter.count(logins.actors, rows: baselineLogins)
-        e.seats = score.facts.seats
+        e.seats = facts.seats
         e.features28 = featureCounter.count(usage.items, rows: recentUses)
         e.featuresBaseline = featureCounter.count(usage.items, rows: baselineUses)
-        e.mrrCents = score.facts.mrrCents
+        e.mrrCents = facts.mrrCents
         e.mrrCents90DaysAgo = mrr(of: account, on: asOf.day - 90)
         let payments = asOf.last(90)
         for row in index.paymentRows(of: account) {
@@ -156,7 +158,13 @@ extension Analytics {
         (e.nps, e.previousNPS) = lastTwoNPS(of: account)
         e.tenureDays = dataset.accounts[account].createdAt.map { asOf.day - CivilTime.day(ofSeconds: $0) }
         e.daysToRenewal = ChurnFeatures.daysToRenewal(renewalDay: dataset.accounts[account].renewalDay, on: asOf.day)
+        e.usesPrevious7 = facts.usesPrevious7
+        return e
+    }
 
+    /// The churn inputs of a scored account from its evidence
+    /// (``churnEvidence(of:users:features:)``), all but the agency-relative ones.
+    func churnFeatures(_ score: AccountScore, evidence e: ChurnEvidence) -> ChurnFeatures {
         var values = score.health.components.named.map(\.value)
         // The renewal inputs read the renewal ahead on T (the signal's, but
         // for a date on file more than a year after T).
@@ -165,7 +173,6 @@ extension Analytics {
         values += RiskSignal.allCases.map { $0 == .renewalSoon ? renewsWithin(30) : fired.contains($0) ? 1 : 0 }
         values += ChurnFeatures.ownHistory(e)
         values.append(renewsWithin(90))
-        e.usesPrevious7 = score.facts.usesPrevious7
         values.append(ChurnFeatures.inactiveAndUsageHalved(wau: score.facts.wau, uses7: e.uses7, usesPrevious7: e.usesPrevious7) ? 1 : 0)
         return ChurnFeatures(values: values, evidence: e)
     }
@@ -175,9 +182,16 @@ extension Analytics {
     public func churnFeatures(_ scores: AgencyScores) -> [ChurnFeatures] {
         var users = DistinctCounter(keyCount: dataset.users.count)
         var features = DistinctCounter(keyCount: dataset.features.count)
-        var result = scores.scores.map { churnFeatures($0, userCounter: &users, featureCounter: &features) }
+        let evidence = scores.scores.map { churnEvidence(of: $0.facts, users: &users, features: &features) }
         users.recycle()
         features.recycle()
+        return churnFeatures(scores, evidence: evidence)
+    }
+
+    /// The churn inputs of every scored account of an agency from their
+    /// evidence (parallel to `scores.scores`), with the agency-relative ones.
+    func churnFeatures(_ scores: AgencyScores, evidence: [ChurnEvidence]) -> [ChurnFeatures] {
+        var result = zip(scores.scores, evidence).map { churnFeatures($0, evidence: $1) }
         let sources = ChurnFeatures.agencyRelative.map { ChurnFeatures.names.firstIndex(of: $0.of)! }
         let medians = sources.map { j -> Double in
             let sorted = result.map { $0.values[j] }.sorted()

@@ -151,30 +151,71 @@ extension ChurnModel {
     /// of its agencies (a model of 31 weights learns no more from more).
     static let maximumSamples = 60_000
 
+    /// Rows (logins and feature uses) of the accounts that
+    /// ``samples(of:days:maximum:)`` reads together, day after day: they stay
+    /// in a core's cache (a few hundred KB) from one day to the next.
+    static let samplesBlockRows = 16_384
+
     /// The labelled samples of `days` (built on all cores), from every k-th
-    /// agency when all of them would give more than `maximum`.
+    /// agency when all of them would give more than `maximum`; in day order,
+    /// then agency and account order.
     static func samples(of analytics: Analytics, days: [Int], maximum: Int = maximumSamples) -> Samples {
         let tracked = analytics.index.trackedAccounts.reduce(0) { $0 + $1.count }
         let step = max(1, (tracked * days.count + maximum - 1) / maximum)
         let agencies = Array(stride(from: 0, to: analytics.dataset.agencies.count, by: step))
         // Each day's analytics once (each reads the sampled accounts' logins,
         // or every login when all agencies are sampled, for their users'
-        // last logins), then the (day, part of its agencies) pairs on all
-        // cores: a day alone (the present, for centring) still uses them all.
+        // last logins).
         guard !days.isEmpty else { return Samples() }
         let sampled = step == 1 ? nil : agencies.flatMap { analytics.index.trackedAccounts[$0] }
         let pasts = parallelMap(days.count) { index in
             try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: days[index]), config: analytics.config,
                            lastLoginsOf: sampled)
         }
-        let parts = min(agencies.count, max(1, (8 + days.count - 1) / days.count))
-        let perDay = parallelMap(days.count * parts) { task -> Samples in
-            let index = task / parts, part = task % parts
+        // Then what each account reads from its rows, on all cores, a few
+        // accounts' days one after another: their rows are read from memory
+        // once, not once a day (the days' windows overlap by weeks).
+        let accounts = sampled ?? analytics.index.trackedAccounts.flatMap { $0 }
+        let chunks = min(accounts.count, 16)
+        let read = parallelMap(chunks) { chunk -> [[(AccountReading, ChurnEvidence)]] in
+            var users = DistinctCounter(keyCount: analytics.dataset.users.count)
+            var features = DistinctCounter(keyCount: analytics.dataset.features.count)
+            var perDay = pasts.map { _ in [(AccountReading, ChurnEvidence)]() }
+            let mine = accounts[(chunk * accounts.count / chunks) ..< ((chunk + 1) * accounts.count / chunks)]
+            var first = mine.startIndex
+            while first < mine.endIndex {
+                // A block: accounts until their rows fill ``samplesBlockRows``.
+                var end = first, rows = 0
+                while end < mine.endIndex && (end == first || rows < samplesBlockRows) {
+                    rows += analytics.dataset.logins.rows(of: mine[end]).count + analytics.dataset.featureUsage.rows(of: mine[end]).count
+                    end += 1
+                }
+                for (index, past) in pasts.enumerated() {
+                    guard let past else { continue }
+                    for account in mine[first ..< end] {
+                        let reading = past.reading(of: account, users: &users, features: &features)
+                        perDay[index].append((reading, past.churnEvidence(of: reading.facts, users: &users, features: &features)))
+                    }
+                }
+                first = end
+            }
+            users.recycle()
+            features.recycle()
+            return perDay
+        }
+        // Then each day's agencies: their scores, and the churn inputs
+        // against the agencies' medians.
+        let perDay = parallelMap(days.count) { index -> Samples in
             guard let past = pasts[index] else { return Samples() }
-            var samples = Samples()
-            for agency in agencies[(part * agencies.count / parts) ..< ((part + 1) * agencies.count / parts)] {
-                let scores = past.agencyScores(agency, featureUniverse: false)
-                for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
+            let day = read.flatMap { $0[index] }
+            var samples = Samples(), first = 0
+            for agency in agencies {
+                let count = analytics.index.trackedAccounts[agency].count
+                let readings = day[first ..< first + count]
+                first += count
+                let scores = past.agencyScores(agency, readings: readings.map(\.0), everUsed: [])
+                let inputs = past.churnFeatures(scores, evidence: readings.map(\.1))
+                for (score, inputs) in zip(scores.scores, inputs) where score.facts.mrrCents > 0 {
                     samples.rows.append(inputs.values)
                     // One read of the account's MRR log gives both outcomes.
                     let churnDay = past.churnDay(score.account)

@@ -92,6 +92,43 @@ import VitalsStore
         #expect(others.contains { context.analytics(context.defaultAsOf).lastLoginOfUser[$0] > .min })
     }
 
+    /// The fit's samples read a few accounts' past days one after another
+    /// (their rows stay in cache), then put each day's agencies together:
+    /// they are each day's scores and churn inputs as a day's tools compute
+    /// them, in day, agency and account order, from every agency and, on a
+    /// smaller budget, from every k-th.
+    @Test func theFitsSamplesAreEachPastDaysInputs() throws {
+        let context = try ToolContext(store: try Store.open(at: Self.path, readOnly: true), useMaterialized: false)
+        let analytics = context.analytics(context.defaultAsOf)
+        let days = ChurnModel.trainingDays(of: analytics, firstDay: try #require(Analytics.firstDay(of: context.dataset)), maxDays: 8)
+        #expect(days.count >= 4)
+        let tracked = context.index.trackedAccounts.reduce(0) { $0 + $1.count }
+        for maximum in [ChurnModel.maximumSamples, tracked * days.count / 3] {
+            let step = (tracked * days.count + maximum - 1) / maximum
+            let agencies = Array(stride(from: 0, to: context.dataset.agencies.count, by: step))
+            var rows: [[Double]] = [], labels: [Double] = [], soon: [Double] = [], indices: [Int] = []
+            for (index, day) in days.enumerated() {
+                let past = try Analytics(dataset: context.dataset, index: context.index, asOf: AsOf(day: day), config: analytics.config,
+                                         lastLoginsOf: step == 1 ? nil : agencies.flatMap { context.index.trackedAccounts[$0] })
+                for agency in agencies {
+                    let scores = past.agencyScores(agency, featureUniverse: false)
+                    for (score, inputs) in zip(scores.scores, past.churnFeatures(scores)) where score.facts.mrrCents > 0 {
+                        rows.append(inputs.values)
+                        labels.append(past.churns(score.account) ? 1 : 0)
+                        soon.append(past.churns(score.account, within: ChurnModel.imminentDays) ? 1 : 0)
+                        indices.append(index)
+                    }
+                }
+            }
+            let samples = ChurnModel.samples(of: analytics, days: days, maximum: maximum)
+            #expect(samples.rows.count > 100 && samples.churners > 10, "step \(step)")
+            let differing = samples.rows.indices.first { $0 < rows.count && samples.rows[$0] != rows[$0] }
+            #expect(samples.rows.count == rows.count && differing == nil, "step \(step): the first differing sample is \(differing ?? -1)")
+            #expect(samples.labels == labels && samples.soon == soon && samples.days == indices, "step \(step)")
+            #expect(step == 1 || Set(agencies).count < context.dataset.agencies.count)
+        }
+    }
+
     @Test func theModelIsChosenOnItsHoldout() throws {
         let context = try ToolContext(store: try Store.open(at: Self.path, readOnly: true), useMaterialized: false)
         let model = context.model(context.defaultAsOf)
