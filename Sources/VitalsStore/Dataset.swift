@@ -34,6 +34,13 @@ public struct Dataset: Sendable {
     /// row (nil: from the store's snapshot, or not from a store): what
     /// ``Store/keepEntities(of:)`` keeps them for.
     public internal(set) var entitiesReadAt: Int64?
+    /// Whether the load started from the logs' packed snapshot, and how
+    /// many log rows it read as rows (after it, or all).
+    public internal(set) var logsFromSnapshot = false
+    public internal(set) var logRowsReadAsRows = 0
+    /// The data version the load read and the seqs its logs reach, when
+    /// ``Store/keepLogs(of:)`` should pack them for the next loads.
+    var logsToKeep: (version: Int64, through: LogSnapshot.Through)?
 
     let agencyKeys: ByteStringDictionary
     let accountKeys: ByteStringDictionary

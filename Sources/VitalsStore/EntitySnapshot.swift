@@ -123,25 +123,13 @@ enum EntitySnapshot {
     /// The tables of the two frames' bytes.
     private static func decode(keys: UnsafeRawBufferPointer, details: UnsafeRawBufferPointer,
                                users userRead: StoreEntities.UserRead) -> StoreEntities? {
-        var reader = LittleEndianReader(keys)
-        var failed = false
-        func string() -> String {
-            guard let text = reader.counted() else { failed = true; return "" }
-            return String(decoding: text, as: UTF8.self)
-        }
-        func int() -> Int64 {
-            guard let value = reader.read(Int64.self) else { failed = true; return 0 }
-            return value
-        }
-        func byte() -> UInt8 {
-            guard let value = reader.read(UInt8.self) else { failed = true; return 0 }
-            return value
-        }
+        var reader = PackedRowReader(keys)
+        var failed: Bool { reader.failed }
+        func string() -> String { reader.string() }
+        func int() -> Int64 { reader.int() }
+        func byte() -> UInt8 { reader.byte() }
         /// A table's row count, nil when its rows cannot all be there (each is 4 bytes or more).
-        func rowCount() -> Int? {
-            guard let count = reader.read(UInt32.self), Int(count) * 4 <= reader.remaining else { return nil }
-            return Int(count)
-        }
+        func rowCount() -> Int? { reader.rowCount(minimumRowBytes: 4) }
 
         var entities = StoreEntities()
         guard let agencyCount = rowCount() else { return nil }
@@ -173,7 +161,7 @@ enum EntitySnapshot {
             keys.reserveCapacity(userCount, keyBytes: userCount * 16)
             accounts.reserveCapacity(userCount)
             for _ in 0 ..< userCount {
-                guard let id = reader.counted() else { return nil }
+                guard let id = reader.reader.counted() else { return nil }
                 keys.append(unindexed: id)
                 accounts.append(Int(int()))
             }
@@ -185,7 +173,7 @@ enum EntitySnapshot {
             ids.reserveCapacity(userCount)
             for _ in 0 ..< userCount { ids.append((string(), Int(int()))) }
             guard !failed, reader.remaining == 0 else { return nil }
-            reader = LittleEndianReader(details)
+            reader = PackedRowReader(details)
             entities.users.reserveCapacity(userCount)
             for (key, (userID, accountKey)) in ids.enumerated() {
                 let email = string(), name = string(), role = string(), flags = byte(), createdAt = int()

@@ -32,3 +32,39 @@ struct LittleEndianReader {
     /// A UInt32 byte count, then that many bytes.
     mutating func counted() -> UnsafeRawBufferPointer? { read(UInt32.self).flatMap { take(Int($0)) } }
 }
+
+/// Reads the rows of a packed snapshot (``EntitySnapshot``,
+/// ``LogSnapshot``): a value past the end reads as 0 (or "") and marks the
+/// blob ``failed``, which the caller checks once a table is read (a
+/// snapshot is rebuilt, not trusted).
+struct PackedRowReader {
+    var reader: LittleEndianReader
+    private(set) var failed = false
+
+    init(_ bytes: UnsafeRawBufferPointer) { reader = LittleEndianReader(bytes) }
+
+    var remaining: Int { reader.remaining }
+
+    mutating func int() -> Int64 {
+        guard let value = reader.read(Int64.self) else { failed = true; return 0 }
+        return value
+    }
+
+    mutating func byte() -> UInt8 {
+        guard let value = reader.read(UInt8.self) else { failed = true; return 0 }
+        return value
+    }
+
+    /// A UInt32 byte count, then that many bytes of UTF-8.
+    mutating func string() -> String {
+        guard let text = reader.counted() else { failed = true; return "" }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// A table's row count, nil when its rows cannot all be there (each is
+    /// `minimumRowBytes` or more).
+    mutating func rowCount(minimumRowBytes: Int) -> Int? {
+        guard let count = reader.read(UInt32.self), Int(count) * minimumRowBytes <= reader.remaining else { return nil }
+        return Int(count)
+    }
+}

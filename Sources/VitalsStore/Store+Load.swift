@@ -71,6 +71,14 @@ extension Store {
         var mrr: [MRRChange]
         var payments: [Payment]
         var feedback: [FeedbackResponse]
+        /// The largest seq of each log read (0: none).
+        var through = LogSnapshot.Through(mrr: 0, payments: 0, feedback: 0)
+        /// Whether the load started from the packed snapshot.
+        var fromSnapshot = false
+        /// Rows read as rows (after the snapshot, or all of them).
+        var readAsRows = 0
+
+        var count: Int { mrr.count + payments.count + feedback.count }
     }
 
     /// The entity tables and the logs.
@@ -100,6 +108,13 @@ extension Store {
                               mrrChanges: loaded.logs.mrr, payments: loaded.logs.payments, feedback: loaded.logs.feedback,
                               earlier: events.earlier)
         if !loaded.entities.fromSnapshot { dataset.entitiesReadAt = version }
+        let logs = loaded.logs
+        dataset.logsFromSnapshot = logs.fromSnapshot
+        dataset.logRowsReadAsRows = logs.readAsRows
+        // The first snapshot as soon as there are logs; a new one once many rows come after it.
+        if logs.readAsRows > 0 && (!logs.fromSnapshot || logs.readAsRows >= max(Store.logRowsBeforeRepacking, logs.count / 20)) {
+            dataset.logsToKeep = (version, logs.through)
+        }
         return dataset
     }
 
@@ -114,33 +129,55 @@ extension Store {
         return entities
     }
 
+    /// The logs: the packed snapshot's rows (``LogSnapshot``), when there
+    /// is one, then the rows after it, read as rows.
     private static func logs(_ db: Database, accountCount: Int, clock: TraceClock) throws -> Logs {
+        var mrr: [MRRChange] = [], payments: [Payment] = [], feedback: [FeedbackResponse] = []
+        var through = LogSnapshot.Through(mrr: 0, payments: 0, feedback: 0)
+        let snapshot = try LogSnapshot.read(db)
+        if let snapshot {
+            (mrr, payments, feedback, through) = (snapshot.logs.mrr, snapshot.logs.payments, snapshot.logs.feedback, snapshot.through)
+            clock.mark("load: the logs' snapshot")
+        }
         // Each log's largest seq bounds its row count (one seek each).
         func rows(_ table: String) throws -> Int { try db.reservation("SELECT MAX(seq) FROM \(table)") }
-        var mrr: [MRRChange] = []
+        var last: Int64 = 0
         mrr.reserveCapacity(try rows("mrr_changes"))
-        try db.forEachRawRow("SELECT account_key, day, mrr_cents FROM mrr_changes ORDER BY seq") { row in
+        try db.forEachRawRow("SELECT account_key, day, mrr_cents, seq FROM mrr_changes WHERE seq > ? ORDER BY seq",
+                             arguments: [through.mrr]) { row in
             mrr.append(MRRChange(accountKey: row.int(0), day: row.int(1), mrrCents: row.int64(2)))
+            last = row.int64(3)
         }
-        var payments: [Payment] = []
+        let newMRR = mrr.count - (snapshot?.logs.mrr.count ?? 0)
+        if newMRR > 0 { through.mrr = last }
         payments.reserveCapacity(try rows("payments"))
-        try db.forEachRawRow("SELECT account_key, ts, invoice_id, amount_cents, status FROM payments ORDER BY seq") { row in
+        try db.forEachRawRow("SELECT account_key, ts, invoice_id, amount_cents, status, seq FROM payments WHERE seq > ? ORDER BY seq",
+                             arguments: [through.payments]) { row in
             guard let status = row.rawCase(4, of: PaymentStatus.self) else { throw StoreError.corrupt("unknown payment status \(row.string(4))") }
             payments.append(Payment(accountKey: row.int(0), ts: row.int64(1), invoiceID: row.string(2), amountCents: row.int64(3), status: status))
+            last = row.int64(5)
         }
-        var feedback: [FeedbackResponse] = []
+        let newPayments = payments.count - (snapshot?.logs.payments.count ?? 0)
+        if newPayments > 0 { through.payments = last }
         feedback.reserveCapacity(try rows("feedback"))
-        try db.forEachRawRow("SELECT account_key, user_key, ts, score, comment FROM feedback ORDER BY seq") { row in
+        try db.forEachRawRow("SELECT account_key, user_key, ts, score, comment, seq FROM feedback WHERE seq > ? ORDER BY seq",
+                             arguments: [through.feedback]) { row in
             feedback.append(FeedbackResponse(accountKey: row.int(0), userKey: row.optionalInt(1), ts: row.int64(2), score: row.int(3),
                                              comment: row.string(4)))
+            last = row.int64(5)
         }
+        let newFeedback = feedback.count - (snapshot?.logs.feedback.count ?? 0)
+        if newFeedback > 0 { through.feedback = last }
         // In (account, time, seq) order: sorted here, since SQLite
         // sorting the 600,000 payments of a 100 M-event store took 0.4 s.
+        // The snapshot's rows are in that order already, and each newer
+        // row comes after them (see ``LogSnapshot``).
         mrr = try Self.byAccountThenTime(mrr, accountCount: accountCount, account: \.accountKey, time: { Int64($0.day) })
         payments = try Self.byAccountThenTime(payments, accountCount: accountCount, account: \.accountKey, time: \.ts)
         feedback = try Self.byAccountThenTime(feedback, accountCount: accountCount, account: \.accountKey, time: \.ts)
         clock.mark("load: mrr, payments, feedback")
-        return Logs(mrr: mrr, payments: payments, feedback: feedback)
+        return Logs(mrr: mrr, payments: payments, feedback: feedback, through: through, fromSnapshot: snapshot != nil,
+                    readAsRows: newMRR + newPayments + newFeedback)
     }
 
     private static func events(_ db: Database, from eventsFrom: Int64?, counts: EntityCounts, clock: TraceClock) throws -> Events {

@@ -533,6 +533,25 @@ enum StoreSchema {
                 CREATE TRIGGER features_delete_drops_entity_snapshot AFTER DELETE ON features BEGIN DELETE FROM entity_snapshot; END;
                 """)
         }
+        migrator.registerMigration("v16-log-snapshot") { db in
+            try db.execute(sql: """
+                -- The logs packed for the next load (LogSnapshot): each log's rows up to a seq; the rows after it
+                -- (the logs only grow) are read as rows. A cache: every update or delete of a log row deletes it.
+                CREATE TABLE log_snapshot (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    through_mrr INTEGER NOT NULL,
+                    through_payments INTEGER NOT NULL,
+                    through_feedback INTEGER NOT NULL,
+                    state BLOB NOT NULL
+                );
+                CREATE TRIGGER mrr_changes_update_drops_log_snapshot AFTER UPDATE ON mrr_changes BEGIN DELETE FROM log_snapshot; END;
+                CREATE TRIGGER mrr_changes_delete_drops_log_snapshot AFTER DELETE ON mrr_changes BEGIN DELETE FROM log_snapshot; END;
+                CREATE TRIGGER payments_update_drops_log_snapshot AFTER UPDATE ON payments BEGIN DELETE FROM log_snapshot; END;
+                CREATE TRIGGER payments_delete_drops_log_snapshot AFTER DELETE ON payments BEGIN DELETE FROM log_snapshot; END;
+                CREATE TRIGGER feedback_update_drops_log_snapshot AFTER UPDATE ON feedback BEGIN DELETE FROM log_snapshot; END;
+                CREATE TRIGGER feedback_delete_drops_log_snapshot AFTER DELETE ON feedback BEGIN DELETE FROM log_snapshot; END;
+                """)
+        }
         return migrator
     }
 }

@@ -98,11 +98,16 @@ public struct Scorer {
     public static func eventWindowStart(days: [AsOf], config: ScoringConfig, models: [StoredChurnModel], refit: Bool) -> Int64? {
         guard let first = days.min() else { return nil }
         var earliest = first.day - ToolContext.healthChangeDays
-        for week in Set(days.map { ChurnModel.fitDay(for: $0.day) })
-        where refit || ToolContext.storedModel(models, week: week, config: config) == nil {
+        for week in weeksToFit(days: days, config: config, models: models, refit: refit) {
             earliest = min(earliest, ChurnModel.earliestTrainingDay(forWeek: week))
         }
         return AsOf(day: earliest).start(lastDays: Analytics.eventLookbackDays(config))
+    }
+
+    /// The weeks of `days` whose churn model a run fits (none stored for
+    /// the config, or `refit`).
+    public static func weeksToFit(days: [AsOf], config: ScoringConfig, models: [StoredChurnModel], refit: Bool) -> Set<Int> {
+        Set(days.map { ChurnModel.fitDay(for: $0.day) }).filter { refit || ToolContext.storedModel(models, week: $0, config: config) == nil }
     }
 
     /// The scores CSV header: exactly these columns.

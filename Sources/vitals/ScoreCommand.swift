@@ -79,9 +79,13 @@ struct ScoreCommand: AsyncParsableCommand {
                 printError("error: \(error)")
                 throw ExitCode.validationFailure
             }
-            // The entity tables packed for the next loads, beside the scoring, when this load read them as rows.
-            // A cache: failing to keep it is a warning.
-            let keepingEntities = Beside { () throws(StoreError) in try store.keepEntities(of: context.dataset) }
+            // The entity tables and the logs packed for the next loads, beside the scoring, when this load read
+            // them as rows. Caches: failing to keep them is a warning. A run that fits a churn model (a cold
+            // rebuild, a new week) is the week's longest already: the logs are packed by the next night's run.
+            let packLogs = Scorer.weeksToFit(days: days, config: config, models: models, refit: refit).isEmpty
+            let keepingEntities = Beside { () throws(StoreError) in
+                (entities: try store.keepEntities(of: context.dataset), logs: packLogs ? try store.keepLogs(of: context.dataset) : false)
+            }
             let scorer = Scorer(context: context)
             var results: [MaterializedDay] = []
             for (n, day) in days.enumerated() {
@@ -99,9 +103,9 @@ struct ScoreCommand: AsyncParsableCommand {
                 }
             }
             if trace { printError("scored, \(String(format: "%.3f", Date().timeIntervalSince(started))) s\(TraceClock.resident)") }
-            var keptEntities = false
-            do { keptEntities = try keepingEntities.result() } catch {
-                printError("warning: the entity tables were not kept packed (the next load reads them row by row): \(error)")
+            var kept = (entities: false, logs: false)
+            do { kept = try keepingEntities.result() } catch {
+                printError("warning: the entity tables or the logs were not kept packed (the next load reads them row by row): \(error)")
             }
             try store.writeScores(results, models: context.fittedModels)
             // The older batches' digests merged, for the next night's load to start from. A cache:
@@ -137,7 +141,7 @@ struct ScoreCommand: AsyncParsableCommand {
             let accounts = results.reduce(0) { $0 + $1.scores.count }
             printError("scored \(formatCount(accounts)) account-days over \(days.count) day(s) (\(days.first!) .. \(days.last!)) in "
                 + String(format: "%.2f", Date().timeIntervalSince(started)) + " s")
-            printError(Self.reuse(context: context, lastModelJSON: results.last!.modelJSON, keptEntities: keptEntities))
+            printError(Self.reuse(context: context, lastModelJSON: results.last!.modelJSON, kept: kept))
             try store.close()
             leaveForExit((context, scorer, results))
         } catch let exit as ExitCode {
@@ -151,7 +155,7 @@ struct ScoreCommand: AsyncParsableCommand {
     /// What the run reused and what it recomputed: the churn model (stored
     /// for the week, or fitted now) and the events (decoded, or read as the
     /// digests of the weeks before the window).
-    static func reuse(context: ToolContext, lastModelJSON: String, keptEntities: Bool) -> String {
+    static func reuse(context: ToolContext, lastModelJSON: String, kept: (entities: Bool, logs: Bool)) -> String {
         func weeks(_ set: Set<Int>) -> String { set.sorted().map { CivilTime.formatDate(days: $0) }.joined(separator: ", ") }
         let model = try? JSONDecoder().decode(ChurnModel.self, from: Data(lastModelJSON.utf8))
         let fit = model?.summary ?? "?"
@@ -168,7 +172,11 @@ struct ScoreCommand: AsyncParsableCommand {
             line += "; events: decoded all \(formatCount(context.dataset.logins.count + context.dataset.featureUsage.count))"
         }
         line += context.dataset.entitiesReadAt == nil ? "; entities: read packed (kept by an earlier run)"
-            : keptEntities ? "; entities: read as rows, kept packed for the next runs" : "; entities: read as rows"
+            : kept.entities ? "; entities: read as rows, kept packed for the next runs" : "; entities: read as rows"
+        let dataset = context.dataset
+        line += "; logs: " + (dataset.logsFromSnapshot ? "read packed, then \(formatCount(dataset.logRowsReadAsRows)) newer rows"
+                                                         : "read \(formatCount(dataset.logRowsReadAsRows)) rows")
+            + (kept.logs ? ", kept packed for the next runs" : "")
         return line
     }
 

@@ -313,3 +313,41 @@ def test_score_reads_the_packed_entities_until_a_row_changes(vitals, cli_store, 
     assert score() == "read as rows, kept packed for the next runs"
     assert tracked_names()[account] == "Renamed by hand"
     assert score() == "read packed (kept by an earlier run)"
+
+
+def test_score_packs_the_logs_for_the_next_nights(vitals, cli_store, tmp_path):
+    """A score that reuses the week's churn model keeps the logs (MRR,
+    payments, NPS) packed; the next runs read the snapshot and the rows
+    after it, with the same answers; a log row changed by hand drops it."""
+    store = str(tmp_path / "logs.db")
+    with sqlite3.connect(cli_store) as source, sqlite3.connect(store) as copy:
+        source.backup(copy)
+
+    def score():
+        out = subprocess.run([vitals, "score", "--no-playbooks", "--store", store], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return re.search(r"; logs: ([^;\n]+)", out.stderr).group(1)
+
+    def revenue():
+        out = subprocess.run([vitals, "query", "get_revenue_summary", "--agency", "ag_001", "--store", store],
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        answer = json.loads(out.stdout)
+        return {key: value for key, value in answer.items() if key not in ("as_of", "data_through")}
+
+    score()  # fits the week's model when the store has none
+    packed = score()
+    assert packed.endswith(", kept packed for the next runs") or packed == "read packed, then 0 newer rows"
+    assert score() == "read packed, then 0 newer rows"
+    before = revenue()
+    with sqlite3.connect(store) as db:
+        rows = db.execute("SELECT COUNT(*) FROM mrr_changes").fetchone()[0] + db.execute("SELECT COUNT(*) FROM payments").fetchone()[0] \
+            + db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+        db.execute("UPDATE payments SET status = 'failed' WHERE seq = (SELECT MAX(seq) FROM payments)")
+        assert db.execute("SELECT COUNT(*) FROM log_snapshot").fetchone()[0] == 0
+    assert score() == f"read {rows:,} rows, kept packed for the next runs"
+    assert score() == "read packed, then 0 newer rows"
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE payments SET status = 'succeeded' WHERE seq = (SELECT MAX(seq) FROM payments)")
+    score()
+    assert revenue() == before

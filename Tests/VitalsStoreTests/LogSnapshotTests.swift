@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import Testing
+import VitalsColumnar
+@testable import VitalsStore
+
+/// The packed logs a night's score keeps for the next loads: a load that
+/// starts from them and reads the newer rows after them has the same logs,
+/// in the same order, as one that reads every row; any update or delete of
+/// a log row drops them.
+@Suite struct LogSnapshotTests {
+    /// A store of the small dataset plus a generated agency, and its first load (every log row read as rows).
+    static func store() throws -> (store: Store, path: String, rows: Dataset) {
+        let path = makeTemporaryDirectory().appendingPathComponent("s.db").path
+        _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: path)
+        _ = try Ingestor.ingest(directory: try RoundTripTests.generate(seed: 7), into: path)
+        let store = try Store.open(at: path)
+        return (store, path, try store.loadDataset())
+    }
+
+    static func snapshotRows(_ store: Store) throws -> Int {
+        try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM log_snapshot") } ?? 0
+    }
+
+    /// The logs read row by row: the snapshot deleted, then a load.
+    static func rowsOnly(_ store: Store) throws -> Dataset {
+        try store.write { try $0.execute(sql: "DELETE FROM log_snapshot") }
+        return try store.loadDataset()
+    }
+
+    static func expectSameLogs(_ a: Dataset, _ b: Dataset, _ comment: Comment) {
+        #expect(a.mrrChanges == b.mrrChanges, comment)
+        #expect(a.payments == b.payments, comment)
+        #expect(a.feedback == b.feedback, comment)
+    }
+
+    @Test func theSnapshotAndTheNewerRowsLoadWhatTheRowsLoad() throws {
+        let (store, path, rows) = try Self.store()
+        #expect(!rows.logsFromSnapshot && rows.logRowsReadAsRows == rows.mrrChanges.count + rows.payments.count + rows.feedback.count)
+        #expect(rows.payments.count > 10 && rows.mrrChanges.count > 10 && rows.feedback.contains { $0.userKey != nil })
+        #expect(try store.keepLogs(of: rows))
+        let packed = try store.loadDataset()
+        #expect(packed.logsFromSnapshot && packed.logRowsReadAsRows == 0)
+        Self.expectSameLogs(packed, rows, "the snapshot alone")
+        #expect(try store.keepLogs(of: packed) == false, "a load of the snapshot and no newer row keeps nothing")
+
+        // A night: rows of an account dated before, between and at the same time as the rows it has
+        // (a tie on (account, time) goes to the older row), and an anonymous NPS answer.
+        let account = rows.accounts[rows.payments[0].accountKey].accountID
+        let first = CivilTime.formatTimestamp(seconds: rows.payments[0].ts)
+        _ = try Ingestor.ingest(directory: writeDataset([
+            "payments.csv": """
+                ts,account_id,invoice_id,amount_cents,status
+                2020-01-01T00:00:00Z,\(account),inv_early,100,failed
+                \(first),\(account),inv_tie,200,refunded
+                2026-11-21T00:00:00Z,\(account),inv_late,300,succeeded
+
+                """,
+            "mrr.csv": "date,account_id,mrr_cents\n2020-01-01,\(account),500\n",
+            "feedback.csv": "ts,account_id,user_id,score,comment\n2026-11-21T09:00:00Z,\(account),,3,\"late, and anonymous\"\n",
+        ]), into: path)
+        #expect(try Self.snapshotRows(store) == 1, "an ingest of log rows keeps the snapshot")
+        let night = try store.loadDataset()
+        #expect(night.logsFromSnapshot && night.logRowsReadAsRows == 5)
+        let expected = try Self.rowsOnly(store)
+        #expect(!expected.logsFromSnapshot)
+        Self.expectSameLogs(night, expected, "the snapshot and five newer rows")
+        let invoices = night.payments.filter { $0.accountKey == rows.payments[0].accountKey }.map(\.invoiceID)
+        #expect(invoices.first == "inv_early" && invoices.last == "inv_late")
+        #expect(invoices.firstIndex(of: "inv_tie")! == invoices.firstIndex(of: rows.payments[0].invoiceID)! + 1)
+        // Five newer rows are too few to pack the logs again.
+        #expect(night.logsToKeep == nil)
+    }
+
+    /// An update or a delete of any log row drops the snapshot, whoever
+    /// writes; the next load reads every row.
+    @Test(arguments: ["UPDATE payments SET status = 'refunded' WHERE seq = 1", "DELETE FROM mrr_changes WHERE seq = 2",
+                      "UPDATE feedback SET comment = 'edited' WHERE seq = 1"])
+    func anUpdateOrDeleteOfALogRowDropsTheSnapshot(statement: String) throws {
+        let (store, _, rows) = try Self.store()
+        #expect(try store.keepLogs(of: rows))
+        try store.write { try $0.execute(sql: statement) }
+        #expect(try Self.snapshotRows(store) == 0)
+        let after = try store.loadDataset()
+        #expect(!after.logsFromSnapshot)
+        #expect(after.mrrChanges != rows.mrrChanges || after.payments != rows.payments || after.feedback != rows.feedback)
+    }
+
+    /// A load's logs are not kept once the store was written after it, and
+    /// a damaged blob is set aside: the load reads the rows.
+    @Test func staleOrDamagedLogsAreNotRead() throws {
+        let (store, path, rows) = try Self.store()
+        _ = try Ingestor.ingest(directory: writeDataset([
+            "mrr.csv": "date,account_id,mrr_cents\n2026-11-21,\(rows.accounts[0].accountID),0\n",
+        ]), into: path)
+        #expect(try store.keepLogs(of: rows) == false)
+        #expect(try Self.snapshotRows(store) == 0)
+        let fresh = try store.loadDataset()
+        #expect(fresh.mrrChanges.count == rows.mrrChanges.count + 1)
+        #expect(try store.keepLogs(of: fresh))
+        try store.write { try $0.execute(sql: "UPDATE log_snapshot SET state = substr(state, 1, length(state) - 9)") }
+        let damaged = try store.loadDataset()
+        #expect(!damaged.logsFromSnapshot)
+        Self.expectSameLogs(damaged, fresh, "a damaged snapshot is read as rows")
+    }
+}
