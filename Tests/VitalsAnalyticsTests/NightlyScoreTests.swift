@@ -53,11 +53,16 @@ import VitalsTools
                                               outputDirectory: directory))
     }
 
-    /// What `vitals score --as-of day` does, without the playbooks.
+    /// What `vitals score --as-of day` does, without the playbooks: the
+    /// entity tables kept packed, and the logs when the run fits no model
+    /// (later nights then read the packed logs and the rows after them).
     static func scoreLikeTheCommand(_ store: Store, day: AsOf) throws -> (MaterializedDay, ToolContext) {
         let runs = try store.scoreRuns(), models = try store.churnModels()
         let window = Scorer.eventWindowStart(days: [day], config: .standard, models: models, refit: false)
         let context = try ToolContext(store: store, useMaterialized: false, eventsFrom: window, runs: runs, models: models)
+        let packLogs = Scorer.weeksToFit(days: [day], config: .standard, models: models, refit: false).isEmpty
+        try store.keepEntities(of: context.dataset)
+        if packLogs { try store.keepLogs(of: context.dataset) }
         let result = try Scorer(context: context).score(day)
         try store.writeScores([result], models: context.fittedModels)
         return (result, context)
@@ -78,12 +83,13 @@ import VitalsTools
         #expect(cold.dataset.earlier == nil)
 
         _ = try Ingestor.ingest(directory: history, into: nightlyPath)
-        var windowedNights = 0, fittedKinds: Set<String> = []
+        var windowedNights = 0, packedLogNights = 0, fittedKinds: Set<String> = []
         for (n, night) in nights.enumerated() {
             _ = try Ingestor.ingest(directory: nightDirectories[n], into: nightlyPath)
             let day = AsOf(day: CivilTime.parseDate(night)!)
             let (nightly, context) = try Self.scoreLikeTheCommand(try Store.open(at: nightlyPath), day: day)
             let expected = try Scorer(context: cold).score(day)
+            if context.dataset.logsFromSnapshot { packedLogNights += 1 }
 
             let week = ChurnModel.fitDay(for: day.day)
             if week == day.day || n == 0 {
@@ -113,6 +119,8 @@ import VitalsTools
             }
         }
         #expect(windowedNights == 8)
+        // The first night fits and reads the logs as rows, the second packs them, every later one reads them packed.
+        #expect(packedLogNights == nights.count - 2)
         let kept = try Store.open(at: nightlyPath, readOnly: true).churnModels()
         #expect(kept.map { CivilTime.formatDate(days: $0.fittedFor) } == ["2026-11-05", "2026-11-12", "2026-11-19"])
         // The worlds are big enough that every model is chosen on a holdout, and
