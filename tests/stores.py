@@ -1,6 +1,7 @@
 """Generated stores for the suites: data-gen's dataset, ingested and scored
 as of 2026-11-20, the way a user's nightly job leaves a store."""
 import os
+import sqlite3
 import subprocess
 
 
@@ -17,3 +18,11 @@ def generated_store(vitals, work, name, *, agencies, accounts, users, days, even
     subprocess.run([vitals, "ingest", data, "--store", db], check=True, capture_output=True)
     subprocess.run([vitals, "score", "--store", db], check=True, capture_output=True)
     return db
+
+
+def copy_store(source, path):
+    """A copy of the store `source` at `path`, for a test that writes to it
+    (SQLite's backup: the WAL's pages included). Returns `path`."""
+    with sqlite3.connect(source) as original, sqlite3.connect(path) as copy:
+        original.backup(copy)
+    return path

@@ -36,13 +36,7 @@ enum EntitySnapshot {
     static func encoded(agencies: [AgencyRecord], accounts: [AccountRecord], users: [UserRecord], workflows: [WorkflowRecord],
                         features: [String]) throws(StoreError) -> [UInt8] {
         var raw: [UInt8] = []
-        func string(_ text: String) {
-            var text = text
-            text.withUTF8 { bytes in
-                appendLittleEndian(UInt32(bytes.count), to: &raw)
-                raw.append(contentsOf: bytes)
-            }
-        }
+        func string(_ text: String) { appendCounted(text, to: &raw) }
         func int(_ value: some BinaryInteger) { appendLittleEndian(Int64(value), to: &raw) }
         raw.reserveCapacity(32 + 96 * accounts.count + 24 * users.count + 32 * features.count)
         appendLittleEndian(UInt32(agencies.count), to: &raw)
@@ -123,64 +117,64 @@ enum EntitySnapshot {
     /// The tables of the two frames' bytes.
     private static func decode(keys: UnsafeRawBufferPointer, details: UnsafeRawBufferPointer,
                                users userRead: StoreEntities.UserRead) -> StoreEntities? {
-        var reader = PackedRowReader(keys)
-        var failed: Bool { reader.failed }
-        func string() -> String { reader.string() }
-        func int() -> Int64 { reader.int() }
-        func byte() -> UInt8 { reader.byte() }
-        /// A table's row count, nil when its rows cannot all be there (each is 4 bytes or more).
-        func rowCount() -> Int? { reader.rowCount(minimumRowBytes: 4) }
+        // Each row of a table is 4 bytes or more.
+        var reader = PackedRowReader(keys, minimumRowBytes: 4)
 
         var entities = StoreEntities()
-        guard let agencyCount = rowCount() else { return nil }
-        for key in 0 ..< agencyCount { entities.agencies.append(AgencyRecord(key: key, agencyID: string(), name: string())) }
-        guard !failed, let accountCount = rowCount() else { return nil }
+        guard let agencyCount = reader.rowCount() else { return nil }
+        for key in 0 ..< agencyCount {
+            entities.agencies.append(AgencyRecord(key: key, agencyID: reader.string(), name: reader.string()))
+        }
+        guard !reader.failed, let accountCount = reader.rowCount() else { return nil }
         entities.accounts.reserveCapacity(accountCount)
         for key in 0 ..< accountCount {
-            let accountID = string(), agencyKey = int(), name = string(), plan = string(), flags = byte()
-            let seats = int(), createdAt = int(), renewalDay = int(), ownerEmail = string(), priority = Int(byte())
-            guard !failed, priority < AccountPriority.allCases.count else { return nil }
+            let accountID = reader.string(), agencyKey = reader.int(), name = reader.string(), plan = reader.string()
+            let flags = reader.byte(), seats = reader.int(), createdAt = reader.int(), renewalDay = reader.int()
+            let ownerEmail = reader.string(), priority = Int(reader.byte())
+            guard !reader.failed, priority < AccountPriority.allCases.count else { return nil }
             entities.accounts.append(AccountRecord(
                 key: key, accountID: accountID, agencyKey: Int(agencyKey), name: name, plan: plan,
                 seats: flags & 1 == 0 ? nil : Int(seats), createdAt: flags & 2 == 0 ? nil : createdAt,
                 renewalDay: flags & 4 == 0 ? nil : Int(renewalDay), ownerEmail: ownerEmail, tracked: flags & 8 != 0,
                 priority: AccountPriority.allCases[priority]))
         }
-        guard let workflowCount = rowCount() else { return nil }
+        guard let workflowCount = reader.rowCount() else { return nil }
         for key in 0 ..< workflowCount {
-            let workflowID = string(), agencyKey = int(), name = string(), flags = byte(), webhook = string()
+            let workflowID = reader.string(), agencyKey = reader.int(), name = reader.string()
+            let flags = reader.byte(), webhook = reader.string()
             entities.workflows.append(WorkflowRecord(key: key, workflowID: workflowID, agencyKey: Int(agencyKey), name: name,
                                                      webhookURL: flags & 1 == 0 ? nil : webhook))
         }
-        guard !failed, let featureCount = rowCount() else { return nil }
-        for _ in 0 ..< featureCount { entities.features.append(string()) }
-        guard !failed, let userCount = rowCount() else { return nil }
+        guard !reader.failed, let featureCount = reader.rowCount() else { return nil }
+        for _ in 0 ..< featureCount { entities.features.append(reader.string()) }
+        guard !reader.failed, let userCount = reader.rowCount() else { return nil }
         if userRead == .keysOnly {
             var keys = ByteStringDictionary()
             var accounts: [Int] = []
             keys.reserveCapacity(userCount, keyBytes: userCount * 16)
             accounts.reserveCapacity(userCount)
             for _ in 0 ..< userCount {
-                guard let id = reader.reader.counted() else { return nil }
+                guard let id = reader.counted() else { return nil }
                 keys.append(unindexed: id)
-                accounts.append(Int(int()))
+                accounts.append(Int(reader.int()))
             }
-            guard !failed, reader.remaining == 0, keys.indexAppended() == nil else { return nil }
+            guard !reader.failed, reader.remaining == 0, keys.indexAppended() == nil else { return nil }
             entities.userKeys = keys
             entities.keyedUserAccounts = accounts
         } else {
             var ids: [(String, Int)] = []
             ids.reserveCapacity(userCount)
-            for _ in 0 ..< userCount { ids.append((string(), Int(int()))) }
-            guard !failed, reader.remaining == 0 else { return nil }
-            reader = PackedRowReader(details)
+            for _ in 0 ..< userCount { ids.append((reader.string(), Int(reader.int()))) }
+            guard !reader.failed, reader.remaining == 0 else { return nil }
+            reader = PackedRowReader(details, minimumRowBytes: 4)
             entities.users.reserveCapacity(userCount)
             for (key, (userID, accountKey)) in ids.enumerated() {
-                let email = string(), name = string(), role = string(), flags = byte(), createdAt = int()
+                let email = reader.string(), name = reader.string(), role = reader.string()
+                let flags = reader.byte(), createdAt = reader.int()
                 entities.users.append(UserRecord(key: key, userID: userID, accountKey: accountKey, email: email, name: name,
                                                  role: role, createdAt: flags & 1 == 0 ? nil : createdAt, keyUser: flags & 2 != 0))
             }
-            guard !failed, reader.remaining == 0 else { return nil }
+            guard !reader.failed, reader.remaining == 0 else { return nil }
         }
         return try? entities.withDictionaries(users: userRead)
     }

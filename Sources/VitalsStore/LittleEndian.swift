@@ -7,6 +7,16 @@ func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8
     withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
 }
 
+/// Appends `text` as a UInt32 byte count and its UTF-8 bytes (read back by
+/// ``PackedRowReader/string()``).
+func appendCounted(_ text: String, to bytes: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { utf8 in
+        appendLittleEndian(UInt32(utf8.count), to: &bytes)
+        bytes.append(contentsOf: utf8)
+    }
+}
+
 /// Reads little-endian values from the front of a buffer; nil past its end.
 struct LittleEndianReader {
     let bytes: UnsafeRawBufferPointer
@@ -40,8 +50,13 @@ struct LittleEndianReader {
 struct PackedRowReader {
     var reader: LittleEndianReader
     private(set) var failed = false
+    /// The fewest bytes a row takes (``rowCount()``).
+    let minimumRowBytes: Int
 
-    init(_ bytes: UnsafeRawBufferPointer) { reader = LittleEndianReader(bytes) }
+    init(_ bytes: UnsafeRawBufferPointer, minimumRowBytes: Int) {
+        reader = LittleEndianReader(bytes)
+        self.minimumRowBytes = minimumRowBytes
+    }
 
     var remaining: Int { reader.remaining }
 
@@ -55,6 +70,10 @@ struct PackedRowReader {
         return value
     }
 
+    /// A UInt32 byte count, then that many bytes (nil past the end; not
+    /// marked failed: the caller refuses the blob itself).
+    mutating func counted() -> UnsafeRawBufferPointer? { reader.counted() }
+
     /// A UInt32 byte count, then that many bytes of UTF-8.
     mutating func string() -> String {
         guard let text = reader.counted() else { failed = true; return "" }
@@ -62,8 +81,8 @@ struct PackedRowReader {
     }
 
     /// A table's row count, nil when its rows cannot all be there (each is
-    /// `minimumRowBytes` or more).
-    mutating func rowCount(minimumRowBytes: Int) -> Int? {
+    /// ``minimumRowBytes`` or more).
+    mutating func rowCount() -> Int? {
         guard let count = reader.read(UInt32.self), Int(count) * minimumRowBytes <= reader.remaining else { return nil }
         return Int(count)
     }

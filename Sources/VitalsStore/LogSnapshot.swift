@@ -42,13 +42,7 @@ enum LogSnapshot {
         var raw: [UInt8] = []
         raw.reserveCapacity(24 * logs.mrr.count + 48 * logs.payments.count + 96 * logs.feedback.count + 16)
         func int(_ value: some BinaryInteger) { appendLittleEndian(Int64(value), to: &raw) }
-        func string(_ text: String) {
-            var text = text
-            text.withUTF8 { bytes in
-                appendLittleEndian(UInt32(bytes.count), to: &raw)
-                raw.append(contentsOf: bytes)
-            }
-        }
+        func string(_ text: String) { appendCounted(text, to: &raw) }
         appendLittleEndian(UInt32(logs.mrr.count), to: &raw)
         for change in logs.mrr {
             int(change.accountKey)
@@ -87,36 +81,32 @@ enum LogSnapshot {
               let raw = try? ZstdCodec.decompress(compressed)
         else { return nil }
         return raw.withUnsafeBytes { raw -> Store.Logs? in
-            var reader = PackedRowReader(raw)
-            var failed: Bool { reader.failed }
-            func int() -> Int64 { reader.int() }
-            func byte() -> UInt8 { reader.byte() }
-            func string() -> String { reader.string() }
-            /// A log's row count, nil when its rows cannot all be there (each is 8 bytes or more).
-            func rowCount() -> Int? { reader.rowCount(minimumRowBytes: 8) }
+            // Each row of a log is 8 bytes or more.
+            var reader = PackedRowReader(raw, minimumRowBytes: 8)
             var logs = Store.Logs(mrr: [], payments: [], feedback: [])
-            guard let mrrCount = rowCount() else { return nil }
+            guard let mrrCount = reader.rowCount() else { return nil }
             logs.mrr.reserveCapacity(mrrCount)
             for _ in 0 ..< mrrCount {
-                let account = int(), day = int(), cents = int()
+                let account = reader.int(), day = reader.int(), cents = reader.int()
                 logs.mrr.append(MRRChange(accountKey: Int(account), day: Int(day), mrrCents: cents))
             }
-            guard !failed, let paymentCount = rowCount() else { return nil }
+            guard !reader.failed, let paymentCount = reader.rowCount() else { return nil }
             logs.payments.reserveCapacity(paymentCount)
             for _ in 0 ..< paymentCount {
-                let account = int(), ts = int(), invoice = string(), amount = int(), status = Int(byte())
-                guard !failed, status < PaymentStatus.allCases.count else { return nil }
+                let account = reader.int(), ts = reader.int(), invoice = reader.string(), amount = reader.int(), status = Int(reader.byte())
+                guard !reader.failed, status < PaymentStatus.allCases.count else { return nil }
                 logs.payments.append(Payment(accountKey: Int(account), ts: ts, invoiceID: invoice, amountCents: amount,
                                              status: PaymentStatus.allCases[status]))
             }
-            guard !failed, let feedbackCount = rowCount() else { return nil }
+            guard !reader.failed, let feedbackCount = reader.rowCount() else { return nil }
             logs.feedback.reserveCapacity(feedbackCount)
             for _ in 0 ..< feedbackCount {
-                let account = int(), flags = byte(), user = int(), ts = int(), score = int(), comment = string()
+                let account = reader.int(), flags = reader.byte(), user = reader.int(), ts = reader.int()
+                let score = reader.int(), comment = reader.string()
                 logs.feedback.append(FeedbackResponse(accountKey: Int(account), userKey: flags & 1 == 0 ? nil : Int(user), ts: ts,
                                                       score: Int(score), comment: comment))
             }
-            guard !failed, reader.remaining == 0 else { return nil }
+            guard !reader.failed, reader.remaining == 0 else { return nil }
             return logs
         }
     }
@@ -124,7 +114,8 @@ enum LogSnapshot {
     /// The stored snapshot's logs and the `seq` each holds the rows up to;
     /// nil when there is none or it cannot be read.
     static func read(_ db: Database) throws -> (logs: Store.Logs, through: Through)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT through_mrr, through_payments, through_feedback, state FROM log_snapshot WHERE id = 1"),
+        let sql = "SELECT through_mrr, through_payments, through_feedback, state FROM log_snapshot WHERE id = 1"
+        guard let row = try Row.fetchOne(db, sql: sql),
               let blob = row[3] as Data?,
               let logs = blob.withUnsafeBytes({ decode($0) })
         else { return nil }

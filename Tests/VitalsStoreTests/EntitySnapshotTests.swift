@@ -7,16 +7,7 @@ import VitalsColumnar
 /// The packed entity tables a score keeps for the next loads: the same
 /// tables as the rows, and gone as soon as anything writes an entity row.
 @Suite struct EntitySnapshotTests {
-    /// A store of the small dataset (quoted names, empty seats and dates, a
-    /// workflow without webhook) plus a generated agency, its tables read
-    /// as rows, and the load that read them.
-    static func store() throws -> (store: Store, path: String, rows: Dataset) {
-        let path = makeTemporaryDirectory().appendingPathComponent("s.db").path
-        _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: path)
-        _ = try Ingestor.ingest(directory: try RoundTripTests.generate(seed: 5), into: path)
-        let store = try Store.open(at: path)
-        return (store, path, try store.loadDataset())
-    }
+    static func store() throws -> (store: Store, path: String, rows: Dataset) { try storeOfTwoIngests(seed: 5) }
 
     static func snapshotRows(_ store: Store) throws -> Int {
         try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM entity_snapshot") } ?? 0

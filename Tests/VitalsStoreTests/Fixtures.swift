@@ -75,3 +75,15 @@ func manyLogins(_ count: Int) -> String {
         return "\(1_700_000_000 + Int(state >> 40) % 60_000_000),acc_1,u1\n"
     }.joined()
 }
+
+/// A store of ``smallDataset`` (quoted names, empty seats and dates, a
+/// workflow without webhook) plus an agency generated from `seed`, and its
+/// first load, which read the entity tables and the logs as rows: what the
+/// packed snapshots' tests start from.
+func storeOfTwoIngests(seed: UInt64) throws -> (store: Store, path: String, rows: Dataset) {
+    let path = makeTemporaryDirectory().appendingPathComponent("s.db").path
+    _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: path)
+    _ = try Ingestor.ingest(directory: try RoundTripTests.generate(seed: seed), into: path)
+    let store = try Store.open(at: path)
+    return (store, path, try store.loadDataset())
+}

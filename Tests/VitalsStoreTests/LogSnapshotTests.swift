@@ -9,14 +9,7 @@ import VitalsColumnar
 /// in the same order, as one that reads every row; any update or delete of
 /// a log row drops them.
 @Suite struct LogSnapshotTests {
-    /// A store of the small dataset plus a generated agency, and its first load (every log row read as rows).
-    static func store() throws -> (store: Store, path: String, rows: Dataset) {
-        let path = makeTemporaryDirectory().appendingPathComponent("s.db").path
-        _ = try Ingestor.ingest(directory: writeDataset(smallDataset), into: path)
-        _ = try Ingestor.ingest(directory: try RoundTripTests.generate(seed: 7), into: path)
-        let store = try Store.open(at: path)
-        return (store, path, try store.loadDataset())
-    }
+    static func store() throws -> (store: Store, path: String, rows: Dataset) { try storeOfTwoIngests(seed: 7) }
 
     static func snapshotRows(_ store: Store) throws -> Int {
         try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM log_snapshot") } ?? 0

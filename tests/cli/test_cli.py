@@ -8,6 +8,8 @@ import re
 import sqlite3
 import subprocess
 
+from stores import copy_store
+
 
 def query_json(run, tool, agency="ag_001", **arguments):
     out = run("query", tool, "--agency", agency, "--args", json.dumps(arguments))
@@ -186,9 +188,7 @@ def test_a_day_outside_the_data_is_refused_and_changes_nothing(run, cli_store):
 
 
 def test_compact_merges_nightly_batches_and_changes_no_answer(vitals, cli_store, tmp_path):
-    store = str(tmp_path / "compact.db")
-    with sqlite3.connect(cli_store) as source, sqlite3.connect(store) as copy:
-        source.backup(copy)
+    store = copy_store(cli_store, str(tmp_path / "compact.db"))
 
     def vitals_run(*args):
         out = subprocess.run([vitals, *args, "--store", store], capture_output=True, text=True, timeout=300)
@@ -284,18 +284,21 @@ def test_a_bad_argument_is_refused_before_the_store_is_read(run):
     assert "unknown argument limit; this tool takes: as_of" in out.stderr
 
 
+def score_says(vitals, store, part):
+    """Runs `vitals score --no-playbooks` and returns what its closing line says of `part` ("entities", "logs")."""
+    out = subprocess.run([vitals, "score", "--no-playbooks", "--store", store], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return re.search(rf"; {part}: ([^;\n]+)", out.stderr).group(1)
+
+
 def test_score_reads_the_packed_entities_until_a_row_changes(vitals, cli_store, tmp_path):
     """`vitals score` keeps the entity tables packed for the next runs and
     says so; a row changed by hand (the sqlite3 shell) drops the snapshot,
     and the next score reads the new row and keeps a new one."""
-    store = str(tmp_path / "packed.db")
-    with sqlite3.connect(cli_store) as source, sqlite3.connect(store) as copy:
-        source.backup(copy)
+    store = copy_store(cli_store, str(tmp_path / "packed.db"))
 
     def score():
-        out = subprocess.run([vitals, "score", "--no-playbooks", "--store", store], capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stderr
-        return re.search(r"; entities: ([^;\n]+)", out.stderr).group(1)
+        return score_says(vitals, store, "entities")
 
     def tracked_names():
         out = subprocess.run([vitals, "query", "list_tracked_accounts", "--agency", "ag_001", "--store", store],
@@ -319,14 +322,10 @@ def test_score_packs_the_logs_for_the_next_nights(vitals, cli_store, tmp_path):
     """A score that reuses the week's churn model keeps the logs (MRR,
     payments, NPS) packed; the next runs read the snapshot and the rows
     after it, with the same answers; a log row changed by hand drops it."""
-    store = str(tmp_path / "logs.db")
-    with sqlite3.connect(cli_store) as source, sqlite3.connect(store) as copy:
-        source.backup(copy)
+    store = copy_store(cli_store, str(tmp_path / "logs.db"))
 
     def score():
-        out = subprocess.run([vitals, "score", "--no-playbooks", "--store", store], capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stderr
-        return re.search(r"; logs: ([^;\n]+)", out.stderr).group(1)
+        return score_says(vitals, store, "logs")
 
     def revenue():
         out = subprocess.run([vitals, "query", "get_revenue_summary", "--agency", "ag_001", "--store", store],

@@ -5,14 +5,13 @@ durable outbox — at least once, one Idempotency-Key per message, retried
 with backoff, picked up again by a restarted server — and a local receiver
 sees each once per key."""
 import os
-import sqlite3
 import subprocess
 import time
 
 import pytest
 
 from cli import querier
-from stores import generated_store
+from stores import copy_store, generated_store
 from test_writes import Receiver, ok, stdio_client
 
 pytestmark = pytest.mark.anyio
@@ -29,10 +28,7 @@ def alerts(vitals, store, *args):
 
 def own_copy(store, tmp_path, name):
     """A store of its own: every server on a store delivers its outbox."""
-    own = str(tmp_path / f"{name}.db")
-    with sqlite3.connect(store) as source, sqlite3.connect(own) as copy:
-        source.backup(copy)
-    return own
+    return copy_store(store, str(tmp_path / f"{name}.db"))
 
 
 def test_the_nightly_playbooks_alert_each_opened_cta_once_per_key(vitals, tmp_path):

@@ -12,13 +12,13 @@ import io
 from datetime import date, timedelta
 import os
 import shutil
-import sqlite3
 import subprocess
 
 import httpx2
 import pytest
 
 from cli import querier
+from stores import copy_store
 from pages import Page
 from served import start
 from shown import money, percent
@@ -31,9 +31,7 @@ WRITE_SCOPES = "read:accounts,read:users,read:revenue,read:feedback,read:activit
 def own(vitals, store, tmp_path):
     """A copy of the session store served on its own (the tests write CTAs and notes),
     with `vitals query` and `vitals token create` on that copy."""
-    path = str(tmp_path / "dashboard.db")
-    with sqlite3.connect(store) as source, sqlite3.connect(path) as copy:
-        source.backup(copy)
+    path = copy_store(store, str(tmp_path / "dashboard.db"))
     server = start(vitals, path, "--rate-limit", "off")
 
     def token(scopes=WRITE_SCOPES, agency="ag_001"):

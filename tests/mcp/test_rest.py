@@ -4,7 +4,6 @@ generated OpenAPI document — no 5xx, every response matching its schema,
 status code and content type — with a read key on the session store and with
 a key of every scope on a store of its own; answers equal `vitals query`; a
 retried write with the same idempotency_key replays."""
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import httpx2
 
 from cli import querier
 from served import start
+from stores import copy_store
 
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
 
@@ -33,9 +33,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch_on_reads(http
 
 def test_schemathesis_on_every_tool_with_every_scope(vitals, store, full_key, tmp_path):
     # A store of its own: the fuzzer's writes (CTAs, notes, priorities) stay out of the session's store.
-    own = str(tmp_path / "rest.db")
-    with sqlite3.connect(store) as source, sqlite3.connect(own) as copy:
-        source.backup(copy)
+    own = copy_store(store, str(tmp_path / "rest.db"))
     server = start(vitals, own, "--rate-limit", "off")
     try:
         run = schemathesis(server.base, full_key, 8)

@@ -4,7 +4,6 @@ outbox, with the run id as idempotency key, across a server restart."""
 import http.server
 import json
 import os
-import sqlite3
 import subprocess
 import threading
 import time
@@ -16,6 +15,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
 from cli import querier
+from stores import copy_store
 
 pytestmark = pytest.mark.anyio
 
@@ -171,10 +171,7 @@ async def test_a_webhook_is_retried_with_one_idempotency_key_until_delivered(vit
 async def test_a_server_restarted_mid_retry_still_delivers(vitals, store, full_key, tmp_path):
     # A store of its own: every server on a store delivers its outbox, and the session's
     # HTTP server (tests/mcp/conftest.py) would otherwise make the retry before the restart.
-    own = str(tmp_path / "restart.db")
-    with sqlite3.connect(store) as source, sqlite3.connect(own) as copy:
-        source.backup(copy)
-    store = own
+    store = copy_store(store, str(tmp_path / "restart.db"))
     query = querier(vitals, store)
 
     receiver = Receiver(failures=1)
