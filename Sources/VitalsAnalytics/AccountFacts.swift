@@ -67,7 +67,7 @@ extension Analytics {
         }
 
         let upToT = logins.rows(of: account).lowerBound ..< loginCuts.last!
-        let skipped = dataset.earlier.map { $0.lastLoginOfAccount[account] }.flatMap { $0 == .min ? nil : $0 }
+        let skipped = self.skipped.map { $0.lastLoginOfAccount[account] }.flatMap { $0 == .min ? nil : $0 }
         let lastLogin = (logins.lastTimestamp(upToT) ?? skipped).map { CivilTime.day(ofSeconds: $0) }
 
         let paymentWindow = asOf.last(windows.paymentDays)

@@ -82,7 +82,7 @@ extension Analytics {
             // each marks its feature, with no distinct count in between.
             Self.mark(usage.items, rows: usage.rows(of: account).lowerBound ..< reading.recentRows.lowerBound, in: &everUsed)
             // Features used only in events a windowed load skipped (all before T).
-            for feature in dataset.earlier?.featuresOfAccount[account] ?? [] where Int(feature) < everUsed.count {
+            for feature in skipped?.featuresOfAccount[account] ?? [] where Int(feature) < everUsed.count {
                 everUsed[Int(feature)] = true
             }
         }

@@ -32,6 +32,10 @@ public struct Analytics: Sendable {
     public let config: ScoringConfig
     /// Latest login timestamp of each user at or before T; `Int64.min` = never.
     let lastLoginOfUser: [Int64]
+    /// What the load did not decode of the events before T's window (nil:
+    /// every event is in the tables): ``Dataset/earlier``, or for a day
+    /// inside some accounts' longer history, that history's digests.
+    let skipped: EarlierEvents?
 
     /// - Parameter asOf: `T`; default: the latest event day in the dataset.
     /// - Parameter lastLoginsOf: when not nil, the users' last logins are
@@ -39,7 +43,9 @@ public struct Analytics: Sendable {
     ///   and only these accounts may be scored: a churn model's past days on
     ///   a big store, which learn from a share of its agencies, read that
     ///   share's logins, not every login once a day (a third of the
-    ///   samples' time at 100 M events).
+    ///   samples' time at 100 M events). A day whose window starts before
+    ///   a windowed load's (``Dataset/earlier``) needs these accounts, all
+    ///   of them in the load's ``Dataset/longerHistory``.
     public init(dataset: Dataset, index: DatasetIndex? = nil, asOf: AsOf? = nil, config: ScoringConfig = .standard,
                 lastLoginsOf accounts: [Int]? = nil) throws(AnalyticsError) {
         guard let day = asOf ?? Self.latestDay(of: dataset) else { throw .noData }
@@ -47,12 +53,18 @@ public struct Analytics: Sendable {
         self.index = index ?? DatasetIndex(dataset)
         self.asOf = day
         self.config = config
-        if let earlier = dataset.earlier {
-            precondition(day.start(lastDays: Self.eventLookbackDays(config)) >= earlier.before,
+        var skipped = dataset.earlier
+        let start = day.start(lastDays: Self.eventLookbackDays(config))
+        if let earlier = dataset.earlier, start < earlier.before {
+            // Inside some accounts' longer history: for those accounts alone.
+            let longer = dataset.longerHistory
+            precondition(longer.map { start >= $0.earlier.before && accounts?.allSatisfy($0.covers) == true } == true,
                          "as of \(day) needs events the windowed load skipped: load the store with an earlier eventsFrom")
+            skipped = longer?.earlier
         }
+        self.skipped = skipped
         lastLoginOfUser = Self.lastLogins(dataset.logins, userCount: dataset.users.count, before: day.end,
-                                          earlier: dataset.earlier?.lastLoginOfUser, of: accounts)
+                                          earlier: skipped?.lastLoginOfUser, of: accounts)
     }
 
     /// How many days of events up to T (T included) a day's scores read: the

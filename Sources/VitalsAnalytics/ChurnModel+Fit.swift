@@ -138,8 +138,14 @@ extension ChurnModel {
     /// The past as-of days a fit for `analytics.asOf` learns from, newest
     /// first: T − 90, T − 97, … while their own-history windows lie in the data.
     static func trainingDays(of analytics: Analytics, firstDay: Int, maxDays: Int) -> [Int] {
+        trainingDays(before: analytics.asOf.day, firstDay: firstDay, maxDays: maxDays)
+    }
+
+    /// The past as-of days a fit as of `asOf` learns from, on events from
+    /// `firstDay` on: T − 90, T − 97, … (see ``trainingDays(of:firstDay:maxDays:)``).
+    static func trainingDays(before asOf: Int, firstDay: Int, maxDays: Int = trainingDayCount) -> [Int] {
         var days: [Int] = []
-        var day = analytics.asOf.day - outcomeDays
+        var day = asOf - outcomeDays
         while days.count < maxDays && day - ChurnFeatures.historyDays + 1 >= firstDay {
             days.append(day)
             day -= 7
@@ -151,6 +157,11 @@ extension ChurnModel {
     /// of its agencies (a model of 31 weights learns no more from more).
     static let maximumSamples = 60_000
 
+    /// ``maximumSamples``, unless a test lowers it (a small store's fit
+    /// then samples its agencies, as a big store's does). Read where a
+    /// fit's sample is chosen, on the thread that starts the fit.
+    @TaskLocal public static var sampleLimit = maximumSamples
+
     /// Rows (logins and feature uses) of the accounts that
     /// ``samples(of:days:maximum:)`` reads together, day after day: they stay
     /// in a core's cache (a few hundred KB) from one day to the next.
@@ -159,15 +170,13 @@ extension ChurnModel {
     /// The labelled samples of `days` (built on all cores), from every k-th
     /// agency when all of them would give more than `maximum`; in day order,
     /// then agency and account order.
-    static func samples(of analytics: Analytics, days: [Int], maximum: Int = maximumSamples) -> Samples {
-        let tracked = analytics.index.trackedAccounts.reduce(0) { $0 + $1.count }
-        let step = max(1, (tracked * days.count + maximum - 1) / maximum)
-        let agencies = Array(stride(from: 0, to: analytics.dataset.agencies.count, by: step))
+    static func samples(of analytics: Analytics, days: [Int], maximum: Int = sampleLimit) -> Samples {
+        let agencies = sampledAgencies(trackedAccounts: analytics.index.trackedAccounts, dayCount: days.count, maximum: maximum)
         // Each day's analytics once (each reads the sampled accounts' logins,
         // or every login when all agencies are sampled, for their users'
         // last logins).
         guard !days.isEmpty else { return Samples() }
-        let sampled = step == 1 ? nil : agencies.flatMap { analytics.index.trackedAccounts[$0] }
+        let sampled = agencies.count == analytics.index.trackedAccounts.count ? nil : agencies.flatMap { analytics.index.trackedAccounts[$0] }
         let pasts = parallelMap(days.count) { index in
             try? Analytics(dataset: analytics.dataset, index: analytics.index, asOf: AsOf(day: days[index]), config: analytics.config,
                            lastLoginsOf: sampled)
@@ -234,6 +243,28 @@ extension ChurnModel {
             all.days += day.days
         }
         return all
+    }
+
+    /// The agencies (keys) whose tracked accounts are the samples of a fit
+    /// over `dayCount` past days: every k-th, k the smallest that keeps the
+    /// samples within `maximum` (every agency: k = 1).
+    static func sampledAgencies(trackedAccounts: [[Int]], dayCount: Int, maximum: Int = sampleLimit) -> [Int] {
+        let tracked = trackedAccounts.reduce(0) { $0 + $1.count }
+        let step = max(1, (tracked * dayCount + maximum - 1) / maximum)
+        return Array(stride(from: 0, to: trackedAccounts.count, by: step))
+    }
+
+    /// The accounts whose past days the fit for the week starting `fitDay`
+    /// reads (``fitForWeek(of:)``), on a store of these tracked accounts
+    /// (by agency) whose events start on `firstDay`: its sampled agencies'
+    /// tracked accounts. Nil when it reads every agency's, or no past day.
+    /// A windowed load decodes their older events alone
+    /// (``VitalsStore/Store/loadDataset(eventsFrom:longerHistory:)``).
+    public static func accountsLearntFrom(trackedAccounts: [[Int]], fitDay: Int, firstDay: Int) -> [Int]? {
+        let days = trainingDays(before: fitDay, firstDay: firstDay)
+        let agencies = sampledAgencies(trackedAccounts: trackedAccounts, dayCount: days.count)
+        guard !days.isEmpty, agencies.count < trackedAccounts.count else { return nil }
+        return agencies.flatMap { trackedAccounts[$0] }
     }
 
     /// The penalty per sample with the lowest mean log loss over folds of

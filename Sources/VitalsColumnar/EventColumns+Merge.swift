@@ -55,16 +55,20 @@ extension EventColumns {
     /// memory of the table plus two of the largest batch's column instead
     /// of twice the table: fresh memory is what a load at 100 M events
     /// waited on.
-    /// - Parameter batchOffsets: each batch's partition offsets (fewer
-    ///   partitions than `partitionCount` is fine: a batch written before
-    ///   the newer accounts existed).
+    /// - Parameters:
+    ///   - batchOffsets: each batch's partition offsets (fewer partitions
+    ///     than `partitionCount` is fine: a batch written before the newer
+    ///     accounts existed).
+    ///   - keeping: per batch, the partitions whose rows go into the table
+    ///     (true), nil: all of them. A batch is decoded whole all the same;
+    ///     the rows of the others are neither copied nor given memory.
     public static func assemble<Piece: Sendable, E: Error>(
-        batchOffsets: [[Int]], partitionCount: Int, hasItems: Bool,
+        batchOffsets: [[Int]], partitionCount: Int, hasItems: Bool, keeping: [[Bool]?]? = nil,
         read: (EventColumnName, _ batch: Int) throws(E) -> Piece,
         decodeTimestamps: @Sendable (Piece, UnsafeMutableBufferPointer<Int64>) throws(E) -> Void,
         decodeValues: @Sendable (Piece, UnsafeMutableBufferPointer<UInt32>) throws(E) -> Void
     ) throws(E) -> EventColumns {
-        let plan = MergePlan(blocks: batchOffsets, partitionCount: partitionCount)
+        let plan = MergePlan(blocks: batchOffsets, partitionCount: partitionCount, keeping: keeping)
         let rowCounts = batchOffsets.map { $0.last ?? 0 }
         var wideScratch: [[Int64]] = [], narrowScratch: [[UInt32]] = []
         let ts = try plan.gather(rowCounts: rowCounts, scratch: &wideScratch,
@@ -90,23 +94,35 @@ struct MergePlan {
     /// For each partition that needs it: the merged rows' order, as indices
     /// into the partition's concatenated slices (a stable sort by time).
     let reordered: [Int: [Int32]]
+    /// Per batch, the partitions whose slices are copied (nil: all).
+    let keeping: [[Bool]?]
 
     /// The plan of batches known not to interleave in time: their slices
     /// are copied in batch order, nothing is reordered.
-    init(blocks batchOffsets: [[Int]], partitionCount: Int) {
-        (offsets, sources) = Self.layout(batchOffsets, partitionCount: partitionCount)
+    /// - Parameter keeping: per batch, the partitions whose rows the table
+    ///   takes (nil, or nil for a batch: all); a missing one is not taken.
+    init(blocks batchOffsets: [[Int]], partitionCount: Int, keeping: [[Bool]?]? = nil) {
+        let keeping = keeping ?? Array(repeating: nil, count: batchOffsets.count)
+        precondition(keeping.count == batchOffsets.count, "one partition filter per batch")
+        (offsets, sources) = Self.layout(batchOffsets, partitionCount: partitionCount, keeping: keeping)
         reordered = [:]
+        self.keeping = keeping
     }
 
     /// The merged table's offsets (each partition's rows of every batch, in
     /// batch order) and each batch's offsets grown to `partitionCount`.
-    private static func layout(_ batchOffsets: [[Int]], partitionCount: Int) -> (offsets: [Int], sources: [[Int]]) {
+    private static func layout(_ batchOffsets: [[Int]], partitionCount: Int,
+                               keeping: [[Bool]?]) -> (offsets: [Int], sources: [[Int]]) {
         var offsets = [Int](repeating: 0, count: partitionCount + 1)
         var sources: [[Int]] = []
-        for own in batchOffsets {
+        for (b, own) in batchOffsets.enumerated() {
             precondition(own.count - 1 <= partitionCount, "a batch has more partitions than the merged table")
             let extended = EventColumns.extendedOffsets(own, to: partitionCount)
-            for p in 0 ..< partitionCount { offsets[p + 1] += extended[p + 1] - extended[p] }
+            if let kept = keeping[b] {
+                for p in 0 ..< min(partitionCount, kept.count) where kept[p] { offsets[p + 1] += extended[p + 1] - extended[p] }
+            } else {
+                for p in 0 ..< partitionCount { offsets[p + 1] += extended[p + 1] - extended[p] }
+            }
             sources.append(extended)
         }
         for p in 0 ..< partitionCount { offsets[p + 1] += offsets[p] }
@@ -114,7 +130,8 @@ struct MergePlan {
     }
 
     init(_ batches: borrowing [EventColumns], partitionCount: Int) {
-        let (offsets, sources) = Self.layout(batches.map(\.offsets), partitionCount: partitionCount)
+        keeping = Array(repeating: nil, count: batches.count)
+        let (offsets, sources) = Self.layout(batches.map(\.offsets), partitionCount: partitionCount, keeping: keeping)
         var reordered: [Int: [Int32]] = [:]
         for p in 0 ..< partitionCount {
             // In order when each batch's first row is not earlier than the previous batch's last.
@@ -148,7 +165,7 @@ struct MergePlan {
         let ranges = copyRanges(rows: source.count)
         sources[b].withUnsafeBufferPointer { own in
             cursor.withUnsafeMutableBufferPointer { next in
-                let shared = ScatterPointers(source: source, out: out, own: own, next: next)
+                let shared = ScatterPointers(source: source, out: out, own: own, next: next, kept: nil)
                 if ranges == 1 { shared.copy(range: 0, of: 1) } else { _ = parallelMap(ranges) { shared.copy(range: $0, of: ranges) } }
             }
         }
@@ -225,19 +242,29 @@ struct MergePlan {
         let outcome = DecodeOutcome<E>()
         let target = decoding.map { DecodeTarget(piece: $0.piece, into: $0.into) }
         let own = copying.map { sources[$0.batch] } ?? []
+        let kept = copying.flatMap { keeping[$0.batch] }
         own.withUnsafeBufferPointer { own in
             cursor.withUnsafeMutableBufferPointer { next in
-                let shared = ScatterPointers(source: copying?.values ?? UnsafeBufferPointer(start: nil, count: 0), out: out, own: own, next: next)
-                DispatchQueue.concurrentPerform(iterations: decodes + ranges) { @Sendable task in
-                    guard task >= decodes else {
-                        do throws(E) { try decode(target!.piece, target!.into) } catch { outcome.error = error }
-                        return
+                withKept(kept) { kept in
+                    let shared = ScatterPointers(source: copying?.values ?? UnsafeBufferPointer(start: nil, count: 0), out: out, own: own,
+                                                 next: next, kept: kept)
+                    DispatchQueue.concurrentPerform(iterations: decodes + ranges) { @Sendable task in
+                        guard task >= decodes else {
+                            do throws(E) { try decode(target!.piece, target!.into) } catch { outcome.error = error }
+                            return
+                        }
+                        shared.copy(range: task - decodes, of: ranges)
                     }
-                    shared.copy(range: task - decodes, of: ranges)
                 }
             }
         }
         return outcome.error
+    }
+
+    /// `body` with a batch's partition filter as a buffer (nil: all kept).
+    private func withKept<R>(_ kept: [Bool]?, _ body: (UnsafeBufferPointer<Bool>?) -> R) -> R {
+        guard let kept else { return body(nil) }
+        return kept.withUnsafeBufferPointer { body($0) }
     }
 
     /// One merged column from the batches' columns, each emptied once copied.
@@ -275,6 +302,8 @@ private struct ScatterPointers<T>: @unchecked Sendable {
     let out: UnsafeMutableBufferPointer<T>
     let own: UnsafeBufferPointer<Int>
     let next: UnsafeMutableBufferPointer<Int>
+    /// The partitions copied (nil: all; beyond its end: none).
+    let kept: UnsafeBufferPointer<Bool>?
 
     /// Copies range `range` of `ranges` of the partitions' slices of
     /// `source` (at `own`'s offsets) to where each goes next in `out`.
@@ -283,6 +312,7 @@ private struct ScatterPointers<T>: @unchecked Sendable {
         for p in range * partitionCount / ranges ..< (range + 1) * partitionCount / ranges {
             let count = own[p + 1] - own[p]
             guard count > 0 else { continue }
+            if let kept, p >= kept.count || !kept[p] { continue }
             (out.baseAddress! + next[p]).initialize(from: source.baseAddress! + own[p], count: count)
             next[p] += count
         }

@@ -29,6 +29,11 @@ public struct Dataset: Sendable {
     /// window): what they held that answers "at any time up to T". Nil when
     /// every event is in `logins` and `featureUsage`.
     public var earlier: EarlierEvents?
+    /// When the load decoded older events for some accounts alone (a churn
+    /// fit's sampled accounts, ``Store/loadDataset(eventsFrom:longerHistory:)``):
+    /// those accounts, and the digests of the events before their longer
+    /// history. Nil: every account's events start where `earlier` ends.
+    public internal(set) var longerHistory: LongerHistory?
 
     /// The data version of the load that read the entity tables row by
     /// row (nil: from the store's snapshot, or not from a store): what
@@ -82,6 +87,21 @@ public struct Dataset: Sendable {
     public func featureKey(_ name: String) -> Int? { featureKeys.code(of: name).map(Int.init) }
 }
 
+/// Some accounts' longer history in a windowed load: for the accounts it
+/// names, the tables hold every event from `earlier.before` on, before
+/// ``Dataset/earlier``'s own start, and `earlier` digests the events before
+/// it. A day whose window starts inside that history can be computed for
+/// these accounts alone (a churn fit's past days, for its sampled agencies).
+public struct LongerHistory: Sendable, Equatable {
+    /// By account key: whether the account's longer history is loaded.
+    public let accounts: [Bool]
+    /// The digests of every event before the longer history.
+    public let earlier: EarlierEvents
+
+    /// Whether `account`'s longer history is in the tables.
+    public func covers(_ account: Int) -> Bool { account < accounts.count && accounts[account] }
+}
+
 /// The events a windowed load did not decode (every one before `before`),
 /// as the digests of their batches: each user's and each account's latest
 /// login, the features each account used, and the earliest event. What a
@@ -119,6 +139,23 @@ public struct EarlierEvents: Sendable, Equatable {
         featuresOfAccount = Array(repeating: [], count: accountCount)
         featureWords = max(1, (featureCount + 63) / 64)
         featureBits = Array(repeating: 0, count: accountCount * featureWords)
+    }
+
+    /// These digests, as the start of a window that starts later, at
+    /// `later` (the batches between are added next). Before ``finish()``.
+    func extended(to later: Int64) -> EarlierEvents {
+        var copy = EarlierEvents(before: later, accountCount: 0, userCount: 0)
+        copy.lastLoginOfUser = lastLoginOfUser
+        copy.lastLoginOfAccount = lastLoginOfAccount
+        copy.featuresOfAccount = featuresOfAccount
+        copy.firstTimestamp = firstTimestamp
+        copy.skippedRows = skippedRows
+        copy.skippedBatches = skippedBatches
+        copy.batches = batches
+        copy.batchesFromCache = batchesFromCache
+        copy.featureBits = featureBits
+        copy.featureWords = featureWords
+        return copy
     }
 
     public static func == (a: EarlierEvents, b: EarlierEvents) -> Bool {

@@ -19,13 +19,24 @@ extension Store {
     ///   ``Dataset/earlier`` instead (a batch stored without a digest is
     ///   decoded all the same). The tables then hold every event from
     ///   `eventsFrom` on, and maybe some before it.
-    public func loadDataset(eventsFrom: Int64? = nil) throws(StoreError) -> Dataset {
-        try loadDataset(eventsFrom: eventsFrom, betweenSnapshots: {})
+    /// - Parameter longerHistory: with `eventsFrom`, the accounts (by key)
+    ///   whose events from an earlier `from` on are decoded too (a churn
+    ///   fit's sampled accounts: its past days reach months further back
+    ///   than the day scored). The batches between `from` and `eventsFrom`
+    ///   are decoded whole, but only these accounts' rows go into the
+    ///   tables; the others' are read from the batches' digests into
+    ///   ``Dataset/earlier``, and ``Dataset/longerHistory`` digests what
+    ///   comes before `from`.
+    public func loadDataset(eventsFrom: Int64? = nil, longerHistory: (from: Int64, accounts: [Bool])? = nil) throws(StoreError) -> Dataset {
+        try loadDataset(eventsFrom: eventsFrom, longerHistory: longerHistory, betweenSnapshots: {})
     }
 
     /// - Parameter betweenSnapshots: runs after this connection's snapshot
     ///   is taken and before the other connections start (a test's write).
-    func loadDataset(eventsFrom: Int64?, betweenSnapshots: () throws -> Void) throws(StoreError) -> Dataset {
+    func loadDataset(eventsFrom: Int64?, longerHistory: (from: Int64, accounts: [Bool])? = nil,
+                     betweenSnapshots: () throws -> Void) throws(StoreError) -> Dataset {
+        // A longer history that starts no earlier than the window is the window.
+        let longer = eventsFrom.flatMap { from in longerHistory.flatMap { $0.from < from ? $0 : nil } }
         let clock = TraceClock()
         let (version, counts, events, entities, logs) = try read { db in
             let version = try Self.dataVersion(db), counts = try Self.entityCounts(db)
@@ -37,7 +48,7 @@ extension Store {
             let logs = Beside { () throws(StoreError) -> Logs? in
                 try self.read { db in try Self.dataVersion(db) == version ? try Self.logs(db, accountCount: counts.accounts, clock: clock) : nil }
             }
-            return (version, counts, try Self.events(db, from: eventsFrom, counts: counts, clock: clock), entities, logs)
+            return (version, counts, try Self.events(db, from: eventsFrom, longer: longer, counts: counts, clock: clock), entities, logs)
         }
         if let loadedEntities = try entities.result(), let loadedLogs = try logs.result() {
             let loaded = EntitiesAndLogs(entities: loadedEntities, logs: loadedLogs)
@@ -48,7 +59,8 @@ extension Store {
             let version = try Self.dataVersion(db)
             let entities = try Self.entities(db, clock: clock)
             let loaded = EntitiesAndLogs(entities: entities, logs: try Self.logs(db, accountCount: entities.accounts.count, clock: clock))
-            return Self.dataset(loaded, try Self.events(db, from: eventsFrom, counts: loaded.counts, clock: clock), version: version)
+            return Self.dataset(loaded, try Self.events(db, from: eventsFrom, longer: longer, counts: loaded.counts, clock: clock),
+                                version: version)
         }
     }
 
@@ -98,8 +110,9 @@ extension Store {
         var features: Int
     }
 
-    /// The event tables by kind, and the older batches' digests.
-    typealias Events = (tables: [EventKind: EventColumns], earlier: EarlierEvents?)
+    /// The event tables by kind, the older batches' digests, and the
+    /// longer history of some accounts.
+    typealias Events = (tables: [EventKind: EventColumns], earlier: EarlierEvents?, longer: LongerHistory?)
 
     /// - Parameter version: the data version the load read (what its
     ///   entity tables, when read as rows, may be kept packed for).
@@ -107,6 +120,7 @@ extension Store {
         var dataset = Dataset(entities: loaded.entities, logins: events.tables[.login]!, featureUsage: events.tables[.featureUsage]!,
                               mrrChanges: loaded.logs.mrr, payments: loaded.logs.payments, feedback: loaded.logs.feedback,
                               earlier: events.earlier)
+        dataset.longerHistory = events.longer
         if !loaded.entities.fromSnapshot { dataset.entitiesReadAt = version }
         let logs = loaded.logs
         dataset.logsFromSnapshot = logs.fromSnapshot
@@ -180,10 +194,17 @@ extension Store {
                     readAsRows: newMRR + newPayments + newFeedback)
     }
 
-    private static func events(_ db: Database, from eventsFrom: Int64?, counts: EntityCounts, clock: TraceClock) throws -> Events {
+    /// - Parameter longer: when given (and earlier than `eventsFrom`), the
+    ///   batches that end between its `from` and `eventsFrom` are decoded
+    ///   for its accounts alone and digested for every account; what ends
+    ///   before `from` is digested for the longer history as well.
+    private static func events(_ db: Database, from eventsFrom: Int64?, longer: (from: Int64, accounts: [Bool])?,
+                               counts: EntityCounts, clock: TraceClock) throws -> Events {
         var toDecode: [EventKind: [StoredBatch]] = [:]
-        var earlier = eventsFrom.map { EarlierEvents(before: $0, accountCount: counts.accounts, userCount: counts.users,
-                                                     featureCount: counts.features) }
+        // Digested: what ends before the longer history (or the window).
+        let digestedBefore = longer?.from ?? eventsFrom
+        var earlier = digestedBefore.map { EarlierEvents(before: $0, accountCount: counts.accounts, userCount: counts.users,
+                                                         featureCount: counts.features) }
         // Epoch order, then ingest order: batches of different epochs do
         // not interleave in time, so the merge copies them as blocks.
         let seconds = EventBatchCodec.epochSeconds
@@ -203,29 +224,46 @@ extension Store {
             batches.append((DigestedBatch(id: row["batch_id"], kind: kind, rowCount: row["row_count"], minTs: row["min_ts"], maxTs: row["max_ts"],
                                           storedBytes: row["stored_bytes"]), row["partition_count"]))
         }
-        // The merged digests of an earlier load, when every batch they hold is still stored as it was and before the window.
+        // The merged digests of an earlier load, when every batch they hold is still stored as it was and digested here.
         var merged: Set<Int64> = []
-        if let from = eventsFrom, let cache = try DigestCache.read(db) {
-            let older = Set(batches.map(\.batch).filter { ($0.maxTs ?? .max) < from })
+        if let before = digestedBefore, let cache = try DigestCache.read(db) {
+            let older = Set(batches.map(\.batch).filter { ($0.maxTs ?? .max) < before })
             if cache.batches.allSatisfy(older.contains), earlier!.restore(cache) { merged = Set(cache.batches.map(\.id)) }
         }
+        // The batches of the longer history alone: decoded for its accounts, digested for all.
+        var between: [(EventDigest, DigestedBatch)] = []
         for (batch, partitionCount) in batches where !merged.contains(batch.id) {
-            if let from = eventsFrom, let maxTs = batch.maxTs, maxTs < from,
+            var keeping: [Bool]?
+            if let before = digestedBefore, let maxTs = batch.maxTs, maxTs < before,
                let digest = try Self.decodeDigest(db, id: batch.id, kind: batch.kind) {
                 earlier!.add(digest, batch: batch)
                 continue
             }
+            if let longer, let from = eventsFrom, let maxTs = batch.maxTs, maxTs < from,
+               let digest = try Self.decodeDigest(db, id: batch.id, kind: batch.kind) {
+                between.append((digest, batch))
+                keeping = longer.accounts
+            }
             toDecode[batch.kind, default: []].append(StoredBatch(id: batch.id, rowCount: batch.rowCount, partitionCount: partitionCount,
-                                                                 minTs: batch.minTs, maxTs: batch.maxTs))
+                                                                 minTs: batch.minTs, maxTs: batch.maxTs, keeping: keeping))
         }
-        earlier?.finish()
+        var history: LongerHistory?
+        if let longer, let from = eventsFrom, var all = earlier?.extended(to: from) {
+            for (digest, batch) in between { all.add(digest, batch: batch) }
+            all.finish()
+            earlier!.finish()
+            history = LongerHistory(accounts: longer.accounts, earlier: earlier!)
+            earlier = all
+        } else {
+            earlier?.finish()
+        }
         clock.mark("load: the catalog and the older batches' digests")
         var tables: [EventKind: EventColumns] = [:]
         for kind in [EventKind.login, .featureUsage] {
             tables[kind] = try Self.decodeTable(db, kind: kind, batches: toDecode[kind] ?? [], partitionCount: counts.accounts)
         }
         clock.mark("load: event batches")
-        return (tables, earlier)
+        return (tables, earlier, history)
     }
 
     /// `rows` (in seq order) stably sorted by account, then by time: a
@@ -258,6 +296,21 @@ extension Store {
         return order.map { rows[$0] }
     }
 
+    /// The tracked accounts' keys of each agency (by agency key), in key
+    /// order, read from the accounts table alone: what a caller decides a
+    /// load's ``loadDataset(eventsFrom:longerHistory:)`` accounts from.
+    public func trackedAccountsByAgency() throws(StoreError) -> [[Int]] {
+        try read { db in
+            var tracked = [[Int]](repeating: [], count: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agencies") ?? 0)
+            try db.forEachRawRow("SELECT account_key, agency_key FROM accounts WHERE tracked ORDER BY account_key") { row in
+                let agency = row.int(1)
+                guard agency >= 0 && agency < tracked.count else { throw StoreError.corrupt("account key \(row.int(0)) names agency key \(agency)") }
+                tracked[agency].append(row.int(0))
+            }
+            return tracked
+        }
+    }
+
     /// The day of the newest stored event, from the batch catalog (nil: none).
     public func latestEventDay() throws(StoreError) -> Int? {
         try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(max_ts) FROM event_batches WHERE row_count > 0") }
@@ -278,6 +331,8 @@ extension Store {
         var partitionCount: Int
         var minTs: Int64?
         var maxTs: Int64?
+        /// The accounts whose rows the table takes (nil: all).
+        var keeping: [Bool]? = nil
     }
 
     /// One kind's table from its batches (in load order). Batches that do
@@ -306,7 +361,8 @@ extension Store {
             })
         }
         // A column's stored pieces are read here (this connection's thread) and decoded on the cores.
-        return try EventColumns.assemble(batchOffsets: offsets, partitionCount: partitionCount, hasItems: kind.hasItems,
+        let keeping = batches.contains { $0.keeping != nil } ? batches.map(\.keeping) : nil
+        return try EventColumns.assemble(batchOffsets: offsets, partitionCount: partitionCount, hasItems: kind.hasItems, keeping: keeping,
             read: { (column, b) throws(StoreError) -> StoredColumn in
                 let name = EventBatchCodec.storedName(of: column)
                 return StoredColumn(name: name, kind: kind, parts: try segments(db, batchID: batches[b].id, column: name))

@@ -104,6 +104,14 @@ public struct Scorer {
         return AsOf(day: earliest).start(lastDays: Analytics.eventLookbackDays(config))
     }
 
+    /// Where the events of the days scored start (the first day's
+    /// health-change baseline's lookback), leaving out the fits' past days:
+    /// `vitals score` loads those for the fits' sampled accounts alone
+    /// (``ToolContext/init(store:config:useMaterialized:eventsFrom:fitting:refit:runs:models:)``).
+    public static func scoredWindowStart(days: [AsOf], config: ScoringConfig) -> Int64? {
+        days.min().map { AsOf(day: $0.day - ToolContext.healthChangeDays).start(lastDays: Analytics.eventLookbackDays(config)) }
+    }
+
     /// The weeks of `days` whose churn model a run fits (none stored for
     /// the config, or `refit`).
     public static func weeksToFit(days: [AsOf], config: ScoringConfig, models: [StoredChurnModel], refit: Bool) -> Set<Int> {

@@ -58,13 +58,17 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
     ///     the older ones as digests (``Store/loadDataset(eventsFrom:)``):
     ///     then only days whose windows start on or after it can be scored,
     ///     with stored churn models (`vitals score`'s nightly window).
+    ///   - fitting: with `eventsFrom`, the weeks whose churn model the
+    ///     caller has this context fit: their past days' events, months
+    ///     before `eventsFrom`, are loaded for the accounts each fit learns
+    ///     from alone (``ChurnModel/accountsLearntFrom(trackedAccounts:fitDay:firstDay:)``),
+    ///     or for every account when a fit learns from all of them.
     ///   - runs: the store's score runs, when the caller read them already.
     ///   - models: the store's weekly churn models, when the caller read them already.
     public init(store: Store, config: ScoringConfig = .standard, useMaterialized: Bool = true, eventsFrom: Int64? = nil,
-                refit: Bool = false, runs: [ScoreRun]? = nil, models: [StoredChurnModel]? = nil) throws {
+                fitting: Set<Int> = [], refit: Bool = false, runs: [ScoreRun]? = nil, models: [StoredChurnModel]? = nil) throws {
         self.store = store
-        dataset = try store.loadDataset(eventsFrom: eventsFrom)
-        index = DatasetIndex(dataset)
+        (dataset, index) = try Self.load(store, eventsFrom: eventsFrom, fitting: fitting, config: config)
         self.config = config
         self.useMaterialized = useMaterialized
         self.refit = refit
@@ -74,6 +78,43 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
         self.runs = Dictionary(uniqueKeysWithValues: try (runs ?? store.scoreRuns()).map { ($0.asOfDay, $0) })
         storedModels = try models ?? store.churnModels()
         metadataChanges = try store.metadataChanges()
+    }
+
+    /// The dataset for days scored from `eventsFrom` on, with the past days
+    /// of `fitting`'s fits: a load whose longer history is the fits'
+    /// sampled accounts, checked against the loaded entities (a write
+    /// between the two reads: the load is done again for every account).
+    static func load(_ store: Store, eventsFrom: Int64?, fitting: Set<Int>,
+                     config: ScoringConfig) throws -> (Dataset, DatasetIndex) {
+        guard let from = eventsFrom, !fitting.isEmpty else {
+            let dataset = try store.loadDataset(eventsFrom: eventsFrom)
+            return (dataset, DatasetIndex(dataset))
+        }
+        let fitFrom = fitting.map { AsOf(day: ChurnModel.earliestTrainingDay(forWeek: $0)).start(lastDays: Analytics.eventLookbackDays(config)) }.min()!
+        guard fitFrom < from else {
+            let dataset = try store.loadDataset(eventsFrom: from)
+            return (dataset, DatasetIndex(dataset))
+        }
+        func learntFrom(_ tracked: [[Int]], firstDay: Int) -> Set<Int>? {
+            var accounts: Set<Int> = []
+            for week in fitting {
+                guard let some = ChurnModel.accountsLearntFrom(trackedAccounts: tracked, fitDay: week, firstDay: firstDay) else { return nil }
+                accounts.formUnion(some)
+            }
+            return accounts
+        }
+        if let first = try store.eventSpan()?.first, let accounts = learntFrom(try store.trackedAccountsByAgency(), firstDay: CivilTime.day(ofSeconds: first)) {
+            var mask = [Bool](repeating: false, count: (accounts.max() ?? -1) + 1)
+            for account in accounts { mask[account] = true }
+            let dataset = try store.loadDataset(eventsFrom: from, longerHistory: (fitFrom, mask))
+            let index = DatasetIndex(dataset)
+            if let firstDay = Analytics.firstDay(of: dataset), let loaded = learntFrom(index.trackedAccounts, firstDay: firstDay),
+               loaded.isSubset(of: accounts) {
+                return (dataset, index)
+            }
+        }
+        let dataset = try store.loadDataset(eventsFrom: fitFrom)
+        return (dataset, DatasetIndex(dataset))
     }
 
     /// The scoring config as runs store it (sorted keys): a stored model is

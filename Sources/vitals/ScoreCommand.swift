@@ -20,7 +20,8 @@ struct ScoreCommand: AsyncParsableCommand {
             the alerts this makes (vitals alerts) are sent once, and retried by `vitals serve` or `vitals alerts deliver`. \
             The churn model is refit once a week, for the week's first day (weeks from 1970-01-01, a Thursday): \
             a night whose week's model a run stored reuses it and decodes only the recent weeks' events, \
-            a run that fits decodes the eight months its fit learns from (the older ones are read as digests); \
+            a run that fits also decodes the eight months its fit learns from, for the accounts the fit samples \
+            (the older events are read as digests); \
             the summary says which. --refit fits again.
             """
     )
@@ -67,8 +68,10 @@ struct ScoreCommand: AsyncParsableCommand {
             let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
             let runs = try store.scoreRuns(), models = try store.churnModels()
             if days.isEmpty, let latest = try store.latestEventDay() { days = [AsOf(day: latest)] }
-            let windowStart = Scorer.eventWindowStart(days: days, config: config, models: models, refit: refit)
-            let context = try ToolContext(store: store, config: config, useMaterialized: false, eventsFrom: windowStart,
+            // Every account's events for the days scored; a fit's past days, months older, for its sampled accounts.
+            let fitting = Scorer.weeksToFit(days: days, config: config, models: models, refit: refit)
+            let context = try ToolContext(store: store, config: config, useMaterialized: false,
+                                          eventsFrom: Scorer.scoredWindowStart(days: days, config: config), fitting: fitting,
                                           refit: refit, runs: runs, models: models)
             if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s\(TraceClock.resident)") }
             if days.isEmpty { days = [context.defaultAsOf] }
@@ -82,7 +85,7 @@ struct ScoreCommand: AsyncParsableCommand {
             // The entity tables and the logs packed for the next loads, beside the scoring, when this load read
             // them as rows. Caches: failing to keep them is a warning. A run that fits a churn model (a cold
             // rebuild, a new week) is the week's longest already: the logs are packed by the next night's run.
-            let packLogs = Scorer.weeksToFit(days: days, config: config, models: models, refit: refit).isEmpty
+            let packLogs = fitting.isEmpty
             let keepingEntities = Beside { () throws(StoreError) in
                 (entities: try store.keepEntities(of: context.dataset), logs: packLogs ? try store.keepLogs(of: context.dataset) : false)
             }
@@ -163,10 +166,15 @@ struct ScoreCommand: AsyncParsableCommand {
         if !context.reusedWeeks.isEmpty { parts.append("reused the stored model of the week of \(weeks(context.reusedWeeks))") }
         if !context.fittedWeeks.isEmpty { parts.append("fitted for the week of \(weeks(context.fittedWeeks))") }
         var line = "churn model: \(parts.joined(separator: "; ")) (\(fit))"
-        if let earlier = context.dataset.earlier {
+        if var earlier = context.dataset.earlier {
+            func day(_ ts: Int64) -> String { CivilTime.formatDate(days: CivilTime.day(ofSeconds: ts)) }
             let decoded = context.dataset.logins.count + context.dataset.featureUsage.count
-            line += "; events: decoded \(formatCount(decoded)) from \(CivilTime.formatDate(days: CivilTime.day(ofSeconds: earlier.before))) on, "
-                + "read \(formatCount(earlier.skippedRows)) older ones as the digests of \(earlier.skippedBatches) batches"
+            line += "; events: decoded \(formatCount(decoded)) from \(day(earlier.before)) on"
+            if let longer = context.dataset.longerHistory {
+                line += " (the fit's \(formatCount(longer.accounts.filter { $0 }.count)) sampled accounts' from \(day(longer.earlier.before)) on)"
+                earlier = longer.earlier
+            }
+            line += ", read \(formatCount(earlier.skippedRows)) older ones as the digests of \(earlier.skippedBatches) batches"
                 + (earlier.batchesFromCache > 0 ? " (\(earlier.batchesFromCache) of them merged by an earlier run)" : "")
         } else {
             line += "; events: decoded all \(formatCount(context.dataset.logins.count + context.dataset.featureUsage.count))"

@@ -163,4 +163,73 @@ import VitalsTools
             #expect(a.json == b.json, "\(a.tool) of agency \(a.agencyKey)")
         }
     }
+
+    /// A fit's past days read months further back than the day scored;
+    /// `vitals score` loads those months for the accounts the fit samples
+    /// alone (the samples lowered here so that it samples one agency of
+    /// three, as a big store's fit samples a sixth). The model, the scores
+    /// and every answer are a full load's; the tables hold the sampled
+    /// accounts' rows from the fit's window and the others' from the
+    /// scored window, and each digest is the one a plain load of its
+    /// window reads.
+    @Test(arguments: [UInt64(5), 11])
+    func aFitsSampledAccountsAloneAreLoadedFurtherBack(seed: UInt64) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-fit-accounts-\(UUID().uuidString)")
+        let data = root.appendingPathComponent("data").path
+        try Self.generate(days: 330, events: 120_000, seed: seed, into: data)
+        let path = root.appendingPathComponent("vitals.db").path
+        _ = try Ingestor.ingest(directory: data, into: path)
+        let store = try Store.open(at: path, readOnly: true)
+        let day = AsOf(day: CivilTime.parseDate("2026-11-20")!), week = ChurnModel.fitDay(for: day.day)
+        let scoredFrom = try #require(Scorer.scoredWindowStart(days: [day], config: .standard))
+        let fitFrom = try #require(Scorer.eventWindowStart(days: [day], config: .standard, models: [], refit: true))
+        #expect(scoredFrom == AsOf(day: day.day - 7).start(lastDays: 56) && fitFrom < scoredFrom)
+
+        try ChurnModel.$sampleLimit.withValue(300) {
+            let sampled = try ToolContext(store: store, useMaterialized: false, eventsFrom: scoredFrom, fitting: [week], refit: true)
+            let full = try ToolContext(store: store, useMaterialized: false, eventsFrom: nil, refit: true)
+            // The first agency's tracked accounts, of three (8 days of 90 accounts, within 300 samples: every third agency).
+            let longer = try #require(sampled.dataset.longerHistory)
+            let agencyOf = sampled.dataset.accounts.map(\.agencyKey)
+            let covered = sampled.dataset.accounts.indices.filter(longer.covers)
+            #expect(covered == sampled.index.trackedAccounts[0])
+            #expect(!covered.isEmpty && covered.allSatisfy { agencyOf[$0] == 0 })
+            // Rows: the sampled accounts' from the fit's window, the others' from the scored window.
+            let fitWindow = try store.loadDataset(eventsFrom: fitFrom), scoredWindow = try store.loadDataset(eventsFrom: scoredFrom)
+            for (kind, loaded) in [("logins", \Dataset.logins), ("feature uses", \Dataset.featureUsage)] {
+                let got = sampled.dataset[keyPath: loaded]
+                for account in sampled.dataset.accounts.indices {
+                    let want = (longer.covers(account) ? fitWindow : scoredWindow)[keyPath: loaded]
+                    #expect(got.timestamps[got.rows(of: account)] == want.timestamps[want.rows(of: account)], "\(kind) of account \(account)")
+                    #expect(got.actors[got.rows(of: account)] == want.actors[want.rows(of: account)], "\(kind) of account \(account)")
+                }
+                #expect(got.count < fitWindow[keyPath: loaded].count && got.count > scoredWindow[keyPath: loaded].count)
+            }
+            #expect(sampled.dataset.featureUsage.items == {
+                var items: [UInt32] = []
+                for account in sampled.dataset.accounts.indices {
+                    let from = longer.covers(account) ? fitWindow.featureUsage : scoredWindow.featureUsage
+                    items += from.items[from.rows(of: account)]
+                }
+                return items
+            }())
+            #expect(sampled.dataset.earlier == scoredWindow.earlier)
+            #expect(longer.earlier == fitWindow.earlier)
+
+            // The fit samples the accounts loaded further back (it runs here, on the test's task).
+            _ = sampled.model(day)
+            _ = full.model(day)
+            #expect(sampled.fittedWeeks == [week])
+            let got = try Scorer(context: sampled).score(day), want = try Scorer(context: full).score(day)
+            let model = try JSONDecoder().decode(ChurnModel.self, from: Data(got.modelJSON.utf8))
+            #expect(model.trainingDays.count == ChurnModel.trainingDayCount, "\(model.summary)")
+            #expect(got.modelJSON == want.modelJSON)
+            #expect(got.scores == want.scores)
+            #expect(got.history == want.history)
+            #expect(got.agencyResults.map(\.tool) == want.agencyResults.map(\.tool))
+            for (a, b) in zip(got.agencyResults, want.agencyResults) {
+                #expect(a.json == b.json, "\(a.tool) of agency \(a.agencyKey)")
+            }
+        }
+    }
 }

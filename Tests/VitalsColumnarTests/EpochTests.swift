@@ -232,6 +232,39 @@ import Testing
         #expect(assembled == table)
     }
 
+    /// Older batches assembled for some partitions alone (a fit's sampled
+    /// accounts) give the table of those partitions' rows of them and
+    /// every row of the others, on one core and on all (big batches).
+    @Test(arguments: [(1_500, 15), (300_000, 150)])
+    func batchesAssembledForSomePartitionsKeepTheirRowsAlone(count: Int, partitions: Int) {
+        let table = randomTable(seed: 17, count: count, partitions: partitions, times: 0 ..< 400)
+        let pieces = (0 ..< 4).map { table.slice(from: Int64($0) * 100, to: Int64($0 + 1) * 100) }
+        // Every third partition of the first two batches; a filter shorter than the table keeps none beyond it.
+        let kept = (0 ..< partitions - 2).map { $0 % 3 == 1 }
+        let keeping: [[Bool]?] = [kept, kept, nil, nil]
+        let assembled = EventColumns.assemble(
+            batchOffsets: pieces.map(\.offsets), partitionCount: partitions, hasItems: true, keeping: keeping,
+            read: { column, b in (column, b) },
+            decodeTimestamps: { piece, buffer in _ = buffer.initialize(from: pieces[piece.1].timestamps) },
+            decodeValues: { piece, buffer in
+                let (column, b) = piece
+                _ = buffer.initialize(from: column == .actors ? pieces[b].actors : column == .items ? pieces[b].items : pieces[b].quantities)
+            })
+        // The expected table, row by row: a filtered batch's rows of its kept partitions, then the later batches'.
+        var rows: [(partition: UInt32, ts: Int64, actor: UInt32, item: UInt32)] = []
+        for (b, piece) in pieces.enumerated() {
+            for p in 0 ..< partitions where keeping[b].map({ p < $0.count && $0[p] }) ?? true {
+                for row in piece.rows(of: p) { rows.append((UInt32(p), piece.timestamps[row], piece.actors[row], piece.items[row])) }
+            }
+        }
+        let expected = build(rows, partitions: partitions)
+        #expect(assembled == expected)
+        #expect(assembled.count < table.count && assembled.count > pieces[2].count + pieces[3].count)
+        // A kept partition has its rows of every batch; another, of the last two alone.
+        #expect(assembled.rows(of: 1).count == table.rows(of: 1).count)
+        #expect(assembled.rows(of: 2).count == pieces[2].rows(of: 2).count + pieces[3].rows(of: 2).count)
+    }
+
     /// A batch that cannot be read or decoded fails the whole table with
     /// its own error, whichever step of the pipeline meets it.
     @Test(arguments: [EventColumnName.timestamps, .actors, .quantities])
