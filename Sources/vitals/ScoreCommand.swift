@@ -58,6 +58,18 @@ struct ScoreCommand: AsyncParsableCommand {
         return (first.day ... last.day).map(AsOf.init(day:))
     }
 
+    /// `VITALS_TEST_SAMPLE_LIMIT`, in debug builds only: the churn fit's
+    /// sample limit (``ChurnModel/sampleLimit``) for the CLI's tests, so that
+    /// a small store's fit samples some of its agencies and loads their past
+    /// alone, as a big store's does. A release build never reads it.
+    static var testSampleLimit: Int? {
+        #if DEBUG
+        ProcessInfo.processInfo.environment["VITALS_TEST_SAMPLE_LIMIT"].flatMap { Int($0) }
+        #else
+        nil
+        #endif
+    }
+
     func run() async throws {
         let config = try scoring.load()
         var days = try requestedDays()
@@ -70,9 +82,12 @@ struct ScoreCommand: AsyncParsableCommand {
             if days.isEmpty, let latest = try store.latestEventDay() { days = [AsOf(day: latest)] }
             // Every account's events for the days scored; a fit's past days, months older, for its sampled accounts.
             let fitting = Scorer.weeksToFit(days: days, config: config, models: models, refit: refit)
-            let context = try ToolContext(store: store, config: config, useMaterialized: false,
-                                          eventsFrom: Scorer.scoredWindowStart(days: days, config: config), fitting: fitting,
-                                          refit: refit, runs: runs, models: models)
+            let sampleLimit = Self.testSampleLimit ?? ChurnModel.sampleLimit
+            let context = try ChurnModel.$sampleLimit.withValue(sampleLimit) {
+                try ToolContext(store: store, config: config, useMaterialized: false,
+                                eventsFrom: Scorer.scoredWindowStart(days: days, config: config), fitting: fitting,
+                                refit: refit, runs: runs, models: models)
+            }
             if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s\(TraceClock.resident)") }
             if days.isEmpty { days = [context.defaultAsOf] }
             do {
@@ -92,9 +107,10 @@ struct ScoreCommand: AsyncParsableCommand {
             let scorer = Scorer(context: context)
             var results: [MaterializedDay] = []
             for (n, day) in days.enumerated() {
+                // The week's model first, on this thread (under the test's sample limit, if any).
+                ChurnModel.$sampleLimit.withValue(sampleLimit) { _ = context.model(day) }
                 if trace {
                     let week = ChurnModel.fitDay(for: day.day)
-                    _ = context.model(day)
                     printError("churn model for \(day) (\(context.fittedWeeks.contains(week) ? "fitted" : "reused")), "
                         + "\(String(format: "%.3f", Date().timeIntervalSince(started))) s")
                 }

@@ -350,3 +350,36 @@ def test_score_packs_the_logs_for_the_next_nights(vitals, cli_store, tmp_path):
         db.execute("UPDATE payments SET status = 'succeeded' WHERE seq = (SELECT MAX(seq) FROM payments)")
     score()
     assert revenue() == before
+
+
+def test_a_fit_loads_the_past_of_the_accounts_it_samples_alone(vitals, tmp_path):
+    """A score that fits decodes every account's recent events and, months
+    further back, only the accounts its fit samples: with the debug build's
+    sample limit lowered, a 330-day world of three agencies samples the
+    first agency's tracked accounts, and the closing line says so."""
+    data, store = str(tmp_path / "data"), str(tmp_path / "fit.db")
+    data_gen = os.path.join(os.path.dirname(vitals), "data-gen")
+    subprocess.run([data_gen, "--agencies", "3", "--accounts-per-agency", "30", "--users-per-account", "2", "--days", "330",
+                    "--events", "60000", "--seed", "5", "--as-of", "2026-11-20", "--out", data], check=True, capture_output=True)
+    subprocess.run([vitals, "ingest", data, "--store", store], check=True, capture_output=True)
+    out = subprocess.run([vitals, "score", "--no-playbooks", "--store", store], capture_output=True, text=True, timeout=300,
+                         env=os.environ | {"VITALS_TEST_SAMPLE_LIMIT": "300"})
+    assert out.returncode == 0, out.stderr
+    said = re.search(r"; events: decoded ([0-9,]+) from (\S+) on \(the fit's ([0-9,]+) sampled accounts' from (\S+) on\), "
+                     r"read ([0-9,]+) older ones", out.stderr)
+    assert said, out.stderr
+    decoded, scored_from, sampled, fit_from, older = said.groups()
+    with sqlite3.connect(store) as db:
+        first_agency = db.execute("SELECT COUNT(*) FROM accounts WHERE tracked AND agency_key = 0").fetchone()[0]
+        events = db.execute("SELECT SUM(row_count) FROM event_batches").fetchone()[0]
+    assert int(sampled.replace(",", "")) == first_agency > 0
+    assert fit_from < scored_from
+    # The fit's window of the sampled third, the scored window of all: fewer events than the fit's window of every account.
+    assert int(decoded.replace(",", "")) + int(older.replace(",", "")) < events
+    # Without the lowered limit the fit samples every agency and decodes every account's past.
+    again = subprocess.run([vitals, "score", "--no-playbooks", "--refit", "--store", store], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "sampled accounts'" not in again.stderr
+    whole = re.search(r"; events: decoded ([0-9,]+) from (\S+) on, read ([0-9,]+) older ones", again.stderr)
+    assert whole and whole.group(2) == fit_from, again.stderr
+    assert int(whole.group(1).replace(",", "")) + int(whole.group(3).replace(",", "")) == events
