@@ -108,7 +108,7 @@ public struct LongerHistory: Sendable, Equatable {
 /// day inside the window needs of "at any time up to T".
 public struct EarlierEvents: Sendable, Equatable {
     /// Events before this timestamp were skipped (some may be in the tables too).
-    public let before: Int64
+    public private(set) var before: Int64
     /// Latest login timestamp per user key (`Int64.min`: none skipped).
     public var lastLoginOfUser: [Int64]
     /// Latest login timestamp per account key (`Int64.min`: none skipped).
@@ -144,17 +144,8 @@ public struct EarlierEvents: Sendable, Equatable {
     /// These digests, as the start of a window that starts later, at
     /// `later` (the batches between are added next). Before ``finish()``.
     func extended(to later: Int64) -> EarlierEvents {
-        var copy = EarlierEvents(before: later, accountCount: 0, userCount: 0)
-        copy.lastLoginOfUser = lastLoginOfUser
-        copy.lastLoginOfAccount = lastLoginOfAccount
-        copy.featuresOfAccount = featuresOfAccount
-        copy.firstTimestamp = firstTimestamp
-        copy.skippedRows = skippedRows
-        copy.skippedBatches = skippedBatches
-        copy.batches = batches
-        copy.batchesFromCache = batchesFromCache
-        copy.featureBits = featureBits
-        copy.featureWords = featureWords
+        var copy = self
+        copy.before = later
         return copy
     }
 

@@ -24,7 +24,8 @@ extension Store {
     ///   fit's sampled accounts: its past days reach months further back
     ///   than the day scored). The batches between `from` and `eventsFrom`
     ///   are decoded whole, but only these accounts' rows go into the
-    ///   tables; the others' are read from the batches' digests into
+    ///   tables (every account's when they overlap in time, a backfill's
+    ///   merge); the others' are read from the batches' digests into
     ///   ``Dataset/earlier``, and ``Dataset/longerHistory`` digests what
     ///   comes before `from`.
     public func loadDataset(eventsFrom: Int64? = nil, longerHistory: (from: Int64, accounts: [Bool])? = nil) throws(StoreError) -> Dataset {

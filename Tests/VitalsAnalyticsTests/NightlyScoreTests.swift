@@ -158,12 +158,7 @@ import VitalsTools
     /// third of its events are left to the digests.
     @Test(arguments: [UInt64(5), 11])
     func aFitDecodesOnlyTheEventsItLearnsFrom(seed: UInt64) throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-fit-window-\(UUID().uuidString)")
-        let data = root.appendingPathComponent("data").path
-        try Self.generate(days: 330, events: 120_000, seed: seed, into: data)
-        let path = root.appendingPathComponent("vitals.db").path
-        _ = try Ingestor.ingest(directory: data, into: path)
-        let store = try Store.open(at: path, readOnly: true)
+        let store = try Self.storeOf330Days(seed: seed)
         let day = AsOf(day: CivilTime.parseDate("2026-11-20")!), week = ChurnModel.fitDay(for: day.day)
         let window = try #require(Scorer.eventWindowStart(days: [day], config: .standard, models: [], refit: true))
         #expect(window == AsOf(day: day.day - 1 - 90 - 49).start(lastDays: 56) && week == day.day - 1, "a Thursday's week, eight past days")
@@ -177,13 +172,7 @@ import VitalsTools
         #expect(windowed.fittedWeeks == [week])
         let model = try JSONDecoder().decode(ChurnModel.self, from: Data(got.modelJSON.utf8))
         #expect(model.holdout != nil && model.trainingDays.count == ChurnModel.trainingDayCount, "\(model.summary)")
-        #expect(got.modelJSON == want.modelJSON)
-        #expect(got.scores == want.scores)
-        #expect(got.history == want.history)
-        #expect(got.agencyResults.map(\.tool) == want.agencyResults.map(\.tool))
-        for (a, b) in zip(got.agencyResults, want.agencyResults) {
-            #expect(a.json == b.json, "\(a.tool) of agency \(a.agencyKey)")
-        }
+        Self.expectTheSameAnswers(got, want)
     }
 
     /// A fit's past days read months further back than the day scored;
@@ -196,12 +185,7 @@ import VitalsTools
     /// window reads.
     @Test(arguments: [UInt64(5), 11])
     func aFitsSampledAccountsAloneAreLoadedFurtherBack(seed: UInt64) throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-fit-accounts-\(UUID().uuidString)")
-        let data = root.appendingPathComponent("data").path
-        try Self.generate(days: 330, events: 120_000, seed: seed, into: data)
-        let path = root.appendingPathComponent("vitals.db").path
-        _ = try Ingestor.ingest(directory: data, into: path)
-        let store = try Store.open(at: path, readOnly: true)
+        let store = try Self.storeOf330Days(seed: seed)
         let day = AsOf(day: CivilTime.parseDate("2026-11-20")!), week = ChurnModel.fitDay(for: day.day)
         let scoredFrom = try #require(Scorer.scoredWindowStart(days: [day], config: .standard))
         let fitFrom = try #require(Scorer.eventWindowStart(days: [day], config: .standard, models: [], refit: true))
@@ -245,13 +229,29 @@ import VitalsTools
             let got = try Scorer(context: sampled).score(day), want = try Scorer(context: full).score(day)
             let model = try JSONDecoder().decode(ChurnModel.self, from: Data(got.modelJSON.utf8))
             #expect(model.trainingDays.count == ChurnModel.trainingDayCount, "\(model.summary)")
-            #expect(got.modelJSON == want.modelJSON)
-            #expect(got.scores == want.scores)
-            #expect(got.history == want.history)
-            #expect(got.agencyResults.map(\.tool) == want.agencyResults.map(\.tool))
-            for (a, b) in zip(got.agencyResults, want.agencyResults) {
-                #expect(a.json == b.json, "\(a.tool) of agency \(a.agencyKey)")
-            }
+            Self.expectTheSameAnswers(got, want)
+        }
+    }
+
+    /// A generated world of 330 days up to 2026-11-20 (three agencies of
+    /// 30 accounts), ingested into a store of its own, opened read-only.
+    static func storeOf330Days(seed: UInt64) throws -> Store {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-330-days-\(UUID().uuidString)")
+        let data = root.appendingPathComponent("data").path
+        try generate(days: 330, events: 120_000, seed: seed, into: data)
+        let path = root.appendingPathComponent("vitals.db").path
+        _ = try Ingestor.ingest(directory: data, into: path)
+        return try Store.open(at: path, readOnly: true)
+    }
+
+    /// The same model, scores, compact scores and default answers.
+    static func expectTheSameAnswers(_ got: MaterializedDay, _ want: MaterializedDay) {
+        #expect(got.modelJSON == want.modelJSON)
+        #expect(got.scores == want.scores)
+        #expect(got.history == want.history)
+        #expect(got.agencyResults.map(\.tool) == want.agencyResults.map(\.tool))
+        for (a, b) in zip(got.agencyResults, want.agencyResults) {
+            #expect(a.json == b.json, "\(a.tool) of agency \(a.agencyKey)")
         }
     }
 }
