@@ -26,3 +26,13 @@ def copy_store(source, path):
     with sqlite3.connect(source) as original, sqlite3.connect(path) as copy:
         original.backup(copy)
     return path
+
+
+def runner(vitals, path):
+    """`vitals ARGS… --store PATH` as a function: the finished process, its
+    output as text (line ends made \\n) or, with raw=True, as bytes;
+    store=False leaves `--store` off."""
+    def invoke(*args, store=True, raw=False):
+        command = [vitals, *args] + (["--store", path] if store else [])
+        return subprocess.run(command, capture_output=True, text=not raw, timeout=300)
+    return invoke

@@ -2,10 +2,9 @@
 more than one page (200 items) of tracked accounts per agency, so CSV has to
 follow the cursor. The `vitals` binary fixture is tests/conftest.py's."""
 import os
-import subprocess
 
 import pytest
-from stores import generated_store
+from stores import generated_store, runner
 
 
 # A comment CSV has to quote: a comma, quotes and a line break (CSV-quoted itself).
@@ -31,9 +30,5 @@ def tricky_comment():
 
 @pytest.fixture(scope="session")
 def run(vitals, cli_store):
-    """`vitals ARGS… --store cli_store` as a function: the finished process,
-    its output as text (line ends made \\n) or, with raw=True, as bytes."""
-    def invoke(*args, store=True, raw=False):
-        command = [vitals, *args] + (["--store", cli_store] if store else [])
-        return subprocess.run(command, capture_output=True, text=not raw, timeout=300)
-    return invoke
+    """`vitals ARGS… --store cli_store` as a function (``stores.runner``)."""
+    return runner(vitals, cli_store)

@@ -8,7 +8,7 @@ import re
 import sqlite3
 import subprocess
 
-from stores import copy_store
+from stores import copy_store, runner
 
 
 def query_json(run, tool, agency="ag_001", **arguments):
@@ -301,10 +301,7 @@ def test_score_reads_the_packed_entities_until_a_row_changes(vitals, cli_store, 
         return score_says(vitals, store, "entities")
 
     def tracked_names():
-        out = subprocess.run([vitals, "query", "list_tracked_accounts", "--agency", "ag_001", "--store", store],
-                             capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stderr
-        return {item["account_id"]: item["name"] for item in json.loads(out.stdout)["items"]}
+        return {item["account_id"]: item["name"] for item in query_json(runner(vitals, store), "list_tracked_accounts")["items"]}
 
     first = score()
     assert first in ("read as rows, kept packed for the next runs", "read packed (kept by an earlier run)")
@@ -328,10 +325,7 @@ def test_score_packs_the_logs_for_the_next_nights(vitals, cli_store, tmp_path):
         return score_says(vitals, store, "logs")
 
     def revenue():
-        out = subprocess.run([vitals, "query", "get_revenue_summary", "--agency", "ag_001", "--store", store],
-                             capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stderr
-        answer = json.loads(out.stdout)
+        answer = query_json(runner(vitals, store), "get_revenue_summary")
         return {key: value for key, value in answer.items() if key not in ("as_of", "data_through")}
 
     score()  # fits the week's model when the store has none
