@@ -96,12 +96,9 @@ public struct Scorer {
     /// digests: a night reads its last two months, a cold score with a fit
     /// its last eight, whatever the store holds before. Nil when no day is given.
     public static func eventWindowStart(days: [AsOf], config: ScoringConfig, models: [StoredChurnModel], refit: Bool) -> Int64? {
-        guard let first = days.min() else { return nil }
-        var earliest = first.day - ToolContext.healthChangeDays
-        for week in weeksToFit(days: days, config: config, models: models, refit: refit) {
-            earliest = min(earliest, ChurnModel.earliestTrainingDay(forWeek: week))
-        }
-        return AsOf(day: earliest).start(lastDays: Analytics.eventLookbackDays(config))
+        guard let scored = scoredWindowStart(days: days, config: config) else { return nil }
+        let fits = ToolContext.fitWindowStart(weeks: weeksToFit(days: days, config: config, models: models, refit: refit), config: config)
+        return min(scored, fits ?? scored)
     }
 
     /// Where the events of the days scored start (the first day's

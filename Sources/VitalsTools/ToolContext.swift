@@ -90,7 +90,7 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
             let dataset = try store.loadDataset(eventsFrom: eventsFrom)
             return (dataset, DatasetIndex(dataset))
         }
-        let fitFrom = fitting.map { AsOf(day: ChurnModel.earliestTrainingDay(forWeek: $0)).start(lastDays: Analytics.eventLookbackDays(config)) }.min()!
+        let fitFrom = Self.fitWindowStart(weeks: fitting, config: config)!
         guard fitFrom < from else {
             let dataset = try store.loadDataset(eventsFrom: from)
             return (dataset, DatasetIndex(dataset))
@@ -115,6 +115,13 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
         }
         let dataset = try store.loadDataset(eventsFrom: fitFrom)
         return (dataset, DatasetIndex(dataset))
+    }
+
+    /// The first event timestamp the fits of `weeks` read: the lookback of
+    /// the earliest one's earliest training day
+    /// (``ChurnModel/earliestTrainingDay(forWeek:)``). Nil: no week.
+    public static func fitWindowStart(weeks: Set<Int>, config: ScoringConfig) -> Int64? {
+        weeks.map(ChurnModel.earliestTrainingDay(forWeek:)).min().map { AsOf(day: $0).start(lastDays: Analytics.eventLookbackDays(config)) }
     }
 
     /// The scoring config as runs store it (sorted keys): a stored model is
