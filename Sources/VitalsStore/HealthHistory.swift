@@ -162,6 +162,18 @@ extension Store {
         return decoded
     }
 
+    /// Whether the history keeps each of `days` for every agency: for the
+    /// agencies whose keys are below `agencyCount` (a loaded dataset's), or
+    /// for all the store has. True when no day is asked.
+    public func historyKeepsEveryAgency(on days: Set<Int>, agencyCount: Int? = nil) throws(StoreError) -> Bool {
+        try read { db in
+            let agencies = try agencyCount ?? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agencies")!
+            let count = try db.cachedStatement(sql: "SELECT COUNT(*) FROM health_history WHERE as_of_day = ? AND agency_key < ?")
+            for day in days where try Int.fetchOne(count, arguments: [day, agencies])! < agencies { return false }
+            return true
+        }
+    }
+
     /// Bytes the health history takes (compressed blobs), and how many (day, agency) rows.
     public func healthHistorySize() throws(StoreError) -> (rows: Int, bytes: Int) {
         try read { db in

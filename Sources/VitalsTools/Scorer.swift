@@ -101,12 +101,42 @@ public struct Scorer {
         return min(scored, fits ?? scored)
     }
 
-    /// Where the events of the days scored start (the first day's
-    /// health-change baseline's lookback), leaving out the fits' past days:
-    /// `vitals score` loads those for the fits' sampled accounts alone
-    /// (``ToolContext/init(store:config:useMaterialized:eventsFrom:fitting:refit:runs:models:)``).
-    public static func scoredWindowStart(days: [AsOf], config: ScoringConfig) -> Int64? {
-        days.min().map { AsOf(day: $0.day - ToolContext.healthChangeDays).start(lastDays: Analytics.eventLookbackDays(config)) }
+    /// Where the events of the days scored start, leaving out the fits'
+    /// past days (`vitals score` loads those for the fits' sampled accounts
+    /// alone, ``ToolContext/init(store:config:useMaterialized:eventsFrom:fitting:refit:runs:models:)``):
+    /// the lookback of the first day's health-change baseline, or, when
+    /// `baselinesKept` (the history keeps every agency's scores of each
+    /// ``baselineDays(of:)``, which are then read, not computed), of the
+    /// first day itself: a night then decodes eight weeks, not nine.
+    public static func scoredWindowStart(days: [AsOf], config: ScoringConfig, baselinesKept: Bool = false) -> Int64? {
+        days.min().map { AsOf(day: $0.day - (baselinesKept ? 0 : ToolContext.healthChangeDays)).start(lastDays: Analytics.eventLookbackDays(config)) }
+    }
+
+    /// The health-change baselines (``ToolContext/healthChangeDays`` before
+    /// each day) of `days` that the run does not score itself.
+    public static func baselineDays(of days: [AsOf]) -> Set<Int> {
+        Set(days.map { $0.day - ToolContext.healthChangeDays }).subtracting(days.map(\.day))
+    }
+
+    /// The context `vitals score` scores `days` with (the newest stored day
+    /// when none): not reading materialized results, its events from
+    /// ``scoredWindowStart(days:config:baselinesKept:)`` on, the past days
+    /// of the weeks it fits for their sampled accounts. The baselines count
+    /// as kept when the history has them for every agency before the load
+    /// and for every loaded agency after it; a write between the two (a new
+    /// agency) loads again from the baselines' lookback.
+    public static func context(store: Store, config: ScoringConfig, days: [AsOf], fitting: Set<Int>, refit: Bool,
+                               runs: [ScoreRun], models: [StoredChurnModel]) throws -> ToolContext {
+        let baselines = baselineDays(of: days)
+        func load(baselinesKept: Bool) throws -> ToolContext {
+            try ToolContext(store: store, config: config, useMaterialized: false,
+                            eventsFrom: scoredWindowStart(days: days, config: config, baselinesKept: baselinesKept),
+                            fitting: fitting, refit: refit, runs: runs, models: models)
+        }
+        guard !days.isEmpty, try store.historyKeepsEveryAgency(on: baselines) else { return try load(baselinesKept: false) }
+        let context = try load(baselinesKept: true)
+        if try store.historyKeepsEveryAgency(on: baselines, agencyCount: context.dataset.agencies.count) { return context }
+        return try load(baselinesKept: false)
     }
 
     /// The weeks of `days` whose churn model a run fits (none stored for

@@ -80,13 +80,12 @@ struct ScoreCommand: AsyncParsableCommand {
             let trace = ProcessInfo.processInfo.environment["VITALS_TRACE"] != nil
             let runs = try store.scoreRuns(), models = try store.churnModels()
             if days.isEmpty, let latest = try store.latestEventDay() { days = [AsOf(day: latest)] }
-            // Every account's events for the days scored; a fit's past days, months older, for its sampled accounts.
+            // Every account's events for the days scored (and their week-ago baselines, unless the history
+            // keeps them); a fit's past days, months older, for its sampled accounts.
             let fitting = Scorer.weeksToFit(days: days, config: config, models: models, refit: refit)
             let sampleLimit = Self.testSampleLimit ?? ChurnModel.sampleLimit
             let context = try ChurnModel.$sampleLimit.withValue(sampleLimit) {
-                try ToolContext(store: store, config: config, useMaterialized: false,
-                                eventsFrom: Scorer.scoredWindowStart(days: days, config: config), fitting: fitting,
-                                refit: refit, runs: runs, models: models)
+                try Scorer.context(store: store, config: config, days: days, fitting: fitting, refit: refit, runs: runs, models: models)
             }
             if trace { printError("loaded the dataset, \(String(format: "%.3f", Date().timeIntervalSince(started))) s\(TraceClock.resident)") }
             if days.isEmpty { days = [context.defaultAsOf] }

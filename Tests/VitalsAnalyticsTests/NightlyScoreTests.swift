@@ -59,8 +59,7 @@ import VitalsTools
     static func scoreLikeTheCommand(_ store: Store, day: AsOf) throws -> (MaterializedDay, ToolContext) {
         let runs = try store.scoreRuns(), models = try store.churnModels()
         let fitting = Scorer.weeksToFit(days: [day], config: .standard, models: models, refit: false)
-        let context = try ToolContext(store: store, useMaterialized: false, eventsFrom: Scorer.scoredWindowStart(days: [day], config: .standard),
-                                      fitting: fitting, runs: runs, models: models)
+        let context = try Scorer.context(store: store, config: .standard, days: [day], fitting: fitting, refit: false, runs: runs, models: models)
         let packLogs = fitting.isEmpty
         try store.keepEntities(of: context.dataset)
         if packLogs { try store.keepLogs(of: context.dataset) }
@@ -93,7 +92,7 @@ import VitalsTools
         #expect(cold.dataset.earlier == nil)
 
         _ = try Ingestor.ingest(directory: history, into: nightlyPath)
-        var windowedNights = 0, packedLogNights = 0, fittedKinds: Set<String> = []
+        var windowedNights = 0, ownWindowNights = 0, packedLogNights = 0, fittedKinds: Set<String> = []
         for (n, night) in nights.enumerated() {
             _ = try Ingestor.ingest(directory: nightDirectories[n], into: nightlyPath)
             let day = AsOf(day: CivilTime.parseDate(night)!)
@@ -124,6 +123,13 @@ import VitalsTools
                 let earlier = try #require(context.dataset.earlier, "\(night) decoded every event")
                 #expect(earlier.skippedBatches > 0 && earlier.skippedRows > 0)
                 windowedNights += 1
+                // From 11-17 on, the history keeps the week-ago baseline a night scored: the window is the
+                // day's own lookback, not the baseline's (a week fewer events decoded).
+                let baselineKept = day.day - ToolContext.healthChangeDays >= CivilTime.parseDate(nights[0])!
+                let lookback = Analytics.eventLookbackDays(.standard)
+                #expect(earlier.before == AsOf(day: day.day - (baselineKept ? 0 : ToolContext.healthChangeDays)).start(lastDays: lookback),
+                        "\(night)")
+                if baselineKept { ownWindowNights += 1 }
             }
             let model = try JSONDecoder().decode(ChurnModel.self, from: Data(nightly.modelJSON.utf8))
             // A third of the samples may hold too few churners for a holdout.
@@ -140,7 +146,7 @@ import VitalsTools
                 #expect(kept == String(decoding: want.json, as: UTF8.self), "\(night): \(got.tool) of agency \(got.agencyKey)")
             }
         }
-        #expect(windowedNights == 8)
+        #expect(windowedNights == 8 && ownWindowNights == 3)
         // The first night fits and reads the logs as rows, the second packs them, every later one reads them packed.
         #expect(packedLogNights == nights.count - 2)
         let kept = try Store.open(at: nightlyPath, readOnly: true).churnModels()
@@ -230,6 +236,56 @@ import VitalsTools
             let model = try JSONDecoder().decode(ChurnModel.self, from: Data(got.modelJSON.utf8))
             #expect(model.trainingDays.count == ChurnModel.trainingDayCount, "\(model.summary)")
             Self.expectTheSameAnswers(got, want)
+        }
+    }
+
+    /// A night whose week-ago baseline the history keeps for every agency
+    /// decodes from the day's own lookback on; once an agency arrives that
+    /// the baseline day did not score, the night loads the baseline's
+    /// lookback again, computes that agency's baseline, and answers what a
+    /// cold rebuild answers.
+    @Test func aNightLoadsItsBaselinesWeekOnlyWhenTheHistoryLacksIt() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-baselines-\(UUID().uuidString)")
+        let data = root.appendingPathComponent("data").path, newcomer = root.appendingPathComponent("newcomer").path
+        try Self.generate(days: 200, events: 90_000, seed: 6, into: data)
+        let path = root.appendingPathComponent("nightly.db").path, coldPath = root.appendingPathComponent("cold.db").path
+        _ = try Ingestor.ingest(directory: data, into: path)
+        // 11-18 is a Wednesday: its baseline 11-11 and its week's model (11-12) are scored first.
+        let day = AsOf(day: CivilTime.parseDate("2026-11-18")!), lookback = Analytics.eventLookbackDays(.standard)
+        for earlier in ["2026-11-11", "2026-11-12"] {
+            _ = try Self.scoreLikeTheCommand(try Store.open(at: path), day: AsOf(day: CivilTime.parseDate(earlier)!))
+        }
+        let (_, kept) = try Self.scoreLikeTheCommand(try Store.open(at: path), day: day)
+        #expect(kept.reusedWeeks == [ChurnModel.fitDay(for: day.day)])
+        #expect(kept.dataset.earlier?.before == day.start(lastDays: lookback))
+
+        try FileManager.default.createDirectory(atPath: newcomer, withIntermediateDirectories: true)
+        for (file, text) in [
+            ("agencies.csv", "agency_id,name\nag_new,Newcomer Agency\n"),
+            ("accounts.csv", "account_id,agency_id,name,plan,seats,created_at,renewal_date,owner_email,tracked,priority\n"
+                + "acc_new,ag_new,Newcomer Co,pro,5,2026-10-01T09:00:00Z,2027-10-01,owner@newcomer.example.com,true,normal\n"),
+            ("users.csv", "user_id,account_id,email,name,role,created_at,key_user\n"
+                + "usr_new,acc_new,ada@newcomer.example.com,Ada New,admin,2026-10-01T09:00:00Z,true\n"),
+            ("logins.csv", "ts,account_id,user_id\n2026-10-20T10:00:00Z,acc_new,usr_new\n2026-11-17T10:00:00Z,acc_new,usr_new\n"),
+        ] {
+            try text.write(toFile: newcomer + "/" + file, atomically: true, encoding: .utf8)
+        }
+        _ = try Ingestor.ingest(directory: newcomer, into: path)
+        let (nightly, widened) = try Self.scoreLikeTheCommand(try Store.open(at: path), day: day)
+        #expect(widened.dataset.earlier?.before == AsOf(day: day.day - ToolContext.healthChangeDays).start(lastDays: lookback))
+        let agency = try #require(widened.dataset.agencyKey("ag_new"))
+        #expect(nightly.scores.contains { $0.agencyKey == agency })
+
+        _ = try Ingestor.ingest(directory: data, into: coldPath)
+        _ = try Ingestor.ingest(directory: newcomer, into: coldPath)
+        let want = try Scorer(context: ToolContext(store: try Store.open(at: coldPath, readOnly: true), useMaterialized: false)).score(day)
+        #expect(nightly.scores == want.scores)
+        #expect(nightly.agencyResults.map(\.tool) == want.agencyResults.map(\.tool))
+        for (got, want) in zip(nightly.agencyResults, want.agencyResults) {
+            // The old agencies' baselines come from the history, the cold store computes them.
+            let text = String(decoding: got.json, as: UTF8.self)
+                .replacingOccurrences(of: #""compared_from":"history""#, with: #""compared_from":"computed""#)
+            #expect(text == String(decoding: want.json, as: UTF8.self), "\(got.tool) of agency \(got.agencyKey)")
         }
     }
 
