@@ -78,6 +78,21 @@ public enum JSONValue: Sendable, Equatable, Codable {
         .array(items.map { .encoded(JSONText(bytes: JSONTextWriter.text(of: $0))) })
     }
 
+    /// A whole list's items as one array's text, written into one buffer:
+    /// the same text as ``encodedItems(_:)-…`` makes, for a list stored
+    /// whole (no page is cut from it), without an allocation per item.
+    public static func encodedArray(_ items: some Collection<some JSONTextWritable>) -> JSONValue {
+        var json = JSONTextWriter()
+        json.array(items) { json, item in item.write(to: &json) }
+        return .encoded(JSONText(bytes: json.out))
+    }
+
+    /// The same for items that only encode.
+    public static func encodedArray(_ items: some Collection<some Encodable>) -> JSONValue {
+        // Encoding our own result types cannot fail.
+        .encoded(JSONText(bytes: try! JSONTextEncoder.encode(Array(items))))
+    }
+
     /// An object whose fields `body` writes (in key order, as a
     /// ``JSONTextWritable`` does), as JSON text at once.
     public static func writtenObject(_ body: (inout JSONTextWriter) -> Void) -> JSONValue {
@@ -94,9 +109,24 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// The same text as UTF-8 bytes, ready for a socket or a pipe.
     public func utf8(pretty: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(pretty ? 256 : max(256, compactByteCountEstimate))
         write(to: &out, pretty: pretty, indent: 0)
         return out
+    }
+
+    /// About how long the compact text is (exact for the written parts, a
+    /// bound for short scalars): what ``utf8(pretty:)`` reserves, so that a
+    /// stored list of megabytes is copied once into one buffer, not grown
+    /// by doubling through fresh ones. Pages reserved and never written
+    /// cost nothing.
+    var compactByteCountEstimate: Int {
+        switch self {
+        case .null, .bool, .int, .double: 24
+        case let .string(text): text.utf8.count + 8
+        case let .encoded(text): text.bytes.count
+        case let .array(items): items.reduce(2) { $0 + 1 + $1.compactByteCountEstimate }
+        case let .object(object): object.reduce(2) { $0 + $1.key.utf8.count + 4 + $1.value.compactByteCountEstimate }
+        }
     }
 
     @usableFromInline func write(to out: inout [UInt8], pretty: Bool, indent: Int) {

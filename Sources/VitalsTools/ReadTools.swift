@@ -118,13 +118,17 @@ public enum ReadTools {
     /// answer, only that page's items are encoded (a list of thousands of
     /// accounts costs its sort, not its JSON), and `total` says how many
     /// there are; without (materializing), every item.
+    /// Stored (materializing), the items are one array's text: nothing cuts
+    /// a page from it, and it is written into one buffer.
     static func list<Item: Encodable>(_ items: [Item], _ extra: [String: JSONValue] = [:], for call: ToolCall) -> JSONValue {
+        if call.materializing { return listPage(JSONValue.encodedArray(items), total: items.count, extra, for: call) }
         let range = pageRange(items.count, call)
         return listPage(JSONValue.encodedItems(items[range]), total: items.count, extra, for: call)
     }
 
     /// The same for items that write their own text (``JSONTextWritable``).
     static func list<Item: JSONTextWritable>(_ items: [Item], _ extra: [String: JSONValue] = [:], for call: ToolCall) -> JSONValue {
+        if call.materializing { return listPage(JSONValue.encodedArray(items), total: items.count, extra, for: call) }
         let range = pageRange(items.count, call)
         return listPage(JSONValue.encodedItems(items[range]), total: items.count, extra, for: call)
     }
