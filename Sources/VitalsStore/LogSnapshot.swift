@@ -75,7 +75,10 @@ enum LogSnapshot {
 
     /// The logs of a blob, nil for a blob that is not a whole VLG1 snapshot
     /// (a snapshot is rebuilt, not trusted).
-    static func decode(_ bytes: UnsafeRawBufferPointer) -> Store.Logs? {
+    /// - Parameter capacity: how many rows each log's array is made room
+    ///   for (at least its snapshot's), so that rows read after the
+    ///   snapshot are appended in place.
+    static func decode(_ bytes: UnsafeRawBufferPointer, capacity: Through? = nil) -> Store.Logs? {
         var frame = LittleEndianReader(bytes)
         guard frame.take(4).map(Array.init) == magic, let compressed = frame.take(frame.remaining),
               let raw = try? ZstdCodec.decompress(compressed)
@@ -85,13 +88,13 @@ enum LogSnapshot {
             var reader = PackedRowReader(raw, minimumRowBytes: 8)
             var logs = Store.Logs(mrr: [], payments: [], feedback: [])
             guard let mrrCount = reader.rowCount() else { return nil }
-            logs.mrr.reserveCapacity(mrrCount)
+            logs.mrr.reserveCapacity(max(mrrCount, Int(capacity?.mrr ?? 0)))
             for _ in 0 ..< mrrCount {
                 let account = reader.int(), day = reader.int(), cents = reader.int()
                 logs.mrr.append(MRRChange(accountKey: Int(account), day: Int(day), mrrCents: cents))
             }
             guard !reader.failed, let paymentCount = reader.rowCount() else { return nil }
-            logs.payments.reserveCapacity(paymentCount)
+            logs.payments.reserveCapacity(max(paymentCount, Int(capacity?.payments ?? 0)))
             for _ in 0 ..< paymentCount {
                 let account = reader.int(), ts = reader.int(), invoice = reader.string(), amount = reader.int(), status = Int(reader.byte())
                 guard !reader.failed, status < PaymentStatus.allCases.count else { return nil }
@@ -99,7 +102,7 @@ enum LogSnapshot {
                                              status: PaymentStatus.allCases[status]))
             }
             guard !reader.failed, let feedbackCount = reader.rowCount() else { return nil }
-            logs.feedback.reserveCapacity(feedbackCount)
+            logs.feedback.reserveCapacity(max(feedbackCount, Int(capacity?.feedback ?? 0)))
             for _ in 0 ..< feedbackCount {
                 let account = reader.int(), flags = reader.byte(), user = reader.int(), ts = reader.int()
                 let score = reader.int(), comment = reader.string()
@@ -113,11 +116,11 @@ enum LogSnapshot {
 
     /// The stored snapshot's logs and the `seq` each holds the rows up to;
     /// nil when there is none or it cannot be read.
-    static func read(_ db: Database) throws -> (logs: Store.Logs, through: Through)? {
+    static func read(_ db: Database, capacity: Through? = nil) throws -> (logs: Store.Logs, through: Through)? {
         let sql = "SELECT through_mrr, through_payments, through_feedback, state FROM log_snapshot WHERE id = 1"
         guard let row = try Row.fetchOne(db, sql: sql),
               let blob = row[3] as Data?,
-              let logs = blob.withUnsafeBytes({ decode($0) })
+              let logs = blob.withUnsafeBytes({ decode($0, capacity: capacity) })
         else { return nil }
         return (logs, Through(mrr: row[0], payments: row[1], feedback: row[2]))
     }
