@@ -9,8 +9,11 @@ interleaved, each on a fresh store:
 
   history ingest   `vitals ingest HISTORY`
   history score    `vitals score` of the --history-days days before T (default
-                   7: T-7 .. T-1, as a store scored every night has them, so
-                   that T's health-change baseline T-7 is in the history; 1
+                   8: T-8 .. T-1, as a store scored every night has them, so
+                   that T's health-change baseline T-7 is in the history, and
+                   so is T-1's (T-8): the T-1 night below then reads the same
+                   eight weeks a night does and keeps the digests before them,
+                   as every night of a store scored nightly finds them; 1
                    scores T-1 alone and the night computes T-7 too)
   T-1 night score  `vitals score --as-of T-1` again: the night before's own
                    windowed run, which keeps the older batches' merged digests
@@ -28,7 +31,7 @@ loading the dataset, fitting the churn model, scoring, writing. Prints the
 medians (seconds, peak RSS), the night against the cold path and against
 DuckDB, and the phases of the night's score.
 
-  python3 Benchmarks/night_bench.py --bin BIN --data DIR [--data DIR2 ...] [--runs 3] [--history-days 7] [--no-duckdb]
+  python3 Benchmarks/night_bench.py --bin BIN --data DIR [--data DIR2 ...] [--runs 3] [--history-days 8] [--no-duckdb]
 """
 import argparse
 import csv
@@ -126,7 +129,7 @@ def history_days(day, count):
     return ["--from", str(last - datetime.timedelta(days=count)), "--to", str(last - datetime.timedelta(days=1))]
 
 
-def bench(binary, data, runs, duckdb, before=7):
+def bench(binary, data, runs, duckdb, before=8):
     day = last_day(data)
     work = tempfile.mkdtemp(prefix="vitals-night-")
     try:
@@ -196,7 +199,7 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--data", action="append", required=True)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--history-days", type=int, default=7, help="days before T the history scores (1: T-1 alone)")
+    parser.add_argument("--history-days", type=int, default=8, help="days before T the history scores (1: T-1 alone)")
     parser.add_argument("--no-duckdb", action="store_true")
     args = parser.parse_args()
     for data in args.data:
