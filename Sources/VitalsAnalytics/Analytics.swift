@@ -104,9 +104,9 @@ public struct Analytics: Sendable {
             logins.actors.withUnsafeBufferPointer { actors in
                 last.withUnsafeMutableBufferPointer { last in
                     func read(_ rows: Range<Int>) {
-                        for i in rows where ts[i] < end {
+                        for i in rows where Int64(ts[i]) < end {
                             let user = Int(actors[i])
-                            if ts[i] > last[user] { last[user] = ts[i] }
+                            if Int64(ts[i]) > last[user] { last[user] = Int64(ts[i]) }
                         }
                     }
                     guard let accounts else { return read(0 ..< ts.count) }

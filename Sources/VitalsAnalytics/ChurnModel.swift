@@ -242,7 +242,7 @@ extension Analytics {
         for columns in [dataset.logins, dataset.featureUsage] {
             for account in 0 ..< columns.partitionCount {
                 let rows = columns.rows(of: account)
-                if !rows.isEmpty { first = min(first ?? columns.timestamps[rows.lowerBound], columns.timestamps[rows.lowerBound]) }
+                if !rows.isEmpty { first = min(first ?? Int64(columns.timestamps[rows.lowerBound]), Int64(columns.timestamps[rows.lowerBound])) }
             }
         }
         return first.map { CivilTime.day(ofSeconds: $0) }

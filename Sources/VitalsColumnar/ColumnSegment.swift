@@ -175,62 +175,109 @@ public enum ColumnSegment {
 
     @inlinable
     static func untransform<T: FixedWidthInteger>(_ raw: UnsafeRawBufferPointer, count n: Int, encoding: Encoding, into out: UnsafeMutableBufferPointer<T>) {
-        let width = MemoryLayout<T>.size
         guard n > 0 else { return }
-        let shuffled = encoding.contains(.shuffle), delta = encoding.contains(.delta)
-        let bytes = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let target = out.baseAddress!
         var previous: T = 0
         var start = 0
         while start < n {
             let end = min(start + blockValues, n)
-            if shuffled && width == 8 {
-                // Eight values at a time: a word from each byte row, the 8×8
-                // bytes transposed in registers, the running sum added there.
-                var i = start
-                while i + 8 <= end {
-                    var words = ByteMatrix8(rows: UnsafeRawPointer(bytes + i), stride: n)
-                    words.transpose()
-                    if delta { words.accumulate(from: UInt64(truncatingIfNeeded: previous)) }
-                    words.store(to: UnsafeMutableRawPointer(target + i))
-                    if delta { previous = T(truncatingIfNeeded: words.r7) }
-                    i += 8
+            untransform(raw, count: n, encoding: encoding, block: start ..< end, previous: &previous, into: out.baseAddress! + start)
+            start = end
+        }
+    }
+
+    /// Decodes a segment of 64-bit epoch seconds (what the store keeps)
+    /// into the 32 bits the event columns hold, a block at a time through a
+    /// block of scratch. False when a value is outside `0 ... UInt32.max`.
+    @inlinable
+    public static func decodeNarrowing(_ blob: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt32>) throws(ColumnarError) -> Bool {
+        let count = try valueCount(blob, as: Int64.self)
+        guard out.count == count else { throw .corruptSegment("segment holds \(count) values, expected \(out.count)") }
+        let encoding = Encoding(rawValue: blob[5])
+        let frame = UnsafeRawBufferPointer(rebasing: blob[headerSize...])
+        let size: Int
+        do { size = try ZstdCodec.contentSize(of: frame) } catch { throw .corruptSegment(error.description) }
+        guard size == count * 8 else { throw .corruptSegment("segment frame holds \(size) bytes, expected \(count * 8)") }
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        defer { raw.deallocate() }
+        do {
+            try ZstdCodec.decompress(frame, into: UnsafeMutableRawBufferPointer(rebasing: raw[0 ..< size]))
+        } catch {
+            throw .corruptSegment(error.description)
+        }
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: blockValues) { scratch in
+            var previous: Int64 = 0, start = 0, inRange = true
+            let target = out.baseAddress!
+            while start < count {
+                let end = min(start + blockValues, count)
+                untransform(UnsafeRawBufferPointer(raw), count: count, encoding: encoding, block: start ..< end, previous: &previous,
+                            into: scratch.baseAddress!)
+                for i in 0 ..< end - start {
+                    let value = scratch[i]
+                    inRange = inRange && UInt64(bitPattern: value) <= UInt64(UInt32.max)
+                    target[start + i] = UInt32(truncatingIfNeeded: value)
                 }
-                while i < end {
-                    var value: T = 0
-                    for b in 0 ..< width { value |= T(truncatingIfNeeded: bytes[b * n + i]) << T(truncatingIfNeeded: 8 * b) }
-                    if delta {
-                        previous = previous &+ value
-                        value = previous
-                    }
-                    target[i] = value
-                    i += 1
+                start = end
+            }
+            return inRange
+        }
+    }
+
+    /// Values `block` of a column of `n` decoded (and summed, for deltas,
+    /// from `previous`, left at the block's last value) into `target`,
+    /// which receives value `block.lowerBound` at index 0.
+    @inlinable
+    static func untransform<T: FixedWidthInteger>(_ raw: UnsafeRawBufferPointer, count n: Int, encoding: Encoding, block: Range<Int>,
+                                                  previous: inout T, into target: UnsafeMutablePointer<T>) {
+        let width = MemoryLayout<T>.size
+        let shuffled = encoding.contains(.shuffle), delta = encoding.contains(.delta)
+        let bytes = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let start = block.lowerBound, end = block.upperBound
+        // `target` addressed by the value's index in the column.
+        let out = target - start
+        if shuffled && width == 8 {
+            // Eight values at a time: a word from each byte row, the 8×8
+            // bytes transposed in registers, the running sum added there.
+            var i = start
+            while i + 8 <= end {
+                var words = ByteMatrix8(rows: UnsafeRawPointer(bytes + i), stride: n)
+                words.transpose()
+                if delta { words.accumulate(from: UInt64(truncatingIfNeeded: previous)) }
+                words.store(to: UnsafeMutableRawPointer(out + i))
+                if delta { previous = T(truncatingIfNeeded: words.r7) }
+                i += 8
+            }
+            while i < end {
+                var value: T = 0
+                for b in 0 ..< width { value |= T(truncatingIfNeeded: bytes[b * n + i]) << T(truncatingIfNeeded: 8 * b) }
+                if delta {
+                    previous = previous &+ value
+                    value = previous
+                }
+                out[i] = value
+                i += 1
+            }
+        } else {
+            if shuffled {
+                // Byte b of value i is at b * n + i.
+                for i in start ..< end { out[i] = T(truncatingIfNeeded: bytes[i]) }
+                for b in 1 ..< width {
+                    let shift = T(truncatingIfNeeded: 8 * b)
+                    let row = bytes + b * n
+                    for i in start ..< end { out[i] |= T(truncatingIfNeeded: row[i]) << shift }
                 }
             } else {
-                if shuffled {
-                    // Byte b of value i is at b * n + i.
-                    for i in start ..< end { target[i] = T(truncatingIfNeeded: bytes[i]) }
-                    for b in 1 ..< width {
-                        let shift = T(truncatingIfNeeded: 8 * b)
-                        let row = bytes + b * n
-                        for i in start ..< end { target[i] |= T(truncatingIfNeeded: row[i]) << shift }
-                    }
-                } else {
-                    for i in start ..< end { target[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: i * width, as: T.self)) }
-                }
-                if delta {
-                    for i in start ..< end {
-                        previous = previous &+ target[i]
-                        target[i] = previous
-                    }
+                for i in start ..< end { out[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: i * width, as: T.self)) }
+            }
+            if delta {
+                for i in start ..< end {
+                    previous = previous &+ out[i]
+                    out[i] = previous
                 }
             }
-            start = end
         }
     }
 }
 
-/// Eight 64-bit words as an 8×8 matrix of bytes (row r is word r, column c
 /// its byte c, little-endian). Transposing turns eight byte-shuffled rows
 /// (byte b of eight consecutive values) into the eight values, and back.
 @usableFromInline

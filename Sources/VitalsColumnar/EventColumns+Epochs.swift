@@ -15,8 +15,8 @@ extension EventColumns {
         timestamps.withUnsafeBufferPointer { ts in
             offsets.withUnsafeBufferPointer { offsets in
                 for p in 0 ..< partitionCount where offsets[p + 1] > offsets[p] {
-                    first = Swift.min(first, ts[offsets[p]])
-                    last = Swift.max(last, ts[offsets[p + 1] - 1])
+                    first = Swift.min(first, Int64(ts[offsets[p]]))
+                    last = Swift.max(last, Int64(ts[offsets[p + 1] - 1]))
                 }
             }
         }
@@ -98,7 +98,7 @@ public struct EventDigest: Sendable, Equatable {
                     selection.forEachRun(of: p) { t, rows in
                         tables[t].timestamps.withUnsafeBufferPointer { ts in
                             tables[t].actors.withUnsafeBufferPointer { actorColumn in
-                                for i in rows where ts[i] > last[Int(actorColumn[i])] { last[Int(actorColumn[i])] = ts[i] }
+                                for i in rows where Int64(ts[i]) > last[Int(actorColumn[i])] { last[Int(actorColumn[i])] = Int64(ts[i]) }
                             }
                         }
                     }
@@ -113,7 +113,7 @@ public struct EventDigest: Sendable, Equatable {
             for p in 0 ..< selection.partitionCount {
                 // Runs are in time order: the last row of the last run is the latest.
                 var latest: Int64?
-                selection.forEachRun(of: p) { t, rows in latest = tables[t].timestamps[rows.upperBound - 1] }
+                selection.forEachRun(of: p) { t, rows in latest = Int64(tables[t].timestamps[rows.upperBound - 1]) }
                 guard let latest else { continue }
                 partitions.append(UInt32(p))
                 partitionLast.append(latest)

@@ -65,15 +65,14 @@ extension EventColumns {
     public static func assemble<Piece: Sendable, E: Error>(
         batchOffsets: [[Int]], partitionCount: Int, hasItems: Bool, keeping: [[Bool]?]? = nil,
         read: (EventColumnName, _ batch: Int) throws(E) -> Piece,
-        decodeTimestamps: @Sendable (Piece, UnsafeMutableBufferPointer<Int64>) throws(E) -> Void,
+        decodeTimestamps: @Sendable (Piece, UnsafeMutableBufferPointer<UInt32>) throws(E) -> Void,
         decodeValues: @Sendable (Piece, UnsafeMutableBufferPointer<UInt32>) throws(E) -> Void
     ) throws(E) -> EventColumns {
         let plan = MergePlan(blocks: batchOffsets, partitionCount: partitionCount, keeping: keeping)
         let rowCounts = batchOffsets.map { $0.last ?? 0 }
-        var wideScratch: [[Int64]] = [], narrowScratch: [[UInt32]] = []
-        let ts = try plan.gather(rowCounts: rowCounts, scratch: &wideScratch,
+        var narrowScratch: [[UInt32]] = []
+        let ts = try plan.gather(rowCounts: rowCounts, scratch: &narrowScratch,
                                  read: { (b) throws(E) in try read(.timestamps, b) }, decode: decodeTimestamps)
-        wideScratch = []
         func values(_ column: EventColumnName) throws(E) -> [UInt32] {
             try plan.gather(rowCounts: rowCounts, scratch: &narrowScratch,
                             read: { (b) throws(E) in try read(column, b) }, decode: decodeValues)
@@ -135,14 +134,14 @@ struct MergePlan {
         var reordered: [Int: [Int32]] = [:]
         for p in 0 ..< partitionCount {
             // In order when each batch's first row is not earlier than the previous batch's last.
-            var lastTs = Int64.min, inOrder = true, batchesHere = 0
+            var lastTs: UInt32 = 0, inOrder = true, batchesHere = 0
             for b in batches.indices where sources[b][p + 1] > sources[b][p] {
                 batchesHere += 1
                 if batches[b].timestamps[sources[b][p]] < lastTs { inOrder = false }
                 lastTs = batches[b].timestamps[sources[b][p + 1] - 1]
             }
             guard !inOrder, batchesHere > 1 else { continue }
-            var keyed: [(ts: Int64, position: Int32)] = []
+            var keyed: [(ts: UInt32, position: Int32)] = []
             keyed.reserveCapacity(offsets[p + 1] - offsets[p])
             for b in batches.indices {
                 for row in sources[b][p] ..< sources[b][p + 1] {

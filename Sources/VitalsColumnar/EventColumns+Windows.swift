@@ -39,11 +39,11 @@ extension EventColumns {
 
     /// The first index in `range` whose timestamp is `>= value` (or `range.upperBound`).
     @inlinable
-    static func firstIndex(_ ts: UnsafeBufferPointer<Int64>, in range: Range<Int>, notBelow value: Int64) -> Int {
+    static func firstIndex(_ ts: UnsafeBufferPointer<UInt32>, in range: Range<Int>, notBelow value: Int64) -> Int {
         var low = range.lowerBound, high = range.upperBound
         while low < high {
             let mid = (low + high) >> 1
-            if ts[mid] < value { low = mid + 1 } else { high = mid }
+            if Int64(ts[mid]) < value { low = mid + 1 } else { high = mid }
         }
         return low
     }
@@ -61,7 +61,7 @@ extension EventColumns {
     /// The latest timestamp in `rows`, or nil when empty.
     @inlinable
     public func lastTimestamp(_ rows: Range<Int>) -> Int64? {
-        rows.isEmpty ? nil : timestamps[rows.upperBound - 1]
+        rows.isEmpty ? nil : Int64(timestamps[rows.upperBound - 1])
     }
 }
 

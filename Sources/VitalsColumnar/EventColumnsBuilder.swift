@@ -1,7 +1,7 @@
 /// Collects events in arrival order, then sorts them into ``EventColumns``.
 public struct EventColumnsBuilder: Sendable {
     @usableFromInline var partitions: [UInt32] = []
-    @usableFromInline var timestamps: [Int64] = []
+    @usableFromInline var timestamps: [UInt32] = []
     @usableFromInline var actors: [UInt32] = []
     @usableFromInline var items: [UInt32] = []
     @usableFromInline var quantities: [UInt32] = []
@@ -36,7 +36,7 @@ public struct EventColumnsBuilder: Sendable {
 
     /// Appends one event; `item` and `quantity` are ignored without items.
     @inlinable
-    public mutating func append(partition: UInt32, timestamp: Int64, actor: UInt32, item: UInt32 = 0, quantity: UInt32 = 0) {
+    public mutating func append(partition: UInt32, timestamp: UInt32, actor: UInt32, item: UInt32 = 0, quantity: UInt32 = 0) {
         partitions.append(partition)
         timestamps.append(timestamp)
         actors.append(actor)
@@ -101,7 +101,7 @@ public struct EventRowBatch {
     // where a stored static is reached through its lazy initializer.
     @inlinable public static var capacity: Int { 1024 }
     @usableFromInline let partitions: UnsafeMutablePointer<UInt32>
-    @usableFromInline let timestamps: UnsafeMutablePointer<Int64>
+    @usableFromInline let timestamps: UnsafeMutablePointer<UInt32>
     @usableFromInline let actors: UnsafeMutablePointer<UInt32>
     @usableFromInline let items: UnsafeMutablePointer<UInt32>
     @usableFromInline let quantities: UnsafeMutablePointer<UInt32>
@@ -124,7 +124,7 @@ public struct EventRowBatch {
 
     /// Writes row `row` (below ``capacity``).
     @inlinable @inline(__always)
-    public func set(_ row: Int, partition: UInt32, timestamp: Int64, actor: UInt32, item: UInt32 = 0, quantity: UInt32 = 0) {
+    public func set(_ row: Int, partition: UInt32, timestamp: UInt32, actor: UInt32, item: UInt32 = 0, quantity: UInt32 = 0) {
         partitions[row] = partition
         timestamps[row] = timestamp
         actors[row] = actor

@@ -94,8 +94,8 @@ public struct EventSelection: Sendable {
                         let end = offsets[p + 1]
                         var start = offsets[p]
                         // A partition's rows are in time order: each epoch's are the run up to the next epoch's start.
-                        let e0 = a == b ? a : EventColumns.epoch(of: ts[start], seconds: seconds)
-                        let e1 = a == b ? a : EventColumns.epoch(of: ts[end - 1], seconds: seconds)
+                        let e0 = a == b ? a : EventColumns.epoch(of: Int64(ts[start]), seconds: seconds)
+                        let e1 = a == b ? a : EventColumns.epoch(of: Int64(ts[end - 1]), seconds: seconds)
                         for e in e0 ... e1 where start < end {
                             let next = e == e1 ? end : EventColumns.firstIndex(ts, in: start ..< end, notBelow: (e + 1) * seconds)
                             if next > start && e >= low && e <= high { epochs[Int(e - low)].append(table: t, partition: p, rows: start ..< next) }
@@ -121,8 +121,8 @@ public struct EventSelection: Sendable {
             table.timestamps.withUnsafeBufferPointer { ts in
                 table.offsets.withUnsafeBufferPointer { offsets in
                     for p in 0 ..< partitionCount where offsets[p + 1] > offsets[p] {
-                        if ts[offsets[p]] < latest[p] { interleaved.insert(p) }
-                        latest[p] = Swift.max(latest[p], ts[offsets[p + 1] - 1])
+                        if Int64(ts[offsets[p]]) < latest[p] { interleaved.insert(p) }
+                        latest[p] = Swift.max(latest[p], Int64(ts[offsets[p + 1] - 1]))
                     }
                 }
             }
@@ -195,7 +195,25 @@ public struct EventSelection: Sendable {
     /// looked up its closure's generic metadata: 1 % of an ingest's CPU).
     @inlinable
     public func gather<T>(_ columns: [[T]], rows: Range<Int>, into out: UnsafeMutableBufferPointer<T>) {
-        precondition(out.count == rows.count && rows.upperBound <= count && columns.count == tables.count, "gather bounds")
+        precondition(out.count == rows.count, "gather bounds")
+        gather(columns, rows: rows) { source, at, take in (out.baseAddress! + at).initialize(from: source, count: take) }
+    }
+
+    /// The same for the timestamps, widened to the 64-bit seconds the
+    /// store's segments keep.
+    @inlinable
+    public func gather(_ columns: [[UInt32]], rows: Range<Int>, into out: UnsafeMutableBufferPointer<Int64>) {
+        precondition(out.count == rows.count, "gather bounds")
+        gather(columns, rows: rows) { source, at, take in
+            for i in 0 ..< take { out[at + i] = Int64(source[i]) }
+        }
+    }
+
+    /// Hands each run's part inside `rows` to `copy`: where it starts in
+    /// its table's column, where it goes in the output, and how many rows.
+    @inlinable
+    func gather<T>(_ columns: [[T]], rows: Range<Int>, copy: (UnsafePointer<T>, _ at: Int, _ take: Int) -> Void) {
+        precondition(rows.upperBound <= count && columns.count == tables.count, "gather bounds")
         guard !rows.isEmpty else { return }
         // The partition holding the first row: the last whose offset is at or before it.
         var low = 0, high = partitionCount
@@ -210,13 +228,13 @@ public struct EventSelection: Sendable {
         withExtendedLifetime(columns) {
             var position = offsets[low], r = runStarts[low]
             var written = 0
-            while written < out.count {
+            while written < rows.count {
                 let runCount = Int(runCounts[r])
                 // The part of this run inside `rows`.
                 let skip = Swift.max(0, rows.lowerBound - position)
                 let take = Swift.min(runCount - skip, rows.upperBound - (position + skip))
                 if take > 0 {
-                    (out.baseAddress! + written).initialize(from: sources[Int(runTables[r])] + runRows[r] + skip, count: take)
+                    copy(sources[Int(runTables[r])] + runRows[r] + skip, written, take)
                     written += take
                 }
                 position += runCount
@@ -231,8 +249,8 @@ public struct EventSelection: Sendable {
         var first = Int64.max, last = Int64.min
         for p in 0 ..< partitionCount where runStarts[p + 1] > runStarts[p] {
             let head = runStarts[p], tail = runStarts[p + 1] - 1
-            first = Swift.min(first, tables[Int(runTables[head])].timestamps[runRows[head]])
-            last = Swift.max(last, tables[Int(runTables[tail])].timestamps[runRows[tail] + Int(runCounts[tail]) - 1])
+            first = Swift.min(first, Int64(tables[Int(runTables[head])].timestamps[runRows[head]]))
+            last = Swift.max(last, Int64(tables[Int(runTables[tail])].timestamps[runRows[tail] + Int(runCounts[tail]) - 1]))
         }
         return first <= last ? (first, last) : nil
     }

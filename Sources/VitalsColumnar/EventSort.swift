@@ -4,7 +4,7 @@ public enum EventSort {
     /// counting sort by partition, then a sort of each partition's slice by
     /// time (skipped when the slice is already in time order, as logs usually are).
     /// - Returns: partition offsets and the permutation (`sorted[i] = source[permutation[i]]`).
-    public static func permutation(partitions: [UInt32], timestamps: [Int64], partitionCount: Int) -> (offsets: [Int], permutation: [UInt32]) {
+    public static func permutation(partitions: [UInt32], timestamps: [UInt32], partitionCount: Int) -> (offsets: [Int], permutation: [UInt32]) {
         var permutation: [UInt32] = []
         let offsets = Self.permutation(partitions: partitions, timestamps: timestamps, partitionCount: partitionCount, into: &permutation)
         return (offsets, permutation)
@@ -12,7 +12,7 @@ public enum EventSort {
 
     /// ``permutation(partitions:timestamps:partitionCount:)`` written into
     /// `permutation` (its capacity reused): returns the partition offsets.
-    public static func permutation(partitions: [UInt32], timestamps: [Int64], partitionCount: Int,
+    public static func permutation(partitions: [UInt32], timestamps: [UInt32], partitionCount: Int,
                                    into permutation: inout [UInt32]) -> [Int] {
         let n = partitions.count
         precondition(n < Int(UInt32.max), "too many rows for one batch")
@@ -59,20 +59,14 @@ public enum EventSort {
                     }
                     if sorted { continue }
                     var slice = UnsafeMutableBufferPointer(rebasing: perm[lower ..< upper])
-                    let span = maxTs &- minTs, narrow = span < Int64(UInt32.max)
-                    if narrow && slice.count > RadixScratch.smallest {
-                        radix.sort(slice, by: ts, from: minTs, span: UInt32(span))
-                    } else if narrow {
+                    if slice.count > RadixScratch.smallest {
+                        radix.sort(slice, by: ts, from: minTs, span: maxTs - minTs)
+                    } else {
                         // A few rows: pack (time, row) into one UInt64 and sort plain integers.
                         keys.removeAll(keepingCapacity: true)
-                        for row in slice { keys.append(UInt64(ts[Int(row)] - minTs) << 32 | UInt64(row)) }
+                        for row in slice { keys.append(UInt64(ts[Int(row)]) << 32 | UInt64(row)) }
                         keys.sort()
                         for i in 0 ..< keys.count { slice[i] = UInt32(truncatingIfNeeded: keys[i]) }
-                    } else {
-                        slice.sort { a, b in
-                            let ta = ts[Int(a)], tb = ts[Int(b)]
-                            return ta != tb ? ta < tb : a < b
-                        }
                     }
                 }
             }
@@ -93,7 +87,7 @@ public enum EventSort {
         static let smallest = 64
         var deltas: [UInt32] = [], rows: [UInt32] = [], otherDeltas: [UInt32] = [], otherRows: [UInt32] = []
 
-        mutating func sort(_ slice: UnsafeMutableBufferPointer<UInt32>, by ts: UnsafeBufferPointer<Int64>, from first: Int64, span: UInt32) {
+        mutating func sort(_ slice: UnsafeMutableBufferPointer<UInt32>, by ts: UnsafeBufferPointer<UInt32>, from first: UInt32, span: UInt32) {
             let n = slice.count
             if deltas.count < n {
                 deltas = [UInt32](repeating: 0, count: n)
@@ -109,7 +103,7 @@ public enum EventSort {
                             var (d, r, dOut, rOut) = (d0, r0, d1, r1)
                             for i in 0 ..< n {
                                 let row = slice[i]
-                                d[i] = UInt32(truncatingIfNeeded: ts[Int(row)] &- first)
+                                d[i] = ts[Int(row)] &- first
                                 r[i] = row
                             }
                             withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { counts in

@@ -169,8 +169,27 @@ enum EventBatchCodec {
         let offsets = try decodeOffsets(kind: kind, rowCount: rowCount, partitionCount: partitionCount, pieces: pieces)
         let items = kind.hasItems ? try column(.items, as: UInt32.self) : []
         let quantities = kind.hasItems ? try column(.quantities, as: UInt32.self) : []
-        return EventColumns(offsets: offsets, timestamps: try column(.timestamps, as: Int64.self), actors: try column(.actors, as: UInt32.self),
-                            items: items, quantities: quantities, hasItems: kind.hasItems)
+        return EventColumns(offsets: offsets, timestamps: try narrowed(column(.timestamps, as: Int64.self), kind: kind),
+                            actors: try column(.actors, as: UInt32.self), items: items, quantities: quantities, hasItems: kind.hasItems)
+    }
+
+    /// Stored 64-bit seconds as the columns keep them (``EventColumns/storedTime(_:)``).
+    /// - Throws: ``StoreError/corrupt(_:)`` for a time outside what 32 bits
+    ///   hold: a store written before times were checked at ingest.
+    static func narrowed(_ seconds: [Int64], kind: EventKind) throws(StoreError) -> [UInt32] {
+        var times: [UInt32] = []
+        times.reserveCapacity(seconds.count)
+        for value in seconds {
+            guard let time = EventColumns.storedTime(value) else { throw outOfRange(kind: kind) }
+            times.append(time)
+        }
+        return times
+    }
+
+    /// What a load says of a stored time outside what the columns hold.
+    static func outOfRange(kind: EventKind) -> StoreError {
+        .corrupt("\(kind.rawValue) events hold a time outside 1970-01-01 .. 2106-02-07, which this version keeps in 32 bits; "
+            + "ingest the data again without those rows")
     }
 
     /// The name a column's pieces are stored under.
@@ -211,10 +230,32 @@ enum EventBatchCodec {
     /// exactly; every piece straight into its slice, on all cores.
     static func decodeColumn<T: FixedWidthInteger & Sendable>(_ name: String, kind: EventKind, parts: [EncodedSegment],
                                                               into buffer: UnsafeMutableBufferPointer<T>) throws(StoreError) {
+        try decodeColumn(name, kind: kind, parts: parts, stored: T.self, into: buffer) { (bytes, slice) throws(ColumnarError) in
+            try ColumnSegment.decode(bytes, into: slice)
+            return true
+        }
+    }
+
+    /// The timestamps column (stored as 64-bit seconds) decoded into the
+    /// 32 bits the columns keep.
+    /// - Throws: ``outOfRange(kind:)`` for a time 32 bits do not hold.
+    static func decodeTimes(_ name: String, kind: EventKind, parts: [EncodedSegment],
+                            into buffer: UnsafeMutableBufferPointer<UInt32>) throws(StoreError) {
+        try decodeColumn(name, kind: kind, parts: parts, stored: Int64.self, into: buffer) { (bytes, slice) throws(ColumnarError) in
+            try ColumnSegment.decodeNarrowing(bytes, into: slice)
+        }
+    }
+
+    /// Each piece decoded by `decode` (false: a value out of range) into its
+    /// slice of `buffer`, on all cores; `stored` is the pieces' value type.
+    static func decodeColumn<S: FixedWidthInteger, T: FixedWidthInteger & Sendable>(
+        _ name: String, kind: EventKind, parts: [EncodedSegment], stored: S.Type, into buffer: UnsafeMutableBufferPointer<T>,
+        decode: @Sendable (UnsafeRawBufferPointer, UnsafeMutableBufferPointer<T>) throws(ColumnarError) -> Bool
+    ) throws(StoreError) {
         var bounds = [0]
         for part in parts {
             let count = part.bytes.withUnsafeBytes { bytes -> Result<Int, ColumnarError> in
-                do throws(ColumnarError) { return .success(try ColumnSegment.valueCount(bytes, as: T.self)) } catch { return .failure(error) }
+                do throws(ColumnarError) { return .success(try ColumnSegment.valueCount(bytes, as: S.self)) } catch { return .failure(error) }
             }
             switch count {
             case let .success(count): bounds.append(bounds.last! + count)
@@ -226,14 +267,19 @@ enum EventBatchCodec {
             throw .corrupt("\(kind.rawValue) column \(name) has \(starts.last!) values, expected \(buffer.count)")
         }
         let target = SharedBuffer(buffer: buffer)
-        let errors = parallelMap(parts.count) { index -> ColumnarError? in
+        let outcomes = parallelMap(parts.count) { index -> Result<Bool, ColumnarError> in
             let slice = UnsafeMutableBufferPointer(rebasing: target.buffer[starts[index] ..< starts[index + 1]])
-            return parts[index].bytes.withUnsafeBytes { bytes -> ColumnarError? in
-                do throws(ColumnarError) { try ColumnSegment.decode(bytes, into: slice) } catch { return error }
-                return nil
+            return parts[index].bytes.withUnsafeBytes { bytes -> Result<Bool, ColumnarError> in
+                do throws(ColumnarError) { return .success(try decode(bytes, slice)) } catch { return .failure(error) }
             }
         }
-        if let failure = errors.compactMap({ $0 }).first { throw .corrupt("\(kind.rawValue) column \(name): \(failure)") }
+        for outcome in outcomes {
+            switch outcome {
+            case let .failure(failure): throw .corrupt("\(kind.rawValue) column \(name): \(failure)")
+            case .success(false): throw outOfRange(kind: kind)
+            case .success(true): continue
+            }
+        }
     }
 
     /// A batch's digest from its digest columns, or nil when the batch was

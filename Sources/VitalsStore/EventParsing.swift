@@ -160,8 +160,12 @@ enum EventParsing {
                 builder.append(batch, count: pending)
                 pending = 0
             }
-            guard let ts = timestamps.parse(reader.field(tsColumn)) else {
+            guard let seconds = timestamps.parse(reader.field(tsColumn)) else {
                 throw reader.bad("bad timestamp \(reader.quoted(tsColumn)) in column ts (expected RFC 3339 like 2026-11-20T13:45:07Z, or epoch seconds)")
+            }
+            // The columns keep times in 32 bits (EventColumns.timeRange).
+            guard let ts = EventColumns.storedTime(seconds) else {
+                throw reader.bad("timestamp \(reader.quoted(tsColumn)) in column ts is outside 1970-01-01T00:00:00Z .. 2106-02-07T06:28:15Z")
             }
             guard let account = accountIndex.code(of: reader.field(accountColumn), in: accounts, trying: lastAccount) else {
                 throw reader.bad("unknown account_id \(reader.quoted(accountColumn)) (not in accounts.csv nor in the store)")

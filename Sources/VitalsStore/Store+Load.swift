@@ -411,7 +411,9 @@ extension Store {
                 let name = EventBatchCodec.storedName(of: column)
                 return StoredColumn(name: name, kind: kind, parts: try segments(db, batchID: batches[b].id, column: name))
             },
-            decodeTimestamps: { (column, buffer) throws(StoreError) in try column.decode(into: buffer) },
+            decodeTimestamps: { (column, buffer) throws(StoreError) in
+                try EventBatchCodec.decodeTimes(column.name, kind: column.kind, parts: column.parts, into: buffer)
+            },
             decodeValues: { (column, buffer) throws(StoreError) in try column.decode(into: buffer) })
     }
 

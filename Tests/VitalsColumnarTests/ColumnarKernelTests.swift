@@ -223,7 +223,7 @@ import Testing
 
 @Suite struct EventColumnsTests {
     /// Rows as tuples (partition, ts, actor, item, quantity) in the builder's order.
-    typealias Row = (partition: UInt32, ts: Int64, actor: UInt32, item: UInt32, quantity: UInt32)
+    typealias Row = (partition: UInt32, ts: UInt32, actor: UInt32, item: UInt32, quantity: UInt32)
 
     func build(_ rows: [Row], partitions: Int) -> EventColumns {
         var builder = EventColumnsBuilder(hasItems: true)
@@ -235,7 +235,7 @@ import Testing
         var state = seed
         func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
         return (0 ..< count).map { _ in
-            (UInt32(next() % 13), Int64(next() % 50), UInt32(next() % 9), UInt32(next() % 4), UInt32(next() % 5 + 1))
+            (UInt32(next() % 13), UInt32(next() % 50), UInt32(next() % 9), UInt32(next() % 4), UInt32(next() % 5 + 1))
         }
     }
 
@@ -305,7 +305,7 @@ import Testing
         for night in 0 ..< 5 {
             // Night n: partitions 0 ..< 8 + n, times in [100 n, 100 n + 99].
             let batch = randomRows(400, seed: UInt64(10 + night)).map {
-                Row(partition: $0.partition % UInt32(8 + night), ts: Int64(100 * night) + $0.ts, actor: $0.actor, item: $0.item, quantity: $0.quantity)
+                Row(partition: $0.partition % UInt32(8 + night), ts: UInt32(100 * night) + $0.ts, actor: $0.actor, item: $0.item, quantity: $0.quantity)
             }
             nights.append(batch)
             rows += batch
@@ -324,5 +324,25 @@ import Testing
         var whole = EventColumnsBuilder(hasItems: false)
         for row in rows { whole.append(partition: row.partition, timestamp: row.ts, actor: row.actor) }
         #expect(EventColumns.merge(logins, partitionCount: 12, hasItems: false) == whole.build(partitionCount: 12))
+    }
+
+    /// The store keeps 64-bit seconds; a load narrows them to the 32 bits
+    /// the columns hold, and says when one does not fit.
+    @Test func storedSecondsNarrowToThirtyTwoBitsOrSaySo() throws {
+        let encoder = ColumnSegmentEncoder()
+        for count in [0, 1, 7, 2048, 2049, 10_000] {
+            let seconds: [Int64] = (0 ..< count).map { i -> Int64 in Int64(1_780_000_000 + i * 13 + i % 7) }
+            let blob = try encoder.encode(seconds, encoding: [.delta, .shuffle])
+            var times = [UInt32](repeating: 0, count: count)
+            let fits = try blob.withUnsafeBytes { bytes in try times.withUnsafeMutableBufferPointer { try ColumnSegment.decodeNarrowing(bytes, into: $0) } }
+            #expect(fits && times.map { Int64($0) } == seconds, "\(count) values")
+        }
+        for outside in [Int64(-1), Int64(UInt32.max) + 1] {
+            let blob = try encoder.encode([0, 100, outside, 200], encoding: [.delta, .shuffle])
+            var times = [UInt32](repeating: 0, count: 4)
+            #expect(try !blob.withUnsafeBytes { bytes in try times.withUnsafeMutableBufferPointer { try ColumnSegment.decodeNarrowing(bytes, into: $0) } })
+        }
+        #expect(EventColumns.storedTime(0) == 0 && EventColumns.storedTime(Int64(UInt32.max)) == UInt32.max)
+        #expect(EventColumns.storedTime(-1) == nil && EventColumns.storedTime(Int64(UInt32.max) + 1) == nil)
     }
 }

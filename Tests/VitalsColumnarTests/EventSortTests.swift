@@ -14,7 +14,7 @@ import Testing
             timestamps.sort { $0 / 86_400 < $1 / 86_400 }
             for i in stride(from: 0, to: rows, by: 17) { timestamps[i] = timestamps[rows / 2] }
             let base: Int64 = 1_780_000_000
-            let (offsets, permutation) = EventSort.permutation(partitions: partitions, timestamps: timestamps.map { $0 + base },
+            let (offsets, permutation) = EventSort.permutation(partitions: partitions, timestamps: timestamps.map { UInt32($0 + base) },
                                                                partitionCount: partitionCount)
             let expected = (0 ..< rows).sorted { a, b in
                 (partitions[a], timestamps[a], a) < (partitions[b], timestamps[b], b)

@@ -50,7 +50,7 @@ import Testing
                 offsets.append(timestamps.count)
             }
             let zeros = [UInt32](repeating: 0, count: timestamps.count)
-            let columns = EventColumns(offsets: offsets, timestamps: timestamps, actors: zeros, items: zeros, quantities: zeros, hasItems: true)
+            let columns = EventColumns(offsets: offsets, timestamps: timestamps.map { UInt32($0) }, actors: zeros, items: zeros, quantities: zeros, hasItems: true)
             let bounds = (0 ..< Int.random(in: 1 ... 9, using: &generator)).map { _ in
                 Int64.random(in: -10 ... span + 10, using: &generator)
             }.sorted()

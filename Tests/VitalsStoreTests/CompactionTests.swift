@@ -118,7 +118,7 @@ import VitalsColumnar
 
     /// Latest timestamp per actor and per partition, and the (partition, item) pairs, of a table.
     static func lastPerActor(_ columns: EventColumns, into last: inout [Int64]) {
-        for i in 0 ..< columns.count { last[Int(columns.actors[i])] = max(last[Int(columns.actors[i])], columns.timestamps[i]) }
+        for i in 0 ..< columns.count { last[Int(columns.actors[i])] = max(last[Int(columns.actors[i])], Int64(columns.timestamps[i])) }
     }
 
     @Test func aWindowedLoadSkipsOldEpochsAndKeepsTheirDigests() throws {
@@ -128,7 +128,7 @@ import VitalsColumnar
         let store = try Store.open(at: path, readOnly: true)
         let full = try store.loadDataset()
         // Three weeks before the last event day.
-        let from = full.logins.timestamps.max()! - 21 * 86_400
+        let from = full.logins.seconds.max()! - 21 * 86_400
         let windowed = try store.loadDataset(eventsFrom: from)
         let earlier = try #require(windowed.earlier)
         #expect(earlier.skippedBatches > 0 && windowed.logins.count + windowed.featureUsage.count + earlier.skippedRows
@@ -137,7 +137,7 @@ import VitalsColumnar
         let end = Int64.max
         #expect(windowed.logins.slice(from: from, to: end) == full.logins.slice(from: from, to: end))
         #expect(windowed.featureUsage.slice(from: from, to: end) == full.featureUsage.slice(from: from, to: end))
-        #expect(windowed.logins.timestamps.min()! > from - EventBatchCodec.epochSeconds)
+        #expect(windowed.logins.seconds.min()! > from - EventBatchCodec.epochSeconds)
         // The decoded rows and the digests together know each user's and account's latest login…
         var fullLast = [Int64](repeating: .min, count: full.users.count), windowLast = earlier.lastLoginOfUser
         Self.lastPerActor(full.logins, into: &fullLast)
@@ -145,15 +145,15 @@ import VitalsColumnar
         #expect(windowLast == fullLast)
         for account in 0 ..< full.accounts.count {
             let decoded = windowed.logins.rows(of: account)
-            let last = decoded.isEmpty ? earlier.lastLoginOfAccount[account] : windowed.logins.timestamps[decoded.upperBound - 1]
+            let last = decoded.isEmpty ? earlier.lastLoginOfAccount[account] : Int64(windowed.logins.timestamps[decoded.upperBound - 1])
             let fullRows = full.logins.rows(of: account)
-            #expect(last == (fullRows.isEmpty ? .min : full.logins.timestamps[fullRows.upperBound - 1]))
+            #expect(last == (fullRows.isEmpty ? .min : Int64(full.logins.timestamps[fullRows.upperBound - 1])))
             // …and the features each account ever used.
             let used = Set(full.featureUsage.items[full.featureUsage.rows(of: account)])
             let known = Set(windowed.featureUsage.items[windowed.featureUsage.rows(of: account)]).union(earlier.featuresOfAccount[account])
             #expect(known == used)
         }
-        #expect(earlier.firstTimestamp == min(full.logins.timestamps.min()!, full.featureUsage.timestamps.min()!))
+        #expect(earlier.firstTimestamp == min(full.logins.seconds.min()!, full.featureUsage.seconds.min()!))
     }
 
     /// The merged digests a score keeps: the next load starts from them and
@@ -169,7 +169,7 @@ import VitalsColumnar
         let old = days[0]
         for directory in [history] + days.dropFirst() { _ = try Ingestor.ingest(directory: directory, into: path) }
         let store = try Store.open(at: path)
-        let last = try store.loadDataset().logins.timestamps.max()!
+        let last = try store.loadDataset().logins.seconds.max()!
         // Last night's window began three weeks back, tonight's a week later: more batches fall before it.
         let lastNight = try #require(try store.loadDataset(eventsFrom: last - 28 * 86_400).earlier)
         let plain = try #require(try store.loadDataset(eventsFrom: last - 14 * 86_400).earlier)

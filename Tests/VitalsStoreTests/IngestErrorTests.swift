@@ -35,6 +35,11 @@ import Testing
                 line: 3, message: "bad date \"2026-02-30\""),
         BadCase("bad timestamp", "logins.csv", "ts,account_id,user_id\nlast tuesday,acc_1,u1\n",
                 line: 2, message: "bad timestamp \"last tuesday\""),
+        // The columns keep times in 32 bits: before 1970 or after 2106-02-07 is refused where it stands.
+        BadCase("time before 1970", "logins.csv", "ts,account_id,user_id\n2026-11-21T10:00:00Z,acc_1,u1\n1969-12-31T23:59:59Z,acc_1,u1\n",
+                line: 3, message: "timestamp \"1969-12-31T23:59:59Z\" in column ts is outside 1970-01-01T00:00:00Z .. 2106-02-07T06:28:15Z"),
+        BadCase("time after 2106", "feature_usage.csv", "ts,account_id,user_id,feature,count\n4294967296,acc_1,u1,email,1\n",
+                line: 2, message: "timestamp \"4294967296\" in column ts is outside"),
         BadCase("unknown user", "logins.csv", "ts,account_id,user_id\n2026-11-21T10:00:00Z,acc_1,u1\n2026-11-21T10:00:00Z,acc_1,u99\n",
                 line: 3, message: "unknown user_id \"u99\""),
         BadCase("unknown account", "feature_usage.csv", "ts,account_id,user_id,feature,count\n2026-11-21T10:00:00Z,acc_9,u1,email,1\n",

@@ -59,7 +59,7 @@ enum CSVRowCounter {
         for account in 0 ..< dataset.accounts.count {
             for row in columns.rows(of: account) {
                 events[dataset.accounts[account].accountID, default: []].append(Event(
-                    ts: columns.timestamps[row], user: dataset.users[Int(columns.actors[row])].userID,
+                    ts: Int64(columns.timestamps[row]), user: dataset.users[Int(columns.actors[row])].userID,
                     feature: columns.hasItems ? dataset.features[Int(columns.items[row])] : "",
                     count: columns.hasItems ? Int(columns.quantities[row]) : 0))
             }
@@ -315,4 +315,9 @@ enum CSVRowCounter {
         let again = try store.loadDataset()
         #expect(again.accounts == dataset.accounts && again.payments == dataset.payments && again.logins.count == dataset.logins.count)
     }
+}
+
+extension EventColumns {
+    /// The timestamps as 64-bit epoch seconds, as the tests compare them.
+    var seconds: [Int64] { timestamps.map { Int64($0) } }
 }
