@@ -80,9 +80,20 @@ public enum ColumnSegment {
     /// values), so that pieces of one column land in one buffer without copies.
     @inlinable
     public static func decode<T: FixedWidthInteger>(_ blob: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<T>) throws(ColumnarError) {
+        try withDecompressed(blob, as: T.self, count: out.count) { raw, encoding in
+            untransform(raw, count: out.count, encoding: encoding, into: out)
+        }
+    }
+
+    /// The segment's values still transformed (deltas, shuffled bytes),
+    /// decompressed into a buffer `body` reads, after checking that it holds
+    /// `count` values of `T`.
+    @inlinable
+    static func withDecompressed<T: FixedWidthInteger, R>(_ blob: UnsafeRawBufferPointer, as type: T.Type, count expected: Int,
+                                                          _ body: (UnsafeRawBufferPointer, Encoding) -> R) throws(ColumnarError) -> R {
         let width = MemoryLayout<T>.size
         let count = try valueCount(blob, as: T.self)
-        guard out.count == count else { throw .corruptSegment("segment holds \(count) values, expected \(out.count)") }
+        guard expected == count else { throw .corruptSegment("segment holds \(count) values, expected \(expected)") }
         let encoding = Encoding(rawValue: blob[5])
         let frame = UnsafeRawBufferPointer(rebasing: blob[headerSize...])
         let size: Int
@@ -97,7 +108,7 @@ public enum ColumnSegment {
         } catch {
             throw .corruptSegment(error.description)
         }
-        untransform(UnsafeRawBufferPointer(raw), count: count, encoding: encoding, into: out)
+        return body(UnsafeRawBufferPointer(raw), encoding)
     }
 
     /// Decodes from an array of bytes.
@@ -190,35 +201,23 @@ public enum ColumnSegment {
     /// block of scratch. False when a value is outside `0 ... UInt32.max`.
     @inlinable
     public static func decodeNarrowing(_ blob: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt32>) throws(ColumnarError) -> Bool {
-        let count = try valueCount(blob, as: Int64.self)
-        guard out.count == count else { throw .corruptSegment("segment holds \(count) values, expected \(out.count)") }
-        let encoding = Encoding(rawValue: blob[5])
-        let frame = UnsafeRawBufferPointer(rebasing: blob[headerSize...])
-        let size: Int
-        do { size = try ZstdCodec.contentSize(of: frame) } catch { throw .corruptSegment(error.description) }
-        guard size == count * 8 else { throw .corruptSegment("segment frame holds \(size) bytes, expected \(count * 8)") }
-        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
-        defer { raw.deallocate() }
-        do {
-            try ZstdCodec.decompress(frame, into: UnsafeMutableRawBufferPointer(rebasing: raw[0 ..< size]))
-        } catch {
-            throw .corruptSegment(error.description)
-        }
-        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: blockValues) { scratch in
-            var previous: Int64 = 0, start = 0, inRange = true
-            let target = out.baseAddress!
-            while start < count {
-                let end = min(start + blockValues, count)
-                untransform(UnsafeRawBufferPointer(raw), count: count, encoding: encoding, block: start ..< end, previous: &previous,
-                            into: scratch.baseAddress!)
-                for i in 0 ..< end - start {
-                    let value = scratch[i]
-                    inRange = inRange && UInt64(bitPattern: value) <= UInt64(UInt32.max)
-                    target[start + i] = UInt32(truncatingIfNeeded: value)
+        let count = out.count
+        return try withDecompressed(blob, as: Int64.self, count: count) { raw, encoding in
+            withUnsafeTemporaryAllocation(of: Int64.self, capacity: blockValues) { scratch in
+                var previous: Int64 = 0, start = 0, inRange = true
+                let target = out.baseAddress
+                while start < count {
+                    let end = min(start + blockValues, count)
+                    untransform(raw, count: count, encoding: encoding, block: start ..< end, previous: &previous, into: scratch.baseAddress!)
+                    for i in 0 ..< end - start {
+                        let value = scratch[i]
+                        inRange = inRange && UInt64(bitPattern: value) <= UInt64(UInt32.max)
+                        target![start + i] = UInt32(truncatingIfNeeded: value)
+                    }
+                    start = end
                 }
-                start = end
+                return inRange
             }
-            return inRange
         }
     }
 
