@@ -102,7 +102,7 @@ extension Analytics {
     }
 
     /// The key users of an account (users.csv `key_user`), in key order.
-    public func keyUsers(of account: Int) -> [Int] { index.usersOfAccount[account].filter { dataset.users[$0].keyUser } }
+    public func keyUsers(of account: Int) -> [Int] { index.usersOfAccount[account].filter(dataset.users.isKeyUser) }
 
     /// How long the least active key user of `account` has gone without a
     /// login: the largest `T − last_login(u)` over its key users, `Int.max`

@@ -137,7 +137,7 @@ public struct Analytics: Sendable {
     /// The key of a user of a tracked account of `agency`.
     public func user(_ id: String, agency: Int) throws(AnalyticsError) -> Int {
         guard let key = dataset.userKey(id) else { throw .unknownUser(id) }
-        let account = dataset.accounts[dataset.users[key].accountKey]
+        let account = dataset.accounts[dataset.users.accountKeys[key]]
         guard account.agencyKey == agency, account.tracked else { throw .unknownUser(id) }
         return key
     }

@@ -21,7 +21,7 @@ public struct DatasetIndex: Sendable {
         }
         trackedAccounts = tracked
         var users = Array(repeating: [Int](), count: dataset.accounts.count)
-        for user in dataset.users { users[user.accountKey].append(user.key) }
+        for (user, account) in dataset.users.accountKeys.enumerated() { users[account].append(user) }
         usersOfAccount = users
         let accountCount = dataset.accounts.count
         mrrOffsets = Self.offsets(dataset.mrrChanges.map(\.accountKey), accountCount: accountCount)

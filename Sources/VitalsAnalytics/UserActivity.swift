@@ -29,10 +29,9 @@ extension Analytics {
         var result: [InactiveUser] = []
         for a in account.map({ [$0] }) ?? index.trackedAccounts[agency] {
             for user in index.usersOfAccount[a] where lastLoginOfUser[user] < since {
-                let record = dataset.users[user]
                 let day = lastLoginDay(user: user)
-                result.append(InactiveUser(userID: record.userID, accountID: dataset.accounts[a].accountID, email: record.email,
-                                           keyUser: record.keyUser, lastLogin: day.map(CivilTime.formatDate(days:)),
+                result.append(InactiveUser(userID: dataset.users.userID(user), accountID: dataset.accounts[a].accountID,
+                                           email: dataset.users.email(user), keyUser: dataset.users.isKeyUser(user), lastLogin: day.map(CivilTime.formatDate(days:)),
                                            daysSinceLogin: day.map { asOf.day - $0 }))
             }
         }

@@ -9,8 +9,10 @@ public struct Dataset: Sendable {
     public var agencies: [AgencyRecord]
     /// Indexed by account key (the event partition).
     public var accounts: [AccountRecord]
-    /// Indexed by user key (the event actor).
-    public var users: [UserRecord]
+    /// Indexed by user key (the event actor), packed: `users[key]` makes
+    /// the record, ``UserTable/accountKeys`` and ``UserTable/isKeyUser(_:)``
+    /// read a column.
+    public var users: UserTable
     /// Feature names indexed by feature key (the event item).
     public var features: [String]
     /// Indexed by workflow key.
@@ -60,12 +62,12 @@ public struct Dataset: Sendable {
         self.earlier = earlier
         agencies = entities.agencies
         accounts = entities.accounts
-        users = entities.users
+        users = entities.userTable ?? UserTable(entities.users)
         features = entities.features
         workflows = entities.workflows
         agencyKeys = entities.agencyKeys
         accountKeys = entities.accountKeys
-        userKeys = LazyKeys(ids: entities.users.map(\.userID))
+        userKeys = LazyKeys(ids: users.ids)
         workflowKeys = entities.workflowKeys
         featureKeys = entities.featureKeys
         self.logins = logins
@@ -229,22 +231,22 @@ public struct EarlierEvents: Sendable, Equatable {
     }
 }
 
-/// An id dictionary built from its ids on first use (ids whose dense keys
-/// were checked already), then kept.
+/// An id dictionary indexed on first use (ids appended unindexed, whose
+/// dense keys were checked already), then kept.
 final class LazyKeys: @unchecked Sendable {
     private let lock = NSLock()
-    private var ids: [String]
-    private var built: ByteStringDictionary?
+    private var ids: ByteStringDictionary
+    private var indexed = false
 
-    init(ids: [String]) { self.ids = ids }
+    init(ids: ByteStringDictionary) { self.ids = ids }
 
     var dictionary: ByteStringDictionary {
         lock.withLock {
-            if let built { return built }
-            let made = ByteStringDictionary(keys: ids)
-            built = made
-            ids = []
-            return made
+            if !indexed {
+                if let repeated = ids.indexAppended() { preconditionFailure("user \(ids.key(UInt32(repeated.code))) is loaded twice") }
+                indexed = true
+            }
+            return ids
         }
     }
 }

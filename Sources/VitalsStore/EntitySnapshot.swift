@@ -29,11 +29,12 @@ import VitalsColumnar
 /// (id, agency key, name, flags: 1 webhook; webhook URL), features
 /// (name), and the users' ids and account keys. The second holds the rest
 /// of each user: email, name, role, flags (1 created_at, 2 key user),
-/// created_at.
+/// created_at, with no row count: a load keeps it, decompressed, as its
+/// ``UserTable``'s details.
 enum EntitySnapshot {
     static let magic: [UInt8] = Array("VEN2".utf8)
 
-    static func encoded(agencies: [AgencyRecord], accounts: [AccountRecord], users: [UserRecord], workflows: [WorkflowRecord],
+    static func encoded(agencies: [AgencyRecord], accounts: [AccountRecord], users: UserTable, workflows: [WorkflowRecord],
                         features: [String]) throws(StoreError) -> [UInt8] {
         var raw: [UInt8] = []
         func string(_ text: String) { appendCounted(text, to: &raw) }
@@ -69,22 +70,16 @@ enum EntitySnapshot {
         appendLittleEndian(UInt32(features.count), to: &raw)
         for feature in features { string(feature) }
         appendLittleEndian(UInt32(users.count), to: &raw)
-        for user in users {
-            string(user.userID)
-            int(user.accountKey)
-        }
-        let keys = raw
-        raw = []
-        raw.reserveCapacity(64 * users.count)
-        for user in users {
-            string(user.email)
-            string(user.name)
-            string(user.role)
-            raw.append((user.createdAt == nil ? 0 : 1) | (user.keyUser ? 2 : 0))
-            int(user.createdAt ?? 0)
+        for key in users.indices {
+            users.ids.withKeyBytes(UInt32(key)) { id in
+                appendLittleEndian(UInt32(id.count), to: &raw)
+                raw.append(contentsOf: id)
+            }
+            int(users.accountKeys[key])
         }
         do {
-            let first = try ZstdCodec.compress(keys, level: 1), second = try ZstdCodec.compress(raw, level: 1)
+            // The second frame is the table's details as they are.
+            let first = try ZstdCodec.compress(raw, level: 1), second = try ZstdCodec.compress(users.details, level: 1)
             var blob = magic
             appendLittleEndian(UInt32(first.count), to: &blob)
             return blob + first + second
@@ -109,13 +104,12 @@ enum EntitySnapshot {
             guard let decompressed = try? ZstdCodec.decompress(second) else { return nil }
             details = decompressed
         }
-        return keys.withUnsafeBytes { keys in
-            details.withUnsafeBytes { details in decode(keys: keys, details: details, users: userRead) }
-        }
+        return keys.withUnsafeBytes { keys in decode(keys: keys, details: details, users: userRead) }
     }
 
-    /// The tables of the two frames' bytes.
-    private static func decode(keys: UnsafeRawBufferPointer, details: UnsafeRawBufferPointer,
+    /// The tables of the two frames' bytes (the second's become the
+    /// ``UserTable``'s details).
+    private static func decode(keys: UnsafeRawBufferPointer, details: [UInt8],
                                users userRead: StoreEntities.UserRead) -> StoreEntities? {
         // Each row of a table is 4 bytes or more.
         var reader = PackedRowReader(keys, minimumRowBytes: 4)
@@ -148,33 +142,25 @@ enum EntitySnapshot {
         guard !reader.failed, let featureCount = reader.rowCount() else { return nil }
         for _ in 0 ..< featureCount { entities.features.append(reader.string()) }
         guard !reader.failed, let userCount = reader.rowCount() else { return nil }
-        if userRead == .keysOnly {
-            var keys = ByteStringDictionary()
-            var accounts: [Int] = []
-            keys.reserveCapacity(userCount, keyBytes: userCount * 16)
-            accounts.reserveCapacity(userCount)
-            for _ in 0 ..< userCount {
-                guard let id = reader.counted() else { return nil }
-                keys.append(unindexed: id)
-                accounts.append(Int(reader.int()))
-            }
-            guard !reader.failed, reader.remaining == 0, keys.indexAppended() == nil else { return nil }
-            entities.userKeys = keys
+        var ids = ByteStringDictionary()
+        var accounts: [Int] = []
+        // A load's ids are indexed on their first look-up, if there is one.
+        ids.reserveCapacity(userCount, keyBytes: userCount * 16, slots: userRead == .keysOnly)
+        accounts.reserveCapacity(userCount)
+        for _ in 0 ..< userCount {
+            guard let id = reader.counted() else { return nil }
+            ids.append(unindexed: id)
+            accounts.append(Int(reader.int()))
+        }
+        guard !reader.failed, reader.remaining == 0 else { return nil }
+        switch userRead {
+        case .keysOnly:
+            guard ids.indexAppended() == nil else { return nil }
+            entities.userKeys = ids
             entities.keyedUserAccounts = accounts
-        } else {
-            var ids: [(String, Int)] = []
-            ids.reserveCapacity(userCount)
-            for _ in 0 ..< userCount { ids.append((reader.string(), Int(reader.int()))) }
-            guard !reader.failed, reader.remaining == 0 else { return nil }
-            reader = PackedRowReader(details, minimumRowBytes: 4)
-            entities.users.reserveCapacity(userCount)
-            for (key, (userID, accountKey)) in ids.enumerated() {
-                let email = reader.string(), name = reader.string(), role = reader.string()
-                let flags = reader.byte(), createdAt = reader.int()
-                entities.users.append(UserRecord(key: key, userID: userID, accountKey: accountKey, email: email, name: name,
-                                                 role: role, createdAt: flags & 1 == 0 ? nil : createdAt, keyUser: flags & 2 != 0))
-            }
-            guard !reader.failed, reader.remaining == 0 else { return nil }
+        case .records, .recordsAndDictionary:
+            guard let table = UserTable(ids: ids, accountKeys: accounts, details: details) else { return nil }
+            if userRead == .records { entities.userTable = table } else { entities.users = Array(table) }
         }
         return try? entities.withDictionaries(users: userRead)
     }

@@ -100,7 +100,7 @@ extension Store {
         var logs: Logs
 
         var counts: EntityCounts {
-            EntityCounts(accounts: entities.accounts.count, users: entities.users.count, features: entities.features.count)
+            EntityCounts(accounts: entities.accounts.count, users: entities.userCount, features: entities.features.count)
         }
     }
 

@@ -6,7 +6,10 @@ import VitalsColumnar
 struct StoreEntities: Sendable {
     var agencies: [AgencyRecord] = []
     var accounts: [AccountRecord] = []
+    /// The users as records, when read for an ingest (``UserRead/recordsAndDictionary``).
     var users: [UserRecord] = []
+    /// The users packed, when read for a load (``UserRead/records``).
+    var userTable: UserTable?
     var workflows: [WorkflowRecord] = []
     var features: [String] = []
 
@@ -24,7 +27,8 @@ struct StoreEntities: Sendable {
 
     /// How the users are read.
     enum UserRead {
-        /// Their records, without the id dictionary (a load builds it on first use).
+        /// Their records packed (``UserTable``), without the id dictionary
+        /// (a load builds it on first use).
         case records
         /// Their records and the id dictionary (an ingest with users.csv upserts them).
         case recordsAndDictionary
@@ -49,10 +53,13 @@ struct StoreEntities: Sendable {
         accounts = try Self.accounts(db)
         workflows = try WorkflowRecord.order(Column("workflow_key")).fetchAll(db)
         features = try String.fetchAll(db, sql: "SELECT name FROM features ORDER BY feature_key")
-        if userRead == .keysOnly {
-            (userKeys, keyedUserAccounts) = try Self.userKeys(db)
-        } else {
-            users = try Self.users(db)
+        switch userRead {
+        case .keysOnly: (userKeys, keyedUserAccounts) = try Self.userKeys(db)
+        case .records:
+            let records = try Self.users(db)
+            try Self.checkDense(records.map(\.key), table: "users")
+            userTable = UserTable(records)
+        case .recordsAndDictionary: users = try Self.users(db)
         }
         self = try withDictionaries(users: userRead)
     }
@@ -64,7 +71,7 @@ struct StoreEntities: Sendable {
         var entities = self
         entities.agencyKeys = try Self.dictionary(agencies.map(\.agencyID), keys: agencies.map(\.key), table: "agencies")
         entities.accountKeys = try Self.dictionary(accounts.map(\.accountID), keys: accounts.map(\.key), table: "accounts")
-        if userRead != .keysOnly {
+        if userRead == .recordsAndDictionary {
             try Self.checkDense(users.map(\.key), table: "users")
             if userRead == .recordsAndDictionary { entities.userKeys = ByteStringDictionary(keys: users.map(\.userID)) }
         }
@@ -74,10 +81,10 @@ struct StoreEntities: Sendable {
     }
 
     /// The number of users (the next user key).
-    var userCount: Int { keyedUserAccounts?.count ?? users.count }
+    var userCount: Int { keyedUserAccounts?.count ?? userTable?.count ?? users.count }
 
     /// Each user's account key, by user key.
-    var userAccounts: [Int] { keyedUserAccounts ?? users.map(\.accountKey) }
+    var userAccounts: [Int] { keyedUserAccounts ?? userTable?.accountKeys ?? users.map(\.accountKey) }
 
     /// Whether the users were read as keys only (no record to update).
     var usersAreKeysOnly: Bool { keyedUserAccounts != nil }

@@ -69,7 +69,7 @@ public enum Alerts {
             "request_id": .string(requestID), "account_id": .string(record.accountID), "account_name": .string(record.name),
             "owner_email": .string(record.ownerEmail), "recipients": .array(people), "requested_by": .string(requestedBy),
         ]
-        let names = recipients.map { slack(dataset.users[$0].name) }.joined(separator: ", ")
+        let names = recipients.map { slack(dataset.users.name($0)) }.joined(separator: ", ")
         let text = "Feedback requested from \(names) of *\(slack(record.name))* (\(record.accountID)). (\(requestID))"
         for target in targets {
             try enqueue("feedback.requested", about: requestID, data: data, text: text, to: target, transaction, dataset, now: now)

@@ -36,7 +36,7 @@ public struct ToolCall: Sendable {
 
     func user(_ id: String, _ context: ToolContext) throws(ToolError) -> Int {
         guard let key = context.dataset.userKey(id) else { throw .unknownUser(id) }
-        let account = context.dataset.accounts[context.dataset.users[key].accountKey]
+        let account = context.dataset.accounts[context.dataset.users.accountKeys[key]]
         guard account.agencyKey == agency, account.tracked else { throw .unknownUser(id) }
         return key
     }

@@ -57,7 +57,7 @@ extension ReadTools {
                 "score": JSONValue.encoding(risk),
                 "seats": record.seats.map { .int($0) } ?? .null,
                 "key_users": JSONValue.encoding(context.index.usersOfAccount[account]
-                    .filter { context.dataset.users[$0].keyUser }.map { UserSummary($0, analytics) }),
+                    .filter(context.dataset.users.isKeyUser).map { UserSummary($0, analytics) }),
                 "health_trend": .array(trend),
             ]
             object.merge(try WorkTools.accountWork(account, call, context)) { own, _ in own }
@@ -90,7 +90,7 @@ extension ReadTools {
                  fields: ["user": "object", "logins_last_30_days": "integer", "active_days_last_30_days": "integer"]) { context, call throws(ToolError) in
             let user = try call.user(call.arguments.requiredString("user_id"), context)
             let analytics = context.analytics(call.asOf)
-            let days = analytics.loginActivity(account: context.dataset.users[user].accountKey, user: user, days: 30)
+            let days = analytics.loginActivity(account: context.dataset.users.accountKeys[user], user: user, days: 30)
             return .object([
                 "user": JSONValue.encoding(UserSummary(user, analytics)),
                 "logins_last_30_days": .int(days.reduce(0) { $0 + $1.logins }),

@@ -65,7 +65,7 @@ extension ReadTools {
             rows.sort { $0.ts != $1.ts ? $0.ts > $1.ts : $0.accountKey < $1.accountKey }
             let items = rows.map {
                 FeedbackItem(accountID: context.dataset.accounts[$0.accountKey].accountID,
-                             userID: $0.userKey.map { context.dataset.users[$0].userID },
+                             userID: $0.userKey.map { context.dataset.users.userID($0) },
                              ts: CivilTime.formatTimestamp(seconds: $0.ts), score: $0.score,
                              category: $0.score >= 9 ? "promoter" : $0.score >= 7 ? "passive" : "detractor", comment: $0.comment)
             }

@@ -64,7 +64,7 @@ extension ReadTools {
             var user: Int?
             if let id = call.arguments.string("user_id") {
                 let key = try call.user(id, context)
-                guard context.dataset.users[key].accountKey == account else {
+                guard context.dataset.users.accountKeys[key] == account else {
                     throw ToolError("user \(id) is not a user of account \(context.dataset.accounts[account].accountID) — call search_users with this account_id")
                 }
                 user = key
@@ -72,7 +72,7 @@ extension ReadTools {
             let daily = context.analytics(call.asOf).loginActivity(account: account, user: user, days: days)
             return .object([
                 "account_id": .string(context.dataset.accounts[account].accountID),
-                "user_id": user.map { .string(context.dataset.users[$0].userID) } ?? .null,
+                "user_id": user.map { .string(context.dataset.users.userID($0)) } ?? .null,
                 "days": .int(days),
                 "total_logins": .int(daily.reduce(0) { $0 + $1.logins }),
                 "daily": JSONValue.encoding(daily),

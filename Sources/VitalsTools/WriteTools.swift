@@ -62,12 +62,12 @@ public enum WriteTools {
             let recipients: [Int]
             if let id = write.call.arguments.string("user_id") {
                 let user = try write.call.user(id, context)
-                guard context.dataset.users[user].accountKey == account else {
+                guard context.dataset.users.accountKeys[user] == account else {
                     throw ToolError("user \(id) is not a user of account \(record.accountID) — call search_users with this account_id")
                 }
                 recipients = [user]
             } else {
-                recipients = context.index.usersOfAccount[account].filter { context.dataset.users[$0].keyUser }
+                recipients = context.index.usersOfAccount[account].filter(context.dataset.users.isKeyUser)
                 guard !recipients.isEmpty else {
                     throw ToolError("account \(record.accountID) has no key users to ask: name one with user_id (search_users with this account_id), or mark a key user with set_user_key_status")
                 }
@@ -100,7 +100,7 @@ public enum WriteTools {
             var user: Int?
             if let id = write.call.arguments.string("user_id") {
                 let key = try write.call.user(id, context)
-                guard context.dataset.users[key].accountKey == account else {
+                guard context.dataset.users.accountKeys[key] == account else {
                     throw ToolError("user \(id) is not a user of account \(context.dataset.accounts[account].accountID) — call search_users with this account_id")
                 }
                 user = key
@@ -114,7 +114,7 @@ public enum WriteTools {
                 audit: write.audit("trigger_workflow", accountID: accountID))
             return .object([
                 "run_id": .string(String(runID)), "workflow_id": .string(workflowID), "workflow_name": .string(definition.name),
-                "account_id": .string(accountID), "user_id": user.map { .string(context.dataset.users[$0].userID) } ?? .null,
+                "account_id": .string(accountID), "user_id": user.map { .string(context.dataset.users.userID($0)) } ?? .null,
                 // Who the run is for (the webhook payload says the same): the user, else the account's owner.
                 "contact": user.map { FeedbackRequests.recipient($0, context.dataset) }
                     ?? ["owner_email": .string(context.dataset.accounts[account].ownerEmail)],
@@ -143,7 +143,7 @@ public enum WriteTools {
             let id = write.call.arguments.requiredString("user_id")
             let user = try write.call.user(id, context)
             let keyUser = write.call.arguments.bool("key_user") ?? false
-            let accountID = context.dataset.accounts[context.dataset.users[user].accountKey].accountID
+            let accountID = context.dataset.accounts[context.dataset.users.accountKeys[user]].accountID
             let previous = try write.transaction.setUserKeyStatus(userKey: user, to: keyUser,
                                                                   audit: write.audit("set_user_key_status", accountID: accountID))
             return .object(["user_id": .string(id), "account_id": .string(accountID), "key_user": .bool(keyUser),

@@ -29,11 +29,14 @@ import VitalsColumnar
         #expect(packed.entitiesReadAt == nil, "the second load reads the snapshot")
         Self.expectSameEntities(packed, rows)
         #expect(try store.keepEntities(of: packed) == false, "a load of the snapshot keeps nothing")
-        // An ingest's reads: the users' ids and accounts alone, or with their records and dictionary.
-        for read in [StoreEntities.UserRead.keysOnly, .recordsAndDictionary] {
+        // A load's read (the users packed) and an ingest's (the users' ids and
+        // accounts alone, or with their records and dictionary).
+        for read in [StoreEntities.UserRead.records, .keysOnly, .recordsAndDictionary] {
             let fromSnapshot = try #require(try store.read { try EntitySnapshot.read($0, users: read) })
             let fromRows = try store.write { try Self.rowsOnly($0, users: read) }
             #expect(fromSnapshot.userCount == fromRows.userCount && fromSnapshot.userAccounts == fromRows.userAccounts)
+            #expect(fromSnapshot.userTable == fromRows.userTable && (fromSnapshot.userTable != nil) == (read == .records))
+            guard read != .records else { continue }
             for (key, user) in rows.users.enumerated() {
                 #expect(fromSnapshot.userKeys.code(of: user.userID) == UInt32(key))
                 #expect(fromSnapshot.accountKeys.code(of: rows.accounts[user.accountKey].accountID) == UInt32(user.accountKey))
@@ -95,7 +98,7 @@ import VitalsColumnar
         let after = try store.loadDataset()
         #expect(after.entitiesReadAt != nil, "read as rows")
         let expected = try store.write { try Self.rowsOnly($0, users: .records) }
-        #expect(after.accounts == expected.accounts && after.users == expected.users && after.features == expected.features)
+        #expect(after.accounts == expected.accounts && after.users == expected.userTable && after.features == expected.features)
         #expect(after.accounts != rows.accounts || after.users != rows.users || after.features != rows.features)
     }
 
@@ -131,5 +134,29 @@ import VitalsColumnar
         #expect(loaded.entitiesReadAt != nil)
         #expect(loaded.users.count == rows.users.count + (problem == "damaged" ? 0 : 1))
         #expect(loaded.accounts == rows.accounts)
+    }
+
+    /// A packed user reads back as the record it was made of, field by
+    /// field, and details that do not hold one whole row per user are refused.
+    @Test func aPackedUserReadsBackAsItsRecord() throws {
+        let records = [
+            UserRecord(key: 0, userID: "u0", accountKey: 3, email: "zoë.lópez@example.com", name: "Zoë \"Z\" López", role: "admin",
+                       createdAt: 1_700_000_000, keyUser: true),
+            UserRecord(key: 1, userID: "a-user-id-longer-than-sixteen-bytes", accountKey: 0, email: "", name: "", role: "user",
+                       createdAt: nil, keyUser: false),
+            UserRecord(key: 2, userID: "u2", accountKey: 3, email: "b@x", name: "B", role: "user", createdAt: 0, keyUser: false),
+        ]
+        let table = UserTable(records)
+        #expect(Array(table) == records)
+        #expect(table.accountKeys == [3, 0, 3])
+        #expect(table.indices.filter(table.isKeyUser) == [0])
+        for record in records {
+            #expect(table.userID(record.key) == record.userID && table.email(record.key) == record.email && table.name(record.key) == record.name)
+        }
+        #expect(table == UserTable(records) && table != UserTable(Array(records.prefix(2))))
+        #expect(table != UserTable(records.map { var changed = $0; if changed.key == 2 { changed.userID = "u3" }; return changed }))
+        #expect(UserTable(ids: table.ids, accountKeys: table.accountKeys, details: Array(table.details.dropLast())) == nil)
+        #expect(UserTable(ids: table.ids, accountKeys: table.accountKeys, details: table.details + [0]) == nil)
+        #expect(UserTable(ids: table.ids, accountKeys: [3, 0], details: table.details) == nil)
     }
 }
