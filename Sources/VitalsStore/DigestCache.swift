@@ -96,10 +96,12 @@ struct DigestCache: Equatable {
     }
 
     /// Nil for a blob that is not a whole VED1 cache (a cache is rebuilt, not trusted).
-    static func decode(_ blob: [UInt8]) -> DigestCache? {
-        guard blob.count > 4, Array(blob[0 ..< 4]) == magic else { return nil }
-        let raw: [UInt8]? = blob.withUnsafeBytes { bytes in try? ZstdCodec.decompress(UnsafeRawBufferPointer(rebasing: bytes[4...])) }
-        guard let raw else { return nil }
+    static func decode(_ blob: [UInt8]) -> DigestCache? { blob.withUnsafeBytes { decode($0) } }
+
+    static func decode(_ blob: UnsafeRawBufferPointer) -> DigestCache? {
+        guard blob.count > 4, Array(blob[0 ..< 4]) == magic,
+              let raw = try? ZstdCodec.decompress(UnsafeRawBufferPointer(rebasing: blob[4...]))
+        else { return nil }
         return raw.withUnsafeBytes { bytes -> DigestCache? in
             var reader = LittleEndianReader(bytes)
             func column() -> [Int64]? {
@@ -126,7 +128,7 @@ struct DigestCache: Equatable {
     }
 
     static func read(_ db: Database) throws -> DigestCache? {
-        try Data.fetchOne(db, sql: "SELECT state FROM digest_cache WHERE id = 1").flatMap { decode([UInt8]($0)) }
+        try db.withFirstRawRow("SELECT state FROM digest_cache WHERE id = 1") { decode($0.blobBytes(0)) }
     }
 
     /// Deletes the cache when it holds one of the batches `deleted` (a

@@ -168,8 +168,7 @@ enum EntitySnapshot {
     /// The stored snapshot's tables, or nil when there is none, it cannot
     /// be read, or a table's row count differs from the snapshot's.
     static func read(_ db: Database, users: StoreEntities.UserRead) throws -> StoreEntities? {
-        guard let blob = try Data.fetchOne(db, sql: "SELECT state FROM entity_snapshot WHERE id = 1"),
-              let entities = blob.withUnsafeBytes({ decode($0, users: users) })
+        guard let entities = try db.withFirstRawRow("SELECT state FROM entity_snapshot WHERE id = 1", { decode($0.blobBytes(0), users: users) })
         else { return nil }
         // Keys are dense: the largest plus one is the count (a seek each, not a scan).
         let row = try Row.fetchOne(db, sql: """

@@ -118,11 +118,9 @@ enum LogSnapshot {
     /// nil when there is none or it cannot be read.
     static func read(_ db: Database, capacity: Through? = nil) throws -> (logs: Store.Logs, through: Through)? {
         let sql = "SELECT through_mrr, through_payments, through_feedback, state FROM log_snapshot WHERE id = 1"
-        guard let row = try Row.fetchOne(db, sql: sql),
-              let blob = row[3] as Data?,
-              let logs = blob.withUnsafeBytes({ decode($0, capacity: capacity) })
-        else { return nil }
-        return (logs, Through(mrr: row[0], payments: row[1], feedback: row[2]))
+        return try db.withFirstRawRow(sql) { row in
+            decode(row.blobBytes(3), capacity: capacity).map { ($0, Through(mrr: row.int64(0), payments: row.int64(1), feedback: row.int64(2))) }
+        }
     }
 }
 
