@@ -265,6 +265,32 @@ extension Store {
     public func agencyKey(_ agencyID: String) throws(StoreError) -> Int? {
         try read { try Int.fetchOne($0, sql: "SELECT agency_key FROM agencies WHERE agency_id = ?", arguments: [agencyID]) }
     }
+
+    /// A user as a stored list refers to it: its id, its account's id, its
+    /// email and whether it is a key user.
+    public struct UserReference: Sendable, Equatable {
+        public var userID: String
+        public var accountID: String
+        public var email: String
+        public var keyUser: Bool
+    }
+
+    /// The users of `keys` that the store holds, by key (one statement,
+    /// a seek each; no dataset load).
+    public func userReferences(_ keys: [Int]) throws(StoreError) -> [Int: UserReference] {
+        try read { db in
+            var found: [Int: UserReference] = [:]
+            found.reserveCapacity(keys.count)
+            let list = "[" + keys.map(String.init).joined(separator: ",") + "]"
+            try db.forEachRawRow("""
+                SELECT u.user_key, u.user_id, a.account_id, u.email, u.key_user
+                FROM json_each(?) AS j JOIN users AS u ON u.user_key = j.value JOIN accounts AS a ON a.account_key = u.account_key
+                """, arguments: [list]) { row in
+                found[row.int(0)] = UserReference(userID: row.string(1), accountID: row.string(2), email: row.string(3), keyUser: row.bool(4))
+            }
+            return found
+        }
+    }
 }
 
 extension Store {

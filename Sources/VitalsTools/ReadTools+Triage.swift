@@ -23,9 +23,13 @@ extension ReadTools {
                  parameters: [.days(default: 30), .accountID()], isList: true, materialized: true,
                  items: ["user_id": "string", "account_id": "string", "email": "string", "key_user": "boolean",
                                  "last_login": "string?", "days_since_login": "integer?"]) { context, call throws(ToolError) in
-            let days = call.int("days")
-            let items = context.analytics(call.asOf).inactiveUsers(agency: call.agency, account: try call.account(context), days: days)
-            return list(items, ["days": .int(days)], for: call)
+            let days = call.int("days"), analytics = context.analytics(call.asOf)
+            // Stored, each row refers to the user's own fields (``StoredReferences``).
+            if call.materializing {
+                let rows = analytics.inactiveUserRows(agency: call.agency, account: try call.account(context), days: days)
+                return list(rows.map { StoredReferences.InactiveUserReference($0, asOf: call.asOf) }, ["days": .int(days)], for: call)
+            }
+            return list(analytics.inactiveUsers(agency: call.agency, account: try call.account(context), days: days), ["days": .int(days)], for: call)
         },
         ReadTool(name: "list_failed_payments", title: "Failed payments", scope: .readRevenue, toolset: "risk",
                  summary: "Failed payments in the last `days` days (default 30), newest first, each marked recovered when a later payment of the same invoice succeeded.",

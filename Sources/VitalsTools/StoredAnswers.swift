@@ -32,6 +32,10 @@ extension Store {
         return StoredReferences.resolve(result, summaries: { stored(StoredReferences.summariesTool) }, details: {
             guard let scores = try? self.materializedScores(asOfDay: day.day, agencyKey: agency) else { return nil }
             return Dictionary(scores.map { ($0.accountKey, $0.detailJSON) }) { first, _ in first }
+        }, users: { keys in
+            (try? self.userReferences(keys))?.mapValues { user in
+                ["user_id": .string(user.userID), "account_id": .string(user.accountID), "email": .string(user.email), "key_user": .bool(user.keyUser)]
+            }
         })
     }
 }

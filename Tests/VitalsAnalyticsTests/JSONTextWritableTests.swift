@@ -34,6 +34,7 @@ import VitalsStore
         let context = try ToolContext(store: try Store.open(at: GeneratedStore.path, readOnly: true), useMaterialized: false)
         let day = context.defaultAsOf
         var risks: [AccountRisk] = [], summaries: [AccountSummary] = [], users: [InactiveUser] = [], atRisk: [AtRiskAccount] = []
+        var userReferences: [StoredReferences.InactiveUserReference] = []
         for agency in context.dataset.agencies.indices {
             let rows = context.summaries(agency: agency, asOf: day)
             let encoded = context.encodedSummaries(agency: agency, asOf: day)
@@ -46,6 +47,7 @@ import VitalsStore
                                             comparison: i % 4 == 0 ? nil : comparison))
             }
             users += context.analytics(day).inactiveUsers(agency: agency, days: 30)
+            userReferences += context.analytics(day).inactiveUserRows(agency: agency, days: 30).map { StoredReferences.InactiveUserReference($0, asOf: day) }
         }
         // The world has what the variants below flip: signals, drivers, users never seen and seen.
         #expect(risks.contains { !$0.signals.isEmpty } && risks.contains { !$0.drivers.isEmpty })
@@ -89,6 +91,8 @@ import VitalsStore
         expectSame(risks + flippedRisks)
         expectSame(summaries + flippedSummaries)
         expectSame(users + flippedUsers)
+        #expect(userReferences.count == users.count)
+        expectSame(userReferences)
         expectSame(atRisk)
         expectSame(risks.map(\.components))
     }

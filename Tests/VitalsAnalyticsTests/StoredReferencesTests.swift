@@ -73,6 +73,48 @@ import VitalsJSON
         #expect(rows >= 20, "the fixture should list accounts")
     }
 
+    /// The inactive users are stored as user keys and their last logins;
+    /// read back, each row has its user's id, account, email and key-user
+    /// flag again, from the store's users, and the answer is the computed one.
+    @Test func inactiveUsersAreStoredByKeyAndReadBackWhole() throws {
+        let store = try Self.scoredCopy()
+        let day = try #require(try store.scoreRuns().last?.asOfDay)
+        let answers = try #require(try StoredAnswers(store: store))
+        let computed = try ToolContext(store: store, useMaterialized: false)
+        var rows = 0
+        for agency in 0 ..< 2 {
+            let text = try #require(try store.agencyResult(asOfDay: day, agencyKey: agency, tool: "list_inactive_users"))
+            let items = try JSONValue.parse(text)["items"]?.arrayValue ?? []
+            rows += items.count
+            for item in items {
+                #expect(item["$user"]?.intValue != nil && item["email"] == nil && item["user_id"] == nil && item["account_id"] == nil,
+                        "\(item.text())")
+            }
+            let agencyID = "ag_00\(agency + 1)"
+            for arguments: JSONValue in [.object(["limit": .int(100)]), .object(["limit": .int(3), "fields": ["email", "key_user"]])] {
+                let read = try #require(ReadTools.storedAnswer("list_inactive_users", agencyID: agencyID, arguments: arguments, answers: answers))
+                #expect(read["source"] == .string("materialized"))
+                #expect(!Self.keys(read).contains { $0.hasPrefix("$") })
+                let fromColumns = try ReadTools.call("list_inactive_users", agencyID: agencyID, arguments: arguments, context: computed)
+                #expect(ToolTests.firstDifference(ToolTests.withoutSource(read), ToolTests.withoutSource(fromColumns)) == nil, "\(agencyID)")
+            }
+            if items.count >= 3 {
+                let whole = try #require(ReadTools.storedAnswer("list_inactive_users", agencyID: agencyID, arguments: .object(["limit": .int(100)]), answers: answers))
+                #expect(text.utf8.count * 2 < ToolTests.withoutSource(whole).text().utf8.count, "stored rows are under half of what callers read")
+            }
+        }
+        #expect(rows >= 10, "the fixture should have inactive users")
+        // The store's users by key, with their accounts' ids; a key it does not hold is left out
+        // (a row naming it does not resolve, and the call is computed).
+        let stored = try #require(try store.agencyResult(asOfDay: day, agencyKey: 0, tool: "list_inactive_users"))
+        let first = try #require(try JSONValue.parse(stored)["items"]?.arrayValue?.first?["$user"]?.intValue)
+        let found = try store.userReferences([first, 1_000_000])
+        let users = computed.dataset.users
+        #expect(found.count == 1)
+        #expect(found[first] == Store.UserReference(userID: users.userID(first), accountID: computed.dataset.accounts[users.accountKeys[first]].accountID,
+                                                    email: users.email(first), keyUser: users.isKeyUser(first)))
+    }
+
     @Test func aReferenceTheStoreCannotResolveIsComputedInstead() throws {
         let store = try Self.scoredCopy()
         let context = try ToolContext(store: store, useMaterialized: false)
@@ -102,6 +144,14 @@ import VitalsJSON
         #expect(StoredReferences.resolve(risk, summaries: { nil }, details: { [3: #"{"health":50.0,"signals":[]}"#] }) == nil)
         #expect(StoredReferences.resolve(risk, summaries: { nil }, details: { [3: #"{"drivers":[],"health":50.0,"signals":[]}"#] })
             == ["items": [["comparison": .null, "drivers": [], "signals": []]]])
+        // A user reference: the user's fields, asked for once for every user the rows name.
+        let userRows: JSONValue = ["items": [["$user": 7, "days_since_login": .null], ["$user": 2, "days_since_login": 40]]]
+        var asked: [[Int]] = []
+        let userFields: [Int: [String: JSONValue]] = [7: ["user_id": "u7", "email": "s@x"], 2: ["user_id": "u2", "email": "t@x"]]
+        #expect(StoredReferences.resolve(userRows, summaries: { nil }, details: { nil }, users: { asked.append($0); return userFields })
+            == ["items": [["days_since_login": .null, "email": "s@x", "user_id": "u7"], ["days_since_login": 40, "email": "t@x", "user_id": "u2"]]])
+        #expect(asked == [[7, 2]])
+        #expect(StoredReferences.resolve(userRows, summaries: { nil }, details: { nil }, users: { _ in [7: ["user_id": "u7"]] }) == nil)
         // The row's own fields win over the summary's.
         let own: JSONValue = ["items": [["$summary": "acc_1", "health_change": -3.0]]]
         let summaries: JSONValue = ["items": [["account_id": "acc_1", "health_change": -1.0, "name": "One"]]]
