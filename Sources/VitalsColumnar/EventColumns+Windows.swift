@@ -16,24 +16,58 @@ extension EventColumns {
     /// The rows of `partition` cut at the ascending timestamps `bounds`:
     /// element i is the first row at or after `bounds[i]`, so that
     /// `cuts[i] ..< cuts[j]` are the rows from `bounds[i]` up to `bounds[j]`.
-    /// The last cut searches the partition, each other one only the rows
-    /// from the cut before to the last: the windows of a score are cut once,
-    /// not searched for one by one (two searches a window, each through all
-    /// of the account's rows).
+    /// The last cut is searched from the partition's end, each other one
+    /// from the cut before: the windows of a score are cut once, not
+    /// searched for one by one (two searches a window, each through all of
+    /// the account's rows), and each search steps out from where its cut
+    /// lies (``firstIndex(_:after:notBelow:)``).
     public func cuts(of partition: Int, at bounds: [Int64]) -> [Int] {
         precondition(!bounds.isEmpty && zip(bounds, bounds.dropFirst()).allSatisfy { $0 <= $1 }, "ascending bounds")
         let all = rows(of: partition)
         return timestamps.withUnsafeBufferPointer { ts in
-            let last = Self.firstIndex(ts, in: all, notBelow: bounds[bounds.count - 1])
+            let last = Self.firstIndex(ts, before: all, notBelow: bounds[bounds.count - 1])
             var cuts: [Int] = []
             cuts.reserveCapacity(bounds.count)
             var low = all.lowerBound
             for bound in bounds.dropLast() {
-                low = Self.firstIndex(ts, in: low ..< last, notBelow: bound)
+                low = Self.firstIndex(ts, after: low ..< last, notBelow: bound)
                 cuts.append(low)
             }
             cuts.append(last)
             return cuts
+        }
+    }
+
+    /// ``firstIndex(_:in:notBelow:)`` for an index likely near the range's
+    /// start: probes at 1, 2, 4, … rows from it, then a binary search
+    /// inside the last step. A night's windows are a week or so apart, a
+    /// few dozen rows of an account: its probes share a few cache lines,
+    /// where a binary search's first ones each missed (15 M timestamps at
+    /// 100 M events, 60 MB).
+    @inlinable
+    static func firstIndex(_ ts: UnsafeBufferPointer<UInt32>, after range: Range<Int>, notBelow value: Int64) -> Int {
+        var low = range.lowerBound, step = 1
+        while true {
+            let probe = low + step - 1
+            if probe >= range.upperBound { return firstIndex(ts, in: low ..< range.upperBound, notBelow: value) }
+            if Int64(ts[probe]) >= value { return firstIndex(ts, in: low ..< probe, notBelow: value) }
+            low = probe + 1
+            step <<= 1
+        }
+    }
+
+    /// The same for an index likely near the range's end (T's end, after
+    /// which a night has few rows or none): probes back from it.
+    @inlinable
+    static func firstIndex(_ ts: UnsafeBufferPointer<UInt32>, before range: Range<Int>, notBelow value: Int64) -> Int {
+        var high = range.upperBound, step = 1
+        // Every row from `high` on is at or after `value`.
+        while true {
+            let probe = high - step
+            if probe < range.lowerBound { return firstIndex(ts, in: range.lowerBound ..< high, notBelow: value) }
+            if Int64(ts[probe]) < value { return firstIndex(ts, in: probe + 1 ..< high, notBelow: value) }
+            high = probe
+            step <<= 1
         }
     }
 
