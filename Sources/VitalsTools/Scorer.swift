@@ -55,6 +55,7 @@ public struct Scorer {
                 }
             }
             let daily = scored.daily(day: day.day, agency: agency)
+            context.forgetSummaries(agency: agency, asOf: day)
             guard packed else { return .success((scores, results, nil, daily)) }
             do throws(StoreError) {
                 let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, details: details,

@@ -180,6 +180,19 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
         return made
     }
 
+    /// Drops an agency's account rows of a day (``summaries(agency:asOf:)``,
+    /// ``encodedSummaries(agency:asOf:)``) once its results are written:
+    /// `vitals score` reads them for the agency's lists alone, and kept for
+    /// every agency they were the most of a 100 M night's growth while it
+    /// scored (an `AccountRisk`, a summary and its text per account).
+    /// A later call builds them again.
+    func forgetSummaries(agency: Int, asOf day: AsOf) {
+        lock.withLock {
+            summariesByDayAndAgency[[day.day, agency]] = nil
+            encodedSummariesByDayAndAgency[[day.day, agency]] = nil
+        }
+    }
+
     /// An agency's account rows of a day, built by `make` once (see ``summaries(agency:asOf:)``).
     func cachedSummaries(agency: Int, day: AsOf, _ make: () -> [(AccountSummary, AccountRisk)]) -> [(AccountSummary, AccountRisk)] {
         if let cached = lock.withLock({ summariesByDayAndAgency[[day.day, agency]] }) { return cached }
