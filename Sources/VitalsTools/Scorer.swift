@@ -24,7 +24,11 @@ public struct Scorer {
     /// and results are compressed as the store keeps them on the core that
     /// scored it, and its text dropped (``MaterializedDay/packedDetail``):
     /// what `vitals score` writes, without holding a night's JSON text.
-    public func score(_ day: AsOf, detailed: Bool = true, packed: Bool = false) throws(ToolError) -> MaterializedDay {
+    ///
+    /// `keepingScores` false drops each agency's scores and churn risks
+    /// once its results are made: what a day needs when nothing reads them
+    /// after (its playbooks do, and a later call computes them again).
+    public func score(_ day: AsOf, detailed: Bool = true, packed: Bool = false, keepingScores: Bool = true) throws(ToolError) -> MaterializedDay {
         let model = context.model(day)
         let context = self.context
         let packed = detailed && packed
@@ -55,7 +59,7 @@ public struct Scorer {
                 }
             }
             let daily = scored.daily(day: day.day, agency: agency)
-            context.forgetSummaries(agency: agency, asOf: day)
+            context.forgetSummaries(agency: agency, asOf: day, scores: !keepingScores)
             guard packed else { return .success((scores, results, nil, daily)) }
             do throws(StoreError) {
                 let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, details: details,

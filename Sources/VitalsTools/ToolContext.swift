@@ -186,10 +186,14 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
     /// every agency they were the most of a 100 M night's growth while it
     /// scored (an `AccountRisk`, a summary and its text per account).
     /// A later call builds them again.
-    func forgetSummaries(agency: Int, asOf day: AsOf) {
+    /// With `scores`, its scores and churn risks too (``scored(agency:asOf:)``),
+    /// when nothing reads them after the agency's results (no playbook runs
+    /// on the day).
+    func forgetSummaries(agency: Int, asOf day: AsOf, scores: Bool = false) {
         lock.withLock {
             summariesByDayAndAgency[[day.day, agency]] = nil
             encodedSummariesByDayAndAgency[[day.day, agency]] = nil
+            if scores { scoredByDayAndAgency[[day.day, agency]] = nil }
         }
     }
 

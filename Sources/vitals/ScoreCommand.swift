@@ -114,7 +114,9 @@ struct ScoreCommand: AsyncParsableCommand {
                         + "\(String(format: "%.3f", Date().timeIntervalSince(started))) s")
                 }
                 // The store keeps the detail of the newest day alone: a backfill's last.
-                results.append(try scorer.score(day, detailed: n == days.count - 1, packed: true))
+                // The playbooks read the last day's scores again, when they run on it.
+                let playbooksRead = playbooks && n == days.count - 1 && day.day >= (context.newestScoredDay ?? Int.min)
+                results.append(try scorer.score(day, detailed: n == days.count - 1, packed: true, keepingScores: playbooksRead))
                 if days.count > 1 || trace {
                     // Milliseconds under VITALS_TRACE, like its other lines: benchmarks subtract them.
                     printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: trace ? "%.3f" : "%.1f", Date().timeIntervalSince(started))) s")
