@@ -20,17 +20,24 @@ public struct DatasetIndex: Sendable {
             tracked[account.agencyKey].append(account.key)
         }
         trackedAccounts = tracked
-        var users = Array(repeating: [Int](), count: dataset.accounts.count)
+        // Each account's array made at its size, not grown user by user.
+        let userOffsets = Self.offsets(dataset.users.accountKeys, accountCount: dataset.accounts.count)
+        var users = (0 ..< dataset.accounts.count).map { account in
+            var keys: [Int] = []
+            keys.reserveCapacity(userOffsets[account + 1] - userOffsets[account])
+            return keys
+        }
         for (user, account) in dataset.users.accountKeys.enumerated() { users[account].append(user) }
         usersOfAccount = users
         let accountCount = dataset.accounts.count
-        mrrOffsets = Self.offsets(dataset.mrrChanges.map(\.accountKey), accountCount: accountCount)
-        paymentOffsets = Self.offsets(dataset.payments.map(\.accountKey), accountCount: accountCount)
-        feedbackOffsets = Self.offsets(dataset.feedback.map(\.accountKey), accountCount: accountCount)
+        mrrOffsets = Self.offsets(dataset.mrrChanges.lazy.map(\.accountKey), accountCount: accountCount)
+        paymentOffsets = Self.offsets(dataset.payments.lazy.map(\.accountKey), accountCount: accountCount)
+        feedbackOffsets = Self.offsets(dataset.feedback.lazy.map(\.accountKey), accountCount: accountCount)
     }
 
-    /// Offsets of a log sorted by account key.
-    static func offsets(_ accountKeys: [Int], accountCount: Int) -> [Int] {
+    /// Offsets of a log sorted by account key (its rows' keys read in
+    /// place: 780,000 payments' keys copied out were 6 MB at 100 M events).
+    static func offsets(_ accountKeys: some Sequence<Int>, accountCount: Int) -> [Int] {
         var offsets = Array(repeating: 0, count: accountCount + 1)
         for key in accountKeys { offsets[key + 1] += 1 }
         for a in 0 ..< accountCount { offsets[a + 1] += offsets[a] }

@@ -112,3 +112,93 @@ public final class ZstdCompressor {
         }
     }
 }
+
+/// One frame decompressed a window at a time, for a reader that parses
+/// it from the front: the frame's content never sits whole in memory. The
+/// logs' snapshot is 27 MB decompressed at 100 M events, each of its pages
+/// touched once by a load and then freed; read through a 256 KB window it
+/// touches that window alone.
+public struct ZstdFrameReader: ~Copyable {
+    private let stream: OpaquePointer
+    private let frame: UnsafeRawBufferPointer
+    private var inputPosition = 0
+    @usableFromInline var window: UnsafeMutableRawBufferPointer
+    /// The unread bytes are `window[start ..< end]`.
+    @usableFromInline var start = 0, end = 0
+    /// The frame's content size, and how much of it was handed out.
+    public let contentSize: Int
+    @usableFromInline var consumed = 0
+    private var finished = false
+    /// The first libzstd failure; nothing is read after it.
+    public private(set) var failure: ZstdError?
+
+    /// - Parameter frame: one zstd frame recording its content size; it
+    ///   must stay valid while the reader reads it.
+    public init(_ frame: UnsafeRawBufferPointer, windowBytes: Int = 256 << 10) throws(ZstdError) {
+        let size = try ZstdCodec.contentSize(of: frame)
+        guard let stream = ZSTD_createDStream() else { throw ZstdError(description: "zstd: could not create a decompression stream") }
+        contentSize = size
+        self.stream = stream
+        self.frame = frame
+        window = .allocate(byteCount: max(windowBytes, 64), alignment: 16)
+    }
+
+    deinit {
+        ZSTD_freeDStream(stream)
+        window.deallocate()
+    }
+
+    /// Bytes of the content not yet handed out.
+    @inlinable public var remaining: Int { contentSize - consumed }
+
+    /// The next `count` bytes of the content, moved past (nil: fewer are
+    /// left, or the frame is damaged). They stay valid until the next call.
+    @inlinable public mutating func take(_ count: Int) -> UnsafeRawBufferPointer? {
+        guard count >= 0, end - start >= count else { return takeAfterFilling(count) }
+        defer {
+            start += count
+            consumed += count
+        }
+        return UnsafeRawBufferPointer(rebasing: window[start ..< start + count])
+    }
+
+    @usableFromInline mutating func takeAfterFilling(_ count: Int) -> UnsafeRawBufferPointer? {
+        guard count >= 0, count <= remaining, fill(count) else { return nil }
+        defer {
+            start += count
+            consumed += count
+        }
+        return UnsafeRawBufferPointer(rebasing: window[start ..< start + count])
+    }
+
+    /// Makes `count` unread bytes sit in the window, growing it for a
+    /// longer run (a long string).
+    private mutating func fill(_ count: Int) -> Bool {
+        if start > 0 {
+            if end > start { window.baseAddress!.copyMemory(from: window.baseAddress! + start, byteCount: end - start) }
+            end -= start
+            start = 0
+        }
+        if count > window.count {
+            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+            grown.baseAddress!.copyMemory(from: window.baseAddress!, byteCount: end)
+            window.deallocate()
+            window = grown
+        }
+        while end < count, failure == nil, !finished {
+            var output = ZSTD_outBuffer(dst: window.baseAddress! + end, size: window.count - end, pos: 0)
+            var input = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: inputPosition)
+            let hint = ZSTD_decompressStream(stream, &output, &input)
+            inputPosition = input.pos
+            end += output.pos
+            if ZSTD_isError(hint) != 0 {
+                failure = ZstdError(description: "zstd decompress: \(String(cString: ZSTD_getErrorName(hint)))")
+            } else if hint == 0 {
+                finished = true
+            } else if output.pos == 0 && input.pos == input.size {
+                failure = ZstdError(description: "zstd decompress: the frame ends early")
+            }
+        }
+        return end >= count
+    }
+}

@@ -1,3 +1,5 @@
+import VitalsColumnar
+
 /// The store's own blobs (health history, packed scores, merged digests)
 /// are fixed-width integers in little-endian order: written with
 /// ``appendLittleEndian(_:to:)``, read back with ``LittleEndianReader``.
@@ -85,5 +87,52 @@ struct PackedRowReader {
     mutating func rowCount() -> Int? {
         guard let count = reader.read(UInt32.self), Int(count) * minimumRowBytes <= reader.remaining else { return nil }
         return Int(count)
+    }
+}
+
+/// ``PackedRowReader``'s reads over a zstd frame decompressed a window at
+/// a time (``ZstdFrameReader``): for a snapshot read once from the front,
+/// whose content need not be in memory whole.
+struct StreamedRowReader: ~Copyable {
+    private var frame: ZstdFrameReader
+    private(set) var failed = false
+    /// The fewest bytes a row takes (``rowCount()``).
+    let minimumRowBytes: Int
+
+    init(_ frame: consuming ZstdFrameReader, minimumRowBytes: Int) {
+        self.frame = frame
+        self.minimumRowBytes = minimumRowBytes
+    }
+
+    /// Bytes of the content not read yet.
+    var remaining: Int { frame.remaining }
+
+    private mutating func read<T: FixedWidthInteger>(_: T.Type) -> T {
+        guard let bytes = frame.take(MemoryLayout<T>.size) else {
+            failed = true
+            return 0
+        }
+        return T(littleEndian: bytes.loadUnaligned(as: T.self))
+    }
+
+    mutating func int() -> Int64 { read(Int64.self) }
+
+    mutating func byte() -> UInt8 { read(UInt8.self) }
+
+    /// A UInt32 byte count, then that many bytes of UTF-8.
+    mutating func string() -> String {
+        let count = Int(read(UInt32.self))
+        guard !failed, let text = frame.take(count) else {
+            failed = true
+            return ""
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// A table's row count, nil when its rows cannot all be there.
+    mutating func rowCount() -> Int? {
+        let count = Int(read(UInt32.self))
+        guard !failed, count * minimumRowBytes <= remaining else { return nil }
+        return count
     }
 }

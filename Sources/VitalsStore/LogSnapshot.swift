@@ -81,11 +81,12 @@ enum LogSnapshot {
     static func decode(_ bytes: UnsafeRawBufferPointer, capacity: Through? = nil) -> Store.Logs? {
         var frame = LittleEndianReader(bytes)
         guard frame.take(4).map(Array.init) == magic, let compressed = frame.take(frame.remaining),
-              let raw = try? ZstdCodec.decompress(compressed)
+              let stream = try? ZstdFrameReader(compressed)
         else { return nil }
-        return raw.withUnsafeBytes { raw -> Store.Logs? in
+        // Decompressed as it is read: the rows are kept, not their 27 MB of bytes (100 M events).
+        do {
             // Each row of a log is 8 bytes or more.
-            var reader = PackedRowReader(raw, minimumRowBytes: 8)
+            var reader = StreamedRowReader(stream, minimumRowBytes: 8)
             var logs = Store.Logs(mrr: [], payments: [], feedback: [])
             guard let mrrCount = reader.rowCount() else { return nil }
             logs.mrr.reserveCapacity(max(mrrCount, Int(capacity?.mrr ?? 0)))
