@@ -119,10 +119,17 @@ struct StreamedRowReader: ~Copyable {
 
     mutating func byte() -> UInt8 { read(UInt8.self) }
 
+    /// A UInt32 byte count, then that many bytes, valid until the next
+    /// read (nil past the end; not marked failed: the caller refuses the
+    /// blob itself).
+    mutating func counted() -> UnsafeRawBufferPointer? {
+        guard let count = frame.take(4).map({ Int(UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) }) else { return nil }
+        return frame.take(count)
+    }
+
     /// A UInt32 byte count, then that many bytes of UTF-8.
     mutating func string() -> String {
-        let count = Int(read(UInt32.self))
-        guard !failed, let text = frame.take(count) else {
+        guard let text = counted() else {
             failed = true
             return ""
         }
