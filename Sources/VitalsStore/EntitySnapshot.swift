@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import VitalsColumnar
 
 /// The entity tables (agencies, accounts, users, workflows, features) packed
@@ -169,8 +170,13 @@ enum EntitySnapshot {
     /// The stored snapshot's tables, or nil when there is none, it cannot
     /// be read, or a table's row count differs from the snapshot's.
     static func read(_ db: Database, users: StoreEntities.UserRead) throws -> StoreEntities? {
-        guard let entities = try db.withFirstRawRow("SELECT state FROM entity_snapshot WHERE id = 1", { decode($0.blobBytes(0), users: users) })
-        else { return nil }
+        let read: StoreEntities?
+        if users == .keysOnly {
+            read = keysOnlyPart(db)?.withUnsafeBytes { decode($0, users: users) }
+        } else {
+            read = try db.withFirstRawRow("SELECT state FROM entity_snapshot WHERE id = 1", { decode($0.blobBytes(0), users: users) })
+        }
+        guard let entities = read else { return nil }
         // Keys are dense: the largest plus one is the count (a seek each, not a scan).
         let row = try Row.fetchOne(db, sql: """
             SELECT (SELECT COALESCE(MAX(agency_key) + 1, 0) FROM agencies), (SELECT COALESCE(MAX(account_key) + 1, 0) FROM accounts),
@@ -180,6 +186,29 @@ enum EntitySnapshot {
         let counts = [entities.agencies.count, entities.accounts.count, entities.userCount, entities.workflows.count, entities.features.count]
         guard counts == (0 ..< 5).map({ row[$0] as Int }) else { return nil }
         return entities
+    }
+}
+
+extension EntitySnapshot {
+    /// The blob's magic, first frame's length and first frame, read with
+    /// SQLite's incremental blob I/O: what an ingest of events reads (the
+    /// ids), without the users' details after it, 9 of the blob's 14 MB at
+    /// 100 M events. Nil when there is no snapshot or it is too short.
+    static func keysOnlyPart(_ db: Database) -> [UInt8]? {
+        var handle: OpaquePointer?
+        guard sqlite3_blob_open(db.sqliteConnection, "main", "entity_snapshot", "state", 1, 0, &handle) == SQLITE_OK, let blob = handle else {
+            sqlite3_blob_close(handle)
+            return nil
+        }
+        defer { sqlite3_blob_close(blob) }
+        let size = Int(sqlite3_blob_bytes(blob))
+        var header = [UInt8](repeating: 0, count: 8)
+        guard size >= 8, sqlite3_blob_read(blob, &header, 8, 0) == SQLITE_OK else { return nil }
+        let firstFrame = Int(UInt32(littleEndian: header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self) }))
+        guard firstFrame <= size - 8 else { return nil }
+        var part = [UInt8](repeating: 0, count: 8 + firstFrame)
+        guard sqlite3_blob_read(blob, &part, Int32(part.count), 0) == SQLITE_OK else { return nil }
+        return part
     }
 }
 

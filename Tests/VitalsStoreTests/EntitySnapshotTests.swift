@@ -29,6 +29,10 @@ import VitalsColumnar
         #expect(packed.entitiesReadAt == nil, "the second load reads the snapshot")
         Self.expectSameEntities(packed, rows)
         #expect(try store.keepEntities(of: packed) == false, "a load of the snapshot keeps nothing")
+        // An ingest of events reads the blob's head alone: the magic and the first frame.
+        let (head, whole) = try store.read { db in (EntitySnapshot.keysOnlyPart(db), try Data.fetchOne(db, sql: "SELECT state FROM entity_snapshot")) }
+        let part = try #require(head), blob = try #require(whole)
+        #expect(part.count > 8 && part.count < blob.count && Array(blob.prefix(part.count)) == part)
         // A load's read (the users packed) and an ingest's (the users' ids and
         // accounts alone, or with their records and dictionary).
         for read in [StoreEntities.UserRead.records, .keysOnly, .recordsAndDictionary] {
