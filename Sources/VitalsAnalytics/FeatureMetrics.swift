@@ -88,9 +88,12 @@ extension Analytics {
 
     /// The agency's features by adoption ascending, then name.
     public func adoptionByFeature(_ scores: AgencyScores) -> [FeatureUsage] {
-        featureUsage(scores, days: config.windows.adoptionDays).sorted {
-            $0.adoption != $1.adoption ? $0.adoption < $1.adoption : $0.feature < $1.feature
-        }
+        Self.adoptionOrder(featureUsage(scores, days: config.windows.adoptionDays))
+    }
+
+    /// Features by adoption ascending, then name.
+    public static func adoptionOrder(_ usage: [FeatureUsage]) -> [FeatureUsage] {
+        usage.sorted { $0.adoption != $1.adoption ? $0.adoption < $1.adoption : $0.feature < $1.feature }
     }
 
     /// Adoption gaps of one account: core features it did not use in the

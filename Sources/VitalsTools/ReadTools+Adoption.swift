@@ -11,8 +11,7 @@ extension ReadTools {
                  items: ToolOutput.featureUsage) { context, call throws(ToolError) in
             let days = call.int("days")
             let analytics = context.analytics(call.asOf)
-            let scored = context.scored(agency: call.agency, asOf: call.asOf)
-            var items = analytics.featureUsage(scored.scores, days: days)
+            var items = context.featureUsage(agency: call.agency, asOf: call.asOf, days: days)
             if let account = try call.account(context) {
                 let uses = Dictionary(uniqueKeysWithValues: analytics.featureMovers(agency: call.agency, account: account, window: days).map { ($0.feature, $0.cur) })
                 items = items.compactMap { feature in
@@ -36,7 +35,8 @@ extension ReadTools {
                 return list(analytics.adoptionGaps(scored.scores, account: account),
                             ["account_id": .string(context.dataset.accounts[account].accountID)], for: call)
             }
-            return list(analytics.adoptionByFeature(scored.scores), for: call)
+            return list(Analytics.adoptionOrder(context.featureUsage(agency: call.agency, asOf: call.asOf, days: context.config.windows.adoptionDays)),
+                        for: call)
         },
         ReadTool(name: "list_feature_metric_movers", title: "Feature movers", scope: .readAccounts, toolset: "adoption",
                  summary: "Features whose uses moved most: the last `window` days (default 7) against the window before, agency-wide or for one account; direction up, down or both.",

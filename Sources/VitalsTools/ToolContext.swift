@@ -39,6 +39,7 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
     private var computedHealth: [[Int]: DailyScores] = [:]
     private var summariesByDayAndAgency: [[Int]: [(AccountSummary, AccountRisk)]] = [:]
     private var encodedSummariesByDayAndAgency: [[Int]: [EncodedObject]] = [:]
+    private var featureUsageByDayAgencyAndDays: [[Int]: [FeatureUsage]] = [:]
 
     /// Past days kept computed in memory (per agency); beyond, all but
     /// data_through are dropped, so a long-running server asked about many
@@ -193,8 +194,23 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
         lock.withLock {
             summariesByDayAndAgency[[day.day, agency]] = nil
             encodedSummariesByDayAndAgency[[day.day, agency]] = nil
+            featureUsageByDayAgencyAndDays = featureUsageByDayAgencyAndDays.filter { $0.key[0] != day.day || $0.key[1] != agency }
             if scores { scoredByDayAndAgency[[day.day, agency]] = nil }
         }
+    }
+
+    /// The agency's feature usage over the `days` before `day`
+    /// (``Analytics/featureUsage(_:days:)``), computed once: the feature
+    /// metrics and the adoption gaps both read the 30 days'.
+    func featureUsage(agency: Int, asOf day: AsOf, days: Int) -> [FeatureUsage] {
+        let key = [day.day, agency, days]
+        if let cached = lock.withLock({ featureUsageByDayAgencyAndDays[key] }) { return cached }
+        let made = analytics(day).featureUsage(scored(agency: agency, asOf: day).scores, days: days)
+        lock.withLock {
+            if featureUsageByDayAgencyAndDays.count >= Self.cachedDays * max(1, dataset.agencies.count) { featureUsageByDayAgencyAndDays = [:] }
+            featureUsageByDayAgencyAndDays[key] = made
+        }
+        return made
     }
 
     /// An agency's account rows of a day, built by `make` once (see ``summaries(agency:asOf:)``).
