@@ -184,6 +184,8 @@ def bench(binary, data, runs, duckdb, before=8):
             print(f"{name:<16}{seconds:>10.2f}{statistics.median(rss[name]) / 2**20:>14.0f}")
         night_total = median["night ingest"] + median["night score"]
         print(f"a night (ingest + score of T): {night_total:.2f} s; a cold rebuild: {median['cold ingest'] + median['cold score']:.2f} s")
+        print("each run's night (ingest + score): "
+              + ", ".join(f"{i:.2f} + {s:.2f} s" for i, s in zip(steps["night ingest"], steps["night score"])))
         if "DuckDB" in median:
             print(f"night score vs DuckDB's full SQL: {median['DuckDB'] / median['night score']:.2f}x; "
                   f"cold score vs DuckDB: {median['DuckDB'] / median['cold score']:.2f}x (target 10x and 3x)")
