@@ -71,9 +71,10 @@ struct StoreEntities: Sendable {
         var entities = self
         entities.agencyKeys = try Self.dictionary(agencies.map(\.agencyID), keys: agencies.map(\.key), table: "agencies")
         entities.accountKeys = try Self.dictionary(accounts.map(\.accountID), keys: accounts.map(\.key), table: "accounts")
+        // A load's users were checked dense before they were packed; an ingest's are checked here.
         if userRead == .recordsAndDictionary {
             try Self.checkDense(users.map(\.key), table: "users")
-            if userRead == .recordsAndDictionary { entities.userKeys = ByteStringDictionary(keys: users.map(\.userID)) }
+            entities.userKeys = ByteStringDictionary(keys: users.map(\.userID))
         }
         entities.workflowKeys = try Self.dictionary(workflows.map(\.workflowID), keys: workflows.map(\.key), table: "workflows")
         entities.featureKeys = ByteStringDictionary(keys: features)

@@ -182,7 +182,8 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
     }
 
     /// Drops an agency's account rows of a day (``summaries(agency:asOf:)``,
-    /// ``encodedSummaries(agency:asOf:)``) once its results are written:
+    /// ``encodedSummaries(agency:asOf:)``) and its feature usage once its
+    /// results are written:
     /// `vitals score` reads them for the agency's lists alone, and kept for
     /// every agency they were the most of a 100 M night's growth while it
     /// scored (an `AccountRisk`, a summary and its text per account).
