@@ -25,7 +25,12 @@ public enum AnalyticsError: Error, Equatable, Sendable, CustomStringConvertible 
 /// The metrics of DESIGN.md over one loaded dataset as of one day `T`.
 /// Pure and deterministic: the same dataset, day and config give the same
 /// numbers. Everything after `T` is ignored.
-public struct Analytics: Sendable {
+///
+/// A class of constants: handed to each tool call and captured by lazy
+/// sequences, a struct was copied field by field, some seventy retains of
+/// the dataset's arrays and as many releases, contended between the cores
+/// (a night of 1,000 small agencies copied it tens of thousands of times).
+public final class Analytics: Sendable {
     public let dataset: Dataset
     public let index: DatasetIndex
     public let asOf: AsOf

@@ -57,7 +57,7 @@ extension Analytics {
         for row in rows {
             let payment = dataset.payments[row]
             guard payment.status == .failed, payment.ts >= window.from, payment.ts < window.to else { continue }
-            let recovery = rows.lazy.map { dataset.payments[$0] }.first {
+            let recovery = rows.lazy.map { [self] in dataset.payments[$0] }.first {
                 $0.status == .succeeded && $0.invoiceID == payment.invoiceID && $0.ts > payment.ts && $0.ts < asOf.end
             }
             result.append((payment, recovery))
