@@ -49,6 +49,10 @@ struct QueryCommand: ParsableCommand {
                 print(format == .table ? TableRenderer.render(answer) : answer.text(pretty: true))
                 return
             }
+            if let items = try storedItems(tool, arguments: arguments) {
+                print(CSVRenderer.render(items: items, declared: tool.items), terminator: "")
+                return
+            }
             let context = try openContext(config: config)
             try checkAgency(in: context)
             switch format {
@@ -90,12 +94,26 @@ struct QueryCommand: ParsableCommand {
 
     /// The answer the store's materialized results hold, read without
     /// loading the dataset (a default call on a scored day; not with
-    /// `--fresh`, nor for CSV, which pages through the computed list).
+    /// `--fresh`, nor for CSV: ``storedItems(_:arguments:)``).
     func storedAnswer(_ tool: ReadTool, arguments: JSONValue?) throws -> JSONValue? {
         guard !fresh, format != .csv, tool.materialized else { return nil }
         let store = try Store.open(at: storeOptions.store, readOnly: true)
         guard let answers = try StoredAnswers(store: store) else { return nil }
         return ReadTools.storedAnswer(tool.name, agencyID: agency, arguments: arguments, answers: answers)
+    }
+
+    /// For CSV, every page of the list from the stored answer, read without
+    /// loading the dataset (nil: not a stored default call). At 100 M events
+    /// a stored list's CSV loaded the whole store first: 1.8 s and 1.9 GB
+    /// for what the JSON of its first page answers in 0.08 s.
+    func storedItems(_ tool: ReadTool, arguments: JSONValue?) throws -> [JSONValue]? {
+        guard !fresh, format == .csv, tool.materialized else { return nil }
+        let store = try Store.open(at: storeOptions.store, readOnly: true)
+        guard let answers = try StoredAnswers(store: store) else { return nil }
+        let name = tool.name, agency = self.agency
+        return try ListPages.allItems(arguments?.objectValue ?? [:]) { page throws(ToolError) in
+            ReadTools.storedAnswer(name, agencyID: agency, arguments: .object(page), answers: answers)
+        }
     }
 
     func openContext(config: ScoringConfig) throws -> ToolContext {

@@ -54,6 +54,22 @@ def test_csv_has_every_page_of_the_list(run):
     assert len({row["account_id"] for row in rows}) == len(rows)
 
 
+def test_csv_of_a_stored_list_is_read_without_a_load(vitals, cli_store):
+    """A default list's CSV comes from the stored answer, every page of it,
+    without loading the dataset (VITALS_TRACE prints the load's steps), and
+    holds the rows the computed list does (--fresh)."""
+    for tool in ["list_tracked_accounts", "list_inactive_users"]:
+        args = [vitals, "query", tool, "--agency", "ag_001", "--format", "csv", "--store", cli_store]
+        stored = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "VITALS_TRACE": "1"}, timeout=300)
+        assert stored.returncode == 0, stored.stderr
+        assert "load:" not in stored.stderr, f"{tool}: the CSV loaded the dataset"
+        fresh = subprocess.run(args + ["--fresh"], capture_output=True, text=True, env={**os.environ, "VITALS_TRACE": "1"}, timeout=300)
+        assert fresh.returncode == 0, fresh.stderr
+        assert "load:" in fresh.stderr, "--fresh computes from a load"
+        assert stored.stdout == fresh.stdout, tool
+        assert stored.stdout.count("\n") > (200 if tool == "list_tracked_accounts" else 1), f"{tool}: more than one page, or at least rows"
+
+
 def test_csv_money_stays_integer_cents(run):
     _, rows = query_csv(run, "list_tracked_accounts")
     items, _ = all_items(run, "list_tracked_accounts")
