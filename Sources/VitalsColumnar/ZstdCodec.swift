@@ -162,13 +162,10 @@ public struct ZstdFrameReader: ~Copyable {
         return UnsafeRawBufferPointer(rebasing: window[start ..< start + count])
     }
 
+    /// ``take(_:)`` once the window is short of `count` bytes: filled, then taken.
     @usableFromInline mutating func takeAfterFilling(_ count: Int) -> UnsafeRawBufferPointer? {
         guard count >= 0, count <= remaining, fill(count) else { return nil }
-        defer {
-            start += count
-            consumed += count
-        }
-        return UnsafeRawBufferPointer(rebasing: window[start ..< start + count])
+        return take(count)
     }
 
     /// Makes `count` unread bytes sit in the window, growing it for a

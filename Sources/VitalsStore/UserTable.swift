@@ -87,8 +87,7 @@ public struct UserTable: RandomAccessCollection, Sendable, Equatable {
 
     /// The user of `key`, its strings made now.
     public subscript(key: Int) -> UserRecord {
-        details.withUnsafeBytes { bytes in
-            var reader = PackedRowReader(UnsafeRawBufferPointer(rebasing: bytes[detailStarts[key]...]), minimumRowBytes: 4)
+        readingDetails(of: key) { reader in
             let email = reader.string(), name = reader.string(), role = reader.string()
             let flag = reader.byte(), createdAt = reader.int()
             return UserRecord(key: key, userID: userID(key), accountKey: accountKeys[key], email: email, name: name, role: role,
@@ -110,10 +109,17 @@ public struct UserTable: RandomAccessCollection, Sendable, Equatable {
 
     /// The string after the first `skipped` of a user's details.
     private func detailString(_ key: Int, skipping skipped: Int) -> String {
-        details.withUnsafeBytes { bytes in
-            var reader = PackedRowReader(UnsafeRawBufferPointer(rebasing: bytes[detailStarts[key]...]), minimumRowBytes: 4)
+        readingDetails(of: key) { reader in
             for _ in 0 ..< skipped { _ = reader.counted() }
             return reader.string()
+        }
+    }
+
+    /// `body` over a reader at the start of the details of `key`.
+    private func readingDetails<R>(of key: Int, _ body: (inout PackedRowReader) -> R) -> R {
+        details.withUnsafeBytes { bytes in
+            var reader = PackedRowReader(UnsafeRawBufferPointer(rebasing: bytes[detailStarts[key]...]), minimumRowBytes: 4)
+            return body(&reader)
         }
     }
 

@@ -59,7 +59,7 @@ public struct Scorer {
                 }
             }
             let daily = scored.daily(day: day.day, agency: agency)
-            context.forgetSummaries(agency: agency, asOf: day, scores: !keepingScores)
+            context.forgetAnswerInputs(agency: agency, asOf: day, scores: !keepingScores)
             guard packed else { return .success((scores, results, nil, daily)) }
             do throws(StoreError) {
                 let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, details: details,

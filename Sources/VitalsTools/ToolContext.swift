@@ -181,9 +181,9 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
         return made
     }
 
-    /// Drops an agency's account rows of a day (``summaries(agency:asOf:)``,
-    /// ``encodedSummaries(agency:asOf:)``) and its feature usage once its
-    /// results are written:
+    /// Drops what a day's answers of an agency were built from once its
+    /// results are written: its account rows (``summaries(agency:asOf:)``,
+    /// ``encodedSummaries(agency:asOf:)``) and its feature usage.
     /// `vitals score` reads them for the agency's lists alone, and kept for
     /// every agency they were the most of a 100 M night's growth while it
     /// scored (an `AccountRisk`, a summary and its text per account).
@@ -191,7 +191,7 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
     /// With `scores`, its scores and churn risks too (``scored(agency:asOf:)``),
     /// when nothing reads them after the agency's results (no playbook runs
     /// on the day).
-    func forgetSummaries(agency: Int, asOf day: AsOf, scores: Bool = false) {
+    func forgetAnswerInputs(agency: Int, asOf day: AsOf, scores: Bool = false) {
         lock.withLock {
             summariesByDayAndAgency[[day.day, agency]] = nil
             encodedSummariesByDayAndAgency[[day.day, agency]] = nil
@@ -207,10 +207,7 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
         let key = [day.day, agency, days]
         if let cached = lock.withLock({ featureUsageByDayAgencyAndDays[key] }) { return cached }
         let made = analytics(day).featureUsage(scored(agency: agency, asOf: day).scores, days: days)
-        lock.withLock {
-            if featureUsageByDayAgencyAndDays.count >= Self.cachedDays * max(1, dataset.agencies.count) { featureUsageByDayAgencyAndDays = [:] }
-            featureUsageByDayAgencyAndDays[key] = made
-        }
+        lock.withLock { remember(made, key: key, in: &featureUsageByDayAgencyAndDays) }
         return made
     }
 
@@ -399,10 +396,15 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
     /// once it holds ``cachedDays`` days of every agency, all but the
     /// default day's are dropped first. Called under `lock`.
     private func remember<Value>(_ value: Value, day: Int, agency: Int, in cache: inout [[Int]: Value]) {
+        remember(value, key: [day, agency], in: &cache)
+    }
+
+    /// The same for a cache whose keys are the day, then more.
+    private func remember<Value>(_ value: Value, key: [Int], in cache: inout [[Int]: Value]) {
         if cache.count >= Self.cachedDays * max(1, dataset.agencies.count) {
             cache = cache.filter { $0.key[0] == defaultAsOf.day }
         }
-        cache[[day, agency]] = value
+        cache[key] = value
     }
 
     /// An agency's scores and churn risks as of `day`, cached.
