@@ -153,15 +153,19 @@ public struct ChurnModel: Sendable, Equatable, Codable {
     }
 
     /// `hits` with their weights, heaviest first (ties in DESIGN.md's order).
+    /// Runs for every scored account: no dictionary of the order is built
+    /// per call (that was a tenth of a many-accounts night's ranking).
     public func ranked(_ hits: [RiskSignalHit]) -> [RiskSignalHit] {
-        let order = Dictionary(uniqueKeysWithValues: RiskSignal.allCases.enumerated().map { ($1, $0) })
-        return hits.map { hit in
-            var weighed = hit
-            weighed.weight = weight(of: hit.signal)
-            return weighed
-        }.sorted { a, b in
-            a.weight! != b.weight! ? a.weight! > b.weight! : order[a.signal]! < order[b.signal]!
+        guard !hits.isEmpty else { return hits }
+        var weighed = hits
+        for i in weighed.indices { weighed[i].weight = weight(of: weighed[i].signal) }
+        if weighed.count > 1 {
+            let order = RiskSignal.ordered
+            weighed.sort { a, b in
+                a.weight! != b.weight! ? a.weight! > b.weight! : order.firstIndex(of: a.signal)! < order.firstIndex(of: b.signal)!
+            }
         }
+        return weighed
     }
 
     /// Which model scores and why, in one line (`vitals score`, `vitals eval churn`).

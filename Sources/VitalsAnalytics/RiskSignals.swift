@@ -9,6 +9,9 @@ public enum RiskSignal: String, Sendable, Codable, CaseIterable {
     case renewalSoon = "renewal_soon"
     case lowSeatUse = "low_seat_use"
     case championInactive = "champion_inactive"
+
+    /// `allCases` made once (the synthesized property builds an array per read).
+    public static let ordered = allCases
 }
 
 /// A signal that fired, with the number that made it fire.

@@ -47,6 +47,15 @@ public struct JSONTextWriter {
         return json.out
     }
 
+    /// Appends `value`'s text to `bytes` (a packer's buffer), the same
+    /// bytes ``text(of:)`` returns, without an array of their own.
+    public static func append(_ value: some JSONTextWritable, to bytes: inout [UInt8]) {
+        var json = JSONTextWriter()
+        swap(&json.out, &bytes)
+        value.write(to: &json)
+        swap(&json.out, &bytes)
+    }
+
     /// An object: `body` writes its fields.
     @inlinable public mutating func object(_ body: (inout JSONTextWriter) -> Void) {
         out.append(UInt8(ascii: "{"))

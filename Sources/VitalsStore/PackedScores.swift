@@ -15,34 +15,46 @@ import VitalsColumnar
 enum PackedScores {
     static let magic: [UInt8] = Array("VAS1".utf8)
 
-    /// - Parameter details: each score's detail JSON as UTF-8, in the
-    ///   scores' order, in place of their `detailJSON` (the scorer's bytes,
-    ///   never made into a `String`).
-    static func pack(_ scores: ArraySlice<MaterializedScore>, details: [[UInt8]]? = nil,
+    /// - Parameter detail: writes score `n`'s detail JSON as UTF-8 at the
+    ///   end of the buffer it is given (the scorer's bytes, never made into
+    ///   a `String` or an array of their own); ``pack(_:compressor:)``
+    ///   writes each score's `detailJSON`.
+    static func pack(_ scores: ArraySlice<MaterializedScore>, detail: (Int, inout [UInt8]) -> Void,
                      compressor: ZstdCompressor) throws(StoreError) -> [UInt8] {
-        precondition(details == nil || details!.count == scores.count, "a detail per score")
-        var raw: [UInt8] = []
-        raw.reserveCapacity(scores.reduce(0) { $0 + 80 + $1.detailJSON.utf8.count } + (details?.reduce(0) { $0 + $1.count } ?? 0))
-        func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-            appendLittleEndian(UInt32(bytes.count), to: &raw)
-            raw.append(contentsOf: bytes)
+        var head = magic
+        appendLittleEndian(UInt32(scores.count), to: &head)
+        do {
+            return try compressor.compress(after: head) { raw in
+                func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+                    appendLittleEndian(UInt32(bytes.count), to: &raw)
+                    raw.append(contentsOf: bytes)
+                }
+                for (n, score) in scores.enumerated() {
+                    precondition(score.components.count == 6, "a materialized score has six components")
+                    appendLittleEndian(UInt32(score.accountKey), to: &raw)
+                    appendLittleEndian(score.health.bitPattern, to: &raw)
+                    for value in score.components { appendLittleEndian(value.bitPattern, to: &raw) }
+                    appendLittleEndian(score.churnRisk.bitPattern, to: &raw)
+                    var band = score.band
+                    band.withUTF8(append)
+                    var signals = score.signals.joined(separator: ";")
+                    signals.withUTF8(append)
+                    // The count goes before the text: written as 0, then set once the text is.
+                    let count = raw.count
+                    appendLittleEndian(UInt32(0), to: &raw)
+                    detail(n, &raw)
+                    let length = UInt32(raw.count - count - 4)
+                    for i in 0 ..< 4 { raw[count + i] = UInt8(truncatingIfNeeded: length >> (8 * i)) }
+                }
+            }
+        } catch {
+            throw .unexpected("could not compress the scores: \(error.description)")
         }
-        for (n, score) in scores.enumerated() {
-            precondition(score.components.count == 6, "a materialized score has six components")
-            appendLittleEndian(UInt32(score.accountKey), to: &raw)
-            for value in [score.health] + score.components + [score.churnRisk] { appendLittleEndian(value.bitPattern, to: &raw) }
-            for var text in [score.band, score.signals.joined(separator: ";")] { text.withUTF8(append) }
-            if let details { details[n].withUnsafeBufferPointer(append) } else { var text = score.detailJSON; text.withUTF8(append) }
-        }
-        var blob = magic
-        appendLittleEndian(UInt32(scores.count), to: &blob)
-        let frame: Result<[UInt8], ZstdError> = raw.withUnsafeBytes { bytes in
-            do throws(ZstdError) { return .success(try compressor.compress(bytes)) } catch { return .failure(error) }
-        }
-        switch frame {
-        case let .success(frame): return blob + frame
-        case let .failure(error): throw .unexpected("could not compress the scores: \(error.description)")
-        }
+    }
+
+    /// ``pack(_:detail:compressor:)`` of scores that carry their detail JSON.
+    static func pack(_ scores: ArraySlice<MaterializedScore>, compressor: ZstdCompressor) throws(StoreError) -> [UInt8] {
+        try pack(scores, detail: { n, raw in raw.append(contentsOf: scores[scores.startIndex + n].detailJSON.utf8) }, compressor: compressor)
     }
 
     /// `scores` grouped by agency (each agency's in the order given), one

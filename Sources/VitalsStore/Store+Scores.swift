@@ -93,13 +93,14 @@ public struct PackedAgencyDetail: Sendable {
     /// - Parameters:
     ///   - scores: the agency's scores, in account order (their
     ///     `detailJSON` is not read).
-    ///   - details: each score's detail JSON as UTF-8, in the same order.
+    ///   - detail: appends score `n`'s detail JSON as UTF-8 to the buffer
+    ///     it is given (the packed blob's own).
     ///   - results: the default results, (tool name, JSON as UTF-8).
-    public init(agencyKey: Int, scores: [MaterializedScore], details: [[UInt8]], results: [(tool: String, json: [UInt8])],
+    public init(agencyKey: Int, scores: [MaterializedScore], detail: (Int, inout [UInt8]) -> Void, results: [(tool: String, json: [UInt8])],
                 compressor: ZstdCompressor) throws(StoreError) {
         precondition(scores.allSatisfy { $0.agencyKey == agencyKey }, "one agency's scores")
         self.agencyKey = agencyKey
-        self.scores = try PackedScores.pack(scores[...], details: details, compressor: compressor)
+        self.scores = try PackedScores.pack(scores[...], detail: detail, compressor: compressor)
         var frames: [(tool: String, frame: Data)] = []
         for result in results { frames.append((result.tool, try StoredJSON.pack(result.json, compressor: compressor))) }
         self.results = frames

@@ -118,13 +118,13 @@ extension RiskSignal {
     /// A set of signals as the health history stores it: bit i for `allCases[i]`.
     static func bits(_ signals: [RiskSignal]) -> UInt8 {
         var bits: UInt8 = 0
-        for (i, signal) in allCases.enumerated() where signals.contains(signal) { bits |= 1 << i }
+        for (i, signal) in ordered.enumerated() where signals.contains(signal) { bits |= 1 << i }
         return bits
     }
 
     /// The signals of a stored bit set, in DESIGN.md's order.
     static func signals(_ bits: UInt8) -> [RiskSignal] {
-        allCases.enumerated().filter { bits & (1 << $0.offset) != 0 }.map(\.element)
+        ordered.enumerated().filter { bits & (1 << $0.offset) != 0 }.map(\.element)
     }
 }
 

@@ -129,10 +129,10 @@ extension ReadTools {
                 "churned_mrr_this_month_cents": .int(Int(analytics.monthlyMovements(agency: call.agency, months: 1).last?.churn.cents ?? 0)),
                 "average_health": healths.isEmpty ? .null : .double((healths.reduce(0, +) / Double(healths.count) * 10).rounded() / 10),
                 "mrr_cents": .int(Int(mrr)),
-                "retention": JSONValue.encoding(analytics.retention(agency: call.agency)),
+                "retention": JSONValue.encodedText(analytics.retention(agency: call.agency)),
                 "failed_payments_30d": .int(analytics.failedPayments(agency: call.agency, days: 30).count),
                 "renewals_30d": .int(renewals.count),
-                "highest_churn_risk": JSONValue.encoding(Array(topRisks)),
+                "highest_churn_risk": JSONValue.encodedItems(Array(topRisks)),
             ])
         },
     ]

@@ -25,8 +25,8 @@ extension ReadTools {
             let mrr = context.index.trackedAccounts[call.agency].reduce(Int64(0)) { $0 + analytics.mrr(of: $1, on: call.asOf.day) }
             return .object([
                 "mrr_cents": .int(Int(mrr)),
-                "retention": JSONValue.encoding(analytics.retention(agency: call.agency, from: call.asOf.day - days)),
-                "monthly_movements": JSONValue.encoding(analytics.monthlyMovements(agency: call.agency)),
+                "retention": JSONValue.encodedText(analytics.retention(agency: call.agency, from: call.asOf.day - days)),
+                "monthly_movements": JSONValue.encodedText(analytics.monthlyMovements(agency: call.agency)),
             ])
         },
         ReadTool(name: "list_upsell_candidates", title: "Upsell candidates", scope: .readRevenue, toolset: "revenue",

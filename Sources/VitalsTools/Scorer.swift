@@ -37,11 +37,11 @@ public struct Scorer {
         // Agencies are independent: score them on all cores (a compressor per core).
         let perAgency = parallelMap(context.dataset.agencies.count, state: { ZstdCompressor(level: 1) }) {
             compressor, agency -> Result<Agency, StoreError> in
-            var scores: [MaterializedScore] = [], details: [[UInt8]] = []
+            var scores: [MaterializedScore] = []
             let scored = context.scored(agency: agency, asOf: day)
             for risk in scored.risks {
-                let detail = detailed ? JSONTextWriter.text(of: risk) : []
-                if packed { details.append(detail) }
+                // Packed, each detail is written where the blob is (below).
+                let detail = detailed && !packed ? JSONTextWriter.text(of: risk) : []
                 scores.append(MaterializedScore(
                     accountKey: risk.accountKey, agencyKey: agency, health: risk.health, band: risk.band.rawValue,
                     components: risk.components.values,
@@ -62,7 +62,8 @@ public struct Scorer {
             context.forgetAnswerInputs(agency: agency, asOf: day, scores: !keepingScores)
             guard packed else { return .success((scores, results, nil, daily)) }
             do throws(StoreError) {
-                let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, details: details,
+                let risks = scored.risks
+                let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, detail: { JSONTextWriter.append(risks[$0], to: &$1) },
                                                     results: results.map { ($0.tool, $0.json) }, compressor: compressor)
                 return .success((scores, [], detail, daily))
             } catch {
