@@ -73,7 +73,9 @@ let benchmarks: @Sendable () -> Void = {
     // one account's, one CTA with its tasks and activities, and get_account,
     // which now also reads the account's open CTAs, active plan and notes.
     // The accounts and CTAs cycled through are the ones the playbooks opened.
-    let ctas = (try? store.ctas(CTAQuery(agencyKey: agency, statuses: ["open", "snoozed"]))) ?? []
+    let ctas = ["open", "snoozed"].flatMap { status in
+        (try? store.ctas(CTAQuery(agencyKey: agency, statusOn: (status, context.defaultAsOf.day)))) ?? []
+    }
     if ctas.isEmpty {
         print("QueryLatency: no open CTAs for \(agencyID) in \(storePath): the work cases are skipped "
             + "(run vitals score with playbooks on it, or Benchmarks/playbook_bench.py --keep out/playbooks)")
