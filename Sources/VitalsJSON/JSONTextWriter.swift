@@ -42,13 +42,13 @@ public struct JSONTextWriter {
 
     /// `value`'s text (what `JSONTextEncoder` writes for it).
     public static func text(of value: some JSONTextWritable) -> [UInt8] {
-        var json = JSONTextWriter()
-        value.write(to: &json)
-        return json.out
+        var bytes: [UInt8] = []
+        append(value, to: &bytes)
+        return bytes
     }
 
-    /// Appends `value`'s text to `bytes` (a packer's buffer), the same
-    /// bytes ``text(of:)`` returns, without an array of their own.
+    /// Appends `value`'s text to `bytes` (a packer's buffer), without an
+    /// array of its own.
     public static func append(_ value: some JSONTextWritable, to bytes: inout [UInt8]) {
         var json = JSONTextWriter()
         swap(&json.out, &bytes)

@@ -72,10 +72,7 @@ enum EntitySnapshot {
         for feature in features { string(feature) }
         appendLittleEndian(UInt32(users.count), to: &raw)
         for key in users.indices {
-            users.ids.withKeyBytes(UInt32(key)) { id in
-                appendLittleEndian(UInt32(id.count), to: &raw)
-                raw.append(contentsOf: id)
-            }
+            users.ids.withKeyBytes(UInt32(key)) { appendCounted($0, to: &raw) }
             int(users.accountKeys[key])
         }
         do {

@@ -13,10 +13,13 @@ func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8
 /// ``PackedRowReader/string()``).
 func appendCounted(_ text: String, to bytes: inout [UInt8]) {
     var text = text
-    text.withUTF8 { utf8 in
-        appendLittleEndian(UInt32(utf8.count), to: &bytes)
-        bytes.append(contentsOf: utf8)
-    }
+    text.withUTF8 { appendCounted(UnsafeRawBufferPointer($0), to: &bytes) }
+}
+
+/// Appends `counted` as a UInt32 byte count and its bytes.
+func appendCounted(_ counted: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+    appendLittleEndian(UInt32(counted.count), to: &bytes)
+    bytes.append(contentsOf: counted)
 }
 
 /// Reads little-endian values from the front of a buffer; nil past its end.

@@ -25,20 +25,14 @@ enum PackedScores {
         appendLittleEndian(UInt32(scores.count), to: &head)
         do {
             return try compressor.compress(after: head) { raw in
-                func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-                    appendLittleEndian(UInt32(bytes.count), to: &raw)
-                    raw.append(contentsOf: bytes)
-                }
                 for (n, score) in scores.enumerated() {
                     precondition(score.components.count == 6, "a materialized score has six components")
                     appendLittleEndian(UInt32(score.accountKey), to: &raw)
                     appendLittleEndian(score.health.bitPattern, to: &raw)
                     for value in score.components { appendLittleEndian(value.bitPattern, to: &raw) }
                     appendLittleEndian(score.churnRisk.bitPattern, to: &raw)
-                    var band = score.band
-                    band.withUTF8(append)
-                    var signals = score.signals.joined(separator: ";")
-                    signals.withUTF8(append)
+                    appendCounted(score.band, to: &raw)
+                    appendCounted(score.signals.joined(separator: ";"), to: &raw)
                     // The count goes before the text: written as 0, then set once the text is.
                     let count = raw.count
                     appendLittleEndian(UInt32(0), to: &raw)

@@ -97,8 +97,7 @@ struct QueryCommand: ParsableCommand {
     /// `--fresh`, nor for CSV: ``storedItems(_:arguments:)``).
     func storedAnswer(_ tool: ReadTool, arguments: JSONValue?) throws -> JSONValue? {
         guard !fresh, format != .csv, tool.materialized else { return nil }
-        let store = try Store.open(at: storeOptions.store, readOnly: true)
-        guard let answers = try StoredAnswers(store: store) else { return nil }
+        guard let answers = try storedAnswers() else { return nil }
         return ReadTools.storedAnswer(tool.name, agencyID: agency, arguments: arguments, answers: answers)
     }
 
@@ -108,12 +107,16 @@ struct QueryCommand: ParsableCommand {
     /// for what the JSON of its first page answers in 0.08 s.
     func storedItems(_ tool: ReadTool, arguments: JSONValue?) throws -> [JSONValue]? {
         guard !fresh, format == .csv, tool.materialized else { return nil }
-        let store = try Store.open(at: storeOptions.store, readOnly: true)
-        guard let answers = try StoredAnswers(store: store) else { return nil }
+        guard let answers = try storedAnswers() else { return nil }
         let name = tool.name, agency = self.agency
         return try ListPages.allItems(arguments?.objectValue ?? [:]) { page throws(ToolError) in
             ReadTools.storedAnswer(name, agencyID: agency, arguments: .object(page), answers: answers)
         }
+    }
+
+    /// The store's materialized answers, nil when it holds none.
+    func storedAnswers() throws -> StoredAnswers? {
+        try StoredAnswers(store: try Store.open(at: storeOptions.store, readOnly: true))
     }
 
     func openContext(config: ScoringConfig) throws -> ToolContext {

@@ -104,6 +104,8 @@ struct ScoreCommand: AsyncParsableCommand {
                 (entities: try store.keepEntities(of: context.dataset), logs: packLogs ? try store.keepLogs(of: context.dataset) : false)
             }
             let scorer = Scorer(context: context)
+            // The playbooks run on the last day when no later day was scored; they read its scores again.
+            let playbooksRun = playbooks && days.last!.day >= (context.newestScoredDay ?? Int.min)
             var results: [MaterializedDay] = []
             for (n, day) in days.enumerated() {
                 // The week's model first, on this thread (under the test's sample limit, if any).
@@ -114,9 +116,8 @@ struct ScoreCommand: AsyncParsableCommand {
                         + "\(String(format: "%.3f", Date().timeIntervalSince(started))) s")
                 }
                 // The store keeps the detail of the newest day alone: a backfill's last.
-                // The playbooks read the last day's scores again, when they run on it.
-                let playbooksRead = playbooks && n == days.count - 1 && day.day >= (context.newestScoredDay ?? Int.min)
-                results.append(try scorer.score(day, detailed: n == days.count - 1, packed: true, keepingScores: playbooksRead))
+                let last = n == days.count - 1
+                results.append(try scorer.score(day, detailed: last, packed: true, keepingScores: last && playbooksRun))
                 if days.count > 1 || trace {
                     // Milliseconds under VITALS_TRACE, like its other lines: benchmarks subtract them.
                     printError("scored \(day) (\(n + 1)/\(days.count)), \(String(format: trace ? "%.3f" : "%.1f", Date().timeIntervalSince(started))) s")
@@ -144,7 +145,7 @@ struct ScoreCommand: AsyncParsableCommand {
                 for day in results { lines += scorer.csvRows(day) }
                 try (lines.joined(separator: "\n") + "\n").write(toFile: out, atomically: true, encoding: .utf8)
             }
-            if playbooks, let last = days.last, last.day >= (context.newestScoredDay ?? Int.min) {
+            if playbooksRun, let last = days.last {
                 context.forgetHistory()
                 report(try PlaybookRunner.run(context: context, day: last))
                 if try store.pendingDeliveries() > 0 {
