@@ -71,6 +71,7 @@ extension Analytics {
         let lastLogin = (logins.lastTimestamp(upToT) ?? skipped).map { CivilTime.day(ofSeconds: $0) }
 
         let paymentWindow = asOf.last(windows.paymentDays)
+        assertPaymentsLoaded(from: paymentWindow.from)
         var failed = 0
         for row in index.paymentRows(of: account) {
             let payment = dataset.payments[row]

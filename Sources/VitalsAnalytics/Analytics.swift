@@ -82,6 +82,24 @@ public final class Analytics: Sendable {
         return max(ChurnFeatures.historyDays, 30, 14, windows.breadthDays, windows.adoptionDays, 2 * windows.trendDays)
     }
 
+    /// How many days of payments up to T (T included) a day's scores, its
+    /// playbooks and its default answers read: the payment component's
+    /// window, the churn model's 90 days of failed payments, the playbooks'
+    /// 90 days and the 30 days of the overview and the failed-payments list
+    /// (each failure's recovery comes after it). `vitals score` leaves the
+    /// older payments packed (``VitalsStore/Dataset/paymentsFrom``).
+    public static func paymentLookbackDays(_ config: ScoringConfig) -> Int {
+        max(config.windows.paymentDays, ChurnFeatures.failedPaymentDays, Playbooks.failedPaymentLookbackDays, 30)
+    }
+
+    /// Checks (in debug builds) that the load kept every payment a window
+    /// from `from` reads.
+    @inline(__always)
+    func assertPaymentsLoaded(from: Int64) {
+        assert(dataset.paymentsFrom.map { from >= $0 } ?? true,
+               "a window from \(from) reads payments the load left packed (before \(dataset.paymentsFrom!))")
+    }
+
     /// The latest day of any login or feature use (else of any log row).
     public static func latestDay(of dataset: Dataset) -> AsOf? {
         var latest: Int64?

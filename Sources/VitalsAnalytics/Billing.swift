@@ -52,6 +52,7 @@ extension Analytics {
     /// - Complexity: O(p²) in the account's payment rows p (a handful).
     public func failures(of account: Int, days: Int) -> [(failure: Payment, recovery: Payment?)] {
         let window = asOf.last(days)
+        assertPaymentsLoaded(from: window.from)
         let rows = index.paymentRows(of: account)
         var result: [(failure: Payment, recovery: Payment?)] = []
         for row in rows {

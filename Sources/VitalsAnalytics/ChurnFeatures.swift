@@ -91,6 +91,8 @@ public struct ChurnFeatures: Sendable, Equatable {
     public static let slopeWeeks = 8
     /// History a training as-of day needs before it.
     public static var historyDays: Int { recentDays + baselineDays }
+    /// `failed_payments_90d`: the failed payments of the last 90 days.
+    public static let failedPaymentDays = 90
 }
 
 /// The raw numbers of one account's churn features, kept so that a driver
@@ -150,7 +152,8 @@ extension Analytics {
         e.featuresBaseline = featureCounter.count(usage.items, rows: baselineUses)
         e.mrrCents = facts.mrrCents
         e.mrrCents90DaysAgo = mrr(of: account, on: asOf.day - 90)
-        let payments = asOf.last(90)
+        let payments = asOf.last(ChurnFeatures.failedPaymentDays)
+        assertPaymentsLoaded(from: payments.from)
         for row in index.paymentRows(of: account) {
             let payment = dataset.payments[row]
             if payment.status == .failed && payment.ts >= payments.from && payment.ts < payments.to { e.failedPayments90 += 1 }

@@ -48,6 +48,17 @@ public struct Dataset: Sendable {
     /// The data version the load read and the seqs its logs reach, when
     /// ``Store/keepLogs(of:)`` should pack them for the next loads.
     var logsToKeep: (version: Int64, through: LogSnapshot.Through)?
+    /// The payments the load was asked for (nil: every one), and the
+    /// snapshot's older payments it left packed, for ``Store/keepLogs(of:)``.
+    var paymentsAskedFrom: Int64?
+    var olderPayments: LogSnapshot.OlderPayments?
+
+    /// Payments before this time may be missing: the load left them packed
+    /// (``Store/loadDataset(eventsFrom:longerHistory:paymentsFrom:)``). Nil
+    /// when every payment is in `payments`.
+    public var paymentsFrom: Int64? { olderPayments?.cutoff }
+    /// How many payments the load left packed.
+    public var paymentsLeftPacked: Int { olderPayments?.count ?? 0 }
 
     let agencyKeys: ByteStringDictionary
     let accountKeys: ByteStringDictionary

@@ -28,13 +28,17 @@ extension Store {
     ///   merge); the others' are read from the batches' digests into
     ///   ``Dataset/earlier``, and ``Dataset/longerHistory`` digests what
     ///   comes before `from`.
-    public func loadDataset(eventsFrom: Int64? = nil, longerHistory: (from: Int64, accounts: [Bool])? = nil) throws(StoreError) -> Dataset {
-        try loadDataset(eventsFrom: eventsFrom, longerHistory: longerHistory, betweenSnapshots: {})
+    /// - Parameter paymentsFrom: when given, no payment before it is
+    ///   needed: the snapshot's older payments, when its cutoff is not
+    ///   later, are left packed (``Dataset/paymentsFrom``).
+    public func loadDataset(eventsFrom: Int64? = nil, longerHistory: (from: Int64, accounts: [Bool])? = nil,
+                            paymentsFrom: Int64? = nil) throws(StoreError) -> Dataset {
+        try loadDataset(eventsFrom: eventsFrom, longerHistory: longerHistory, paymentsFrom: paymentsFrom, betweenSnapshots: {})
     }
 
     /// - Parameter betweenSnapshots: runs after this connection's snapshot
     ///   is taken and before the other connections start (a test's write).
-    func loadDataset(eventsFrom: Int64?, longerHistory: (from: Int64, accounts: [Bool])? = nil,
+    func loadDataset(eventsFrom: Int64?, longerHistory: (from: Int64, accounts: [Bool])? = nil, paymentsFrom: Int64? = nil,
                      betweenSnapshots: () throws -> Void) throws(StoreError) -> Dataset {
         // A longer history that starts no earlier than the window is the window.
         let longer = eventsFrom.flatMap { from in longerHistory.flatMap { $0.from < from ? $0 : nil } }
@@ -47,7 +51,7 @@ extension Store {
                 try self.read { db in try Self.dataVersion(db) == version ? try Self.entities(db, clock: clock) : nil }
             }
             let logs = Beside { () throws(StoreError) -> Logs? in
-                try self.read { db in try Self.dataVersion(db) == version ? try Self.logs(db, accountCount: counts.accounts, clock: clock) : nil }
+                try self.read { db in try Self.dataVersion(db) == version ? try Self.logs(db, accountCount: counts.accounts, paymentsFrom: paymentsFrom, clock: clock) : nil }
             }
             return (version, counts, try Self.events(db, from: eventsFrom, longer: longer, counts: counts, clock: clock), entities, logs)
         }
@@ -59,7 +63,7 @@ extension Store {
         return try read { db in
             let version = try Self.dataVersion(db)
             let entities = try Self.entities(db, clock: clock)
-            let loaded = EntitiesAndLogs(entities: entities, logs: try Self.logs(db, accountCount: entities.accounts.count, clock: clock))
+            let loaded = EntitiesAndLogs(entities: entities, logs: try Self.logs(db, accountCount: entities.accounts.count, paymentsFrom: paymentsFrom, clock: clock))
             return Self.dataset(loaded, try Self.events(db, from: eventsFrom, longer: longer, counts: loaded.counts, clock: clock),
                                 version: version)
         }
@@ -90,8 +94,16 @@ extension Store {
         var fromSnapshot = false
         /// Rows read as rows (after the snapshot, or all of them).
         var readAsRows = 0
+        /// The payments the load was asked for (nil: all of them).
+        var paymentsAskedFrom: Int64?
+        /// The snapshot's older payments, left packed.
+        var olderPayments: LogSnapshot.OlderPayments?
+        /// Whether the snapshot's payments were split early enough for the
+        /// load that asked from a time (false for every load that did not).
+        var splitServed = false
 
-        var count: Int { mrr.count + payments.count + feedback.count }
+        /// Rows, those left packed too.
+        var count: Int { mrr.count + payments.count + feedback.count + (olderPayments?.count ?? 0) }
     }
 
     /// The entity tables and the logs.
@@ -126,8 +138,13 @@ extension Store {
         let logs = loaded.logs
         dataset.logsFromSnapshot = logs.fromSnapshot
         dataset.logRowsReadAsRows = logs.readAsRows
-        // The first snapshot as soon as there are logs; a new one once many rows come after it.
-        if logs.readAsRows > 0 && (!logs.fromSnapshot || logs.readAsRows >= max(Store.logRowsBeforeRepacking, logs.count / 20)) {
+        dataset.paymentsAskedFrom = logs.paymentsAskedFrom
+        dataset.olderPayments = logs.olderPayments
+        // The first snapshot as soon as there are logs; a new one once many rows come after it, or when a
+        // load asked for the recent payments alone and the snapshot's split did not spare it the older ones.
+        let manyNewer = logs.readAsRows > 0 && (!logs.fromSnapshot || logs.readAsRows >= max(Store.logRowsBeforeRepacking, logs.count / 20))
+        let splitMissed = logs.fromSnapshot && logs.paymentsAskedFrom != nil && !logs.splitServed
+        if manyNewer || splitMissed {
             dataset.logsToKeep = (version, logs.through)
         }
         return dataset
@@ -146,7 +163,9 @@ extension Store {
 
     /// The logs: the packed snapshot's rows (``LogSnapshot``), when there
     /// is one, then the rows after it, read as rows.
-    private static func logs(_ db: Database, accountCount: Int, clock: TraceClock) throws -> Logs {
+    /// - Parameter paymentsFrom: the snapshot's payments before its cutoff
+    ///   are left packed when it is not later than this.
+    private static func logs(_ db: Database, accountCount: Int, paymentsFrom: Int64?, clock: TraceClock) throws -> Logs {
         var mrr: [MRRChange] = [], payments: [Payment] = [], feedback: [FeedbackResponse] = []
         var through = LogSnapshot.Through(mrr: 0, payments: 0, feedback: 0)
         // Each log's largest seq bounds its row count (one seek each): the
@@ -157,13 +176,17 @@ extension Store {
                                            feedback: Int64(try rows("feedback")))
         // The snapshot's rows (in (account, time, seq) order), moved out of it.
         var snapshotRows: (mrr: Int, payments: Int, feedback: Int)?
-        if var snapshot = try LogSnapshot.read(db, capacity: capacity) {
-            swap(&mrr, &snapshot.logs.mrr)
-            swap(&payments, &snapshot.logs.payments)
-            swap(&feedback, &snapshot.logs.feedback)
+        var olderPayments: LogSnapshot.OlderPayments?, splitServed = false
+        if var snapshot = try LogSnapshot.read(db, capacity: capacity, paymentsFrom: paymentsFrom) {
+            swap(&mrr, &snapshot.decoded.logs.mrr)
+            swap(&payments, &snapshot.decoded.logs.payments)
+            swap(&feedback, &snapshot.decoded.logs.feedback)
             through = snapshot.through
             snapshotRows = (mrr.count, payments.count, feedback.count)
-            clock.mark("load: the logs' snapshot")
+            olderPayments = snapshot.decoded.older
+            // Served: the older payments left packed, or none before a cutoff early enough.
+            splitServed = paymentsFrom.map { from in snapshot.decoded.cutoff.map { from >= $0 } ?? false } ?? false
+            clock.mark(olderPayments.map { "load: the logs' snapshot (\($0.count) older payments left packed)" } ?? "load: the logs' snapshot")
         }
         var last: Int64 = 0
         mrr.reserveCapacity(Int(capacity.mrr))
@@ -174,7 +197,7 @@ extension Store {
         }
         let newMRR = mrr.count - (snapshotRows?.mrr ?? 0)
         if newMRR > 0 { through.mrr = last }
-        payments.reserveCapacity(Int(capacity.payments))
+        payments.reserveCapacity(max(0, Int(capacity.payments) - (olderPayments?.count ?? 0)))
         try db.forEachRawRow("SELECT account_key, ts, invoice_id, amount_cents, status, seq FROM payments WHERE seq > ? ORDER BY seq",
                              arguments: [through.payments]) { row in
             guard let status = row.rawCase(4, of: PaymentStatus.self) else { throw StoreError.corrupt("unknown payment status \(row.string(4))") }
@@ -204,7 +227,8 @@ extension Store {
                                        account: \.accountKey, time: \.ts)
         clock.mark("load: mrr, payments, feedback")
         return Logs(mrr: mrr, payments: payments, feedback: feedback, through: through, fromSnapshot: snapshotRows != nil,
-                    readAsRows: newMRR + newPayments + newFeedback)
+                    readAsRows: newMRR + newPayments + newFeedback, paymentsAskedFrom: paymentsFrom, olderPayments: olderPayments,
+                    splitServed: splitServed)
     }
 
     /// - Parameter longer: when given (and earlier than `eventsFrom`), the

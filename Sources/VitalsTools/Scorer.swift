@@ -118,6 +118,15 @@ public struct Scorer {
         days.min().map { AsOf(day: $0.day - (baselinesKept ? 0 : ToolContext.healthChangeDays)).start(lastDays: Analytics.eventLookbackDays(config)) }
     }
 
+    /// The first payment scoring `days` reads: the payment lookback
+    /// (``Analytics/paymentLookbackDays(_:)``) of the earliest day it
+    /// computes (the first day's health-change baseline unless
+    /// `baselinesKept`). A night reads 90 days of payments, whatever
+    /// years of them the store holds. Nil when no day is given.
+    public static func paymentWindowStart(days: [AsOf], config: ScoringConfig, baselinesKept: Bool = false) -> Int64? {
+        days.min().map { AsOf(day: $0.day - (baselinesKept ? 0 : ToolContext.healthChangeDays)).start(lastDays: Analytics.paymentLookbackDays(config)) }
+    }
+
     /// The health-change baselines (``ToolContext/healthChangeDays`` before
     /// each day) of `days` that the run does not score itself.
     public static func baselineDays(of days: [AsOf]) -> Set<Int> {
@@ -137,6 +146,7 @@ public struct Scorer {
         func load(baselinesKept: Bool) throws -> ToolContext {
             try ToolContext(store: store, config: config, useMaterialized: false,
                             eventsFrom: scoredWindowStart(days: days, config: config, baselinesKept: baselinesKept),
+                            paymentsFrom: paymentWindowStart(days: days, config: config, baselinesKept: baselinesKept),
                             fitting: fitting, refit: refit, runs: runs, models: models)
         }
         guard !days.isEmpty, try store.historyKeepsEveryAgency(on: baselines) else { return try load(baselinesKept: false) }

@@ -64,12 +64,16 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
     ///     before `eventsFrom`, are loaded for the accounts each fit learns
     ///     from alone (``ChurnModel/accountsLearntFrom(trackedAccounts:fitDay:firstDay:)``),
     ///     or for every account when a fit learns from all of them.
+    ///   - paymentsFrom: with `eventsFrom`, the first payment the days
+    ///     scored read (``Scorer/paymentWindowStart(days:config:baselinesKept:)``):
+    ///     the older ones may be left packed. Not for a load that fits.
     ///   - runs: the store's score runs, when the caller read them already.
     ///   - models: the store's weekly churn models, when the caller read them already.
     public init(store: Store, config: ScoringConfig = .standard, useMaterialized: Bool = true, eventsFrom: Int64? = nil,
-                fitting: Set<Int> = [], refit: Bool = false, runs: [ScoreRun]? = nil, models: [StoredChurnModel]? = nil) throws {
+                paymentsFrom: Int64? = nil, fitting: Set<Int> = [], refit: Bool = false, runs: [ScoreRun]? = nil,
+                models: [StoredChurnModel]? = nil) throws {
         self.store = store
-        (dataset, index) = try Self.load(store, eventsFrom: eventsFrom, fitting: fitting, config: config)
+        (dataset, index) = try Self.load(store, eventsFrom: eventsFrom, paymentsFrom: paymentsFrom, fitting: fitting, config: config)
         self.config = config
         self.useMaterialized = useMaterialized
         self.refit = refit
@@ -85,10 +89,12 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
     /// of `fitting`'s fits: a load whose longer history is the fits'
     /// sampled accounts, checked against the loaded entities (a write
     /// between the two reads: the load is done again for every account).
-    static func load(_ store: Store, eventsFrom: Int64?, fitting: Set<Int>,
+    /// A fit's past days read payments months back: a load that fits reads
+    /// every payment.
+    static func load(_ store: Store, eventsFrom: Int64?, paymentsFrom: Int64?, fitting: Set<Int>,
                      config: ScoringConfig) throws -> (Dataset, DatasetIndex) {
         guard let from = eventsFrom, !fitting.isEmpty else {
-            let dataset = try store.loadDataset(eventsFrom: eventsFrom)
+            let dataset = try store.loadDataset(eventsFrom: eventsFrom, paymentsFrom: eventsFrom == nil ? nil : paymentsFrom)
             return (dataset, DatasetIndex(dataset))
         }
         let fitFrom = Self.fitWindowStart(weeks: fitting, config: config)!

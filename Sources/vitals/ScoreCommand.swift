@@ -184,8 +184,8 @@ struct ScoreCommand: AsyncParsableCommand {
         if !context.reusedWeeks.isEmpty { parts.append("reused the stored model of the week of \(weeks(context.reusedWeeks))") }
         if !context.fittedWeeks.isEmpty { parts.append("fitted for the week of \(weeks(context.fittedWeeks))") }
         var line = "churn model: \(parts.joined(separator: "; ")) (\(fit))"
+        func day(_ ts: Int64) -> String { CivilTime.formatDate(days: CivilTime.day(ofSeconds: ts)) }
         if var earlier = context.dataset.earlier {
-            func day(_ ts: Int64) -> String { CivilTime.formatDate(days: CivilTime.day(ofSeconds: ts)) }
             let decoded = context.dataset.logins.count + context.dataset.featureUsage.count
             line += "; events: decoded \(formatCount(decoded)) from \(day(earlier.before)) on"
             if let longer = context.dataset.longerHistory {
@@ -202,6 +202,7 @@ struct ScoreCommand: AsyncParsableCommand {
         let dataset = context.dataset
         line += "; logs: " + (dataset.logsFromSnapshot ? "read packed, then \(formatCount(dataset.logRowsReadAsRows)) newer rows"
                                                          : "read \(formatCount(dataset.logRowsReadAsRows)) rows")
+            + (dataset.paymentsFrom.map { ", the \(formatCount(dataset.paymentsLeftPacked)) payments before \(day($0)) left packed" } ?? "")
             + (kept.logs ? ", kept packed for the next runs" : "")
         return line
     }

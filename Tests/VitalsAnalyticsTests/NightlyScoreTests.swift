@@ -92,13 +92,19 @@ import VitalsTools
         #expect(cold.dataset.earlier == nil)
 
         _ = try Ingestor.ingest(directory: history, into: nightlyPath)
-        var windowedNights = 0, ownWindowNights = 0, packedLogNights = 0, fittedKinds: Set<String> = []
+        var windowedNights = 0, ownWindowNights = 0, packedLogNights = 0, olderPaymentsPackedNights = 0, fittedKinds: Set<String> = []
         for (n, night) in nights.enumerated() {
             _ = try Ingestor.ingest(directory: nightDirectories[n], into: nightlyPath)
             let day = AsOf(day: CivilTime.parseDate(night)!)
             let (nightly, context) = try Self.scoreLikeTheCommand(try Store.open(at: nightlyPath), day: day)
             let expected = try Scorer(context: cold).score(day)
             if context.dataset.logsFromSnapshot { packedLogNights += 1 }
+            if let from = context.dataset.paymentsFrom {
+                // The payments of the 90 days before the day or its baseline are loaded, the older ones left packed.
+                #expect(from <= AsOf(day: day.day - ToolContext.healthChangeDays).start(lastDays: Analytics.paymentLookbackDays(.standard)))
+                #expect(context.dataset.paymentsLeftPacked > 0 && context.dataset.payments.allSatisfy { $0.ts >= from }, "\(night)")
+                olderPaymentsPackedNights += 1
+            }
 
             let week = ChurnModel.fitDay(for: day.day)
             if week == day.day || n == 0 {
@@ -149,6 +155,8 @@ import VitalsTools
         #expect(windowedNights == 8 && ownWindowNights == 3)
         // The first night fits and reads the logs as rows, the second packs them, every later one reads them packed.
         #expect(packedLogNights == nights.count - 2)
+        // The second night packs them split; the nights after it but the two that fit leave the older payments packed.
+        #expect(olderPaymentsPackedNights == nights.count - 4)
         let kept = try Store.open(at: nightlyPath, readOnly: true).churnModels()
         #expect(kept.map { CivilTime.formatDate(days: $0.fittedFor) } == ["2026-11-05", "2026-11-12", "2026-11-19"])
         // The worlds are big enough that every model is chosen on a holdout, and

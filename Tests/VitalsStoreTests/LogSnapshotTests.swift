@@ -96,4 +96,78 @@ import VitalsColumnar
         #expect(!damaged.logsFromSnapshot)
         Self.expectSameLogs(damaged, fresh, "a damaged snapshot is read as rows")
     }
+
+    /// A night needs the payments of its last 90 days or so: a load asked
+    /// for the payments from a time leaves the snapshot's older ones
+    /// packed, when its cutoff is not later, and loads every one when it
+    /// is (then the logs are packed again, with a cutoff that serves it).
+    @Test func aLoadOfTheRecentPaymentsLeavesTheOlderOnesPacked() throws {
+        let (store, _, rows) = try Self.store()
+        let times = rows.payments.map(\.ts).sorted()
+        let margin = Int64(LogSnapshot.cutoffMarginDays) * 86_400
+        // The night asks for the payments from a time whose cutoff (60 days before) halves them.
+        let asked = times[times.count / 2] + margin, cutoff = asked - margin
+        let first = try store.loadDataset(paymentsFrom: asked)
+        #expect(first.paymentsFrom == nil && first.payments == rows.payments, "no snapshot yet: every payment, as rows")
+        #expect(try store.keepLogs(of: first))
+
+        let night = try store.loadDataset(paymentsFrom: asked)
+        let older = rows.payments.filter { $0.ts < cutoff }
+        #expect(night.paymentsFrom == cutoff && night.paymentsLeftPacked == older.count && older.count > 5)
+        #expect(night.payments == rows.payments.filter { $0.ts >= cutoff }, "the recent payments, in (account, time, seq) order")
+        #expect(night.mrrChanges == rows.mrrChanges && night.feedback == rows.feedback)
+        #expect(night.logsToKeep == nil, "served by the split, nothing newer: nothing to pack")
+
+        let all = try store.loadDataset()
+        #expect(all.paymentsFrom == nil)
+        Self.expectSameLogs(all, rows, "both frames, merged")
+        #expect(all.logsToKeep == nil, "a load of every payment asks nothing of the split")
+
+        // A backfill further back than the cutoff reads every payment, and packs the logs again for itself.
+        let earlier = try store.loadDataset(paymentsFrom: cutoff - 1)
+        #expect(earlier.paymentsFrom == nil)
+        Self.expectSameLogs(earlier, rows, "asked before the cutoff")
+        #expect(earlier.logsToKeep != nil)
+        #expect(try store.keepLogs(of: earlier))
+        let again = try store.loadDataset(paymentsFrom: cutoff - 1)
+        #expect(again.logsToKeep == nil && (again.paymentsFrom ?? .min) <= cutoff - 1 - margin)
+        #expect(again.payments.count + again.paymentsLeftPacked == rows.payments.count)
+    }
+
+    /// The older payments a windowed load left packed are carried over as
+    /// they are by the next snapshot, with the recent ones and the newer
+    /// rows, one of them dated long before the cutoff (a late invoice):
+    /// read whole, the logs are every row in (account, time, seq) order;
+    /// a blob from before the split (VLG1) reads whole.
+    @Test func olderPaymentsLeftPackedAreCarriedOver() throws {
+        func payment(_ account: Int, _ day: Int64, _ invoice: String, _ status: PaymentStatus = .succeeded) -> Payment {
+            Payment(accountKey: account, ts: day * 86_400, invoiceID: invoice, amountCents: 100 * day, status: status)
+        }
+        // (account, time) order, as a load leaves them.
+        let payments = [payment(0, 10, "a"), payment(0, 40, "b", .failed), payment(0, 90, "c"), payment(1, 5, "d"),
+                        payment(1, 100, "e"), payment(2, 20, "f", .refunded)]
+        let logs = Store.Logs(mrr: [MRRChange(accountKey: 1, day: 3, mrrCents: 900)], payments: payments,
+                              feedback: [FeedbackResponse(accountKey: 2, userKey: nil, ts: 50, score: 9, comment: "ok")])
+        let blob = try LogSnapshot.encoded(logs, cutoff: 50 * 86_400)
+        let whole = try #require(blob.withUnsafeBytes { LogSnapshot.decode($0) })
+        #expect(whole.older == nil && whole.cutoff == 50 * 86_400 && whole.logs.payments == payments)
+        let recent = try #require(blob.withUnsafeBytes { LogSnapshot.decode($0, paymentsFrom: 60 * 86_400) })
+        let kept = try #require(recent.older)
+        #expect(kept.count == 4 && recent.logs.payments.map(\.invoiceID) == ["c", "e"])
+        #expect(recent.logs.mrr == logs.mrr && recent.logs.feedback == logs.feedback)
+
+        // The next night's logs: the recent payments and two newer rows (account 0 at day 30, late; account 2 at day 120).
+        var next = recent.logs
+        next.payments = [payment(0, 30, "late"), payment(0, 90, "c"), payment(1, 100, "e"), payment(2, 120, "g")]
+        let carried = try LogSnapshot.encoded(next, cutoff: 999 * 86_400, older: kept)
+        let read = try #require(carried.withUnsafeBytes { LogSnapshot.decode($0) })
+        #expect(read.cutoff == Int64(50 * 86_400), "the carried cutoff, not the one asked")
+        #expect(read.logs.payments.map(\.invoiceID) == ["a", "late", "b", "c", "d", "e", "f", "g"])
+
+        var unsplit = LogSnapshot.unsplitMagic
+        let main = Array(try LogSnapshot.encoded(logs, cutoff: nil).dropFirst(4 + 8 + 4 + 8))
+        unsplit += main
+        let old = try #require(unsplit.withUnsafeBytes { LogSnapshot.decode($0, paymentsFrom: 60 * 86_400) })
+        #expect(old.cutoff == nil && old.older == nil && old.logs.payments == payments)
+    }
 }

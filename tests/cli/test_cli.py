@@ -331,31 +331,50 @@ def test_score_reads_the_packed_entities_until_a_row_changes(vitals, cli_store, 
     assert score() == "read packed (kept by an earlier run)"
 
 
+LEFT_PACKED = re.compile(r", the ([\d,]+) payments before (\d{4}-\d{2}-\d{2}) left packed")
+
+
+def logs_said(vitals, store):
+    """What `vitals score` says of the logs, and whether it left older
+    payments packed: then it names how many and before which day, which
+    must be what the store holds."""
+    said = score_says(vitals, store, "logs")
+    left = LEFT_PACKED.search(said)
+    if left:
+        with sqlite3.connect(store) as db:
+            older = db.execute("SELECT COUNT(*) FROM payments WHERE ts < CAST(strftime('%s', ?) AS INTEGER)", (left.group(2),)).fetchone()[0]
+        assert int(left.group(1).replace(",", "")) == older > 0
+        said = said.replace(left.group(0), "")
+    return said, left is not None
+
+
 def test_score_packs_the_logs_for_the_next_nights(vitals, cli_store, tmp_path):
     """A score that reuses the week's churn model keeps the logs (MRR,
     payments, NPS) packed; the next runs read the snapshot and the rows
-    after it, with the same answers; a log row changed by hand drops it."""
+    after it, with the same answers, and leave the payments older than
+    they read packed; a log row changed by hand drops the snapshot."""
     store = copy_store(cli_store, str(tmp_path / "logs.db"))
 
     def score():
-        return score_says(vitals, store, "logs")
+        return logs_said(vitals, store)
 
     def revenue():
         answer = query_json(runner(vitals, store), "get_revenue_summary")
         return {key: value for key, value in answer.items() if key not in ("as_of", "data_through")}
 
     score()  # fits the week's model when the store has none
-    packed = score()
+    packed, _ = score()
     assert packed.endswith(", kept packed for the next runs") or packed == "read packed, then 0 newer rows"
-    assert score() == "read packed, then 0 newer rows"
+    # The world's payments reach back before its 60 days of events: a night reads the last 90 days' or so.
+    assert score() == ("read packed, then 0 newer rows", True)
     before = revenue()
     with sqlite3.connect(store) as db:
         rows = db.execute("SELECT COUNT(*) FROM mrr_changes").fetchone()[0] + db.execute("SELECT COUNT(*) FROM payments").fetchone()[0] \
             + db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
         db.execute("UPDATE payments SET status = 'failed' WHERE seq = (SELECT MAX(seq) FROM payments)")
         assert db.execute("SELECT COUNT(*) FROM log_snapshot").fetchone()[0] == 0
-    assert score() == f"read {rows:,} rows, kept packed for the next runs"
-    assert score() == "read packed, then 0 newer rows"
+    assert score() == (f"read {rows:,} rows, kept packed for the next runs", False)
+    assert score() == ("read packed, then 0 newer rows", True)
     with sqlite3.connect(store) as db:
         db.execute("UPDATE payments SET status = 'succeeded' WHERE seq = (SELECT MAX(seq) FROM payments)")
     score()
