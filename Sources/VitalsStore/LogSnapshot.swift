@@ -66,6 +66,15 @@ enum LogSnapshot {
     /// with a later cutoff.
     static let cutoffMarginDays = 60
 
+    /// Whether a load that needs the payments from `from` on leaves those
+    /// before `cutoff` packed: when the cutoff is not later, and not more
+    /// than two margins earlier. A snapshot's recent payments are carried
+    /// from night to night and grow; four months after its cutoff a night
+    /// reads every payment instead, and packs them again with a later one.
+    static func leavesOlderPacked(cutoff: Int64, from: Int64) -> Bool {
+        from >= cutoff && from - cutoff <= 2 * Int64(cutoffMarginDays) * 86_400
+    }
+
     /// - Parameters:
     ///   - cutoff: the payments before it are packed apart (nil: none).
     ///   - older: the older payments a windowed load left packed: carried
@@ -139,8 +148,9 @@ enum LogSnapshot {
     ///   - capacity: how many rows each log's array is made room for (at
     ///     least its snapshot's), so that rows read after the snapshot are
     ///     appended in place. The payments' less the older ones left packed.
-    ///   - paymentsFrom: when no payment before it is needed and the blob's
-    ///     cutoff is not later, the older payments are left packed.
+    ///   - paymentsFrom: when no payment before it is needed, the older
+    ///     payments are left packed if the blob's cutoff allows
+    ///     (``leavesOlderPacked(cutoff:from:)``).
     static func decode(_ bytes: UnsafeRawBufferPointer, capacity: Through? = nil, paymentsFrom: Int64? = nil) -> Decoded? {
         var blob = LittleEndianReader(bytes)
         guard let head = blob.take(4).map(Array.init) else { return nil }
@@ -158,7 +168,7 @@ enum LogSnapshot {
         guard let split else { return decoded }
         decoded.cutoff = split.cutoff == .min ? nil : split.cutoff
         guard split.count > 0 else { return decoded }
-        if let from = paymentsFrom, from >= split.cutoff {
+        if let from = paymentsFrom, leavesOlderPacked(cutoff: split.cutoff, from: from) {
             decoded.older = OlderPayments(cutoff: split.cutoff, count: split.count, frame: Array(split.frame))
             return decoded
         }

@@ -132,6 +132,17 @@ import VitalsColumnar
         let again = try store.loadDataset(paymentsFrom: cutoff - 1)
         #expect(again.logsToKeep == nil && (again.paymentsFrom ?? .min) <= cutoff - 1 - margin)
         #expect(again.payments.count + again.paymentsLeftPacked == rows.payments.count)
+
+        // Four months after its cutoff a snapshot's recent payments have grown: a night then reads every
+        // payment and packs them again, split later.
+        let late = cutoff - 1 - margin + 2 * margin + 1
+        let stale = try store.loadDataset(paymentsFrom: late)
+        #expect(stale.paymentsFrom == nil && stale.logsToKeep != nil)
+        Self.expectSameLogs(stale, rows, "a stale split")
+        #expect(try store.keepLogs(of: stale))
+        let repacked = try store.loadDataset(paymentsFrom: late)
+        #expect(repacked.logsToKeep == nil && repacked.payments.count + repacked.paymentsLeftPacked == rows.payments.count)
+        #expect(repacked.payments.allSatisfy { $0.ts >= late - margin } && repacked.paymentsLeftPacked > 0)
     }
 
     /// The older payments a windowed load left packed are carried over as
