@@ -149,7 +149,7 @@ enum LogSnapshot {
     ///     least its snapshot's), so that rows read after the snapshot are
     ///     appended in place. The payments' less the older ones left packed.
     ///   - paymentsFrom: when no payment before it is needed, the older
-    ///     payments are left packed if the blob's cutoff allows
+    ///     payments are left packed if the blob's cutoff suits it
     ///     (``leavesOlderPacked(cutoff:from:)``).
     static func decode(_ bytes: UnsafeRawBufferPointer, capacity: Through? = nil, paymentsFrom: Int64? = nil) -> Decoded? {
         var blob = LittleEndianReader(bytes)

@@ -29,8 +29,9 @@ extension Store {
     ///   ``Dataset/earlier``, and ``Dataset/longerHistory`` digests what
     ///   comes before `from`.
     /// - Parameter paymentsFrom: when given, no payment before it is
-    ///   needed: the snapshot's older payments, when its cutoff is not
-    ///   later, are left packed (``Dataset/paymentsFrom``).
+    ///   needed: the snapshot's older payments are left packed when its
+    ///   cutoff allows (``LogSnapshot/leavesOlderPacked(cutoff:from:)``,
+    ///   ``Dataset/paymentsFrom``).
     public func loadDataset(eventsFrom: Int64? = nil, longerHistory: (from: Int64, accounts: [Bool])? = nil,
                             paymentsFrom: Int64? = nil) throws(StoreError) -> Dataset {
         try loadDataset(eventsFrom: eventsFrom, longerHistory: longerHistory, paymentsFrom: paymentsFrom, betweenSnapshots: {})
@@ -98,8 +99,9 @@ extension Store {
         var paymentsAskedFrom: Int64?
         /// The snapshot's older payments, left packed.
         var olderPayments: LogSnapshot.OlderPayments?
-        /// Whether the snapshot's payments were split early enough for the
-        /// load that asked from a time (false for every load that did not).
+        /// Whether the snapshot's split suits the load that asked for the
+        /// payments from a time (``LogSnapshot/leavesOlderPacked(cutoff:from:)``;
+        /// false for every load that did not ask).
         var splitServed = false
 
         /// Rows, those left packed too.
@@ -164,7 +166,8 @@ extension Store {
     /// The logs: the packed snapshot's rows (``LogSnapshot``), when there
     /// is one, then the rows after it, read as rows.
     /// - Parameter paymentsFrom: the snapshot's payments before its cutoff
-    ///   are left packed when it is not later than this.
+    ///   are left packed when the cutoff suits it
+    ///   (``LogSnapshot/leavesOlderPacked(cutoff:from:)``).
     private static func logs(_ db: Database, accountCount: Int, paymentsFrom: Int64?, clock: TraceClock) throws -> Logs {
         var mrr: [MRRChange] = [], payments: [Payment] = [], feedback: [FeedbackResponse] = []
         var through = LogSnapshot.Through(mrr: 0, payments: 0, feedback: 0)
