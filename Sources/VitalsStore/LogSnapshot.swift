@@ -140,6 +140,9 @@ enum LogSnapshot {
         var older: OlderPayments?
         /// The cutoff of the blob's split (nil: a blob without one).
         var cutoff: Int64?
+        /// Whether the split suits the payments the load asked for
+        /// (``leavesOlderPacked(cutoff:from:)``; false when it asked for all).
+        var splitSuits = false
     }
 
     /// The logs of a blob, nil for a blob that is not a whole VLG2 or VLG1
@@ -167,8 +170,9 @@ enum LogSnapshot {
         else { return nil }
         guard let split else { return decoded }
         decoded.cutoff = split.cutoff == .min ? nil : split.cutoff
+        decoded.splitSuits = split.cutoff != .min && paymentsFrom.map { leavesOlderPacked(cutoff: split.cutoff, from: $0) } == true
         guard split.count > 0 else { return decoded }
-        if let from = paymentsFrom, leavesOlderPacked(cutoff: split.cutoff, from: from) {
+        if decoded.splitSuits {
             decoded.older = OlderPayments(cutoff: split.cutoff, count: split.count, frame: Array(split.frame))
             return decoded
         }

@@ -188,8 +188,7 @@ extension Store {
             snapshotRows = (mrr.count, payments.count, feedback.count)
             olderPayments = snapshot.decoded.older
             // Served: the older payments left packed, or none before a cutoff that would have left them.
-            splitServed = paymentsFrom.flatMap { from in snapshot.decoded.cutoff.map { LogSnapshot.leavesOlderPacked(cutoff: $0, from: from) } }
-                ?? false
+            splitServed = snapshot.decoded.splitSuits
             clock.mark(olderPayments.map { "load: the logs' snapshot (\($0.count) older payments left packed)" } ?? "load: the logs' snapshot")
         }
         var last: Int64 = 0

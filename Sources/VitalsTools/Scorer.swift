@@ -115,7 +115,13 @@ public struct Scorer {
     /// ``baselineDays(of:)``, which are then read, not computed), of the
     /// first day itself: a night then decodes eight weeks, not nine.
     public static func scoredWindowStart(days: [AsOf], config: ScoringConfig, baselinesKept: Bool = false) -> Int64? {
-        days.min().map { AsOf(day: $0.day - (baselinesKept ? 0 : ToolContext.healthChangeDays)).start(lastDays: Analytics.eventLookbackDays(config)) }
+        firstComputedDay(of: days, baselinesKept: baselinesKept)?.start(lastDays: Analytics.eventLookbackDays(config))
+    }
+
+    /// The earliest day scoring `days` computes: the first day's
+    /// health-change baseline, or the first day itself when `baselinesKept`.
+    static func firstComputedDay(of days: [AsOf], baselinesKept: Bool) -> AsOf? {
+        days.min().map { AsOf(day: $0.day - (baselinesKept ? 0 : ToolContext.healthChangeDays)) }
     }
 
     /// The first payment scoring `days` reads: the payment lookback
@@ -124,7 +130,7 @@ public struct Scorer {
     /// `baselinesKept`). A night reads 90 days of payments, whatever
     /// years of them the store holds. Nil when no day is given.
     public static func paymentWindowStart(days: [AsOf], config: ScoringConfig, baselinesKept: Bool = false) -> Int64? {
-        days.min().map { AsOf(day: $0.day - (baselinesKept ? 0 : ToolContext.healthChangeDays)).start(lastDays: Analytics.paymentLookbackDays(config)) }
+        firstComputedDay(of: days, baselinesKept: baselinesKept)?.start(lastDays: Analytics.paymentLookbackDays(config))
     }
 
     /// The health-change baselines (``ToolContext/healthChangeDays`` before
