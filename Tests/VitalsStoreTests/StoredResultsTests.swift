@@ -89,4 +89,112 @@ import Testing
             return message.contains("day 20778, agency 0")
         }
     }
+
+    /// Text that compresses to about its own length: a result this size
+    /// stays this size on disk.
+    static func incompressible(_ count: Int, seed: UInt64) -> String {
+        var state = seed, text = ""
+        for _ in 0 ..< count / 16 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            text += String(state, radix: 16).padding(toLength: 16, withPad: "0", startingAt: 0)
+        }
+        return "\"" + text + "\""
+    }
+
+    /// A day of results of `size` to `size` + 1,400 characters (like a
+    /// stored list of an agency's accounts), three for each of `agencies`.
+    static func dayOfResults(_ day: Int, agencies: Int, size: Int, seed: UInt64) -> MaterializedDay {
+        let results = (0 ..< agencies).flatMap { agency in
+            ["list_tracked_accounts", "list_health_movers", "list_upsell_candidates"].enumerated().map { n, tool in
+                (agencyKey: agency, tool: tool, json: Array(incompressible(size + 700 * n, seed: seed &+ UInt64(agency * 3 + n)).utf8))
+            }
+        }
+        return MaterializedDay(asOfDay: day, configJSON: "{}", modelJSON: "{}", scores: [], agencyResults: results)
+    }
+
+    /// A night replaces the day before's detail in the pages it frees: the
+    /// store does not grow by a day of results each night (inserted before
+    /// the older day was dropped, the new rows went to new pages at the end
+    /// of the file), and every result reads back.
+    @Test func aNightsResultsTakeThePagesTheDayBeforeFreed() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-reuse-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try Store.open(at: path, create: true)
+        let agencies = 40
+        try store.write { db in
+            for key in 0 ..< agencies {
+                try db.execute(sql: "INSERT INTO agencies (agency_key, agency_id, name) VALUES (?, ?, 'A')", arguments: [key, "ag_\(key)"])
+            }
+        }
+        func pages() throws -> Int { try store.read { try Int.fetchOne($0, sql: "PRAGMA page_count")! } }
+        let empty = try pages()
+        var counts: [Int] = []
+        for night in 0 ..< 4 {
+            // Hex digits: compressed, a result keeps about half its 12–15 KB.
+            let day = Self.dayOfResults(20_777 + night, agencies: agencies, size: 12_000, seed: UInt64(night) * 1_000)
+            try store.writeScores([day])
+            counts.append(try pages())
+            for result in day.agencyResults.prefix(7) {
+                #expect(try store.agencyResult(asOfDay: day.asOfDay, agencyKey: result.agencyKey, tool: result.tool) == String(decoding: result.json, as: UTF8.self))
+            }
+        }
+        // A day's results: 120 of 6–7.5 KB compressed, about 50 pages of 16 KB.
+        #expect(counts[0] - empty > 30, "\(empty) pages empty, \(counts)")
+        // Each later night adds at most a few pages (the run's row, a b-tree page split), not another day's.
+        for night in 1 ..< counts.count {
+            #expect(counts[night] - counts[night - 1] < 8, "night \(night): \(counts)")
+        }
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM agency_results")! } == 3 * agencies)
+    }
+
+    /// A store written before the newest day's results and scores were
+    /// keyed by rowid (`v17-results-by-rowid`) keeps every row through the
+    /// migration, and its rows take a page each no longer: a 5 KB result
+    /// took two 16 KB pages in the WITHOUT ROWID table.
+    @Test func theResultTablesMigrationKeepsEveryRowAndPacksThem() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-v16-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let agencies = 40
+        let day = Self.dayOfResults(20_777, agencies: agencies, size: 5_000, seed: 7)
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = 16384") }
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            try StoreSchema.migrator.migrate(queue, upTo: "v16-log-snapshot")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO score_runs (as_of_day, computed_at, config_json, model_json) VALUES (20777, 0, '{}', '{}')")
+                for key in 0 ..< agencies {
+                    try db.execute(sql: "INSERT INTO agencies (agency_key, agency_id, name) VALUES (?, ?, 'A')", arguments: [key, "ag_\(key)"])
+                    try db.execute(sql: "INSERT INTO agency_scores (as_of_day, agency_key, scores) VALUES (20777, ?, ?)",
+                                   arguments: [key, Data(repeating: UInt8(key), count: 100 + key)])
+                }
+                for result in day.agencyResults {
+                    try db.execute(sql: "INSERT INTO agency_results (as_of_day, agency_key, tool, result_json) VALUES (20777, ?, ?, ?)",
+                                   arguments: [result.agencyKey, result.tool, String(decoding: result.json, as: UTF8.self)])
+                }
+            }
+            #expect(try queue.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'agency_results'") }?
+                .contains("WITHOUT ROWID") == true)
+            try queue.close()
+        }
+        func resultPages(_ store: Store) throws -> Int {
+            try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM dbstat WHERE name = 'agency_results'")! }
+        }
+        let store = try Store.open(at: path)
+        for table in ["agency_results", "agency_scores"] {
+            let sql = try store.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = ?", arguments: [table]) }
+            #expect(sql?.contains("WITHOUT ROWID") == false, "\(table): \(sql ?? "missing")")
+        }
+        for result in day.agencyResults {
+            #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: result.agencyKey, tool: result.tool) == String(decoding: result.json, as: UTF8.self))
+        }
+        for key in 0 ..< agencies {
+            let blob = try store.read { try Data.fetchOne($0, sql: "SELECT scores FROM agency_scores WHERE as_of_day = 20777 AND agency_key = ?", arguments: [key]) }
+            #expect(blob == Data(repeating: UInt8(key), count: 100 + key))
+        }
+        // 120 rows of 5–6.4 KB as text: two to three rows a page, where each took two pages.
+        let bytes = day.agencyResults.reduce(0) { $0 + $1.json.count }
+        let pages = try resultPages(store)
+        #expect(pages * 16_384 < bytes * 2, "\(pages) pages for \(bytes) bytes")
+    }
 }
