@@ -90,8 +90,8 @@ import Testing
         }
     }
 
-    /// Text that compresses to about its own length: a result this size
-    /// stays this size on disk.
+    /// A JSON string of `count` pseudo-random hex digits: zstd finds no
+    /// repeats in it, so compressed it keeps about half its length.
     static func incompressible(_ count: Int, seed: UInt64) -> String {
         var state = seed, text = ""
         for _ in 0 ..< count / 16 {
@@ -149,8 +149,8 @@ import Testing
 
     /// A store written before the newest day's results and scores were
     /// keyed by rowid (`v17-results-by-rowid`) keeps every row through the
-    /// migration, and its rows take a page each no longer: a 5 KB result
-    /// took two 16 KB pages in the WITHOUT ROWID table.
+    /// migration, and its rows no longer take an overflow page each: a
+    /// 5 KB result took two 16 KB pages in the WITHOUT ROWID table.
     @Test func theResultTablesMigrationKeepsEveryRowAndPacksThem() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-v16-\(UUID().uuidString).db").path
         defer { try? FileManager.default.removeItem(atPath: path) }
