@@ -29,7 +29,9 @@ interleaved, each on a fresh store:
 Each `vitals score` runs with VITALS_TRACE, so its phases are printed too:
 loading the dataset, fitting the churn model, scoring, writing. Prints the
 medians (seconds, peak RSS), the night against the cold path and against
-DuckDB, and the phases of the night's score.
+DuckDB, and the phases of the night's score; last, how long a fixed Python
+loop took before and after the runs (score_bench.phase_probe: this VM has
+phases of slower compute, and a ratio read in one is not of record).
 
   python3 Benchmarks/night_bench.py --bin BIN --data DIR [--data DIR2 ...] [--runs 3] [--history-days 8] [--no-duckdb]
 """
@@ -44,7 +46,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from score_bench import DUCKDB_SCORE, SQL_DIR, dataset_view, run_measured, warm  # noqa: E402
+from score_bench import DUCKDB_SCORE, SQL_DIR, dataset_view, phase_probe, run_measured, warm  # noqa: E402
 
 DATED = {"logins.csv": "ts", "feature_usage.csv": "ts", "payments.csv": "ts", "feedback.csv": "ts", "mrr.csv": "date"}
 PHASES = [("load", re.compile(r"loaded the dataset, ([\d.]+) s")),
@@ -204,8 +206,11 @@ def main():
     parser.add_argument("--history-days", type=int, default=8, help="days before T the history scores (1: T-1 alone)")
     parser.add_argument("--no-duckdb", action="store_true")
     args = parser.parse_args()
+    probe = phase_probe()
     for data in args.data:
         bench(args.bin, data, args.runs, not args.no_duckdb, before=max(1, args.history_days))
+    print(f"\nmachine phase: a 10 M-addition Python loop took {probe:.2f} s before the runs, {phase_probe():.2f} s after "
+          "(2.2-2.5 s in the slow phases of the twenty-eighth and twenty-ninth steps)")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,17 @@ def run(argv):
     return seconds, proc.stdout, proc.stderr
 
 
+def phase_probe():
+    """Seconds a fixed pure-Python loop (10 M additions) takes: this VM has
+    phases in which compute runs up to three times slower (BENCHMARKS.md),
+    and a ratio read in one is not a ratio of record. Printed beside the
+    figures, before and after the runs. Run at module scope (globals), as
+    `python3 -c` runs it: the figure BENCHMARKS.md quotes for each phase."""
+    start = time.perf_counter()
+    exec("total = 0\nfor i in range(10_000_000):\n    total += i\n", {})
+    return time.perf_counter() - start
+
+
 def warm(directory):
     """Reads every CSV of `directory` once (links followed), so that the side
     timed next finds them in the page cache as the other side found its store.

@@ -3,49 +3,50 @@ import VitalsColumnar
 /// The store's own blobs (health history, packed scores, merged digests)
 /// are fixed-width integers in little-endian order: written with
 /// ``appendLittleEndian(_:to:)``, read back with ``LittleEndianReader``.
+/// Public for the blobs the store keeps as given (an account's stored detail).
 
 /// Appends `value`'s bytes, little endian.
-func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+public func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
     withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
 }
 
 /// Appends `text` as a UInt32 byte count and its UTF-8 bytes (read back by
 /// ``PackedRowReader/string()``).
-func appendCounted(_ text: String, to bytes: inout [UInt8]) {
+public func appendCounted(_ text: String, to bytes: inout [UInt8]) {
     var text = text
     text.withUTF8 { appendCounted(UnsafeRawBufferPointer($0), to: &bytes) }
 }
 
 /// Appends `counted` as a UInt32 byte count and its bytes.
-func appendCounted(_ counted: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+public func appendCounted(_ counted: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
     appendLittleEndian(UInt32(counted.count), to: &bytes)
     bytes.append(contentsOf: counted)
 }
 
 /// Reads little-endian values from the front of a buffer; nil past its end.
-struct LittleEndianReader {
+public struct LittleEndianReader {
     let bytes: UnsafeRawBufferPointer
     private(set) var offset = 0
 
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    var remaining: Int { bytes.count - offset }
+    public var remaining: Int { bytes.count - offset }
 
-    mutating func read<T: FixedWidthInteger>(_: T.Type) -> T? {
+    public mutating func read<T: FixedWidthInteger>(_: T.Type) -> T? {
         guard MemoryLayout<T>.size <= remaining else { return nil }
         defer { offset += MemoryLayout<T>.size }
         return T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
     /// The next `count` bytes, or nil when fewer are left.
-    mutating func take(_ count: Int) -> UnsafeRawBufferPointer? {
+    public mutating func take(_ count: Int) -> UnsafeRawBufferPointer? {
         guard count >= 0, count <= remaining else { return nil }
         defer { offset += count }
         return UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + count])
     }
 
     /// A UInt32 byte count, then that many bytes.
-    mutating func counted() -> UnsafeRawBufferPointer? { read(UInt32.self).flatMap { take(Int($0)) } }
+    public mutating func counted() -> UnsafeRawBufferPointer? { read(UInt32.self).flatMap { take(Int($0)) } }
 }
 
 /// Reads the rows of a packed snapshot (``EntitySnapshot``,

@@ -10,15 +10,15 @@ import VitalsColumnar
 /// `"VAS1"`, the account count (UInt32 LE), then one zstd frame (level 1)
 /// of, per account in the order given: the account key (UInt32), health,
 /// the six components and churn risk as Float64 bit patterns (read back
-/// exactly), then the band, the signals joined by `;` and the detail JSON,
+/// exactly), then the band, the signals joined by `;` and the detail (as given),
 /// each as a UInt32 byte count and its UTF-8 bytes. Little endian.
 enum PackedScores {
     static let magic: [UInt8] = Array("VAS1".utf8)
 
-    /// - Parameter detail: writes score `n`'s detail JSON as UTF-8 at the
+    /// - Parameter detail: writes score `n`'s detail bytes at the
     ///   end of the buffer it is given (the scorer's bytes, never made into
     ///   a `String` or an array of their own); ``pack(_:compressor:)``
-    ///   writes each score's `detailJSON`.
+    ///   writes each score's `detail`.
     static func pack(_ scores: ArraySlice<MaterializedScore>, detail: (Int, inout [UInt8]) -> Void,
                      compressor: ZstdCompressor) throws(StoreError) -> [UInt8] {
         var head = magic
@@ -46,9 +46,9 @@ enum PackedScores {
         }
     }
 
-    /// ``pack(_:detail:compressor:)`` of scores that carry their detail JSON.
+    /// ``pack(_:detail:compressor:)`` of scores that carry their detail.
     static func pack(_ scores: ArraySlice<MaterializedScore>, compressor: ZstdCompressor) throws(StoreError) -> [UInt8] {
-        try pack(scores, detail: { n, raw in raw.append(contentsOf: scores[scores.startIndex + n].detailJSON.utf8) }, compressor: compressor)
+        try pack(scores, detail: { n, raw in raw.append(contentsOf: scores[scores.startIndex + n].detail) }, compressor: compressor)
     }
 
     /// `scores` grouped by agency (each agency's in the order given), one
@@ -120,10 +120,10 @@ enum PackedScores {
                     guard let bits = reader.read(UInt64.self) else { return "cut short" }
                     values.append(Double(bitPattern: bits))
                 }
-                guard let band = text(), let signals = text(), let detail = text() else { return "cut short" }
+                guard let band = text(), let signals = text(), let detail = reader.counted().map(Array.init) else { return "cut short" }
                 scores.append(MaterializedScore(
                     accountKey: Int(key), agencyKey: agencyKey, health: values[0], band: band, components: Array(values[1 ..< 7]),
-                    churnRisk: values[7], signals: signals.isEmpty ? [] : signals.split(separator: ";").map(String.init), detailJSON: detail))
+                    churnRisk: values[7], signals: signals.isEmpty ? [] : signals.split(separator: ";").map(String.init), detail: detail))
             }
             return reader.remaining == 0 ? nil : "\(reader.remaining) bytes left over"
         }

@@ -14,11 +14,12 @@ public struct MaterializedScore: Sendable, Equatable {
     public var churnRisk: Double
     /// Fired signal names in DESIGN.md's order.
     public var signals: [String]
-    /// Evidence, drivers and facts as JSON.
-    public var detailJSON: String
+    /// Evidence, drivers and facts, as the scorer encoded them (the store
+    /// keeps the bytes as given); empty when the day keeps no detail.
+    public var detail: [UInt8]
 
     public init(accountKey: Int, agencyKey: Int, health: Double, band: String, components: [Double],
-                churnRisk: Double, signals: [String], detailJSON: String) {
+                churnRisk: Double, signals: [String], detail: [UInt8]) {
         self.accountKey = accountKey
         self.agencyKey = agencyKey
         self.health = health
@@ -26,7 +27,7 @@ public struct MaterializedScore: Sendable, Equatable {
         self.components = components
         self.churnRisk = churnRisk
         self.signals = signals
-        self.detailJSON = detailJSON
+        self.detail = detail
     }
 }
 
@@ -49,7 +50,7 @@ public struct MaterializedDay: Sendable {
     /// The detail and results already packed, an agency at a time, by
     /// whoever scored them (``PackedAgencyDetail``). When not empty, it is
     /// what the store keeps of the day's detail: `scores` then carry no
-    /// `detailJSON` and `agencyResults` is empty.
+    /// `detail` and `agencyResults` is empty.
     public var packedDetail: [PackedAgencyDetail]
 
     public init(asOfDay: Int, configJSON: String, modelJSON: String, scores: [MaterializedScore],
@@ -92,8 +93,8 @@ public struct PackedAgencyDetail: Sendable {
 
     /// - Parameters:
     ///   - scores: the agency's scores, in account order (their
-    ///     `detailJSON` is not read).
-    ///   - detail: appends score `n`'s detail JSON as UTF-8 to the buffer
+    ///     `detail` is not read).
+    ///   - detail: appends score `n`'s detail bytes to the buffer
     ///     it is given (the packed blob's own).
     ///   - results: the default results, (tool name, JSON as UTF-8).
     public init(agencyKey: Int, scores: [MaterializedScore], detail: (Int, inout [UInt8]) -> Void, results: [(tool: String, json: [UInt8])],
@@ -334,7 +335,7 @@ extension Store {
         return MaterializedScore(accountKey: row[0], agencyKey: row[1], health: row[2], band: row[3],
                                  components: [row[4], row[5], row[6], row[7], row[8], row[9]], churnRisk: row[10],
                                  signals: signals.isEmpty ? [] : signals.split(separator: ";").map(String.init),
-                                 detailJSON: try StoredJSON.unpack(row[12]))
+                                 detail: Array(try StoredJSON.unpack(row[12]).utf8))
     }
 }
 

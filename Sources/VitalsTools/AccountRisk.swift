@@ -27,6 +27,24 @@ public struct AccountRisk: Sendable, Equatable, Codable {
     public var daysSinceLogin: Int?
     public var mrrCents: Int64
 
+    init(accountKey: Int, health: Double, band: HealthBand, components: HealthComponents, signals: [RiskSignalHit], churnRisk: Double,
+         churned: Bool, churnedSince: String?, drivers: [ChurnDriver], users: Int, wau: Int, mau: Int, daysSinceLogin: Int?, mrrCents: Int64) {
+        self.accountKey = accountKey
+        self.health = health
+        self.band = band
+        self.components = components
+        self.signals = signals
+        self.churnRisk = churnRisk
+        self.churned = churned
+        self.churnedSince = churnedSince
+        self.drivers = drivers
+        self.users = users
+        self.wau = wau
+        self.mau = mau
+        self.daysSinceLogin = daysSinceLogin
+        self.mrrCents = mrrCents
+    }
+
     init(score: AccountScore, churnRisk: Double, drivers: [ChurnDriver], signals: [RiskSignalHit], churnedSince: Int?, asOf: AsOf) {
         accountKey = score.account
         health = score.health.score
@@ -75,7 +93,9 @@ extension Analytics {
         let (churnRisks, floor) = model.risks(features, paying: scores.scores.map { $0.facts.mrrCents > 0 })
         let risks = zip(zip(scores.scores, features), churnRisks).map { pair, churnRisk in
             let (score, inputs) = pair
-            return AccountRisk(score: score, churnRisk: churnRisk, drivers: model.drivers(inputs, floor: floor) { Self.driverEvidence($0, score: score) },
+            // A churned account has no drivers (``AccountRisk``): none are weighed for it.
+            let drivers = score.facts.mrrCents == 0 ? [] : model.drivers(inputs, floor: floor) { Self.driverEvidence($0, score: score) }
+            return AccountRisk(score: score, churnRisk: churnRisk, drivers: drivers,
                         signals: model.ranked(score.signals),
                         churnedSince: churnedSince(score.account, on: asOf.day), asOf: asOf)
         }

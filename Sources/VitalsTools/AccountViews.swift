@@ -73,7 +73,7 @@ extension ToolContext {
     /// An account's risk as of `day`: materialized when allowed and present.
     func risk(of account: Int, agency: Int, asOf day: AsOf) -> (AccountRisk, materialized: Bool)? {
         if isMaterialized(day, agency: agency), let stored = try? store.materializedScore(asOfDay: day.day, accountKey: account),
-           let risk = try? Self.snakeCaseDecoder.decode(AccountRisk.self, from: Data(stored.detailJSON.utf8)) {
+           let risk = AccountRisk(stored: stored.detail) {
             return (risk, true)
         }
         return scored(agency: agency, asOf: day).risk(of: account).map { ($0, false) }

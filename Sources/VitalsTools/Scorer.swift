@@ -41,12 +41,12 @@ public struct Scorer {
             let scored = context.scored(agency: agency, asOf: day)
             for risk in scored.risks {
                 // Packed, each detail is written where the blob is (below).
-                let detail = detailed && !packed ? JSONTextWriter.text(of: risk) : []
+                let detail = detailed && !packed ? risk.stored : []
                 scores.append(MaterializedScore(
                     accountKey: risk.accountKey, agencyKey: agency, health: risk.health, band: risk.band.rawValue,
                     components: risk.components.values,
                     churnRisk: risk.churnRisk, signals: RiskSignal.signals(RiskSignal.bits(risk.signals.map(\.signal))).map(\.rawValue),
-                    detailJSON: detailed && !packed ? String(decoding: detail, as: UTF8.self) : ""))
+                    detail: detail))
             }
             let agencyID = context.dataset.agencies[agency].agencyID
             var results: [(agencyKey: Int, tool: String, json: [UInt8])] = []
@@ -63,7 +63,7 @@ public struct Scorer {
             guard packed else { return .success((scores, results, nil, daily)) }
             do throws(StoreError) {
                 let risks = scored.risks
-                let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, detail: { JSONTextWriter.append(risks[$0], to: &$1) },
+                let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, detail: { risks[$0].appendStored(to: &$1) },
                                                     results: results.map { ($0.tool, $0.json) }, compressor: compressor)
                 return .success((scores, [], detail, daily))
             } catch {

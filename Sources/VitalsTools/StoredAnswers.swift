@@ -31,7 +31,10 @@ extension Store {
         guard let result = stored(tool) else { return nil }
         return StoredReferences.resolve(result, summaries: { stored(StoredReferences.summariesTool) }, details: {
             guard let scores = try? self.materializedScores(asOfDay: day.day, agencyKey: agency) else { return nil }
-            return Dictionary(scores.map { ($0.accountKey, $0.detailJSON) }) { first, _ in first }
+            // The stored detail made into the JSON the scorer's own would be.
+            return Dictionary(scores.compactMap { score in AccountRisk(stored: score.detail).map {
+                (score.accountKey, String(decoding: JSONTextWriter.text(of: $0), as: UTF8.self))
+            } }) { first, _ in first }
         }, users: { keys in
             (try? self.userReferences(keys))?.mapValues { user in
                 ["user_id": .string(user.userID), "account_id": .string(user.accountID), "email": .string(user.email), "key_user": .bool(user.keyUser)]

@@ -35,9 +35,9 @@ import VitalsAnalytics
 
         // The packed day holds no text, one packed part per agency, and the same scores otherwise.
         #expect(packed.packedDetail.map(\.agencyKey) == [0, 1, 2])
-        #expect(packed.agencyResults.isEmpty && packed.scores.allSatisfy { $0.detailJSON.isEmpty })
-        #expect(!text.agencyResults.isEmpty && text.scores.allSatisfy { !$0.detailJSON.isEmpty })
-        #expect(packed.scores == text.scores.map { var score = $0; score.detailJSON = ""; return score })
+        #expect(packed.agencyResults.isEmpty && packed.scores.allSatisfy { $0.detail.isEmpty })
+        #expect(!text.agencyResults.isEmpty && text.scores.allSatisfy { !$0.detail.isEmpty })
+        #expect(packed.scores == text.scores.map { var score = $0; score.detail = []; return score })
         #expect(packed.history == text.history)
         // Without detail there is nothing to pack.
         #expect(try scorer.score(day, detailed: false, packed: true).packedDetail.isEmpty)

@@ -27,10 +27,10 @@ import VitalsJSON
         let scorer = Scorer(context: try ToolContext(store: store, useMaterialized: false))
         let day = AsOf(day: TriageFixture.t - 7)
         let full = try scorer.score(day), lean = try scorer.score(day, detailed: false)
-        #expect(full.scores.allSatisfy { !$0.detailJSON.isEmpty } && !full.agencyResults.isEmpty)
-        #expect(lean.scores.allSatisfy { $0.detailJSON.isEmpty } && lean.agencyResults.isEmpty)
-        #expect(lean.scores.map { var score = $0; score.detailJSON = ""; return score }
-            == full.scores.map { var score = $0; score.detailJSON = ""; return score })
+        #expect(full.scores.allSatisfy { !$0.detail.isEmpty } && !full.agencyResults.isEmpty)
+        #expect(lean.scores.allSatisfy { $0.detail.isEmpty } && lean.agencyResults.isEmpty)
+        #expect(lean.scores.map { var score = $0; score.detail = []; return score }
+            == full.scores.map { var score = $0; score.detail = []; return score })
         #expect(lean.history == full.history && lean.modelJSON == full.modelJSON)
         try store.writeScores([lean, try scorer.score(AsOf(day: TriageFixture.t))])
         let context = try ToolContext(store: store)
@@ -115,8 +115,12 @@ import VitalsJSON
         let scorer = Scorer(context: context)
         let d = AsOf(day: TriageFixture.t - 7)
         try store.writeScores([try scorer.score(d)])
-        // An older binary kept the scores a row per account, detail as text.
-        let rows = try store.materializedScores(asOfDay: d.day)
+        // An older binary kept the scores a row per account, detail as JSON text.
+        let rows = try store.materializedScores(asOfDay: d.day).map { row in
+            var row = row
+            row.detail = JSONTextWriter.text(of: try #require(AccountRisk(stored: row.detail)))
+            return row
+        }
         #expect(rows.count == 5)
         try store.write { db in
             try db.execute(sql: "DELETE FROM health_history")
@@ -128,7 +132,7 @@ import VitalsJSON
                         trend, payments, sentiment, churn_risk, signals, detail_json)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [d.day, row.accountKey, row.agencyKey, row.health, row.band, c[0], c[1], c[2], c[3], c[4], c[5],
-                                     row.churnRisk, row.signals.joined(separator: ";"), row.detailJSON])
+                                     row.churnRisk, row.signals.joined(separator: ";"), String(decoding: row.detail, as: UTF8.self)])
             }
         }
         #expect(try store.materializedScores(asOfDay: d.day) == rows)

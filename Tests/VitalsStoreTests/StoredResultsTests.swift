@@ -21,12 +21,12 @@ import Testing
         let big = "[" + (0 ..< 5_000).map { #"{"account_id":"acc_\#($0)","health":\#($0 % 100)}"# }.joined(separator: ",") + "]"
         func score(_ key: Int, _ json: String) -> MaterializedScore {
             MaterializedScore(accountKey: key, agencyKey: 0, health: 50, band: "watch", components: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
-                              churnRisk: 0.25, signals: ["usage_drop"], detailJSON: json)
+                              churnRisk: 0.25, signals: ["usage_drop"], detail: Array(json.utf8))
         }
         let day = MaterializedDay(asOfDay: 20_777, configJSON: "{}", modelJSON: "{}", scores: [score(0, detail), score(1, "")],
                                   agencyResults: [(agencyKey: 0, tool: "list_tracked_accounts", json: Array(big.utf8))])
         try store.writeScores([day])
-        #expect(try store.materializedScores(asOfDay: 20_777).map(\.detailJSON) == [detail, ""])
+        #expect(try store.materializedScores(asOfDay: 20_777).map(\.detail) == [Array(detail.utf8), []])
         #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: 0, tool: "list_tracked_accounts") == big)
         // Compressed: the 5,000-row list takes a fraction of its text.
         let stored = try store.read { db in try Int.fetchOne(db, sql: "SELECT length(result_json) FROM agency_results")! }
@@ -43,7 +43,7 @@ import Testing
                 VALUES (20778, 1, 0, 40, 'at_risk', 0, 0, 0, 0, 0, 0, 0.5, 'usage_drop;no_logins', '{"old":true}')
                 """)
         }
-        #expect(try store.materializedScore(asOfDay: 20_778, accountKey: 1)?.detailJSON == #"{"old":true}"#)
+        #expect(try store.materializedScore(asOfDay: 20_778, accountKey: 1)?.detail == Array(#"{"old":true}"#.utf8))
         #expect(try store.materializedScores(asOfDay: 20_778).map(\.signals) == [["usage_drop", "no_logins"]])
         #expect(try store.materializedScore(asOfDay: 20_778, accountKey: 0) == nil)
     }
@@ -63,11 +63,12 @@ import Testing
                     """, arguments: [key, "acc_\(key)", key % 2])
             }
         }
-        // Agencies interleaved; odd doubles; an empty band, no signals, a detail with a NUL-free multibyte text.
+        // Agencies interleaved; odd doubles; an empty band, no signals; a detail of any bytes (multibyte text, NUL, 0xFF): the store keeps it as given.
         let scores = (0 ..< 6).map { key in
-            MaterializedScore(accountKey: key, agencyKey: key % 2, health: 100.0 / 3 + Double(key), band: key == 3 ? "" : "healthy",
+            let detail: [UInt8] = Array("{\"k\":\(key),\"t\":\"ü→😀\"}".utf8) + [0, 255, UInt8(key)]
+            return MaterializedScore(accountKey: key, agencyKey: key % 2, health: 100.0 / 3 + Double(key), band: key == 3 ? "" : "healthy",
                               components: [0.1, 0.2, 1.0 / 7, 0.4, -0.0, 1e-300], churnRisk: 0.123456789012345 * Double(key),
-                              signals: key % 3 == 0 ? [] : ["usage_drop", "payment_failed"], detailJSON: "{\"k\":\(key),\"t\":\"ü→😀\"}")
+                              signals: key % 3 == 0 ? [] : ["usage_drop", "payment_failed"], detail: detail)
         }
         try store.writeScores([MaterializedDay(asOfDay: 20_777, configJSON: "{}", modelJSON: "{}", scores: scores, agencyResults: [])])
         #expect(try store.materializedScores(asOfDay: 20_777) == scores)
