@@ -162,6 +162,23 @@ extension Store {
         return decoded
     }
 
+    /// Every agency's compact scores of one scored day, by agency key (an
+    /// agency the day does not keep is absent): one read of a range of the
+    /// key. A night's agencies each read their health-change baseline in a
+    /// read of their own, 150 transactions on both cores.
+    public func healthHistory(day: Int) throws(StoreError) -> [Int: DailyScores] {
+        let rows: [(Int, [UInt8])] = try read { db in
+            var rows: [(Int, [UInt8])] = []
+            try db.forEachRawRow("SELECT agency_key, scores FROM health_history WHERE as_of_day = ? ORDER BY agency_key", arguments: [day]) { row in
+                rows.append((row.int(0), row.blob(1)))
+            }
+            return rows
+        }
+        var decoded: [Int: DailyScores] = [:]
+        for (agency, blob) in rows { decoded[agency] = try DailyScores.decode(blob, day: day, agencyKey: agency) }
+        return decoded
+    }
+
     /// Whether the history keeps each of `days` for every agency: for the
     /// agencies whose keys are below `agencyCount` (a loaded dataset's), or
     /// for all the store has. True when no day is asked.

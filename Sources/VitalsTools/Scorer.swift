@@ -32,6 +32,9 @@ public struct Scorer {
         let model = context.model(day)
         let context = self.context
         let packed = detailed && packed
+        // The results compare with the health-change baseline: every agency's in one read, before they are scored.
+        let baseline = AsOf(day: day.day - ToolContext.healthChangeDays)
+        if detailed, baseline >= context.dataFrom { context.keepEveryAgency(day: baseline.day) }
         typealias Agency = (scores: [MaterializedScore], results: [(agencyKey: Int, tool: String, json: [UInt8])],
                             packed: PackedAgencyDetail?, daily: DailyScores)
         // Agencies are independent: score them on all cores (a compressor per core).

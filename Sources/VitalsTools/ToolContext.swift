@@ -258,6 +258,18 @@ public final class ToolContext: MaterializedSource, @unchecked Sendable {
         return found
     }
 
+    /// Reads `day`'s kept scores of every agency at once (``Store/healthHistory(day:)``),
+    /// for the calls that read them after (a night's health-change
+    /// baselines): one read, where each agency on each core made its own.
+    /// A failed read leaves them to be read one by one.
+    func keepEveryAgency(day: Int) {
+        guard let read = try? store.healthHistory(day: day) else { return }
+        lock.withLock {
+            if keptByDayAndAgency.count + dataset.agencies.count > Self.keptDaysCached { keptByDayAndAgency = [:] }
+            for agency in dataset.agencies.indices { keptByDayAndAgency[[day, agency]] = .some(read[agency]) }
+        }
+    }
+
     /// How many (day, agency) entries of the history are kept in memory
     /// before they are dropped: a server answering trends of many days
     /// keeps a bounded part of the history.

@@ -71,5 +71,9 @@ import Testing
         #expect(try store.healthHistory(agencyKey: 0, days: 104 ... 106).isEmpty)
         #expect(try store.healthHistory(agencyKey: 1, days: 0 ... 200).map(\.day) == [101])
         #expect(try store.healthHistory(agencyKey: 0, days: 0 ... 200) == store.healthHistory(agencyKey: 0))
+        // A day of every agency at once: what each agency's own read finds, and no agency the day does not keep.
+        #expect(try store.healthHistory(day: 101) == [0: scores(101, 0), 1: scores(101, 1)])
+        #expect(try store.healthHistory(day: 103) == [0: scores(103, 0)])
+        #expect(try store.healthHistory(day: 102).isEmpty)
     }
 }
