@@ -55,6 +55,13 @@ extension AccountRisk {
         }
     }
 
+    /// Reads a detail an earlier version stored as JSON (snake_case keys).
+    private static let jsonDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
     /// The stored form as bytes of their own.
     var stored: [UInt8] {
         var bytes: [UInt8] = []
@@ -68,7 +75,7 @@ extension AccountRisk {
     init?(stored bytes: [UInt8]) {
         guard let first = bytes.first else { return nil }
         if first == UInt8(ascii: "{") {
-            guard let risk = try? ToolContext.snakeCaseDecoder.decode(AccountRisk.self, from: Data(bytes)) else { return nil }
+            guard let risk = try? Self.jsonDecoder.decode(AccountRisk.self, from: Data(bytes)) else { return nil }
             self = risk
             return
         }

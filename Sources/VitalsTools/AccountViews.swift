@@ -79,12 +79,6 @@ extension ToolContext {
         return scored(agency: agency, asOf: day).risk(of: account).map { ($0, false) }
     }
 
-    static let snakeCaseDecoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
-
     /// Every tracked account of the agency with its risk and its health
     /// change over the 7 days before `day`, by account key.
     /// Built once per agency and day, then served from memory (sorting and
