@@ -199,3 +199,17 @@ extension Store {
         }
     }
 }
+
+/// One agency's ``DailyScores`` encoded as the health history keeps it,
+/// by whoever scored the agency, on that core: `vitals score` wrote every
+/// agency's history blob inside its write transaction, on one core, after
+/// the scoring (a fifth of a many-accounts night's write).
+public struct PackedDailyScores: Sendable {
+    public let agencyKey: Int
+    let blob: [UInt8]
+
+    public init(_ scores: DailyScores) throws(StoreError) {
+        agencyKey = scores.agencyKey
+        blob = try scores.encoded()
+    }
+}

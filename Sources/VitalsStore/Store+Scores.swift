@@ -52,10 +52,15 @@ public struct MaterializedDay: Sendable {
     /// what the store keeps of the day's detail: `scores` then carry no
     /// `detail` and `agencyResults` is empty.
     public var packedDetail: [PackedAgencyDetail]
+    /// `history` already encoded, an agency at a time, by whoever scored
+    /// them (``PackedDailyScores``). When not empty, it is what the store
+    /// writes as the day's history, one per agency of `history`.
+    public var packedHistory: [PackedDailyScores]
 
     public init(asOfDay: Int, configJSON: String, modelJSON: String, scores: [MaterializedScore],
                 agencyResults: [(agencyKey: Int, tool: String, json: [UInt8])], history: [DailyScores] = [],
-                signalOrder: [String] = [], packedDetail: [PackedAgencyDetail] = []) {
+                signalOrder: [String] = [], packedDetail: [PackedAgencyDetail] = [], packedHistory: [PackedDailyScores] = []) {
+        precondition(packedHistory.isEmpty || packedHistory.map(\.agencyKey) == history.map(\.agencyKey), "the packed history is the history's")
         self.asOfDay = asOfDay
         self.configJSON = configJSON
         self.modelJSON = modelJSON
@@ -64,6 +69,7 @@ public struct MaterializedDay: Sendable {
         self.history = history
         self.signalOrder = signalOrder
         self.packedDetail = packedDetail
+        self.packedHistory = packedHistory
     }
 
     /// The day's detail as the store keeps it: the agencies' score blobs
@@ -199,8 +205,9 @@ extension Store {
                     VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [day.asOfDay, computedAt, day.configJSON, day.modelJSON, detailed, version])
                 let insertHistory = try db.makeStatement(sql: "INSERT INTO health_history (as_of_day, agency_key, scores) VALUES (?, ?, ?)")
-                for scores in day.history {
-                    try insertHistory.execute(arguments: [day.asOfDay, scores.agencyKey, Data(try scores.encoded())])
+                let history = day.packedHistory.isEmpty ? try day.history.map { try PackedDailyScores($0) } : day.packedHistory
+                for scores in history {
+                    try insertHistory.execute(arguments: [day.asOfDay, scores.agencyKey, Data(scores.blob)])
                 }
                 clock.mark("write: replaced the run and the history of \(day.asOfDay)")
                 guard detailed else { continue }

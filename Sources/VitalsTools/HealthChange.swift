@@ -43,7 +43,8 @@ extension ReadTools {
         let order = atRiskOrder(rows)
         let listed = filters.apply(Array(rows.indices), { rows[$0].0 }, ownOrder: order)
         let bands: JSONValue = .array(HealthBand.allCases.filter((filters.bands ?? []).contains).map { .string($0.rawValue) })
-        let encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
+        // The summaries' texts only for rows written in full (a stored row refers to its summary).
+        lazy var encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
         func item(_ i: Int, _ comparison: AtRiskAccount.Comparison? = nil) -> AtRiskAccount {
             AtRiskAccount(account: .encoded(encoded[i].text), signals: rows[i].1.signals, drivers: rows[i].1.drivers, comparison: comparison)
         }
@@ -132,7 +133,8 @@ extension ReadTools {
         }
         let weights = context.config.weights
         let weightOf = [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]
-        let encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
+        // The summaries' texts only for rows written in full (a stored row refers to its summary).
+        lazy var encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
         let page = rows[pageRange(rows.count, call)].map { row -> JSONValue in
             // Each component's share of the move, in health points (weight × change × 100), largest first.
             var components: [(name: String, then: Double, now: Double, points: Double)] = []

@@ -15,8 +15,12 @@ extension ReadTools {
             // Positions sorted by ids read once: a comparison copies no row.
             let ids = rows.map(\.0.accountID)
             let listed = filters.apply(Array(rows.indices), { rows[$0].0 }) { ids[$0] < ids[$1] }
+            let page = listed[pageRange(listed.count, call)]
+            // Stored, the list is every summary of the day, written into one buffer: the other
+            // stored lists refer to its rows, and no call of the night needs a summary's text again.
+            if call.materializing { return listPage(JSONValue.encodedArray(page.lazy.map { rows[$0].0 }), total: listed.count, for: call) }
             let encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
-            return listPage(.array(listed[pageRange(listed.count, call)].map { .encoded(encoded[$0].text) }), total: listed.count, for: call)
+            return listPage(.array(page.map { .encoded(encoded[$0].text) }), total: listed.count, for: call)
         },
         ReadTool(name: "search_accounts", title: "Search accounts", scope: .readAccounts, toolset: "discovery",
                  summary: "Find tracked accounts by id, name or owner email: each word matches a word's start, ignoring case, accents and punctuation. Use to get an account_id.",

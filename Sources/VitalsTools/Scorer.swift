@@ -36,7 +36,7 @@ public struct Scorer {
         let baseline = AsOf(day: day.day - ToolContext.healthChangeDays)
         if detailed, baseline >= context.dataFrom { context.keepEveryAgency(day: baseline.day) }
         typealias Agency = (scores: [MaterializedScore], results: [(agencyKey: Int, tool: String, json: [UInt8])],
-                            packed: PackedAgencyDetail?, daily: DailyScores)
+                            packed: PackedAgencyDetail?, daily: DailyScores, packedDaily: PackedDailyScores?)
         // Agencies are independent: score them on all cores (a compressor per core).
         let perAgency = parallelMap(context.dataset.agencies.count, state: { ZstdCompressor(level: 1) }) {
             compressor, agency -> Result<Agency, StoreError> in
@@ -63,12 +63,12 @@ public struct Scorer {
             }
             let daily = scored.daily(day: day.day, agency: agency)
             context.forgetAnswerInputs(agency: agency, asOf: day, scores: !keepingScores)
-            guard packed else { return .success((scores, results, nil, daily)) }
+            guard packed else { return .success((scores, results, nil, daily, nil)) }
             do throws(StoreError) {
                 let risks = scored.risks
                 let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, detail: { risks[$0].appendStored(to: &$1) },
                                                     results: results.map { ($0.tool, $0.json) }, compressor: compressor)
-                return .success((scores, [], detail, daily))
+                return .success((scores, [], detail, daily, try PackedDailyScores(daily)))
             } catch {
                 return .failure(error)
             }
@@ -77,6 +77,7 @@ public struct Scorer {
         var results: [(agencyKey: Int, tool: String, json: [UInt8])] = []
         var packedDetail: [PackedAgencyDetail] = []
         var history: [DailyScores] = []
+        var packedHistory: [PackedDailyScores] = []
         for outcome in perAgency {
             let agency: Agency
             switch outcome {
@@ -87,12 +88,13 @@ public struct Scorer {
             results += agency.results
             if let detail = agency.packed { packedDetail.append(detail) }
             history.append(agency.daily)
+            if let daily = agency.packedDaily { packedHistory.append(daily) }
         }
         return MaterializedDay(asOfDay: day.day,
                                configJSON: ToolContext.configJSON(context.config),
                                modelJSON: ToolContext.modelJSON(model),
                                scores: scores, agencyResults: results, history: history,
-                               signalOrder: RiskSignal.allCases.map(\.rawValue), packedDetail: packedDetail)
+                               signalOrder: RiskSignal.allCases.map(\.rawValue), packedDetail: packedDetail, packedHistory: packedHistory)
     }
 
     /// The first event timestamp scoring `days` reads: the lookback
