@@ -65,7 +65,7 @@ enum PackedScores {
         }
         let groups = ranges
         // A compressor (its context and scratch) per chunk of up to 16
-        // agencies, as StoredJSON does; a book of two agencies packs each on its own core.
+        // agencies, as ResultBundle does; a book of two agencies packs each on its own core.
         let chunk = compressionChunk(groups.count, atMost: 16)
         let results = parallelMap((groups.count + chunk - 1) / chunk) { c -> Result<[[UInt8]], StoreError> in
             let compressor = ZstdCompressor(level: 1)

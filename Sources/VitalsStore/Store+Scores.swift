@@ -75,13 +75,12 @@ public struct MaterializedDay: Sendable {
     /// The day's detail as the store keeps it: the agencies' score blobs
     /// and the results' frames, packed now on all cores unless they came
     /// packed.
-    func packed() throws(StoreError) -> (scores: [(agencyKey: Int, blob: [UInt8])], results: [(agencyKey: Int, tool: String, frame: Data)]) {
+    func packed() throws(StoreError) -> (scores: [(agencyKey: Int, blob: [UInt8])], results: [(agencyKey: Int, bundle: Data)]) {
         guard packedDetail.isEmpty else {
             return (packedDetail.map { ($0.agencyKey, $0.scores) },
-                    packedDetail.flatMap { agency in agency.results.map { (agency.agencyKey, $0.tool, $0.frame) } })
+                    packedDetail.compactMap { agency in agency.results.map { (agency.agencyKey, $0) } })
         }
-        let frames = try StoredJSON.pack(agencyResults.map(\.json))
-        return (try PackedScores.packByAgency(scores), zip(agencyResults, frames).map { ($0.agencyKey, $0.tool, $1) })
+        return (try PackedScores.packByAgency(scores), try ResultBundle.pack(agencyResults))
     }
 }
 
@@ -94,8 +93,8 @@ public struct PackedAgencyDetail: Sendable {
     public let agencyKey: Int
     /// The agency's ``PackedScores`` blob.
     let scores: [UInt8]
-    /// Each result's ``StoredJSON`` frame.
-    let results: [(tool: String, frame: Data)]
+    /// The results' ``ResultBundle`` (nil: the agency has none).
+    let results: Data?
 
     /// - Parameters:
     ///   - scores: the agency's scores, in account order (their
@@ -108,9 +107,7 @@ public struct PackedAgencyDetail: Sendable {
         precondition(scores.allSatisfy { $0.agencyKey == agencyKey }, "one agency's scores")
         self.agencyKey = agencyKey
         self.scores = try PackedScores.pack(scores[...], detail: detail, compressor: compressor)
-        var frames: [(tool: String, frame: Data)] = []
-        for result in results { frames.append((result.tool, try StoredJSON.pack(result.json, compressor: compressor))) }
-        self.results = frames
+        self.results = results.isEmpty ? nil : try ResultBundle.pack(results, compressor: compressor)
     }
 }
 
@@ -217,8 +214,8 @@ extension Store {
                     try insertScores.execute(arguments: [day.asOfDay, agencyKey, Data(blob)])
                 }
                 let insertResult = try db.makeStatement(sql: "INSERT INTO agency_results (as_of_day, agency_key, tool, result_json) VALUES (?, ?, ?, ?)")
-                for (agencyKey, tool, frame) in packed.results {
-                    try insertResult.execute(arguments: [day.asOfDay, agencyKey, tool, frame])
+                for (agencyKey, bundle) in packed.results {
+                    try insertResult.execute(arguments: [day.asOfDay, agencyKey, ResultBundle.rowTool, bundle])
                 }
                 clock.mark("write: inserted the detail and results")
             }
@@ -329,12 +326,17 @@ extension Store {
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.score($0) }
     }
 
-    /// A materialized agency-wide tool result (JSON), if any.
+    /// A materialized agency-wide tool result (JSON), if any: from the
+    /// agency's ``ResultBundle``, or from the tool's own row (an older
+    /// binary's, text or a ``StoredJSON`` frame).
     public func agencyResult(asOfDay: Int, agencyKey: Int, tool: String) throws(StoreError) -> String? {
-        try read { db in
-            try DatabaseValue.fetchOne(db, sql: "SELECT result_json FROM agency_results WHERE as_of_day = ? AND agency_key = ? AND tool = ?",
-                                       arguments: [asOfDay, agencyKey, tool]).map(StoredJSON.unpack)
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: "SELECT tool, result_json FROM agency_results WHERE as_of_day = ? AND agency_key = ? AND tool IN (?, ?)",
+                             arguments: [asOfDay, agencyKey, tool, ResultBundle.rowTool])
         }
+        if let own = rows.first(where: { $0[0] as String == tool }) { return try StoredJSON.unpack(own[1]) }
+        guard let bundle = rows.first, let blob = bundle[1] as Data? else { return nil }
+        return try ResultBundle.unpack(blob, tool: tool)
     }
 
     private static func score(_ row: Row) throws(StoreError) -> MaterializedScore {
@@ -346,10 +348,6 @@ extension Store {
     }
 }
 
-/// Materialized JSON (account detail, default tool results) is stored as a
-/// zstd frame (level 1): at 40,000 accounts a night writes 100 MB of it,
-/// which as text took 2.8 s to write and checkpoint. Rows written as text
-/// before read back as they are.
 /// How many items one compressor (its context and scratch) takes: up to
 /// `most`, and fewer when that leaves fewer than 8 chunks to share among
 /// the cores.
@@ -357,41 +355,13 @@ func compressionChunk(_ count: Int, atMost most: Int) -> Int {
     max(1, min(most, count / 8))
 }
 
+/// Materialized JSON stored a row per text (an account's detail, a tool's
+/// default result), as older binaries wrote it: a zstd frame (level 1), or
+/// text before that (at 40,000 accounts a night wrote 100 MB of it, which
+/// as text took 2.8 s to write and checkpoint). Read back as it is; a day
+/// scored now keeps its detail in ``PackedScores`` and its results in a
+/// ``ResultBundle`` per agency.
 enum StoredJSON {
-    /// One text's frame, with the caller's compressor.
-    static func pack(_ text: [UInt8], compressor: ZstdCompressor) throws(StoreError) -> Data {
-        let frame: Result<[UInt8], ZstdError> = text.withUnsafeBufferPointer { bytes in
-            do throws(ZstdError) { return .success(try compressor.compress(UnsafeRawBufferPointer(bytes))) } catch {
-                return .failure(error)
-            }
-        }
-        switch frame {
-        case let .success(frame): return Data(frame)
-        case let .failure(error): throw .unexpected("could not compress the results: \(error.description)")
-        }
-    }
-
-    static func pack(_ texts: [[UInt8]]) throws(StoreError) -> [Data] {
-        // A compressor per chunk of up to 64 texts: two agencies' 24 results were one chunk, on one core.
-        let size = compressionChunk(texts.count, atMost: 64)
-        let results = parallelMap((texts.count + size - 1) / size) { chunk -> Result<[Data], StoreError> in
-            do throws(StoreError) {
-                let compressor = ZstdCompressor(level: 1)
-                var packed: [Data] = []
-                for text in texts[chunk * size ..< min(texts.count, (chunk + 1) * size)] {
-                    packed.append(try pack(text, compressor: compressor))
-                }
-                return .success(packed)
-            } catch {
-                return .failure(error)
-            }
-        }
-        var packed: [Data] = []
-        packed.reserveCapacity(texts.count)
-        for result in results { packed += try result.get() }
-        return packed
-    }
-
     static func unpack(_ value: DatabaseValue) throws(StoreError) -> String {
         switch value.storage {
         case let .string(text): return text

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import VitalsAnalytics
+import VitalsColumnar
 import VitalsJSON
 @testable import VitalsStore
 @testable import VitalsTools
@@ -120,7 +121,14 @@ import VitalsJSON
         let context = try ToolContext(store: store, useMaterialized: false)
         let expected = try ReadTools.call("list_health_movers", agencyID: "ag_001", arguments: nil, context: context)
         // The summaries the movers refer to are gone (a store edited by hand, a partial copy).
-        try store.write { db in try db.execute(sql: "DELETE FROM agency_results WHERE tool = 'list_tracked_accounts' AND agency_key = 0") }
+        try store.write { db in
+            // Agency 0's bundle packed again without its tracked list.
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT as_of_day, result_json FROM agency_results WHERE agency_key = 0 AND tool = ''"))
+            let kept = try ResultBundle.entries(row[1]).filter { $0.tool != "list_tracked_accounts" }.map { ($0.tool, Array($0.text.utf8)) }
+            #expect(kept.count == ReadTools.all.filter(\.materialized).count - 1)
+            let bundle = try ResultBundle.pack(kept, compressor: ZstdCompressor(level: 1))
+            try db.execute(sql: "UPDATE agency_results SET result_json = ? WHERE agency_key = 0 AND tool = ''", arguments: [bundle])
+        }
         let answers = try #require(try StoredAnswers(store: store))
         #expect(ReadTools.storedAnswer("list_health_movers", agencyID: "ag_001", arguments: nil, answers: answers) == nil)
         // A loaded context answers anyway: computed, and the same.

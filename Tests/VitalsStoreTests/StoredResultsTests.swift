@@ -139,13 +139,57 @@ import Testing
                 #expect(try store.agencyResult(asOfDay: day.asOfDay, agencyKey: result.agencyKey, tool: result.tool) == String(decoding: result.json, as: UTF8.self))
             }
         }
-        // A day's results: 120 of 6–7.5 KB compressed, about 50 pages of 16 KB.
+        // A day's results: 40 bundles of three, 120 results of 6–7.5 KB compressed, about 50 pages of 16 KB.
         #expect(counts[0] - empty > 30, "\(empty) pages empty, \(counts)")
         // Each later night adds at most a few pages (the run's row, a b-tree page split), not another day's.
         for night in 1 ..< counts.count {
             #expect(counts[night] - counts[night - 1] < 8, "night \(night): \(counts)")
         }
-        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM agency_results")! } == 3 * agencies)
+        // One row per agency: its three results in one bundle.
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM agency_results")! } == agencies)
+    }
+
+    /// An agency's results are one row, one frame: each reads back as its
+    /// own text, a tool it does not hold reads as none, and a row an older
+    /// binary wrote for one tool (text, or its own frame) still reads,
+    /// before the bundle. A damaged bundle is an error, never a wrong text.
+    @Test func anAgencysResultsAreOneBundleAndOlderRowsStillRead() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-bundle-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try Store.open(at: path, create: true)
+        try store.write { db in
+            try db.execute(sql: "INSERT INTO agencies (agency_key, agency_id, name) VALUES (0, 'ag_1', 'A'), (1, 'ag_2', 'B')")
+        }
+        let results: [(agencyKey: Int, tool: String, json: [UInt8])] = [
+            (0, "list_tracked_accounts", Array(#"{"items":[{"account_id":"acc_1","name":"Café "Ünïcode" 😀"}]}"#.utf8)),
+            (0, "get_agency_overview", Array(#"{"accounts":1}"#.utf8)),
+            (0, "list_health_movers", Array(#"{"items":[]}"#.utf8)),
+            (1, "get_agency_overview", Array(#"{"accounts":2}"#.utf8)),
+        ]
+        try store.writeScores([MaterializedDay(asOfDay: 20_777, configJSON: "{}", modelJSON: "{}", scores: [], agencyResults: results)])
+        for result in results {
+            #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: result.agencyKey, tool: result.tool) == String(decoding: result.json, as: UTF8.self))
+        }
+        #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: 1, tool: "list_health_movers") == nil)
+        #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: 2, tool: "get_agency_overview") == nil)
+        let rows = try store.read { try Row.fetchAll($0, sql: "SELECT agency_key, tool FROM agency_results ORDER BY agency_key") }
+        #expect(rows.map { $0[0] as Int } == [0, 1] && rows.allSatisfy { $0[1] as String == ResultBundle.rowTool })
+        // A tool's own row, as an older binary wrote it, is read before the bundle.
+        try store.write { db in
+            try db.execute(sql: "INSERT INTO agency_results (as_of_day, agency_key, tool, result_json) VALUES (20777, 1, 'list_health_movers', ?)",
+                           arguments: [#"{"old":true}"#])
+        }
+        #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: 1, tool: "list_health_movers") == #"{"old":true}"#)
+        #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: 1, tool: "get_agency_overview") == #"{"accounts":2}"#)
+        // A bundle cut short, or with a byte too many, is refused.
+        let blob = try #require(try store.read { try Data.fetchOne($0, sql: "SELECT result_json FROM agency_results WHERE agency_key = 0 AND tool = ''") })
+        let entries = try ResultBundle.entries(blob)
+        #expect(entries.map(\.tool) == ["list_tracked_accounts", "get_agency_overview", "list_health_movers"])
+        var raw = Array(blob)
+        raw.removeLast()
+        #expect(throws: StoreError.self) { try ResultBundle.entries(Data(raw)) }
+        #expect(throws: StoreError.self) { try ResultBundle.entries(Data(Array(blob) + [0])) }
+        #expect(throws: StoreError.self) { try ResultBundle.entries(Data("VRB2".utf8) + blob.dropFirst(4)) }
     }
 
     /// A store written before the newest day's results and scores were
