@@ -66,23 +66,26 @@ public struct DailyScores: Sendable, Equatable {
     /// `"VHS1"`, the account count (UInt32 LE), then one zstd frame of the
     /// columns in order: account keys (delta), health, components, churn
     /// risk, signal bits, MRR — little endian.
-    func encoded() throws(StoreError) -> [UInt8] {
-        var raw: [UInt8] = []
-        raw.reserveCapacity(count * 29)
-        var previous: UInt32 = 0
-        for key in accountKeys {
-            appendLittleEndian(key &- previous, to: &raw)
-            previous = key
-        }
-        for value in healthTenths { appendLittleEndian(value, to: &raw) }
-        for value in components { appendLittleEndian(value, to: &raw) }
-        for value in churnRisk { appendLittleEndian(value, to: &raw) }
-        raw += signalBits
-        for value in mrrCents { appendLittleEndian(value, to: &raw) }
+    /// - Parameter compressor: the caller's, reused from blob to blob
+    ///   (a fresh zstd context for each of a night's 150 agencies' blobs
+    ///   was two thirds of their encoding's CPU).
+    func encoded(compressor: ZstdCompressor = ZstdCompressor(level: 1)) throws(StoreError) -> [UInt8] {
+        var head = Self.magic
+        appendLittleEndian(UInt32(count), to: &head)
         do {
-            var blob = Self.magic
-            appendLittleEndian(UInt32(count), to: &blob)
-            return blob + (try ZstdCodec.compress(raw))
+            return try compressor.compress(after: head) { raw in
+                raw.reserveCapacity(count * 29)
+                var previous: UInt32 = 0
+                for key in accountKeys {
+                    appendLittleEndian(key &- previous, to: &raw)
+                    previous = key
+                }
+                for value in healthTenths { appendLittleEndian(value, to: &raw) }
+                for value in components { appendLittleEndian(value, to: &raw) }
+                for value in churnRisk { appendLittleEndian(value, to: &raw) }
+                raw += signalBits
+                for value in mrrCents { appendLittleEndian(value, to: &raw) }
+            }
         } catch {
             throw .corrupt("could not compress the health history: \(error)")
         }
@@ -208,8 +211,9 @@ public struct PackedDailyScores: Sendable {
     public let agencyKey: Int
     let blob: [UInt8]
 
-    public init(_ scores: DailyScores) throws(StoreError) {
+    /// - Parameter compressor: the caller's (a scoring core's), reused.
+    public init(_ scores: DailyScores, compressor: ZstdCompressor = ZstdCompressor(level: 1)) throws(StoreError) {
         agencyKey = scores.agencyKey
-        blob = try scores.encoded()
+        blob = try scores.encoded(compressor: compressor)
     }
 }

@@ -202,7 +202,8 @@ extension Store {
                     VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [day.asOfDay, computedAt, day.configJSON, day.modelJSON, detailed, version])
                 let insertHistory = try db.makeStatement(sql: "INSERT INTO health_history (as_of_day, agency_key, scores) VALUES (?, ?, ?)")
-                let history = day.packedHistory.isEmpty ? try day.history.map { try PackedDailyScores($0) } : day.packedHistory
+                let compressor = ZstdCompressor(level: 1)
+                let history = day.packedHistory.isEmpty ? try day.history.map { try PackedDailyScores($0, compressor: compressor) } : day.packedHistory
                 for scores in history {
                     try insertHistory.execute(arguments: [day.asOfDay, scores.agencyKey, Data(scores.blob)])
                 }

@@ -68,7 +68,7 @@ public struct Scorer {
                 let risks = scored.risks
                 let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, detail: { risks[$0].appendStored(to: &$1) },
                                                     results: results.map { ($0.tool, $0.json) }, compressor: compressor)
-                return .success((scores, [], detail, daily, try PackedDailyScores(daily)))
+                return .success((scores, [], detail, daily, try PackedDailyScores(daily, compressor: compressor)))
             } catch {
                 return .failure(error)
             }
