@@ -120,6 +120,16 @@ extension ReadTools {
     }
 }
 
+extension ReadTools {
+    /// Each account's position in an agency's summaries, by account id.
+    static func summaryPositions(_ summaries: [(AccountSummary, AccountRisk)]) -> [String: Int] {
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(summaries.count)
+        for i in summaries.indices { positions[summaries[i].0.accountID] = i }
+        return positions
+    }
+}
+
 extension AccountSummary {
     /// The summary as a JSON object with the list's own fields added.
     func row(_ extra: [String: JSONValue]) -> JSONValue {

@@ -34,16 +34,29 @@ extension ReadTools {
                  parameters: AccountFilters.parameters(), isList: true, materialized: true,
                  items: ToolOutput.accountSummary.merging(["seat_use": "number?", "trend": "number", "reasons": "array"]) { own, _ in own }) { context, call throws(ToolError) in
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
-            let summaries = Dictionary(uniqueKeysWithValues: context.summaries(agency: call.agency, asOf: call.asOf).map { ($0.0.accountID, $0.0) })
-            let candidates = context.analytics(call.asOf).upsellCandidates(scored.scores)
-            let rank = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1.accountID, $0) })
-            let rows: [(summary: AccountSummary, candidate: UpsellCandidate)] = candidates.compactMap { candidate in
-                summaries[candidate.accountID].map { ($0, candidate) }
+            // Rows are positions in the agency's summaries: no summary is copied to be sorted or filtered.
+            let all = context.summaries(agency: call.agency, asOf: call.asOf)
+            let position = summaryPositions(all)
+            // In the candidates' own order (their rank): a row's place in `rows` is its rank.
+            let rows: [(index: Int, candidate: UpsellCandidate)] = context.analytics(call.asOf).upsellCandidates(scored.scores).compactMap { candidate in
+                position[candidate.accountID].map { ($0, candidate) }
             }
-            let kept = AccountFilters(call.arguments).apply(rows, \.summary) { rank[$0.candidate.accountID]! < rank[$1.candidate.accountID]! }
-            return accountRows(kept, for: call) {
-                ($0.summary, ["seat_use": $0.candidate.seatUse.map(JSONValue.double) ?? .null, "trend": .double($0.candidate.trend),
-                              "reasons": .array($0.candidate.reasons.map(JSONValue.string))])
+            let kept = AccountFilters(call.arguments).apply(Array(rows.indices), { all[rows[$0].index].0 }) { $0 < $1 }
+            // Stored, a row is its summary by reference and its own fields (in key order).
+            if call.materializing {
+                return listPage(.array(kept[pageRange(kept.count, call)].map { row in
+                    let candidate = rows[row].candidate
+                    return StoredReferences.withSummary(of: all[rows[row].index].0.accountID) { json in
+                        json.field("reasons", candidate.reasons)
+                        json.field("seat_use", candidate.seatUse)
+                        json.field("trend", candidate.trend)
+                    }
+                }), total: kept.count, for: call)
+            }
+            return accountRows(kept, for: call) { row in
+                let candidate = rows[row].candidate
+                return (all[rows[row].index].0, ["seat_use": candidate.seatUse.map(JSONValue.double) ?? .null, "trend": .double(candidate.trend),
+                                                 "reasons": .array(candidate.reasons.map(JSONValue.string))])
             }
         },
     ]

@@ -46,15 +46,22 @@ extension ReadTools {
                  items: ToolOutput.accountSummary.merging(["days_to_renewal": "integer"]) { own, _ in own }) { context, call throws(ToolError) in
             let days = call.int("days")
             let scored = context.scored(agency: call.agency, asOf: call.asOf)
-            let summaries = Dictionary(uniqueKeysWithValues: context.summaries(agency: call.agency, asOf: call.asOf).map { ($0.0.accountID, $0.0) })
-            let renewals: [(summary: AccountSummary, days: Int)] = context.analytics(call.asOf).upcomingRenewals(scored.scores, days: days).compactMap {
-                guard let summary = summaries[$0.accountID] else { return nil }
-                return (summary, $0.daysToRenewal)
+            // Rows are positions in the agency's summaries: no summary is copied to be sorted or filtered.
+            let all = context.summaries(agency: call.agency, asOf: call.asOf)
+            let position = summaryPositions(all)
+            let renewals: [(index: Int, days: Int)] = context.analytics(call.asOf).upcomingRenewals(scored.scores, days: days).compactMap { renewal in
+                position[renewal.accountID].map { ($0, renewal.daysToRenewal) }
             }
-            let rows = AccountFilters(call.arguments).apply(renewals, \.summary) { a, b in
-                a.days != b.days ? a.days < b.days : a.summary.accountID < b.summary.accountID
+            let rows = AccountFilters(call.arguments).apply(renewals, { all[$0.index].0 }) { a, b in
+                a.days != b.days ? a.days < b.days : all[a.index].0.accountID < all[b.index].0.accountID
             }
-            return accountRows(rows, ["days": .int(days)], for: call) { ($0.summary, ["days_to_renewal": .int($0.days)]) }
+            // Stored, a row is its summary by reference and its own field.
+            if call.materializing {
+                return listPage(.array(rows[pageRange(rows.count, call)].map { row in
+                    StoredReferences.withSummary(of: all[row.index].0.accountID) { $0.field("days_to_renewal", row.days) }
+                }), total: rows.count, ["days": .int(days)], for: call)
+            }
+            return accountRows(rows, ["days": .int(days)], for: call) { (all[$0.index].0, ["days_to_renewal": .int($0.days)]) }
         },
     ]
 

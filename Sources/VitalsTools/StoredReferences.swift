@@ -15,7 +15,9 @@ import VitalsJSON
 /// A reference is a field of a row object, a key no result of ours has:
 /// - `"$summary": account_id`: the account's summary, the item of the stored
 ///   tracked list with that `account_id`; the row's other fields are added
-///   to it, and win over the summary's;
+///   to it, and win over the summary's (the health movers, the upcoming
+///   renewals and the upsell candidates: their rows are summaries with a
+///   few fields of their own);
 /// - `"$risk": account_key`: the `signals` and `drivers` fields of the
 ///   account's stored detail (``Store/materializedScores(asOfDay:agencyKey:)``);
 /// - `"$user": user_key`: the user's `user_id`, `account_id`, `email` and
