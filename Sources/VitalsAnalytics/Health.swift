@@ -57,6 +57,21 @@ public struct HealthComponents: Sendable, Equatable, Codable {
     /// trend, payments, sentiment): how the store keeps them.
     public var values: [Double] { [activity, recency, breadth, trend, payments, sentiment] }
 
+    /// The components' names in table order (``named``'s, without an array of pairs per account).
+    public static let names = ["activity", "recency", "breadth", "trend", "payments", "sentiment"]
+
+    /// The component at `index` in table order (``values``'s, without an array per account).
+    public func value(at index: Int) -> Double {
+        switch index {
+        case 0: activity
+        case 1: recency
+        case 2: breadth
+        case 3: trend
+        case 4: payments
+        default: sentiment
+        }
+    }
+
     /// The components with their names, in table order.
     public var named: [(name: String, value: Double)] {
         [("activity", activity), ("recency", recency), ("breadth", breadth),

@@ -93,6 +93,15 @@ public enum JSONValue: Sendable, Equatable, Codable {
         .encoded(JSONText(bytes: try! JSONTextEncoder.encode(Array(items))))
     }
 
+    /// An array whose elements `element` writes, one per item, as JSON
+    /// text at once: a stored list's rows written into one buffer, not a
+    /// text each (``writtenObject(_:)``) copied again into the list's.
+    public static func writtenArray<Items: Collection>(_ items: Items, _ element: (inout JSONTextWriter, Items.Element) -> Void) -> JSONValue {
+        var json = JSONTextWriter()
+        json.array(items, element)
+        return .encoded(JSONText(bytes: json.out))
+    }
+
     /// An object whose fields `body` writes (in key order, as a
     /// ``JSONTextWritable`` does), as JSON text at once.
     public static func writtenObject(_ body: (inout JSONTextWriter) -> Void) -> JSONValue {

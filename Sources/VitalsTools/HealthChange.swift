@@ -133,43 +133,48 @@ extension ReadTools {
         }
         let weights = context.config.weights
         let weightOf = [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]
-        // The summaries' texts only for rows written in full (a stored row refers to its summary).
-        lazy var encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
-        let page = rows[pageRange(rows.count, call)].map { row -> JSONValue in
+        let bands = context.config.bands
+        /// A row's own fields, in key order; `change` when the row says its change itself.
+        func writeOwn(_ json: inout JSONTextWriter, _ row: (index: Int, change: Double, position: Int), change: Double?) {
             // Each component's share of the move, in health points (weight × change × 100), largest first.
             var components: [(name: String, then: Double, now: Double, points: Double)] = []
-            for (j, component) in all[row.index].1.components.named.enumerated() {
-                let before = then.component(j, at: row.position)
-                let points = ((component.value - before) * weightOf[j] * 1000).rounded() / 10
-                if points != 0 { components.append((component.name, before, (component.value * 10000).rounded() / 10000, points)) }
+            let now = all[row.index].1.components
+            for j in 0 ..< HealthComponents.names.count {
+                let value = now.value(at: j), before = then.component(j, at: row.position)
+                let points = ((value - before) * weightOf[j] * 1000).rounded() / 10
+                if points != 0 { components.append((HealthComponents.names[j], before, (value * 10000).rounded() / 10000, points)) }
             }
             components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
-            // The row's own fields, in key order (every mover of the day is
-            // materialized: written straight, not as a dictionary of values);
-            // `change` when the row says its change itself.
-            let own = { (json: inout JSONTextWriter, change: Double?) in
-                json.field("band_then", then.band(at: row.position, context.config.bands).rawValue)
-                json.key("components_moved")
-                json.array(components) { json, moved in
-                    json.object { json in
-                        json.field("component", moved.name)
-                        json.field("now", moved.now)
-                        json.field("points", moved.points)
-                        json.field("then", moved.then)
-                    }
+            json.field("band_then", then.band(at: row.position, bands).rawValue)
+            json.key("components_moved")
+            json.array(components) { json, moved in
+                json.object { json in
+                    json.field("component", moved.name)
+                    json.field("now", moved.now)
+                    json.field("points", moved.points)
+                    json.field("then", moved.then)
                 }
-                if let change { json.field("health_change", change) }
-                json.field("health_then", then.health(at: row.position))
             }
-            // Stored, the row refers to the account's summary and says its own change.
-            if call.materializing {
-                return StoredReferences.withSummary(of: all[row.index].0.accountID) { own(&$0, row.change) }
-            }
-            // Over the summary's own 7 days the row's change is the summary's: its text is reused.
-            return (all[row.index].0.healthChange == row.change ? encoded[row.index] : EncodedObject(summary(row))).adding { own(&$0, nil) }
+            if let change { json.field("health_change", change) }
+            json.field("health_then", then.health(at: row.position))
         }
-        return listPage(.array(page), total: rows.count,
-                        ["days": .int(days), "direction": .string(direction.rawValue), "compared_to": .string(baseline.description),
-                         "compared_from": .string(fromHistory ? "history" : "computed")], for: call)
+        let extra: [String: JSONValue] = ["days": .int(days), "direction": .string(direction.rawValue), "compared_to": .string(baseline.description),
+                                          "compared_from": .string(fromHistory ? "history" : "computed")]
+        // Stored, a row refers to the account's summary and says its own change: every row in one buffer.
+        if call.materializing {
+            let items = JSONValue.writtenArray(rows[pageRange(rows.count, call)]) { json, row in
+                json.object { json in
+                    json.field(StoredReferences.summaryField, all[row.index].0.accountID)
+                    writeOwn(&json, row, change: row.change)
+                }
+            }
+            return listPage(items, total: rows.count, extra, for: call)
+        }
+        let encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
+        let page = rows[pageRange(rows.count, call)].map { row -> JSONValue in
+            // Over the summary's own 7 days the row's change is the summary's: its text is reused.
+            (all[row.index].0.healthChange == row.change ? encoded[row.index] : EncodedObject(summary(row))).adding { writeOwn(&$0, row, change: nil) }
+        }
+        return listPage(.array(page), total: rows.count, extra, for: call)
     }
 }
