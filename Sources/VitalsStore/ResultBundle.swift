@@ -6,7 +6,7 @@ import VitalsColumnar
 /// many-accounts night (150 agencies, 12 results each) compressed 1,800
 /// texts of 9 KB on average, inserted 1,800 rows and deleted them again the
 /// next night; the agency's results compressed together also share their
-/// keys and account ids (2.46 → 2.08 MB).
+/// keys and account ids (on 19,390 accounts, 2.46 → 2.13 MB stored).
 ///
 /// The row's `tool` is ``rowTool`` (no tool has an empty name). Its blob:
 /// `"VRB1"`, then one zstd frame (level 1) of the result count (UInt32),

@@ -73,8 +73,7 @@ public struct MaterializedDay: Sendable {
     }
 
     /// The day's detail as the store keeps it: the agencies' score blobs
-    /// and the results' frames, packed now on all cores unless they came
-    /// packed.
+    /// and result bundles, packed now on all cores unless they came packed.
     func packed() throws(StoreError) -> (scores: [(agencyKey: Int, blob: [UInt8])], results: [(agencyKey: Int, bundle: Data)]) {
         guard packedDetail.isEmpty else {
             return (packedDetail.map { ($0.agencyKey, $0.scores) },
@@ -331,6 +330,8 @@ extension Store {
     /// agency's ``ResultBundle``, or from the tool's own row (an older
     /// binary's, text or a ``StoredJSON`` frame).
     public func agencyResult(asOfDay: Int, agencyKey: Int, tool: String) throws(StoreError) -> String? {
+        // The empty name is the bundle's row, not a tool's.
+        guard tool != ResultBundle.rowTool else { return nil }
         let rows = try read { db in
             try Row.fetchAll(db, sql: "SELECT tool, result_json FROM agency_results WHERE as_of_day = ? AND agency_key = ? AND tool IN (?, ?)",
                              arguments: [asOfDay, agencyKey, tool, ResultBundle.rowTool])

@@ -172,6 +172,7 @@ import Testing
         }
         #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: 1, tool: "list_health_movers") == nil)
         #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: 2, tool: "get_agency_overview") == nil)
+        #expect(try store.agencyResult(asOfDay: 20_777, agencyKey: 0, tool: ResultBundle.rowTool) == nil, "the bundle row is no tool's")
         let rows = try store.read { try Row.fetchAll($0, sql: "SELECT agency_key, tool FROM agency_results ORDER BY agency_key") }
         #expect(rows.map { $0[0] as Int } == [0, 1] && rows.allSatisfy { $0[1] as String == ResultBundle.rowTool })
         // A tool's own row, as an older binary wrote it, is read before the bundle.
