@@ -123,6 +123,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
         return out
     }
 
+    /// Appends the compact text to `out` (a packer's buffer), without an
+    /// array of its own.
+    public func append(to out: inout [UInt8]) {
+        write(to: &out, pretty: false, indent: 0)
+    }
+
     /// About how long the compact text is (exact for the written parts, a
     /// bound for short scalars): what ``utf8(pretty:)`` reserves, so that a
     /// stored list of megabytes is copied once into one buffer, not grown

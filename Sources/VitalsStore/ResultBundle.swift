@@ -9,10 +9,13 @@ import VitalsColumnar
 /// keys and account ids (on 19,390 accounts, 2.46 → 2.13 MB stored).
 ///
 /// The row's `tool` is ``rowTool`` (no tool has an empty name). Its blob:
-/// `"VRB1"`, then one zstd frame (level 1) of the result count (UInt32),
-/// each result's tool name (a UInt32 byte count and its UTF-8) and text
-/// length (UInt32), then the texts in that order. Little endian. Rows an
-/// older binary wrote, one per tool, still read (``Store/agencyResult(asOfDay:agencyKey:tool:)``).
+/// `"VRB1"`, then one zstd frame (level 1) of the texts one after the
+/// other, then the directory (each result's tool name, a UInt32 byte count
+/// and its UTF-8, and its text's length, UInt32), then the result count
+/// and where the directory starts (UInt32 each). Little endian. The
+/// directory comes last so that each text is written where it lies in
+/// the frame, its length known once written. Rows an older binary wrote,
+/// one per tool, still read (``Store/agencyResult(asOfDay:agencyKey:tool:)``).
 enum ResultBundle {
     static let magic: [UInt8] = Array("VRB1".utf8)
     /// The `tool` of an agency's bundle row.
@@ -21,14 +24,29 @@ enum ResultBundle {
     /// The bundle of `results` (tool name, JSON as UTF-8), with the
     /// caller's compressor.
     static func pack(_ results: [(tool: String, json: [UInt8])], compressor: ZstdCompressor) throws(StoreError) -> Data {
+        try pack(tools: results.map(\.tool), compressor: compressor) { n, raw in raw.append(contentsOf: results[n].json) }
+    }
+
+    /// The bundle of the results of `tools`, result `n`'s text appended by
+    /// `write(n, &buffer)` to the frame's own buffer (a scorer's JSON is
+    /// written there once, not into an array of its own first).
+    static func pack(tools: [String], compressor: ZstdCompressor, writing write: (Int, inout [UInt8]) -> Void) throws(StoreError) -> Data {
         do {
             let blob = try compressor.compress(after: magic) { raw in
-                appendLittleEndian(UInt32(results.count), to: &raw)
-                for result in results {
-                    appendCounted(result.tool, to: &raw)
-                    appendLittleEndian(UInt32(result.json.count), to: &raw)
+                var lengths: [Int] = []
+                lengths.reserveCapacity(tools.count)
+                for n in tools.indices {
+                    let start = raw.count
+                    write(n, &raw)
+                    lengths.append(raw.count - start)
                 }
-                for result in results { raw.append(contentsOf: result.json) }
+                let directory = raw.count
+                for (tool, length) in zip(tools, lengths) {
+                    appendCounted(tool, to: &raw)
+                    appendLittleEndian(UInt32(length), to: &raw)
+                }
+                appendLittleEndian(UInt32(tools.count), to: &raw)
+                appendLittleEndian(UInt32(directory), to: &raw)
             }
             return Data(blob)
         } catch {
@@ -75,23 +93,26 @@ enum ResultBundle {
                 return .failure(.corrupt("a stored result bundle does not decompress: \(error.description)"))
             }
             return content.withUnsafeBytes { content in
-                var reader = LittleEndianReader(content)
-                guard let count = reader.read(UInt32.self), Int(count) * 8 <= reader.remaining else {
-                    return .failure(.corrupt("a stored result bundle is cut short"))
-                }
-                var directory: [(tool: String, length: Int)] = []
+                let cutShort = StoreError.corrupt("a stored result bundle is cut short")
+                guard content.count >= 8 else { return .failure(cutShort) }
+                var footer = LittleEndianReader(UnsafeRawBufferPointer(rebasing: content[(content.count - 8)...]))
+                let count = Int(footer.read(UInt32.self)!), directory = Int(footer.read(UInt32.self)!)
+                guard directory <= content.count - 8 else { return .failure(cutShort) }
+                var reader = LittleEndianReader(UnsafeRawBufferPointer(rebasing: content[directory ..< (content.count - 8)]))
+                guard count * 8 <= reader.remaining else { return .failure(cutShort) }
+                var entries: [(tool: String, length: Int)] = []
                 for _ in 0 ..< count {
-                    guard let name = reader.counted(), let length = reader.read(UInt32.self) else {
-                        return .failure(.corrupt("a stored result bundle is cut short"))
-                    }
-                    directory.append((String(decoding: name, as: UTF8.self), Int(length)))
+                    guard let name = reader.counted(), let length = reader.read(UInt32.self) else { return .failure(cutShort) }
+                    entries.append((String(decoding: name, as: UTF8.self), Int(length)))
                 }
-                guard directory.reduce(0, { $0 + $1.length }) == reader.remaining else {
+                guard reader.remaining == 0, entries.reduce(0, { $0 + $1.length }) == directory else {
                     return .failure(.corrupt("a stored result bundle's texts do not add up to its size"))
                 }
                 var results: [(tool: String, text: String)] = []
-                for (tool, length) in directory {
-                    results.append((tool, String(decoding: reader.take(length)!, as: UTF8.self)))
+                var start = 0
+                for (tool, length) in entries {
+                    results.append((tool, String(decoding: UnsafeRawBufferPointer(rebasing: content[start ..< start + length]), as: UTF8.self)))
+                    start += length
                 }
                 return .success(results)
             }

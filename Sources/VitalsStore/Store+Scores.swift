@@ -100,13 +100,15 @@ public struct PackedAgencyDetail: Sendable {
     ///     `detail` is not read).
     ///   - detail: appends score `n`'s detail bytes to the buffer
     ///     it is given (the packed blob's own).
-    ///   - results: the default results, (tool name, JSON as UTF-8).
-    public init(agencyKey: Int, scores: [MaterializedScore], detail: (Int, inout [UInt8]) -> Void, results: [(tool: String, json: [UInt8])],
-                compressor: ZstdCompressor) throws(StoreError) {
+    ///   - results: the tools of the default results.
+    ///   - result: appends result `n`'s JSON (UTF-8) to the buffer it is
+    ///     given (the bundle's own).
+    public init(agencyKey: Int, scores: [MaterializedScore], detail: (Int, inout [UInt8]) -> Void, results: [String],
+                result: (Int, inout [UInt8]) -> Void, compressor: ZstdCompressor) throws(StoreError) {
         precondition(scores.allSatisfy { $0.agencyKey == agencyKey }, "one agency's scores")
         self.agencyKey = agencyKey
         self.scores = try PackedScores.pack(scores[...], detail: detail, compressor: compressor)
-        self.results = results.isEmpty ? nil : try ResultBundle.pack(results, compressor: compressor)
+        self.results = results.isEmpty ? nil : try ResultBundle.pack(tools: results, compressor: compressor, writing: result)
     }
 }
 

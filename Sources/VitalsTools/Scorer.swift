@@ -52,22 +52,25 @@ public struct Scorer {
                     detail: detail))
             }
             let agencyID = context.dataset.agencies[agency].agencyID
-            var results: [(agencyKey: Int, tool: String, json: [UInt8])] = []
+            var answers: [(tool: String, result: JSONValue)] = []
             for tool in ReadTools.all where detailed && tool.materialized {
                 // A default call the day cannot answer (health movers whose
                 // baseline precedes the data) is not materialized: the call
                 // then computes, and refuses with the same clear message.
                 if let result = try? ReadTools.materializedResult(tool, agency: agency, agencyID: agencyID, asOf: day, context: context) {
-                    results.append((agency, tool.name, result.utf8()))
+                    answers.append((tool.name, result))
                 }
             }
+            // Packed, each result's text is written into its agency's bundle (below), not an array of its own.
+            let results = packed ? [] : answers.map { (agencyKey: agency, tool: $0.tool, json: $0.result.utf8()) }
             let daily = scored.daily(day: day.day, agency: agency)
             context.forgetAnswerInputs(agency: agency, asOf: day, scores: !keepingScores)
             guard packed else { return .success((scores, results, nil, daily, nil)) }
             do throws(StoreError) {
                 let risks = scored.risks
                 let detail = try PackedAgencyDetail(agencyKey: agency, scores: scores, detail: { risks[$0].appendStored(to: &$1) },
-                                                    results: results.map { ($0.tool, $0.json) }, compressor: compressor)
+                                                    results: answers.map(\.tool), result: { answers[$0].result.append(to: &$1) },
+                                                    compressor: compressor)
                 return .success((scores, [], detail, daily, try PackedDailyScores(daily, compressor: compressor)))
             } catch {
                 return .failure(error)

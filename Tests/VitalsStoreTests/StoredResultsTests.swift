@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import VitalsColumnar
 @testable import VitalsStore
 
 /// The newest day's detail and default results are stored compressed and
@@ -191,6 +192,20 @@ import Testing
         #expect(throws: StoreError.self) { try ResultBundle.entries(Data(raw)) }
         #expect(throws: StoreError.self) { try ResultBundle.entries(Data(Array(blob) + [0])) }
         #expect(throws: StoreError.self) { try ResultBundle.entries(Data("VRB2".utf8) + blob.dropFirst(4)) }
+        // A whole frame whose directory does not fit its texts is refused too.
+        func frame(_ text: String, length: UInt32, count: UInt32, directory: UInt32) throws -> Data {
+            var raw = Array(text.utf8)
+            appendCounted("get_agency_overview", to: &raw)
+            appendLittleEndian(length, to: &raw)
+            appendLittleEndian(count, to: &raw)
+            appendLittleEndian(directory, to: &raw)
+            return Data(ResultBundle.magic + (try ZstdCodec.compress(raw)))
+        }
+        let text = #"{"accounts":1}"#, size = UInt32(text.utf8.count)
+        #expect(try ResultBundle.entries(try frame(text, length: size, count: 1, directory: size)).map(\.text) == [text])
+        #expect(throws: StoreError.self) { try ResultBundle.entries(try frame(text, length: size + 1, count: 1, directory: size)) }
+        #expect(throws: StoreError.self) { try ResultBundle.entries(try frame(text, length: size, count: 2, directory: size)) }
+        #expect(throws: StoreError.self) { try ResultBundle.entries(try frame(text, length: size, count: 1, directory: 1_000)) }
     }
 
     /// A store written before the newest day's results and scores were
