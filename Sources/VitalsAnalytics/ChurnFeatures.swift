@@ -183,7 +183,7 @@ extension Analytics {
         // The renewal inputs read the renewal ahead on T (the signal's, but
         // for a date on file more than a year after T).
         func renewsWithin(_ days: Int) -> Double { e.daysToRenewal.map { (0 ... days).contains($0) ? 1.0 : 0 } ?? 0 }
-        for signal in ChurnFeatures.signals {
+        for signal in RiskSignal.ordered {
             values.append(signal == .renewalSoon ? renewsWithin(30) : score.signals.contains { $0.signal == signal } ? 1 : 0)
         }
         ChurnFeatures.appendOwnHistory(e, to: &values)
@@ -284,9 +284,6 @@ extension ChurnFeatures {
         values.append(e.nps.flatMap { latest in e.previousNPS.map { Double(latest - $0) } } ?? 0)
         values.append(log(1 + Double(max(0, e.tenureDays ?? 0))))
     }
-
-    /// The signals in their order as inputs (read once: `allCases` makes an array at each use).
-    static let signals = RiskSignal.allCases
 
     /// The least-squares slope of log(1 + weekly activity) per week.
     static func slope(_ weekly: [Int]) -> Double {

@@ -74,8 +74,7 @@ public struct HealthComponents: Sendable, Equatable, Codable {
 
     /// The components with their names, in table order.
     public var named: [(name: String, value: Double)] {
-        [("activity", activity), ("recency", recency), ("breadth", breadth),
-         ("trend", trend), ("payments", payments), ("sentiment", sentiment)]
+        Self.names.indices.map { (Self.names[$0], value(at: $0)) }
     }
 
     /// The components of an account's facts.

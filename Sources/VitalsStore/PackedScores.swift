@@ -64,27 +64,11 @@ enum PackedScores {
             start = i + 1
         }
         let groups = ranges
-        // A compressor (its context and scratch) per chunk of up to 16
-        // agencies, as ResultBundle does; a book of two agencies packs each on its own core.
-        let chunk = compressionChunk(groups.count, atMost: 16)
-        let results = parallelMap((groups.count + chunk - 1) / chunk) { c -> Result<[[UInt8]], StoreError> in
-            let compressor = ZstdCompressor(level: 1)
-            var blobs: [[UInt8]] = []
-            for group in groups[c * chunk ..< min(groups.count, (c + 1) * chunk)] {
-                do throws(StoreError) { blobs.append(try pack(grouped[group], compressor: compressor)) } catch { return .failure(error) }
-            }
-            return .success(blobs)
+        // Up to 16 agencies a compressor; a book of two agencies packs each on its own core.
+        let blobs = try packedOnAllCores(groups.count, atMost: 16) { n, compressor throws(StoreError) in
+            try pack(grouped[groups[n]], compressor: compressor)
         }
-        var packed: [(agencyKey: Int, blob: [UInt8])] = []
-        packed.reserveCapacity(groups.count)
-        for result in results {
-            switch result {
-            case let .success(blobs):
-                for blob in blobs { packed.append((grouped[groups[packed.count].lowerBound].agencyKey, blob)) }
-            case let .failure(error): throw error
-            }
-        }
-        return packed
+        return zip(groups, blobs).map { (grouped[$0.lowerBound].agencyKey, $1) }
     }
 
     /// The scores in `blob`; with `only`, that account's alone (the others'

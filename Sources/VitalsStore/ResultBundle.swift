@@ -60,19 +60,11 @@ enum ResultBundle {
         var grouped: [Int: [(tool: String, json: [UInt8])]] = [:]
         for result in results { grouped[result.agencyKey, default: []].append((result.tool, result.json)) }
         let byAgency = grouped, agencies = grouped.keys.sorted()
-        // A compressor per chunk of up to 16 agencies, as the scores' blobs are packed.
-        let chunk = compressionChunk(agencies.count, atMost: 16)
-        let packed = parallelMap((agencies.count + chunk - 1) / chunk) { c -> Result<[Data], StoreError> in
-            let compressor = ZstdCompressor(level: 1)
-            var bundles: [Data] = []
-            for agency in agencies[c * chunk ..< min(agencies.count, (c + 1) * chunk)] {
-                do throws(StoreError) { bundles.append(try pack(byAgency[agency]!, compressor: compressor)) } catch { return .failure(error) }
-            }
-            return .success(bundles)
+        // Up to 16 agencies a compressor, as the scores' blobs are packed.
+        let bundles = try packedOnAllCores(agencies.count, atMost: 16) { n, compressor throws(StoreError) in
+            try pack(byAgency[agencies[n]]!, compressor: compressor)
         }
-        var bundles: [Data] = []
-        for result in packed { bundles += try result.get() }
-        return Array(zip(agencies, bundles)).map { ($0, $1) }
+        return Array(zip(agencies, bundles))
     }
 
     /// The text of `tool`'s result in `blob`, nil when the bundle holds none.

@@ -359,6 +359,26 @@ func compressionChunk(_ count: Int, atMost most: Int) -> Int {
     max(1, min(most, count / 8))
 }
 
+/// `pack(n, compressor)` of each of `count` items, in order, on all cores:
+/// a compressor (its context and scratch) per chunk of up to `most` items
+/// (``compressionChunk(_:atMost:)``). Throws the first error a chunk met.
+func packedOnAllCores<T: Sendable>(_ count: Int, atMost most: Int,
+                                   _ pack: @Sendable (Int, ZstdCompressor) throws(StoreError) -> T) throws(StoreError) -> [T] {
+    let chunk = compressionChunk(count, atMost: most)
+    let chunks = parallelMap((count + chunk - 1) / chunk) { c -> Result<[T], StoreError> in
+        let compressor = ZstdCompressor(level: 1)
+        var packed: [T] = []
+        for n in c * chunk ..< min(count, (c + 1) * chunk) {
+            do throws(StoreError) { packed.append(try pack(n, compressor)) } catch { return .failure(error) }
+        }
+        return .success(packed)
+    }
+    var packed: [T] = []
+    packed.reserveCapacity(count)
+    for result in chunks { packed += try result.get() }
+    return packed
+}
+
 /// Materialized JSON stored a row per text (an account's detail, a tool's
 /// default result), as older binaries wrote it: a zstd frame (level 1), or
 /// text before that (at 40,000 accounts a night wrote 100 MB of it, which
