@@ -275,6 +275,13 @@ extension Store {
         public var keyUser: Bool
     }
 
+    /// One agency's accounts, in key order, read without loading the
+    /// dataset: what a stored tracked list's rows are made from again
+    /// when read.
+    public func accounts(agencyKey: Int) throws(StoreError) -> [AccountRecord] {
+        try read { db in try StoreEntities.accounts(db, agencyKey: agencyKey) }
+    }
+
     /// The users of `keys` that the store holds, by key (one statement,
     /// a seek each; no dataset load).
     public func userReferences(_ keys: [Int]) throws(StoreError) -> [Int: UserReference] {

@@ -94,13 +94,14 @@ struct StoreEntities: Sendable {
     // (``RawRow``): GRDB's Codable decoding of the users was 6 % of a night's
     // CPU, and its `Row` cursor still 0.4 s at 100 M events.
 
-    private static func accounts(_ db: Database) throws -> [AccountRecord] {
+    /// Every account, or one agency's (by the agency index), in key order.
+    static func accounts(_ db: Database, agencyKey: Int? = nil) throws -> [AccountRecord] {
         var accounts: [AccountRecord] = []
-        accounts.reserveCapacity(try db.reservation("SELECT MAX(account_key) + 1 FROM accounts"))
+        if agencyKey == nil { accounts.reserveCapacity(try db.reservation("SELECT MAX(account_key) + 1 FROM accounts")) }
         try db.forEachRawRow("""
             SELECT account_key, account_id, agency_key, name, plan, seats, created_at, renewal_day, owner_email, tracked, priority
-            FROM accounts ORDER BY account_key
-            """) { row in
+            FROM accounts \(agencyKey == nil ? "" : "WHERE agency_key = ?") ORDER BY account_key
+            """, arguments: agencyKey.map { StatementArguments([$0]) } ?? []) { row in
             guard let level = row.rawCase(10, of: AccountPriority.self) else {
                 throw StoreError.corrupt("account \(row.string(1)) has an unknown priority \"\(row.string(10))\"")
             }

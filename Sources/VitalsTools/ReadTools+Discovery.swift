@@ -16,9 +16,13 @@ extension ReadTools {
             let ids = rows.map(\.0.accountID)
             let listed = filters.apply(Array(rows.indices), { rows[$0].0 }) { ids[$0] < ids[$1] }
             let page = listed[pageRange(listed.count, call)]
-            // Stored, the list is every summary of the day, written into one buffer: the other
-            // stored lists refer to its rows, and no call of the night needs a summary's text again.
-            if call.materializing { return listPage(JSONValue.encodedArray(page.lazy.map { rows[$0].0 }), total: listed.count, for: call) }
+            // Stored, a row is its account by key and its health change, written into one buffer: a read
+            // makes the summary again from the account's stored detail and row (``StoredReferences``).
+            if call.materializing {
+                return listPage(JSONValue.writtenArray(page) { json, n in
+                    StoredReferences.writeTrackedRow(&json, accountKey: rows[n].1.accountKey, healthChange: rows[n].0.healthChange)
+                }, total: listed.count, for: call)
+            }
             let encoded = context.encodedSummaries(agency: call.agency, asOf: call.asOf)
             return listPage(.array(page.map { .encoded(encoded[$0].text) }), total: listed.count, for: call)
         },

@@ -22,24 +22,42 @@ public protocol MaterializedSource {
 
 extension Store {
     /// A stored default result as callers read it: parsed, and its rows'
-    /// references resolved from the day's other stored results.
+    /// references resolved from the day's other stored results, the
+    /// accounts' stored detail and the store's accounts and users.
     func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue? {
         let stored = { (tool: String) -> JSONValue? in
             guard let text = try? self.agencyResult(asOfDay: day.day, agencyKey: agency, tool: tool) else { return nil }
             return try? JSONValue.parse(text)
         }
-        guard let result = stored(tool) else { return nil }
-        return StoredReferences.resolve(result, summaries: { stored(StoredReferences.summariesTool) }, details: {
-            guard let scores = try? self.materializedScores(asOfDay: day.day, agencyKey: agency) else { return nil }
-            // The stored detail made into the JSON the scorer's own would be.
-            return Dictionary(scores.compactMap { score in AccountRisk(stored: score.detail).map {
-                (score.accountKey, String(decoding: JSONTextWriter.text(of: $0), as: UTF8.self))
-            } }) { first, _ in first }
-        }, users: { keys in
-            (try? self.userReferences(keys))?.mapValues { user in
-                ["user_id": .string(user.userID), "account_id": .string(user.accountID), "email": .string(user.email), "key_user": .bool(user.keyUser)]
+        // The agency's stored detail, read once whichever references need it.
+        var risks: [Int: AccountRisk]?
+        func storedRisks() -> [Int: AccountRisk]? {
+            if risks == nil {
+                guard let scores = try? self.materializedScores(asOfDay: day.day, agencyKey: agency) else { return nil }
+                risks = Dictionary(scores.compactMap { score in AccountRisk(stored: score.detail).map { (score.accountKey, $0) } }) { first, _ in first }
             }
-        })
+            return risks
+        }
+        func resolved(_ result: JSONValue) -> JSONValue? {
+            StoredReferences.resolve(result, summaries: { stored(StoredReferences.summariesTool).flatMap(resolved) }, details: {
+                // The stored detail made into the JSON the scorer's own would be.
+                storedRisks()?.mapValues { String(decoding: JSONTextWriter.text(of: $0), as: UTF8.self) }
+            }, accounts: {
+                guard let risks = storedRisks(), let records = try? self.accounts(agencyKey: agency) else { return nil }
+                var summaries: [Int: [String: JSONValue]] = [:]
+                for record in records {
+                    guard let risk = risks[record.key], case let .object(fields)? = try? JSONValue.parse(bytes: JSONTextWriter.text(of: AccountSummary(risk, record)))
+                    else { continue }
+                    summaries[record.key] = fields
+                }
+                return summaries
+            }, users: { keys in
+                (try? self.userReferences(keys))?.mapValues { user in
+                    ["user_id": .string(user.userID), "account_id": .string(user.accountID), "email": .string(user.email), "key_user": .bool(user.keyUser)]
+                }
+            })
+        }
+        return stored(tool).flatMap(resolved)
     }
 }
 

@@ -74,6 +74,47 @@ import VitalsJSON
         #expect(rows >= 20, "the fixture should list accounts")
     }
 
+    /// The tracked list is stored as account keys and health changes; read
+    /// back, each row is its account's summary again, made from the
+    /// account's stored detail and its row of the store, and the answer is
+    /// the computed one. Without the detail, the call is computed.
+    @Test func theTrackedListIsStoredAsAccountKeysAndReadBackWhole() throws {
+        let store = try Self.scoredCopy()
+        let day = try #require(try store.scoreRuns().last?.asOfDay)
+        let computed = try ToolContext(store: store, useMaterialized: false)
+        for agency in 0 ..< 2 {
+            let text = try #require(try store.agencyResult(asOfDay: day, agencyKey: agency, tool: "list_tracked_accounts"))
+            let items = try #require(try JSONValue.parse(text)["items"]?.arrayValue)
+            #expect(items.count == computed.index.trackedAccounts[agency].count)
+            for item in items {
+                #expect(item.objectValue.map { Set($0.keys) } == ["$account", "health_change"], "\(item.text())")
+            }
+            let agencyID = "ag_00\(agency + 1)"
+            let answers = try #require(try StoredAnswers(store: store))
+            for arguments: JSONValue in [.object(["limit": .int(100)]), .object(["limit": .int(4), "cursor": .string(Cursor.make(offset: 4)), "fields": ["name", "health_change"]])] {
+                let read = try #require(ReadTools.storedAnswer("list_tracked_accounts", agencyID: agencyID, arguments: arguments, answers: answers))
+                #expect(read["source"] == .string("materialized"))
+                #expect(!Self.keys(read).contains { $0.hasPrefix("$") })
+                let fromColumns = try ReadTools.call("list_tracked_accounts", agencyID: agencyID, arguments: arguments, context: computed)
+                #expect(ToolTests.firstDifference(ToolTests.withoutSource(read), ToolTests.withoutSource(fromColumns)) == nil, "\(agencyID)")
+            }
+            // Some accounts moved over the week, and the rows say by how much.
+            #expect(items.contains { ($0["health_change"]?.doubleValue ?? 0) != 0 })
+            let whole = try #require(ReadTools.storedAnswer("list_tracked_accounts", agencyID: agencyID, arguments: .object(["limit": .int(100)]), answers: answers))
+            #expect(text.utf8.count * 5 < ToolTests.withoutSource(whole).text().utf8.count, "stored rows are under a fifth of what callers read")
+        }
+        // Agency 0's stored detail gone: its list (and the movers, whose rows refer to it) is computed, and the same.
+        let expected = try ReadTools.call("list_tracked_accounts", agencyID: "ag_001", arguments: nil, context: computed)
+        try store.write { db in try db.execute(sql: "DELETE FROM agency_scores WHERE agency_key = 0") }
+        let answers = try #require(try StoredAnswers(store: store))
+        #expect(ReadTools.storedAnswer("list_tracked_accounts", agencyID: "ag_001", arguments: nil, answers: answers) == nil)
+        #expect(ReadTools.storedAnswer("list_health_movers", agencyID: "ag_001", arguments: nil, answers: answers) == nil)
+        let loaded = try ReadTools.call("list_tracked_accounts", agencyID: "ag_001", arguments: nil, context: try ToolContext(store: store))
+        #expect(loaded["source"] == .string("computed"))
+        #expect(ToolTests.firstDifference(ToolTests.withoutSource(loaded), ToolTests.withoutSource(expected)) == nil)
+        #expect(ReadTools.storedAnswer("list_tracked_accounts", agencyID: "ag_002", arguments: nil, answers: answers)?["source"] == .string("materialized"))
+    }
+
     /// The inactive users are stored as user keys and their last logins;
     /// read back, each row has its user's id, account, email and key-user
     /// flag again, from the store's users, and the answer is the computed one.
@@ -165,5 +206,12 @@ import VitalsJSON
         let summaries: JSONValue = ["items": [["account_id": "acc_1", "health_change": -1.0, "name": "One"]]]
         #expect(StoredReferences.resolve(own, summaries: { summaries }, details: { [:] })
             == ["items": [["account_id": "acc_1", "health_change": -3.0, "name": "One"]]])
+        // An account reference: the summary made from its detail and row, with the row's health change;
+        // a key the store does not hold resolves to nothing.
+        let tracked: JSONValue = ["items": [["$account": 5, "health_change": 2.5], ["$account": 6, "health_change": .null]]]
+        let made: [Int: [String: JSONValue]] = [5: ["account_id": "acc_5", "health_change": .null], 6: ["account_id": "acc_6", "health_change": .null]]
+        #expect(StoredReferences.resolve(tracked, summaries: { nil }, details: { nil }, accounts: { made })
+            == ["items": [["account_id": "acc_5", "health_change": 2.5], ["account_id": "acc_6", "health_change": .null]]])
+        #expect(StoredReferences.resolve(tracked, summaries: { nil }, details: { nil }, accounts: { [5: made[5]!] }) == nil)
     }
 }
