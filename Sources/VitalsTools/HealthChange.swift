@@ -131,39 +131,21 @@ extension ReadTools {
             let kb = direction == .both ? abs(b.change) : direction == .up ? b.change : -b.change
             return ka != kb ? ka > kb : ids[a.index] < ids[b.index]
         }
-        let weights = context.config.weights
-        let weightOf = [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]
-        let bands = context.config.bands
+        let weights = moverWeights(context.config), bands = context.config.bands
         /// A row's own fields, in key order; `change` when the row says its change itself.
         func writeOwn(_ json: inout JSONTextWriter, _ row: (index: Int, change: Double, position: Int), change: Double?) {
-            // Each component's share of the move, in health points (weight × change × 100), largest first.
-            var components: [(name: String, then: Double, now: Double, points: Double)] = []
-            let now = all[row.index].1.components
-            for j in 0 ..< HealthComponents.names.count {
-                let value = now.value(at: j), before = then.component(j, at: row.position)
-                let points = ((value - before) * weightOf[j] * 1000).rounded() / 10
-                if points != 0 { components.append((HealthComponents.names[j], before, (value * 10000).rounded() / 10000, points)) }
-            }
-            components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
-            json.field("band_then", then.band(at: row.position, bands).rawValue)
-            json.key("components_moved")
-            json.array(components) { json, moved in
-                json.object { json in
-                    json.field("component", moved.name)
-                    json.field("now", moved.now)
-                    json.field("points", moved.points)
-                    json.field("then", moved.then)
-                }
-            }
-            if let change { json.field("health_change", change) }
-            json.field("health_then", then.health(at: row.position))
+            writeMoverFields(&json, now: all[row.index].1.components, then: then, position: row.position, weights: weights, bands: bands,
+                             change: change)
         }
         let extra: [String: JSONValue] = ["days": .int(days), "direction": .string(direction.rawValue), "compared_to": .string(baseline.description),
                                           "compared_from": .string(fromHistory ? "history" : "computed")]
-        // Stored, a row refers to the account's summary and says its own change: every row in one buffer.
+        // Stored, every row in one buffer. With the baseline in the history, a row is its account's key: a read
+        // writes its fields again from the stored detail and the history (``StoredReferences``). Otherwise
+        // it refers to the account's summary and says its own fields.
         if call.materializing {
             let items = JSONValue.writtenArray(rows[pageRange(rows.count, call)]) { json, row in
                 json.object { json in
+                    guard !fromHistory else { return json.field(StoredReferences.moverField, keys[row.index]) }
                     json.field(StoredReferences.summaryField, all[row.index].0.accountID)
                     writeOwn(&json, row, change: row.change)
                 }
@@ -176,5 +158,41 @@ extension ReadTools {
             (all[row.index].0.healthChange == row.change ? encoded[row.index] : EncodedObject(summary(row))).adding { writeOwn(&$0, row, change: nil) }
         }
         return listPage(.array(page), total: rows.count, extra, for: call)
+    }
+
+    /// The components' weights in ``HealthComponents/names`` order.
+    static func moverWeights(_ config: ScoringConfig) -> [Double] {
+        let weights = config.weights
+        return [weights.activity, weights.recency, weights.breadth, weights.trend, weights.payments, weights.sentiment]
+    }
+
+    /// A mover's own fields, in key order: its band on the baseline day,
+    /// each component's share of the move in health points (weight ×
+    /// change × 100, largest first; those that did not move left out),
+    /// its `change` when given, and its health on the baseline day.
+    /// - Parameters:
+    ///   - now: the account's components as scored.
+    ///   - then: the baseline day's scores; `position` is the account's.
+    static func writeMoverFields(_ json: inout JSONTextWriter, now: HealthComponents, then: DailyScores, position: Int,
+                                 weights: [Double], bands: ScoringConfig.Bands, change: Double?) {
+        var components: [(name: String, then: Double, now: Double, points: Double)] = []
+        for j in 0 ..< HealthComponents.names.count {
+            let value = now.value(at: j), before = then.component(j, at: position)
+            let points = ((value - before) * weights[j] * 1000).rounded() / 10
+            if points != 0 { components.append((HealthComponents.names[j], before, (value * 10000).rounded() / 10000, points)) }
+        }
+        components.sort { abs($0.points) != abs($1.points) ? abs($0.points) > abs($1.points) : $0.name < $1.name }
+        json.field("band_then", then.band(at: position, bands).rawValue)
+        json.key("components_moved")
+        json.array(components) { json, moved in
+            json.object { json in
+                json.field("component", moved.name)
+                json.field("now", moved.now)
+                json.field("points", moved.points)
+                json.field("then", moved.then)
+            }
+        }
+        if let change { json.field("health_change", change) }
+        json.field("health_then", then.health(at: position))
     }
 }

@@ -38,6 +38,27 @@ extension Store {
             }
             return risks
         }
+        // A stored movers list's baseline day (`compared_to`) from the history, and the run's weights and bands, read once.
+        var moverInputs: (then: DailyScores, weights: [Double], bands: ScoringConfig.Bands)??
+        func moverFields(_ key: Int, of result: JSONValue) -> [String: JSONValue]? {
+            if moverInputs == nil {
+                moverInputs = .some({
+                    guard let text = result["compared_to"]?.stringValue, let baseline = CivilTime.parseDate(text),
+                          let then = (try? self.healthHistory(agencyKey: agency, days: baseline ... baseline))?.first,
+                          let run = (try? self.scoreRuns())?.first(where: { $0.asOfDay == day.day }),
+                          let config = try? JSONDecoder().decode(ScoringConfig.self, from: Data(run.configJSON.utf8)) else { return nil }
+                    return (then, ReadTools.moverWeights(config), config.bands)
+                }())
+            }
+            guard let inputs = moverInputs ?? nil, let risk = storedRisks()?[key], let position = inputs.then.position(of: key) else { return nil }
+            let change = ToolContext.healthChange(risk.health, from: inputs.then.health(at: position))
+            let own = JSONValue.writtenObject { json in
+                ReadTools.writeMoverFields(&json, now: risk.components, then: inputs.then, position: position, weights: inputs.weights,
+                                           bands: inputs.bands, change: change)
+            }
+            guard case let .object(fields)? = try? JSONValue.parse(bytes: own.utf8()) else { return nil }
+            return fields
+        }
         func resolved(_ result: JSONValue) -> JSONValue? {
             StoredReferences.resolve(result, summaries: { stored(StoredReferences.summariesTool).flatMap(resolved) }, details: {
                 // The stored detail made into the JSON the scorer's own would be.
@@ -51,7 +72,7 @@ extension Store {
                     summaries[record.key] = fields
                 }
                 return summaries
-            }, users: { keys in
+            }, movers: { moverFields($0, of: result) }, users: { keys in
                 (try? self.userReferences(keys))?.mapValues { user in
                     ["user_id": .string(user.userID), "account_id": .string(user.accountID), "email": .string(user.email), "key_user": .bool(user.keyUser)]
                 }

@@ -115,6 +115,55 @@ import VitalsJSON
         #expect(ReadTools.storedAnswer("list_tracked_accounts", agencyID: "ag_002", arguments: nil, answers: answers)?["source"] == .string("materialized"))
     }
 
+    /// Over a baseline day the history keeps (every night's), a stored
+    /// mover is its account's key alone; read back, each row is the
+    /// account's summary and the mover's fields written again from the
+    /// stored components, the history and the run's weights and bands, and
+    /// the answer is the computed one. Without that day's history, the call
+    /// is computed.
+    @Test func moversOverAKeptBaselineAreStoredAsKeysAndReadBackWhole() throws {
+        let store = try Self.scoredCopy()
+        let day = try #require(try store.scoreRuns().last?.asOfDay)
+        // The week before scored first (a night's store keeps it), then the day again over it.
+        let baseline = AsOf(day: day - ToolContext.healthChangeDays)
+        let before = try ToolContext(store: store, useMaterialized: false)
+        try store.writeScores([try Scorer(context: before).score(baseline, detailed: false)])
+        let context = try ToolContext(store: store, useMaterialized: false)
+        try store.writeScores([try Scorer(context: context).score(AsOf(day: day), packed: true)])
+        let computed = try ToolContext(store: store, useMaterialized: false)
+        var rows = 0
+        for agency in 0 ..< 2 {
+            let text = try #require(try store.agencyResult(asOfDay: day, agencyKey: agency, tool: "list_health_movers"))
+            let stored = try JSONValue.parse(text)
+            #expect(stored["compared_from"] == "history")
+            let items = try #require(stored["items"]?.arrayValue)
+            rows += items.count
+            for item in items {
+                #expect(item.objectValue.map { Set($0.keys) } == ["$mover"], "\(item.text())")
+            }
+            let agencyID = "ag_00\(agency + 1)"
+            let answers = try #require(try StoredAnswers(store: store))
+            for arguments: JSONValue in [.object(["limit": .int(100)]), .object(["limit": .int(3), "cursor": .string(Cursor.make(offset: 2)), "fields": ["health_then", "components_moved", "name"]])] {
+                let read = try #require(ReadTools.storedAnswer("list_health_movers", agencyID: agencyID, arguments: arguments, answers: answers))
+                #expect(read["source"] == .string("materialized"))
+                #expect(!Self.keys(read).contains { $0.hasPrefix("$") })
+                let fromColumns = try ReadTools.call("list_health_movers", agencyID: agencyID, arguments: arguments, context: computed)
+                #expect(read["compared_from"] == "history" && fromColumns["compared_from"] == "history")
+                #expect(ToolTests.firstDifference(ToolTests.withoutSource(read), ToolTests.withoutSource(fromColumns)) == nil, "\(agencyID)")
+            }
+            if items.count >= 3 {
+                let whole = try #require(ReadTools.storedAnswer("list_health_movers", agencyID: agencyID, arguments: .object(["limit": .int(100)]), answers: answers))
+                #expect(text.utf8.count * 10 < ToolTests.withoutSource(whole).text().utf8.count, "stored rows are under a tenth of what callers read")
+            }
+        }
+        #expect(rows >= 20, "the fixture's accounts should move over a week")
+        // The baseline day's history gone for agency 0: its movers are computed (from the columns), agency 1's still read.
+        try store.write { db in try db.execute(sql: "DELETE FROM health_history WHERE as_of_day = ? AND agency_key = 0", arguments: [baseline.day]) }
+        let answers = try #require(try StoredAnswers(store: store))
+        #expect(ReadTools.storedAnswer("list_health_movers", agencyID: "ag_001", arguments: nil, answers: answers) == nil)
+        #expect(ReadTools.storedAnswer("list_health_movers", agencyID: "ag_002", arguments: nil, answers: answers)?["source"] == .string("materialized"))
+    }
+
     /// The inactive users are stored as user keys and their last logins;
     /// read back, each row has its user's id, account, email and key-user
     /// flag again, from the store's users, and the answer is the computed one.
@@ -213,5 +262,11 @@ import VitalsJSON
         #expect(StoredReferences.resolve(tracked, summaries: { nil }, details: { nil }, accounts: { made })
             == ["items": [["account_id": "acc_5", "health_change": 2.5], ["account_id": "acc_6", "health_change": .null]]])
         #expect(StoredReferences.resolve(tracked, summaries: { nil }, details: { nil }, accounts: { [5: made[5]!] }) == nil)
+        // A mover: the account's summary and the mover's own fields, which win; none without them.
+        let mover: JSONValue = ["items": [["$mover": 5]]]
+        #expect(StoredReferences.resolve(mover, summaries: { nil }, details: { nil }, accounts: { made },
+                                         movers: { $0 == 5 ? ["band_then": "Watch", "health_change": 2.5] : nil })
+            == ["items": [["account_id": "acc_5", "band_then": "Watch", "health_change": 2.5]]])
+        #expect(StoredReferences.resolve(mover, summaries: { nil }, details: { nil }, accounts: { made }, movers: { _ in nil }) == nil)
     }
 }
