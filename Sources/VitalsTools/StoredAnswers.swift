@@ -22,63 +22,83 @@ public protocol MaterializedSource {
 
 extension Store {
     /// A stored default result as callers read it: parsed, and its rows'
-    /// references resolved from the day's other stored results, the
-    /// accounts' stored detail and the store's accounts and users.
+    /// references resolved (``StoredReferences``) from the day's other
+    /// stored results, the accounts' stored detail, the store's accounts
+    /// and users, and the health history.
     func materializedResult(asOf day: AsOf, agency: Int, tool: String) -> JSONValue? {
-        let stored = { (tool: String) -> JSONValue? in
-            guard let text = try? self.agencyResult(asOfDay: day.day, agencyKey: agency, tool: tool) else { return nil }
-            return try? JSONValue.parse(text)
-        }
-        // The agency's stored detail, read once whichever references need it.
-        var risks: [Int: AccountRisk]?
-        func storedRisks() -> [Int: AccountRisk]? {
-            if risks == nil {
-                guard let scores = try? self.materializedScores(asOfDay: day.day, agencyKey: agency) else { return nil }
-                risks = Dictionary(scores.compactMap { score in AccountRisk(stored: score.detail).map { (score.accountKey, $0) } }) { first, _ in first }
+        StoredSources(store: self, day: day, agency: agency).result(tool)
+    }
+}
+
+/// What the references of one agency's stored results of a day stand for,
+/// each read from the store once, when a row first needs it.
+private final class StoredSources {
+    let store: Store
+    let day: AsOf
+    let agency: Int
+
+    init(store: Store, day: AsOf, agency: Int) {
+        self.store = store
+        self.day = day
+        self.agency = agency
+    }
+
+    /// A stored result, parsed, its references resolved.
+    func result(_ tool: String) -> JSONValue? {
+        guard let text = try? store.agencyResult(asOfDay: day.day, agencyKey: agency, tool: tool),
+              let parsed = try? JSONValue.parse(text) else { return nil }
+        return StoredReferences.resolve(parsed, summaries: { self.result(StoredReferences.summariesTool) }, details: {
+            // The stored detail made into the JSON the scorer's own would be.
+            self.risks?.mapValues { String(decoding: JSONTextWriter.text(of: $0), as: UTF8.self) }
+        }, accounts: { self.summaries }, movers: { self.moverFields($0, comparedTo: parsed["compared_to"]?.stringValue) }, users: { keys in
+            (try? self.store.userReferences(keys))?.mapValues { user in
+                ["user_id": .string(user.userID), "account_id": .string(user.accountID), "email": .string(user.email), "key_user": .bool(user.keyUser)]
             }
-            return risks
+        })
+    }
+
+    /// Each account's stored detail, by account key.
+    lazy var risks: [Int: AccountRisk]? = {
+        guard let scores = try? store.materializedScores(asOfDay: day.day, agencyKey: agency) else { return nil }
+        return Dictionary(scores.compactMap { score in AccountRisk(stored: score.detail).map { (score.accountKey, $0) } }) { first, _ in first }
+    }()
+
+    /// Each account's summary (no health change), made from its stored
+    /// detail and its row of the store's accounts, by account key.
+    lazy var summaries: [Int: [String: JSONValue]]? = {
+        guard let risks, let records = try? store.accounts(agencyKey: agency) else { return nil }
+        var summaries: [Int: [String: JSONValue]] = [:]
+        for record in records {
+            guard let risk = risks[record.key],
+                  case let .object(fields)? = try? JSONValue.parse(bytes: JSONTextWriter.text(of: AccountSummary(risk, record))) else { continue }
+            summaries[record.key] = fields
         }
-        // A stored movers list's baseline day (`compared_to`) from the history, and the run's weights and bands, read once.
-        var moverInputs: (then: DailyScores, weights: [Double], bands: ScoringConfig.Bands)??
-        func moverFields(_ key: Int, of result: JSONValue) -> [String: JSONValue]? {
-            if moverInputs == nil {
-                moverInputs = .some({
-                    guard let text = result["compared_to"]?.stringValue, let baseline = CivilTime.parseDate(text),
-                          let then = (try? self.healthHistory(agencyKey: agency, days: baseline ... baseline))?.first,
-                          let run = (try? self.scoreRuns())?.first(where: { $0.asOfDay == day.day }),
-                          let config = try? JSONDecoder().decode(ScoringConfig.self, from: Data(run.configJSON.utf8)) else { return nil }
-                    return (then, ReadTools.moverWeights(config), config.bands)
-                }())
-            }
-            guard let inputs = moverInputs ?? nil, let risk = storedRisks()?[key], let position = inputs.then.position(of: key) else { return nil }
-            let change = ToolContext.healthChange(risk.health, from: inputs.then.health(at: position))
-            let own = JSONValue.writtenObject { json in
-                ReadTools.writeMoverFields(&json, now: risk.components, then: inputs.then, position: position, weights: inputs.weights,
-                                           bands: inputs.bands, change: change)
-            }
-            guard case let .object(fields)? = try? JSONValue.parse(bytes: own.utf8()) else { return nil }
-            return fields
+        return summaries
+    }()
+
+    /// A movers list's baseline day, from the history, and the weights and
+    /// bands of the day's run: nil when the history or the run lacks them.
+    private var moverInputs: (then: DailyScores, weights: [Double], bands: ScoringConfig.Bands)??
+
+    /// A mover's own fields over the baseline day `comparedTo`, written
+    /// again as the tool writes them.
+    func moverFields(_ key: Int, comparedTo: String?) -> [String: JSONValue]? {
+        if moverInputs == nil {
+            moverInputs = .some({
+                guard let comparedTo, let baseline = CivilTime.parseDate(comparedTo),
+                      let then = (try? store.healthHistory(agencyKey: agency, days: baseline ... baseline))?.first,
+                      let run = (try? store.scoreRuns())?.first(where: { $0.asOfDay == day.day }),
+                      let config = try? JSONDecoder().decode(ScoringConfig.self, from: Data(run.configJSON.utf8)) else { return nil }
+                return (then, ReadTools.moverWeights(config), config.bands)
+            }())
         }
-        func resolved(_ result: JSONValue) -> JSONValue? {
-            StoredReferences.resolve(result, summaries: { stored(StoredReferences.summariesTool).flatMap(resolved) }, details: {
-                // The stored detail made into the JSON the scorer's own would be.
-                storedRisks()?.mapValues { String(decoding: JSONTextWriter.text(of: $0), as: UTF8.self) }
-            }, accounts: {
-                guard let risks = storedRisks(), let records = try? self.accounts(agencyKey: agency) else { return nil }
-                var summaries: [Int: [String: JSONValue]] = [:]
-                for record in records {
-                    guard let risk = risks[record.key], case let .object(fields)? = try? JSONValue.parse(bytes: JSONTextWriter.text(of: AccountSummary(risk, record)))
-                    else { continue }
-                    summaries[record.key] = fields
-                }
-                return summaries
-            }, movers: { moverFields($0, of: result) }, users: { keys in
-                (try? self.userReferences(keys))?.mapValues { user in
-                    ["user_id": .string(user.userID), "account_id": .string(user.accountID), "email": .string(user.email), "key_user": .bool(user.keyUser)]
-                }
-            })
+        guard let inputs = moverInputs ?? nil, let risk = risks?[key], let position = inputs.then.position(of: key) else { return nil }
+        let own = JSONValue.writtenObject { json in
+            ReadTools.writeMoverFields(&json, now: risk.components, then: inputs.then, position: position, weights: inputs.weights,
+                                       bands: inputs.bands, change: ToolContext.healthChange(risk.health, from: inputs.then.health(at: position)))
         }
-        return stored(tool).flatMap(resolved)
+        guard case let .object(fields)? = try? JSONValue.parse(bytes: own.utf8()) else { return nil }
+        return fields
     }
 }
 
