@@ -2,15 +2,16 @@ import VitalsAnalytics
 import VitalsColumnar
 import VitalsJSON
 
-/// How the default results `vitals score` stores avoid holding the same
-/// rows twice. A day's stored `list_tracked_accounts` holds every tracked
+/// How the default results `vitals score` stores avoid holding what the
+/// store holds already. A day's `list_tracked_accounts` is every tracked
 /// account's summary, and each account's stored detail holds its signals
 /// and drivers; the at-risk list and the health movers repeated them (42 of
 /// a 100 M night's 81 MB of results, written, compressed and stored every
-/// night). Stored, their rows refer to them instead, and a read of a stored
-/// result puts them back (``resolve(_:summaries:details:)``, called by
-/// ``Store/materializedResult(asOf:agency:tool:)``), so callers get the
-/// same JSON as before.
+/// night), and the summaries themselves repeat the detail and the account
+/// rows. Stored, rows refer to them instead, and a read of a stored result
+/// puts them back (``resolve(_:summaries:details:accounts:movers:users:)``,
+/// called by ``Store/materializedResult(asOf:agency:tool:)``), so callers
+/// get the same JSON as before.
 ///
 /// A reference is a field of a row object, a key no result of ours has:
 /// - `"$account": account_key`: the account's summary made again from its
