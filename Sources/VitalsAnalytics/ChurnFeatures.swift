@@ -174,12 +174,7 @@ extension Analytics {
         var values: [Double] = []
         values.reserveCapacity(ChurnFeatures.names.count)
         let components = score.health.components
-        values.append(components.activity)
-        values.append(components.recency)
-        values.append(components.breadth)
-        values.append(components.trend)
-        values.append(components.payments)
-        values.append(components.sentiment)
+        for j in HealthComponents.names.indices { values.append(components.value(at: j)) }
         // The renewal inputs read the renewal ahead on T (the signal's, but
         // for a date on file more than a year after T).
         func renewsWithin(_ days: Int) -> Double { e.daysToRenewal.map { (0 ... days).contains($0) ? 1.0 : 0 } ?? 0 }
